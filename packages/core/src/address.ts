@@ -1,0 +1,59 @@
+import { lookup } from 'node:dns/promises';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { RedisZkError } from './errors.js';
+import { isIPv4 } from './config/parse.js';
+
+export interface ResolvedAddress {
+  /** What other hosts use to reach us: written to ZooKeeper and announced to Redis/Sentinel. */
+  announce: string;
+  /** What the server binds: the announced address when it was chosen explicitly, else all. */
+  bind: string;
+  source: 'BIND_IP' | 'NET_IFACE' | 'HOST' | 'first-interface';
+}
+
+export interface AddressInputs {
+  bindIp: string | undefined;
+  netIface: string;
+  hostEnv: string | undefined;
+}
+
+type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
+
+function ipv4Of(list: NetworkInterfaceInfo[] | undefined): string | undefined {
+  return list?.find((i) => i.family === 'IPv4')?.address;
+}
+
+/**
+ * The contract's order: BIND_IP, else NET_IFACE's IPv4, else HOST, else the first non-internal
+ * IPv4. Pure apart from the DNS lookup of HOST, which is injected for tests.
+ */
+export async function resolveAddress(
+  inputs: AddressInputs,
+  interfaces: Interfaces = networkInterfaces(),
+  resolveHost: (host: string) => Promise<string | undefined> = lookupIPv4,
+): Promise<ResolvedAddress> {
+  if (inputs.bindIp !== undefined) return { announce: inputs.bindIp, bind: inputs.bindIp, source: 'BIND_IP' };
+  const ifaceIp = ipv4Of(interfaces[inputs.netIface]);
+  if (ifaceIp !== undefined) return { announce: ifaceIp, bind: ifaceIp, source: 'NET_IFACE' };
+  if (inputs.hostEnv !== undefined) {
+    const ip = isIPv4(inputs.hostEnv) ? inputs.hostEnv : await resolveHost(inputs.hostEnv);
+    if (ip !== undefined) return { announce: ip, bind: '0.0.0.0', source: 'HOST' };
+  }
+  for (const list of Object.values(interfaces)) {
+    const ip = list?.find((i) => i.family === 'IPv4' && !i.internal)?.address;
+    if (ip !== undefined) return { announce: ip, bind: '0.0.0.0', source: 'first-interface' };
+  }
+  throw new RedisZkError(
+    'ADDRESS_UNRESOLVED',
+    `cannot find an address to announce: BIND_IP is unset, interface ${inputs.netIface} has no IPv4 address, ` +
+      `HOST is ${inputs.hostEnv === undefined ? 'unset' : `"${inputs.hostEnv}" and does not resolve`}, and no other interface has one; set BIND_IP`,
+  );
+}
+
+async function lookupIPv4(host: string): Promise<string | undefined> {
+  try {
+    return (await lookup(host, { family: 4 })).address;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,140 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '../errors.js';
+import {
+  type Env,
+  type ZkHosts,
+  isIPv4,
+  parseZkHosts,
+  raw,
+  readEnum,
+  readInt,
+  readOptional,
+  readPort,
+  readSecret,
+  readString,
+} from './parse.js';
+import type { ProgramName } from './variables.js';
+
+export interface ZkConfig extends ZkHosts {
+  sessionTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** `user:password` for digest auth; secret. */
+  auth: string | undefined;
+}
+
+export interface CommonConfig {
+  program: ProgramName;
+  zk: ZkConfig;
+  port: number;
+  bindIp: string | undefined;
+  netIface: string;
+  hostEnv: string | undefined;
+  masterName: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  redisPassword: string | undefined;
+  probeTimeoutMs: number;
+}
+
+export interface ServerConfig extends CommonConfig {
+  program: 'server';
+  redisServerBin: string;
+  redisConf: string | undefined;
+  dataDir: string;
+  shutdownTimeoutMs: number;
+  /** Arguments after `--`, passed to redis-server unchanged. */
+  extraArgs: string[];
+}
+
+export interface SentinelConfig extends CommonConfig {
+  program: 'sentinel';
+  redisSentinelBin: string;
+  sentinelConf: string | undefined;
+  workDir: string;
+  quorum: number;
+  downAfterMs: number;
+  failoverTimeoutMs: number;
+  parallelSyncs: number;
+  masterWaitTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface WatcherConfig extends CommonConfig {
+  program: 'watcher';
+  reconcileIntervalMs: number;
+  hookCommand: string | undefined;
+  hookTimeoutMs: number;
+}
+
+const DEFAULT_PORT: Record<ProgramName, number> = { server: 6379, sentinel: 26379, watcher: 8080 };
+const DAY_MS = 86_400_000;
+export const MASTER_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+function loadCommon(program: ProgramName, env: Env): CommonConfig {
+  const bindIp = readOptional(env, 'BIND_IP');
+  if (bindIp !== undefined && !isIPv4(bindIp)) throw new ConfigError('BIND_IP', bindIp, 'an IPv4 address like 10.0.3.7');
+  return {
+    program,
+    zk: {
+      ...parseZkHosts(raw(env, 'ZK_HOSTS') ?? 'localhost:2181'),
+      sessionTimeoutMs: readInt(env, 'ZK_SESSION_TIMEOUT_MS', 10_000, 1_000, 600_000),
+      connectTimeoutMs: readInt(env, 'ZK_CONNECT_TIMEOUT_MS', 30_000, 100, DAY_MS),
+      auth: readSecret(env, 'ZK_AUTH', /^[^:\s]+:.+$/, 'digest credentials "user:password"'),
+    },
+    port: readPort(env, 'PORT0', DEFAULT_PORT[program]),
+    bindIp,
+    netIface: readString(env, 'NET_IFACE', 'eth0', /^[A-Za-z0-9_.@-]{1,15}$/, 'a network interface name like eth0'),
+    hostEnv: readString(env, 'HOST', '', /^[A-Za-z0-9.-]{1,253}$/, 'a host name or IPv4 address') || undefined,
+    masterName: readString(env, 'MASTER_NAME', 'mymaster', MASTER_NAME_PATTERN, 'a name of letters, digits, ".", "_" or "-" (at most 64)'),
+    logLevel: readEnum(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
+    redisPassword: readSecret(env, 'REDIS_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
+    probeTimeoutMs: readInt(env, 'REDIS_PROBE_TIMEOUT_MS', 1_000, 50, 60_000),
+  };
+}
+
+function workDir(env: Env, name: string, sandboxSub: string, tmpPrefix: string, port: number): string {
+  const explicit = readOptional(env, name);
+  if (explicit !== undefined) return explicit;
+  const sandbox = readOptional(env, 'MESOS_SANDBOX');
+  return sandbox !== undefined ? join(sandbox, sandboxSub) : join(tmpdir(), `${tmpPrefix}-${port}`);
+}
+
+export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConfig {
+  const common = loadCommon('server', env);
+  return {
+    ...common,
+    program: 'server',
+    redisServerBin: readString(env, 'REDIS_SERVER_BIN', 'redis-server'),
+    redisConf: readOptional(env, 'REDIS_CONF'),
+    dataDir: workDir(env, 'REDIS_DATA_DIR', 'redis-data', 'redis-zk-server', common.port),
+    shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    extraArgs,
+  };
+}
+
+export function loadSentinelConfig(env: Env): SentinelConfig {
+  const common = loadCommon('sentinel', env);
+  return {
+    ...common,
+    program: 'sentinel',
+    redisSentinelBin: readString(env, 'REDIS_SENTINEL_BIN', 'redis-sentinel'),
+    sentinelConf: readOptional(env, 'SENTINEL_CONF'),
+    workDir: workDir(env, 'SENTINEL_DIR', 'sentinel', 'redis-zk-sentinel', common.port),
+    quorum: readInt(env, 'SENTINEL_QUORUM', 2, 1, 100),
+    downAfterMs: readInt(env, 'SENTINEL_DOWN_AFTER_MS', 5_000, 100, DAY_MS),
+    failoverTimeoutMs: readInt(env, 'SENTINEL_FAILOVER_TIMEOUT_MS', 60_000, 1_000, DAY_MS),
+    parallelSyncs: readInt(env, 'SENTINEL_PARALLEL_SYNCS', 1, 1, 100),
+    masterWaitTimeoutMs: readInt(env, 'MASTER_WAIT_TIMEOUT_MS', 300_000, 100, DAY_MS),
+    shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+}
+
+export function loadWatcherConfig(env: Env): WatcherConfig {
+  return {
+    ...loadCommon('watcher', env),
+    program: 'watcher',
+    reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 5_000, 100, DAY_MS),
+    hookCommand: readOptional(env, 'HOOK_COMMAND'),
+    hookTimeoutMs: readInt(env, 'HOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+  };
+}

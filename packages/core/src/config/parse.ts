@@ -1,0 +1,95 @@
+import { ConfigError } from '../errors.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Unset and empty mean the same: Marathon definitions often carry `"VAR": ""` placeholders. */
+export function raw(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+export function readInt(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = raw(env, name);
+  if (v === undefined) return def;
+  if (!/^[0-9]+$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new ConfigError(name, v, `a whole number from ${min} to ${max}`);
+  }
+  return Number(v);
+}
+
+export function readPort(env: Env, name: string, def: number): number {
+  const v = raw(env, name);
+  if (v === undefined) return def;
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
+    throw new ConfigError(name, v, 'a TCP port number from 1 to 65535');
+  }
+  return Number(v);
+}
+
+export function readString(env: Env, name: string, def: string, pattern?: RegExp, expected?: string): string {
+  const v = raw(env, name);
+  if (v === undefined) return def;
+  if (pattern && !pattern.test(v)) throw new ConfigError(name, v, expected ?? `a value matching ${pattern}`);
+  return v;
+}
+
+export function readOptional(env: Env, name: string): string | undefined {
+  return raw(env, name);
+}
+
+/** Secrets keep their exact bytes (no trimming) and are never echoed in an error. */
+export function readSecret(env: Env, name: string, pattern?: RegExp, expected?: string): string | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  if (pattern && !pattern.test(v)) throw new ConfigError(name, '[redacted]', expected ?? 'a valid value');
+  return v;
+}
+
+export function readEnum<T extends string>(env: Env, name: string, def: T, values: readonly T[]): T {
+  const v = raw(env, name);
+  if (v === undefined) return def;
+  if (!(values as readonly string[]).includes(v)) throw new ConfigError(name, v, `one of ${values.join(', ')}`);
+  return v as T;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+export function isIPv4(v: string): boolean {
+  return IPV4.test(v);
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+export function isHostname(v: string): boolean {
+  return HOSTNAME.test(v);
+}
+
+export interface ZkHosts {
+  /** The connect string as node-zookeeper-client takes it, chroot included. */
+  connectString: string;
+  servers: { host: string; port: number }[];
+  /** `/team-a`, or undefined for the root. */
+  chroot: string | undefined;
+}
+
+/** `host[:port],host[:port]…[/chroot]`, the ZooKeeper connect string. */
+export function parseZkHosts(value: string, name = 'ZK_HOSTS'): ZkHosts {
+  const expected = 'a ZooKeeper connect string like "zk1:2181,zk2:2181" with an optional "/chroot"';
+  const slash = value.indexOf('/');
+  const hostsPart = slash === -1 ? value : value.slice(0, slash);
+  let chroot = slash === -1 ? undefined : value.slice(slash);
+  if (chroot !== undefined) {
+    if (chroot === '/') chroot = undefined;
+    else if (!/^(\/[A-Za-z0-9._-]+)+$/.test(chroot)) {
+      throw new ConfigError(name, value, `${expected} (the chroot "${chroot}" must be /name[/name…])`);
+    }
+  }
+  const servers = hostsPart.split(',').map((s) => {
+    const m = /^([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?$/.exec(s.trim());
+    const port = m?.[2] === undefined ? 2181 : Number(m[2]);
+    if (!m || !(isIPv4(m[1]!) || isHostname(m[1]!)) || port < 1 || port > 65535) {
+      throw new ConfigError(name, value, expected);
+    }
+    return { host: m[1]!, port };
+  });
+  const connectString = servers.map((s) => `${s.host}:${s.port}`).join(',') + (chroot ?? '');
+  return { connectString, servers, chroot };
+}

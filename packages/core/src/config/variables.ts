@@ -1,0 +1,52 @@
+export type ProgramName = 'server' | 'sentinel' | 'watcher';
+
+export interface VariableSpec {
+  name: string;
+  programs: readonly ProgramName[];
+  /** As the README shows it. */
+  default: string;
+  meaning: string;
+  secret?: boolean;
+}
+
+const ALL: readonly ProgramName[] = ['server', 'sentinel', 'watcher'];
+
+/**
+ * Every environment variable any program reads. The README's table, the Marathon definition
+ * checks and a unit test (which records what the loaders actually read) all use this list, so
+ * a variable cannot be read without being documented.
+ */
+export const VARIABLES: readonly VariableSpec[] = [
+  { name: 'ZK_HOSTS', programs: ALL, default: 'localhost:2181', meaning: 'ZooKeeper connect string, comma-separated host:port, optional /chroot (created if missing)' },
+  { name: 'ZK_SESSION_TIMEOUT_MS', programs: ALL, default: '10000', meaning: 'ZooKeeper session timeout; ephemeral registrations of a dead process vanish after it' },
+  { name: 'ZK_CONNECT_TIMEOUT_MS', programs: ALL, default: '30000', meaning: 'how long to wait for ZooKeeper at start (and for any single request) before failing with a clear error' },
+  { name: 'ZK_AUTH', programs: ALL, default: '—', meaning: 'ZooKeeper digest credentials user:password; nodes are then created readable by all, writable by this user only', secret: true },
+  { name: 'PORT0', programs: ALL, default: '6379 / 26379 / 8080', meaning: 'port to listen on and announce (Marathon sets it)' },
+  { name: 'BIND_IP', programs: ALL, default: '—', meaning: 'address to bind and announce; overrides NET_IFACE' },
+  { name: 'NET_IFACE', programs: ALL, default: 'eth0', meaning: "interface whose IPv4 address is announced when BIND_IP is unset" },
+  { name: 'HOST', programs: ALL, default: '—', meaning: "Marathon's agent host name; announced when neither BIND_IP nor NET_IFACE gives an address" },
+  { name: 'MASTER_NAME', programs: ALL, default: 'mymaster', meaning: 'the group name as sentinels know it ([A-Za-z0-9._-])' },
+  { name: 'LOG_LEVEL', programs: ALL, default: 'info', meaning: 'fatal, error, warn, info, debug or trace' },
+  { name: 'REDIS_PASSWORD', programs: ALL, default: '—', meaning: 'Redis password (requirepass/masterauth, sentinel auth-pass); written only to 0600 config files', secret: true },
+  { name: 'MESOS_SANDBOX', programs: ['server', 'sentinel'], default: '—', meaning: 'set by Mesos; work directories are created under it when set, else under the system temp directory' },
+  { name: 'SHUTDOWN_TIMEOUT_MS', programs: ['server', 'sentinel'], default: '10000', meaning: 'after SIGTERM, how long the child gets before SIGKILL (keep below Marathon taskKillGracePeriodSeconds)' },
+  { name: 'REDIS_SERVER_BIN', programs: ['server'], default: 'redis-server', meaning: 'the redis-server executable' },
+  { name: 'REDIS_CONF', programs: ['server'], default: '—', meaning: "a base redis.conf included before the wrapper's own settings" },
+  { name: 'REDIS_DATA_DIR', programs: ['server'], default: '$MESOS_SANDBOX/redis-data (else <tmp>/redis-zk-server-<PORT0>)', meaning: "redis-server's working directory (RDB/AOF files, generated config)" },
+  { name: 'REDIS_PROBE_TIMEOUT_MS', programs: ['server', 'sentinel', 'watcher'], default: '1000', meaning: 'timeout for probing another Redis or Sentinel (connect and reply)' },
+  { name: 'REDIS_SENTINEL_BIN', programs: ['sentinel'], default: 'redis-sentinel', meaning: 'the redis-sentinel executable' },
+  { name: 'SENTINEL_CONF', programs: ['sentinel'], default: '—', meaning: "a base sentinel.conf merged into the generated one (never truncated)" },
+  { name: 'SENTINEL_DIR', programs: ['sentinel'], default: '$MESOS_SANDBOX/sentinel (else <tmp>/redis-zk-sentinel-<PORT0>)', meaning: 'where the generated, writable sentinel.conf lives' },
+  { name: 'SENTINEL_QUORUM', programs: ['sentinel'], default: '2', meaning: 'sentinels that must agree a master is down' },
+  { name: 'SENTINEL_DOWN_AFTER_MS', programs: ['sentinel'], default: '5000', meaning: 'sentinel down-after-milliseconds' },
+  { name: 'SENTINEL_FAILOVER_TIMEOUT_MS', programs: ['sentinel'], default: '60000', meaning: 'sentinel failover-timeout' },
+  { name: 'SENTINEL_PARALLEL_SYNCS', programs: ['sentinel'], default: '1', meaning: 'sentinel parallel-syncs' },
+  { name: 'MASTER_WAIT_TIMEOUT_MS', programs: ['sentinel'], default: '300000', meaning: 'how long to wait for /redis/master to appear before exiting non-zero' },
+  { name: 'RECONCILE_INTERVAL_MS', programs: ['watcher'], default: '5000', meaning: 'how often the watcher checks the sentinels against ZooKeeper' },
+  { name: 'HOOK_COMMAND', programs: ['watcher'], default: '—', meaning: 'command run on every master switch with <name> <old-host> <old-port> <new-host> <new-port>' },
+  { name: 'HOOK_TIMEOUT_MS', programs: ['watcher'], default: '10000', meaning: 'HOOK_COMMAND is killed after this long' },
+];
+
+export function variablesFor(program: ProgramName): VariableSpec[] {
+  return VARIABLES.filter((v) => v.programs.includes(program));
+}

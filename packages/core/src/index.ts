@@ -1,0 +1,16 @@
+export * from './errors.js';
+export * from './log.js';
+export * from './hostport.js';
+export * from './address.js';
+export * from './config/parse.js';
+export * from './config/load.js';
+export * from './config/variables.js';
+export * as zkPaths from './zk/paths.js';
+export * from './zk/client.js';
+export * from './zk/watch.js';
+export * from './zk/registration.js';
+export * from './zk/lock.js';
+export * from './redis/probe.js';
+export * from './redis/commands.js';
+export * from './process/supervise.js';
+export * from './process/program.js';

@@ -1,0 +1,20 @@
+/** The ZooKeeper layout of DESIGN.md, relative to the connect string's chroot. */
+export const ROOT = '/redis';
+export const MASTER = '/redis/master';
+export const MASTERS = '/redis/masters';
+export const SENTINELS = '/redis/sentinels';
+export const NODES = '/redis/nodes';
+export const LOCK = '/redis/lock';
+/**
+ * Beside the records, never inside them (their format is fixed): the sentinels' config epoch of
+ * the master each `/redis/masters/<name>` holds, as a decimal number. Written by the watcher in
+ * the same transaction as the record.
+ */
+export const EPOCHS = '/redis/epochs';
+
+export function masterOf(name: string): string {
+  return `${MASTERS}/${name}`;
+}
+export function epochOf(name: string): string {
+  return `${EPOCHS}/${name}`;
+}
