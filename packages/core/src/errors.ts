@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'ZK_NOT_EMPTY'
   | 'ZK_SESSION_EXPIRED'
   | 'ZK_CLOSED'
+  | 'ZK_CONNECTION_LOSS'
+  | 'ZK_NO_AUTH'
   | 'ZK_ERROR'
   | 'LOCK_TIMEOUT'
   | 'RECORD_INVALID'
