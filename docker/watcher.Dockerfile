@@ -1,0 +1,26 @@
+# redis-zk-watcher: writes every failover to ZooKeeper, serves the HTTP API
+# Build from the repository root:  docker build -f docker/watcher.Dockerfile -t redis-zk/watcher:0.1.0 .
+# (The three Dockerfiles share the same build stage; only the runtime stage differs.)
+
+# --- build: install the workspace exactly as locked, bundle every program into one file each
+FROM node:24-bookworm-slim AS build
+RUN npm i -g pnpm@10.34.9
+WORKDIR /src
+COPY . .
+RUN pnpm install --frozen-lockfile && node scripts/build.mjs
+
+# --- runtime: Node, Debian's packages the program wraps, the bundle and nothing else
+FROM node:24-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /src/packages/watcher/dist/redis-zk-watcher.mjs /src/packages/watcher/dist/redis-zk-watcher.mjs.map /app/
+# Marathon sets MESOS_SANDBOX; without it (plain docker run) work files go under the temp dir.
+ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
+# The node image's unprivileged user (uid 1000); nothing here needs root.
+USER node
+EXPOSE 8080
+# tini as PID 1 reaps zombies and forwards SIGTERM/SIGINT to the program, which forwards them
+# to its child and exits with the child's status.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/redis-zk-watcher.mjs"]
