@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { decideStartMaster } from '../../../packages/sentinel/src/decide-start.js';
+import { decideReset, decideResetNow, rediscovered } from '../../../packages/sentinel/src/decide-reset.js';
+import { decideRepoint } from '../../../packages/sentinel/src/decide-repoint.js';
+import { decideGroups } from '../../../packages/sentinel/src/decide-groups.js';
+
+const A = { host: '10.0.0.1', port: 6379 };
+const B = { host: '10.0.0.2', port: 6379 };
+
+describe('decideStartMaster', () => {
+  it('monitors the record when no sentinel is live', () => {
+    const d = decideStartMaster({ record: A, sentinelsSay: [], agreedRole: undefined, recordRole: 'master' });
+    expect(d.master).toEqual(A);
+    expect(d.warn).toBe(false);
+    expect(d.reason).toMatch(/no live sentinel/);
+  });
+  it('lets agreeing sentinels win when their master answers role:master', () => {
+    const d = decideStartMaster({ record: A, sentinelsSay: [B, B], agreedRole: 'master', recordRole: 'slave' });
+    expect(d.master).toEqual(B);
+    expect(d.reason).toMatch(/sentinels win/);
+  });
+  it('keeps the record when the sentinels disagree or their master is not a master', () => {
+    expect(decideStartMaster({ record: A, sentinelsSay: [B, A], agreedRole: undefined, recordRole: 'master' }).master).toEqual(A);
+    expect(decideStartMaster({ record: A, sentinelsSay: [B], agreedRole: 'unreachable', recordRole: 'master' }).master).toEqual(A);
+  });
+  it('monitors an unreachable recorded master with a warning', () => {
+    const d = decideStartMaster({ record: A, sentinelsSay: [], agreedRole: undefined, recordRole: 'unreachable' });
+    expect(d.master).toEqual(A);
+    expect(d.warn).toBe(true);
+    expect(d.reason).toMatch(/does not answer/);
+  });
+});
+
+describe('decideReset', () => {
+  const m = (...e: [string, string][]) => new Map(e);
+  it('resets when a registered sentinel vanished', () => {
+    const d = decideReset({ previous: m(['a', '10.0.0.1 26379'], ['b', '10.0.0.2 26379']), current: m(['a', '10.0.0.1 26379']) });
+    expect(d.action).toBe('reset');
+    expect(d.departed).toEqual(['10.0.0.2 26379']);
+  });
+  it('does nothing when sentinels only joined', () => {
+    expect(decideReset({ previous: m(['a', 'x 1']), current: m(['a', 'x 1'], ['b', 'y 2']) }).action).toBe('none');
+  });
+  it('waits while a failover is in progress', () => {
+    expect(decideResetNow({ flags: new Map([['mymaster', 'master,failover_in_progress']]) }).action).toBe('wait');
+    expect(decideResetNow({ flags: new Map([['mymaster', 'master']]) }).action).toBe('reset');
+  });
+  it('counts rediscovery as the live set minus ourselves and the replicas seen before', () => {
+    expect(rediscovered({ numOtherSentinels: 2, liveSentinels: 3, numReplicas: 2, replicasBefore: 2 })).toBe(true);
+    expect(rediscovered({ numOtherSentinels: 1, liveSentinels: 3, numReplicas: 2, replicasBefore: 2 })).toBe(false);
+    expect(rediscovered({ numOtherSentinels: 2, liveSentinels: 3, numReplicas: 1, replicasBefore: 2 })).toBe(false);
+  });
+});
+
+describe('decideRepoint', () => {
+  const base = { group: 'mymaster', record: B, recordRole: 'master' as const, monitored: A, monitoredFlags: 'master', monitoredReachable: true };
+  it('never re-points while the monitored master is healthy', () => {
+    expect(decideRepoint(base).action).toBe('none');
+  });
+  it('re-points when the monitored master is down and the record is a live master', () => {
+    expect(decideRepoint({ ...base, monitoredFlags: 'master,s_down' }).action).toBe('repoint');
+    expect(decideRepoint({ ...base, monitoredReachable: false }).action).toBe('repoint');
+  });
+  it('does not re-point to a record that is not a master, or during a failover', () => {
+    expect(decideRepoint({ ...base, monitoredFlags: 'master,s_down', recordRole: 'slave' }).action).toBe('none');
+    expect(decideRepoint({ ...base, monitoredFlags: 'master,o_down,failover_in_progress' }).action).toBe('none');
+    expect(decideRepoint({ ...base, monitored: B }).action).toBe('none');
+  });
+});
+
+describe('decideGroups', () => {
+  it('monitors new valid groups, refuses bad ones, removes vanished ones, ignores the default group', () => {
+    const actions = decideGroups(
+      'mymaster',
+      new Map([
+        ['mymaster', '10.0.0.1 6379'],
+        ['g2', '10.0.0.2 6380'],
+        ['g3', 'garbage'],
+      ]),
+      new Set(['mymaster', 'old']),
+    );
+    expect(actions.map((a) => [a.action, a.name])).toEqual([
+      ['monitor', 'g2'],
+      ['refuse', 'g3'],
+      ['remove', 'old'],
+    ]);
+  });
+});
