@@ -45,6 +45,8 @@ export interface ZooKeeperHandle {
   /** `127.0.0.1:<port>` */
   connectString: string;
   dataDir: string;
+  /** Its own temp dir (zoo.cfg, log, and the data unless dataDir was given); removed by destroy(). */
+  dir: string;
   /** ZooKeeper's own output (slf4j-simple, warnings and up). */
   logFile: string;
   /** SIGTERM, then SIGKILL after 5 s. */
@@ -173,6 +175,7 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
     port,
     connectString: `${host}:${port}`,
     dataDir,
+    dir: ownDir,
     logFile,
     start,
     stop,
