@@ -1,0 +1,74 @@
+// The images run what the tests run: each Dockerfile ships its program's bundle (the file
+// scripts/build.mjs writes) and runs it as a non-root user under an init that forwards signals.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './definitions.js';
+
+const PROGRAMS = { server: 'redis-server', sentinel: 'redis-sentinel', watcher: undefined } as const;
+const DEFAULT_PORT = { server: 6379, sentinel: 26379, watcher: 8080 } as const;
+
+/** Dockerfile instructions, with continuation lines joined and comments dropped. */
+function instructions(text: string): string[] {
+  return text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+describe.each(Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[])('docker/%s.Dockerfile', (p) => {
+  const file = join(repoRoot, 'docker', `${p}.Dockerfile`);
+  const lines = instructions(readFileSync(file, 'utf8'));
+  const bundle = `packages/${p}/dist/redis-zk-${p}.mjs`;
+  const stages = lines.filter((l) => /^FROM /i.test(l));
+  const runtime = lines.slice(lines.lastIndexOf(stages.at(-1)!));
+
+  it('builds with pnpm from the lockfile and bundles with scripts/build.mjs', () => {
+    expect(stages[0]).toMatch(/^FROM node:24-bookworm-slim AS build$/);
+    expect(lines.join('\n')).toMatch(/npm i -g pnpm@10\.34\.9/);
+    expect(lines.join('\n')).toMatch(/pnpm install --frozen-lockfile/);
+    expect(lines.join('\n')).toMatch(/node scripts\/build\.mjs/);
+    // The path the Dockerfile copies is the one build.mjs writes.
+    const build = readFileSync(join(repoRoot, 'scripts', 'build.mjs'), 'utf8');
+    expect(build).toContain('packages/${p}/dist/redis-zk-${p}.mjs');
+  });
+
+  it('copies only the bundle and its source map into the runtime image', () => {
+    expect(stages.at(-1)).toBe('FROM node:24-bookworm-slim');
+    const copies = runtime.filter((l) => /^COPY /i.test(l));
+    expect(copies).toEqual([`COPY --from=build /src/${bundle} /src/${bundle}.map /app/`]);
+  });
+
+  it('installs the Redis binary it wraps, and tini', () => {
+    const apt = runtime.find((l) => l.includes('apt-get install')) ?? '';
+    expect(apt).toContain('tini');
+    const wrapped = PROGRAMS[p];
+    if (wrapped) expect(apt).toContain(wrapped);
+    else expect(apt).not.toMatch(/redis/);
+  });
+
+  it('runs the bundle as a non-root user under tini', () => {
+    const user = runtime.filter((l) => /^USER /i.test(l)).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)(:|$)/);
+    const entry = runtime.find((l) => /^ENTRYPOINT /.test(l));
+    expect(JSON.parse(entry!.slice('ENTRYPOINT '.length))).toEqual(['/usr/bin/tini', '--', 'node', `/app/redis-zk-${p}.mjs`]);
+    expect(lines.lastIndexOf(user!)).toBeLessThan(lines.indexOf(entry!));
+    expect(runtime).toContain(`EXPOSE ${DEFAULT_PORT[p]}`);
+  });
+
+  it('bakes in no secrets', () => {
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/REDIS_PASSWORD|ZK_AUTH|requirepass/i);
+    expect(lines.filter((l) => /^(ENV|ARG) /.test(l)).join(' ')).not.toMatch(/PASS|SECRET|TOKEN|KEY=/i);
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps local state, dependencies and build output out of the context', () => {
+    const ignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['.git', '**/node_modules', '**/dist', '.local']) expect(ignore).toContain(entry);
+    expect(existsSync(join(repoRoot, 'pnpm-lock.yaml'))).toBe(true);
+  });
+});

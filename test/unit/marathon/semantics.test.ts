@@ -1,0 +1,109 @@
+// What Marathon's schema cannot check: that the definitions set what the programs read, ports
+// the programs listen on, health checks that point at them, grace periods longer than the
+// wrappers' own shutdown, placement, and a group that holds exactly the three app files.
+import { describe, expect, it } from 'vitest';
+import { variablesFor } from '../../../packages/core/src/config/variables.js';
+import { appsOf, programOf, startOrder, type AppDef } from '../../../packages/launcher/src/definitions.js';
+import { APP_FILES, apps, group } from './definitions.js';
+
+/** Variables Marathon (or Mesos) sets itself; a definition must not set them. */
+const SET_BY_MARATHON = ['PORT0', 'PORTS', 'PORT', 'HOST', 'MESOS_SANDBOX', 'MESOS_TASK_ID', 'MARATHON_APP_ID'];
+/** The wrappers' default SHUTDOWN_TIMEOUT_MS (core config/load.ts). */
+const DEFAULT_SHUTDOWN_MS = 10_000;
+const EXPECTED = {
+  'redis.json': { program: 'server', id: '/redis-zk/redis', port: 'redis', instances: 3, check: 'MESOS_TCP' },
+  'sentinel.json': { program: 'sentinel', id: '/redis-zk/sentinel', port: 'sentinel', instances: 3, check: 'MESOS_TCP' },
+  'watcher.json': { program: 'watcher', id: '/redis-zk/watcher', port: 'http', instances: 1, check: 'MESOS_HTTP' },
+} as const;
+
+const plain = (app: AppDef) => Object.fromEntries(Object.entries(app.env ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+
+describe.each(APP_FILES)('marathon/%s', (file) => {
+  const app = apps[file];
+  const want = EXPECTED[file];
+  const program = programOf(app);
+
+  it('names its program and id', () => {
+    expect(program).toBe(want.program);
+    expect(app.id).toBe(want.id);
+    expect(app.instances).toBe(want.instances);
+  });
+
+  it('sets only variables its program reads, and none Marathon sets itself', () => {
+    const known = new Set(variablesFor(program).map((v) => v.name));
+    const names = Object.keys(app.env ?? {});
+    expect(names.filter((n) => !known.has(n)), `unknown to ${program}`).toEqual([]);
+    expect(names.filter((n) => SET_BY_MARATHON.includes(n))).toEqual([]);
+    expect(app.env?.ZK_HOSTS, 'ZK_HOSTS to fill in').toMatch(/^[^,/\s]+:\d+(,[^,/\s]+:\d+)*(\/[\w.-]+)*$/);
+  });
+
+  it('asks for exactly one named dynamic port: the PORT0 the program listens on', () => {
+    // The programs read PORT0 only; a second port would be allocated and never used.
+    expect(app.portDefinitions).toEqual([{ port: 0, name: want.port, protocol: 'tcp' }]);
+    expect(app.requirePorts ?? false).toBe(false);
+  });
+
+  it('has one Mesos-level health check on an existing port', () => {
+    expect(app.healthChecks).toHaveLength(1);
+    const hc = app.healthChecks![0]!;
+    expect(hc.protocol).toBe(want.check);
+    expect(hc.port).toBeUndefined();
+    expect(hc.portIndex ?? 0).toBeLessThan(app.portDefinitions!.length);
+    if (want.check === 'MESOS_HTTP') expect(hc.path).toBe('/health');
+    expect(hc.gracePeriodSeconds).toBeGreaterThan(0);
+    expect(hc.timeoutSeconds!).toBeLessThan(hc.intervalSeconds!);
+    expect(hc.maxConsecutiveFailures).toBeGreaterThanOrEqual(2);
+  });
+
+  it('gives the task longer than its own shutdown before SIGKILL', () => {
+    const grace = app.taskKillGracePeriodSeconds;
+    expect(grace).toBeTypeOf('number');
+    if (variablesFor(program).some((v) => v.name === 'SHUTDOWN_TIMEOUT_MS')) {
+      const shutdownMs = Number(plain(app).SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SHUTDOWN_MS);
+      // Room for the wrapper's own clean-up (deregistration, closing the ZooKeeper session).
+      expect(grace! * 1000).toBeGreaterThan(shutdownMs + 5_000);
+    } else {
+      expect(grace!).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it('places and replaces tasks like a stateful service', () => {
+    const us = app.upgradeStrategy as { minimumHealthCapacity: number; maximumOverCapacity: number };
+    if (program === 'watcher') {
+      // Several watchers at once are safe: start the new one before stopping the old.
+      expect(app.constraints ?? []).toEqual([]);
+      expect(us.minimumHealthCapacity).toBe(1);
+    } else {
+      expect(app.constraints).toContainEqual(['hostname', 'UNIQUE']);
+      // One task at a time: never an extra task (no spare agent under UNIQUE), never more than one down.
+      expect(us.maximumOverCapacity).toBe(0);
+      expect(Math.floor(app.instances! * (1 - us.minimumHealthCapacity))).toBe(1);
+    }
+    expect(app.unreachableStrategy).toBeTypeOf('object');
+    expect(app.killSelection).toMatch(/^(YOUNGEST|OLDEST)_FIRST$/);
+  });
+
+  it('keeps secrets out of the definition', () => {
+    for (const v of variablesFor(program).filter((x) => x.secret)) {
+      const value = app.env?.[v.name];
+      if (value !== undefined) expect(value, `${v.name} must be a Marathon secret reference`).toBeTypeOf('object');
+    }
+  });
+});
+
+describe('marathon/group.json', () => {
+  it('holds exactly the three app files', () => {
+    expect(group.id).toBe('/redis-zk');
+    expect(appsOf(group)).toEqual(APP_FILES.map((f) => apps[f]));
+  });
+
+  it('starts redis, then the sentinels, then the watcher', () => {
+    expect(startOrder(appsOf(group)).map((a) => a.id)).toEqual(['/redis-zk/redis', '/redis-zk/sentinel', '/redis-zk/watcher']);
+  });
+
+  it('uses one ZooKeeper connect string and one group name for all apps', () => {
+    const envs = appsOf(group).map(plain);
+    expect(new Set(envs.map((e) => e.ZK_HOSTS)).size).toBe(1);
+    expect(new Set(envs.map((e) => e.MASTER_NAME)).size).toBe(1);
+  });
+});
