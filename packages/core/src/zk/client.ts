@@ -161,7 +161,8 @@ function shutdownClient(client: Client, graceMs: number): Promise<void> {
  */
 export class Zk extends EventEmitter<ZkEvents> {
   readonly config: ZkConfig;
-  private readonly log: Logger;
+  /** For the helpers built on this client (watches, registrations, locks). */
+  readonly log: Logger;
   private client: Client;
   private _state: ZkState = 'connecting';
   private _session = 0;

@@ -1,7 +1,84 @@
 import type { Zk } from './client.js';
+import { RedisZkError } from '../errors.js';
 
 export interface Disposable {
   close(): void;
+}
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 2_000;
+
+/**
+ * Runs `read` now, after each fire of the watch it sets (it must pass `watcher` to every ZooKeeper
+ * call), after every reconnect and new session, and again after a failure (short backoff) until
+ * closed. Overlapping triggers collapse into one more read. `watcher` is one function for the
+ * life of the watch: node-zookeeper-client registers a given function at most once per path, so
+ * re-arming never piles up listeners.
+ */
+function rearming(zk: Zk, what: string, read: (watcher: () => void) => Promise<void>): Disposable {
+  let closed = false;
+  let running = false;
+  let again = false;
+  let backoff = RETRY_MIN_MS;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const kick = (): void => {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    void run();
+  };
+  const watcher = (): void => kick();
+
+  const run = async (): Promise<void> => {
+    running = true;
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    try {
+      do {
+        again = false;
+        try {
+          await read(watcher);
+          backoff = RETRY_MIN_MS;
+        } catch (err) {
+          if (closed || zk.state === 'closed' || (err instanceof RedisZkError && err.code === 'ZK_CLOSED')) return;
+          zk.log.warn({ err: (err as Error).message, path: what, retryInMs: backoff }, 'ZooKeeper watch read failed; retrying');
+          retryTimer = setTimeout(kick, backoff);
+          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+          return;
+        }
+      } while (again && !closed);
+    } finally {
+      running = false;
+    }
+  };
+
+  zk.on('connected', kick);
+  zk.on('session', kick);
+  kick();
+  return {
+    close(): void {
+      closed = true;
+      clearTimeout(retryTimer);
+      zk.off('connected', kick);
+      zk.off('session', kick);
+    },
+  };
+}
+
+function deliver<T>(zk: Zk, path: string, onChange: (value: T) => void, value: T): void {
+  try {
+    onChange(value);
+  } catch (err) {
+    // A failing consumer must not stop the watch nor make us re-read in a loop.
+    zk.log.error({ err, path }, 'a ZooKeeper watch callback threw');
+  }
+}
+
+function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
 
 /**
@@ -10,14 +87,41 @@ export interface Disposable {
  * after a new session — so a change made while disconnected is still seen. Consecutive equal
  * values may be delivered twice; callers compare.
  */
-export function watchData(_zk: Zk, _path: string, _onChange: (value: string | undefined) => void): Disposable {
-  throw new Error('not implemented');
+export function watchData(zk: Zk, path: string, onChange: (value: string | undefined) => void): Disposable {
+  let closed = false;
+  const handle = rearming(zk, path, async (watcher) => {
+    const node = await zk.get(path, watcher);
+    if (!closed) deliver(zk, path, onChange, node?.data.toString('utf8'));
+  });
+  return {
+    close(): void {
+      closed = true;
+      handle.close();
+    },
+  };
 }
 
 /**
  * Calls `onChange` with every child's name → UTF-8 data, now and after every change of the set
- * (and of a child's data), re-armed like watchData.
+ * (and of a child's data), re-armed like watchData. A child that vanishes between the listing
+ * and its read is left out (its deletion fires the watch again anyway).
  */
-export function watchChildren(_zk: Zk, _path: string, _onChange: (children: Map<string, string>) => void): Disposable {
-  throw new Error('not implemented');
+export function watchChildren(zk: Zk, path: string, onChange: (children: Map<string, string>) => void): Disposable {
+  let closed = false;
+  const handle = rearming(zk, path, async (watcher) => {
+    const names = (await zk.children(path, watcher)).sort();
+    const nodes = await Promise.all(names.map((name) => zk.get(childPath(path, name), watcher)));
+    const result = new Map<string, string>();
+    names.forEach((name, i) => {
+      const node = nodes[i];
+      if (node) result.set(name, node.data.toString('utf8'));
+    });
+    if (!closed) deliver(zk, path, onChange, result);
+  });
+  return {
+    close(): void {
+      closed = true;
+      handle.close();
+    },
+  };
 }
