@@ -1,0 +1,136 @@
+import { formatHostPort, type HostPort, type RedisProbe, sameHostPort } from '@redis-zk/core';
+import { describeRecord, type MasterRecord } from './record.js';
+
+/** A live `/redis/nodes` entry other than ourselves, and what its Redis said. */
+export interface NodeView {
+  addr: HostPort;
+  probe: RedisProbe;
+}
+
+/** Everything the startup decision looks at, gathered under the lock by observe.ts. */
+export interface Observation {
+  self: HostPort;
+  record: MasterRecord;
+  /** Probe of the recorded master, when the record is valid and not ourselves. */
+  recordProbe: RedisProbe | undefined;
+  /** Live sentinels registered in `/redis/sentinels`. */
+  sentinelCount: number;
+  /** The master the answering sentinels agree on (a majority of the answers), if any. */
+  sentinelMaster: HostPort | undefined;
+  sentinelMasterProbe: RedisProbe | undefined;
+  /** Other live wrappers (our own stale entry of a previous run is left out). */
+  nodes: NodeView[];
+}
+
+export type StartupDecision =
+  | { action: 'claim'; reason: string }
+  | { action: 'replicate'; master: HostPort; reason: string }
+  | { action: 'handover'; master: HostPort; reason: string }
+  | { action: 'wait'; reason: string };
+
+export function answersAsMaster(p: RedisProbe | undefined): boolean {
+  return p !== undefined && p.reachable && p.role === 'master';
+}
+
+/** A node whose copy must not be overwritten by an empty master: it has data or is a master. */
+export function holdsData(p: RedisProbe): boolean {
+  return p.reachable && (p.role === 'master' || p.keys > 0 || p.offset > 0);
+}
+
+/**
+ * The node to hand the master role to: a live master first, else the most advanced copy
+ * (offset, then keys), then the lowest address, so every wrapper picks the same one.
+ */
+export function bestNode(nodes: NodeView[]): NodeView | undefined {
+  const candidates = nodes.filter((n) => holdsData(n.probe));
+  const score = (n: NodeView): [number, number, number] => {
+    const p = n.probe;
+    return p.reachable ? [p.role === 'master' ? 1 : 0, p.offset, p.keys] : [0, 0, 0];
+  };
+  return candidates.sort((a, b) => {
+    const sa = score(a);
+    const sb = score(b);
+    for (let i = 0; i < 3; i++) if (sa[i] !== sb[i]) return (sb[i] ?? 0) - (sa[i] ?? 0);
+    return compareAddr(a.addr, b.addr);
+  })[0];
+}
+
+function compareAddr(a: HostPort, b: HostPort): number {
+  if (a.host !== b.host) return a.host < b.host ? -1 : 1;
+  return a.port - b.port;
+}
+
+function describeNode(n: NodeView): string {
+  const p = n.probe;
+  if (!p.reachable) return `${formatHostPort(n.addr)} (unreachable)`;
+  return `${formatHostPort(n.addr)} (role ${p.role}, offset ${p.offset}, ${p.keys} keys)`;
+}
+
+/** The lead's table, in order; the first rule that applies wins. */
+export function decideStartup(obs: Observation): StartupDecision {
+  const { self, record } = obs;
+  const recorded = record.kind === 'valid' ? record.addr : undefined;
+  const recordIsSelf = sameHostPort(recorded, self);
+
+  // (1) Sentinels fail over without ZooKeeper's help; their answer is newer when it differs.
+  const s = obs.sentinelMaster;
+  if (s !== undefined && !sameHostPort(s, self) && answersAsMaster(obs.sentinelMasterProbe) && !sameHostPort(s, recorded)) {
+    return {
+      action: 'replicate',
+      master: s,
+      reason: `The sentinels know a newer master than ZooKeeper: they agree on ${formatHostPort(s)}, which answers as master, while /redis/master is ${describeRecord(record)}; starting as its replica.`,
+    };
+  }
+
+  // (2) The recorded master is alive and still a master.
+  if (recorded !== undefined && !recordIsSelf && answersAsMaster(obs.recordProbe)) {
+    return {
+      action: 'replicate',
+      master: recorded,
+      reason: `The recorded master ${formatHostPort(recorded)} answers as master; starting as its replica.`,
+    };
+  }
+
+  const withData = obs.nodes.filter((n) => holdsData(n.probe));
+  const best = bestNode(obs.nodes);
+  const sentinels = obs.sentinelCount > 0;
+
+  if (recorded !== undefined) {
+    const situation = recordIsSelf
+      ? `/redis/master names this very address ${formatHostPort(self)} (restarted in place)`
+      : `the recorded master ${formatHostPort(recorded)} ${obs.recordProbe?.reachable ? 'answers but is not a master' : 'does not answer'}`;
+    // (3) and (4): never come back as an empty master over live copies of the data.
+    if (best !== undefined) {
+      const holders = withData.map(describeNode).join(', ');
+      if (sentinels) {
+        return {
+          action: 'wait',
+          reason: `Waiting: ${situation}, live nodes hold data (${holders}) and ${obs.sentinelCount} sentinel(s) are registered, so the sentinels are expected to promote one of them.`,
+        };
+      }
+      return {
+        action: 'handover',
+        master: best.addr,
+        reason: `Handing the master role to ${describeNode(best)}: ${situation}, live nodes hold data (${holders}) and no sentinel is registered to promote one.`,
+      };
+    }
+    return {
+      action: 'claim',
+      reason: `Claiming master: ${situation} and no live node holds data${recordIsSelf ? '' : ' (the whole group restarted)'}.`,
+    };
+  }
+
+  // (5) No usable record.
+  const why =
+    record.kind === 'invalid'
+      ? `/redis/master holds an invalid value that is refused (${JSON.stringify(record.preview)}: ${record.reason})`
+      : `/redis/master is ${record.kind}`;
+  if (best !== undefined) {
+    return {
+      action: 'handover',
+      master: best.addr,
+      reason: `Handing the master role to ${describeNode(best)}: ${why} but live nodes hold data (${withData.map(describeNode).join(', ')}).`,
+    };
+  }
+  return { action: 'claim', reason: `Claiming master: ${why} and no live node holds data.` };
+}

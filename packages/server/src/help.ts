@@ -1,0 +1,29 @@
+import { variablesFor } from '@redis-zk/core';
+
+function envTable(): string {
+  return variablesFor('server')
+    .map((v) => `  ${v.name.padEnd(24)} ${v.meaning} (default: ${v.default})`)
+    .join('\n');
+}
+
+export const HELP = `
+redis-zk-server — runs redis-server as the master or a replica of a group coordinated in ZooKeeper.
+
+Usage: redis-zk-server [-- <extra redis-server arguments>]
+
+Under the ZooKeeper lock /redis/lock it reads /redis/master, asks the live sentinels and the
+other live wrappers (/redis/nodes), and decides: replicate the live master, claim the master
+role (nobody holds data), hand it to the live node with the most data, or wait for the
+sentinels to promote one (never an empty master over replicas that hold data). It then starts
+redis-server (generated config in REDIS_DATA_DIR, mode 0600), registers /redis/nodes/<uuid> once
+redis-server answers, releases the lock, and follows later changes of /redis/master.
+
+Environment:
+${envTable()}
+
+Exit codes:
+  0    stopped by SIGTERM/SIGINT (redis-server stopped, registration removed)
+  1    runtime failure (ZooKeeper unreachable within ZK_CONNECT_TIMEOUT_MS, redis-server could not start…)
+  2    bad configuration (one line on stderr naming the variable)
+  N    redis-server exited by itself with status N (128+signal when killed by a signal)
+`;

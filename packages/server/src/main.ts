@@ -1,0 +1,73 @@
+import {
+  formatHostPort,
+  loadServerConfig,
+  Registration,
+  resolveAddress,
+  runProgram,
+  waitForPing,
+  Zk,
+  zkPaths,
+} from '@redis-zk/core';
+import { follow } from './follow.js';
+import { HELP } from './help.js';
+import { checkBaseConf, startRedisServer } from './redis-process.js';
+import { runUntilExit } from './run.js';
+import { decideUnderLock } from './startup.js';
+
+const REDIS_START_DEADLINE_MS = 60_000;
+
+await runProgram({
+  name: 'redis-zk-server',
+  help: HELP,
+  async run(ctx) {
+    const config = loadServerConfig(ctx.env, ctx.args);
+    const log = ctx.makeLogger(config.logLevel);
+    await checkBaseConf(config.redisConf);
+
+    // 1. Our announced address and port.
+    const address = await resolveAddress({ bindIp: config.bindIp, netIface: config.netIface, hostEnv: config.hostEnv });
+    const self = { host: address.announce, port: config.port };
+    const local = { host: address.bind === '0.0.0.0' ? '127.0.0.1' : address.bind, port: config.port };
+    const auth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
+    log.info({ announce: formatHostPort(self), bind: address.bind, source: address.source, masterName: config.masterName }, 'redis-zk-server starting.');
+
+    // 2. ZooKeeper, then the lock.
+    const zk = await Zk.connect(config.zk, log);
+    try {
+      await Promise.all([zk.mkdirp(zkPaths.NODES), zk.mkdirp(zkPaths.LOCK), zk.mkdirp(zkPaths.MASTERS)]);
+
+      // 3. Decide under the lock (and write the record for a claim or a handover).
+      const decided = await decideUnderLock({ zk, self, masterName: config.masterName, auth, log, shutdown: ctx.shutdown });
+      if (decided === undefined) {
+        log.info('Shutdown requested before redis-server was started.');
+        return 0;
+      }
+
+      // 5. redis-server as a supervised child, announcing our address.
+      const child = await startRedisServer(config, address.bind, self, decided.replicaOf, log);
+
+      // 4. Keep the lock until redis-server answers and our /redis/nodes entry exists.
+      const started = await Promise.race([
+        waitForPing(local, auth, REDIS_START_DEADLINE_MS).then(() => 'up' as const),
+        child.exited,
+      ]);
+      if (started !== 'up') {
+        log.error({ code: started.code, signal: started.signal }, `redis-server exited during start (status ${started.exitCode}).`);
+        return started.exitCode;
+      }
+      const registration = new Registration(zk, zkPaths.NODES, formatHostPort(self));
+      await registration.start();
+      await decided.lock.release();
+      log.info(
+        { role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path },
+        'redis-server is up and registered; lock released.',
+      );
+
+      // 6. Follow /redis/master while running.
+      const follower = follow({ zk, self, local, auth, log });
+      return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown });
+    } finally {
+      await zk.close().catch(() => undefined);
+    }
+  },
+});

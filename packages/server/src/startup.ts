@@ -1,0 +1,116 @@
+import {
+  formatHostPort,
+  type HostPort,
+  isRedisZkError,
+  Lock,
+  type Logger,
+  type RedisAuth,
+  type TxOp,
+  type Zk,
+  zkPaths,
+} from '@redis-zk/core';
+import { decideStartup, type StartupDecision } from './decide.js';
+import { observe, type RecordVersions } from './observe.js';
+
+export interface StartupOptions {
+  zk: Zk;
+  self: HostPort;
+  masterName: string;
+  auth: RedisAuth;
+  log: Logger;
+  shutdown: AbortSignal;
+  /** Pause between observations while waiting for the sentinels. */
+  waitRetryMs?: number;
+}
+
+export interface Decided {
+  /** Held: released by the caller once redis-server answers and is registered. */
+  lock: Lock;
+  decision: Exclude<StartupDecision, { action: 'wait' }>;
+  /** Whom to replicate; undefined when we start as master. */
+  replicaOf: HostPort | undefined;
+}
+
+class Aborted extends Error {}
+
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(new Aborted());
+    else signal.addEventListener('abort', () => reject(new Aborted()), { once: true });
+  });
+}
+
+/** The default group's two records, written together with the versions read under the lock. */
+export function recordWrite(masterName: string, addr: HostPort, versions: RecordVersions): TxOp[] {
+  const data = formatHostPort(addr);
+  const op = (path: string, version: number | undefined): TxOp =>
+    version === undefined ? { op: 'create', path, data, mode: 'persistent' } : { op: 'set', path, data, version };
+  return [op(zkPaths.MASTER, versions.master), op(zkPaths.masterOf(masterName), versions.group)];
+}
+
+/**
+ * Takes the lock, observes, decides and writes the record, until a decision other than `wait`
+ * holds; returns with the lock still held. Undefined when shutdown was requested meanwhile.
+ */
+export async function decideUnderLock(o: StartupOptions): Promise<Decided | undefined> {
+  const { zk, self, log } = o;
+  const aborted = untilAborted(o.shutdown);
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      const lock = new Lock(zk, zkPaths.LOCK);
+      log.info('Taking the master-decision lock /redis/lock.');
+      await Promise.race([
+        lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock /redis/lock, held by ${holder}.`) }),
+        aborted,
+      ]);
+      const { obs, versions } = await Promise.race([observe(zk, self, o.masterName, o.auth), aborted]);
+      const decision = decideStartup(obs);
+      log.info(
+        {
+          action: decision.action,
+          record: obs.record.kind === 'valid' ? formatHostPort(obs.record.addr) : obs.record.kind,
+          sentinels: obs.sentinelCount,
+          liveNodes: obs.nodes.length,
+        },
+        decision.reason,
+      );
+      if (obs.record.kind === 'invalid') {
+        log.warn({ preview: obs.record.preview }, `Refusing the invalid /redis/master value: ${obs.record.reason}.`);
+      }
+      if (decision.action === 'wait') {
+        await lock.release();
+        await Promise.race([recordChangeOrDelay(zk, o.waitRetryMs ?? 2_000), aborted]);
+        continue;
+      }
+      if (decision.action === 'replicate') return { lock, decision, replicaOf: decision.master };
+      const target = decision.action === 'claim' ? self : decision.master;
+      try {
+        await zk.transaction(recordWrite(o.masterName, target, versions));
+      } catch (err) {
+        // Someone (the watcher) wrote meanwhile: decide again on what is there now.
+        if (isRedisZkError(err, 'ZK_BAD_VERSION') || isRedisZkError(err, 'ZK_NODE_EXISTS') || isRedisZkError(err, 'ZK_NO_NODE')) {
+          log.warn({ code: err.code }, '/redis/master changed while deciding; observing again.');
+          await lock.release();
+          continue;
+        }
+        throw err;
+      }
+      log.info({ master: formatHostPort(target) }, `Wrote ${formatHostPort(target)} to /redis/master and /redis/masters/${o.masterName}.`);
+      return { lock, decision, replicaOf: decision.action === 'claim' ? undefined : decision.master };
+    }
+  } catch (err) {
+    if (err instanceof Aborted) return undefined;
+    throw err;
+  }
+}
+
+async function recordChangeOrDelay(zk: Zk, ms: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    zk.exists(zkPaths.MASTER, () => {
+      clearTimeout(timer);
+      resolve();
+    }).catch(() => undefined);
+  });
+}
