@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { preview, type Logger } from '@redis-zk/core';
+import type { SwitchEvent } from '../events.js';
+import type { Behaviour } from './behaviour.js';
+
+const OUTPUT_LIMIT = 4_096;
+
+/** Like Sentinel's client-reconfig-script: `<name> <old-host> <old-port> <new-host> <new-port>`. */
+export function hookArguments(e: SwitchEvent): string[] {
+  return [e.name, e.from.host, String(e.from.port), e.to.host, String(e.to.port)];
+}
+
+/**
+ * Runs HOOK_COMMAND through `sh -c '<command> "$@"'` so the user may write a pipeline, while the
+ * event's words travel as positional arguments and are never parsed by the shell.
+ * The process group is killed after the timeout so a hook that forks cannot outlive it.
+ */
+export function hookCommandBehaviour(command: string, timeoutMs: number, log: Logger): Behaviour {
+  return {
+    name: 'hook-command',
+    onSwitch: (e) =>
+      new Promise<void>((resolve) => {
+        const args = hookArguments(e);
+        const started = Date.now();
+        const child = spawn('sh', ['-c', `${command} "$@"`, 'redis-zk-hook', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        let output = '';
+        const keep = (chunk: Buffer): void => {
+          if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
+        };
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          try {
+            if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }, timeoutMs);
+        child.on('error', (err) => {
+          clearTimeout(timer);
+          log.warn({ hook: args }, `HOOK_COMMAND could not start: ${err.message}.`);
+          resolve();
+        });
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          const ms = Date.now() - started;
+          const fields = { hook: args, code, signal, ms, output: preview(output.trim(), 500) };
+          if (timedOut) log.warn(fields, `HOOK_COMMAND was killed after ${timeoutMs} ms (HOOK_TIMEOUT_MS).`);
+          else if (code !== 0) log.warn(fields, `HOOK_COMMAND failed with ${signal ?? `exit code ${code}`}.`);
+          else log.info(fields, 'HOOK_COMMAND finished.');
+          resolve();
+        });
+      }),
+  };
+}

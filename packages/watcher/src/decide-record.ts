@@ -1,0 +1,76 @@
+import { formatHostPort, sameHostPort, type HostPort } from '@redis-zk/core';
+
+/** What the watcher observed about one group, gathered by reconcile.ts. */
+export interface GroupObservation {
+  name: string;
+  /** Parsed `/redis/masters/<name>`: absent, unparsable, or an address. */
+  record: { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'address'; addr: HostPort };
+  /** `/redis/epochs/<name>`: undefined when absent or not a decimal number. */
+  storedEpoch: number | undefined;
+  /** The sentinel answer with the highest config epoch, or undefined when no sentinel knows the group. */
+  candidate: { addr: HostPort; epoch: number; sentinels: number } | undefined;
+  /** ROLE on the candidate said master. */
+  candidateIsMaster: boolean;
+  /** For the default group: `/redis/masters/<name>` equals `/redis/master`. */
+  inSync: boolean;
+  /** ROLE on the recorded address said master; undefined when there is no valid record or it was not needed. */
+  recordedIsLiveMaster: boolean | undefined;
+}
+
+export type RecordDecision =
+  | { action: 'write'; master: HostPort; epoch: number; changed: boolean; reason: string }
+  | { action: 'none'; reason: string };
+
+const fmt = formatHostPort;
+
+/**
+ * Whether ZooKeeper's record of a group should be replaced by what the sentinels say.
+ * ZooKeeper never goes back to an older master: a higher config epoch wins; an equal or lower
+ * one wins only when the recorded master is no longer a live master (a full group restart
+ * starts the sentinels' epochs again at 0, and refusing then would refuse for ever).
+ */
+export function decideRecord(o: GroupObservation): RecordDecision {
+  const c = o.candidate;
+  if (c === undefined) return { action: 'none', reason: `No live sentinel knows group ${o.name}; leaving ZooKeeper as it is.` };
+  if (!o.candidateIsMaster) {
+    return { action: 'none', reason: `The sentinels name ${fmt(c.addr)} (epoch ${c.epoch}) for ${o.name}, but it does not answer ROLE as master yet; waiting.` };
+  }
+  const rec = o.record;
+  if (rec.kind === 'address' && sameHostPort(rec.addr, c.addr)) {
+    if (o.storedEpoch === c.epoch && o.inSync) return { action: 'none', reason: `ZooKeeper already records ${fmt(c.addr)} at epoch ${c.epoch} for ${o.name}.` };
+    return {
+      action: 'write',
+      master: c.addr,
+      epoch: c.epoch,
+      changed: false,
+      reason: o.inSync
+        ? `ZooKeeper records the right master ${fmt(c.addr)} for ${o.name} but epoch ${o.storedEpoch ?? 'none'}; storing the sentinels' epoch ${c.epoch}.`
+        : `/redis/master says ${fmt(c.addr)} but /redis/masters/${o.name} differs; writing both in one transaction.`,
+    };
+  }
+  const write = (why: string): RecordDecision => ({ action: 'write', master: c.addr, epoch: c.epoch, changed: true, reason: why });
+  if (rec.kind === 'absent') return write(`ZooKeeper has no master for ${o.name}; recording ${fmt(c.addr)} (epoch ${c.epoch}) as the sentinels report.`);
+  if (rec.kind === 'invalid') return write(`ZooKeeper's record for ${o.name} is unusable (${rec.reason}); replacing it with ${fmt(c.addr)} (epoch ${c.epoch}).`);
+  const recorded = fmt(rec.addr);
+  if (o.storedEpoch === undefined) return write(`ZooKeeper records ${recorded} for ${o.name} with no epoch; the sentinels say ${fmt(c.addr)} (epoch ${c.epoch}), confirmed master.`);
+  if (c.epoch > o.storedEpoch) return write(`The sentinels moved ${o.name} from ${recorded} to ${fmt(c.addr)} (epoch ${c.epoch} > ${o.storedEpoch}); recording it.`);
+  if (o.recordedIsLiveMaster === false) {
+    return write(`The recorded master ${recorded} of ${o.name} is no longer a live master and the sentinels say ${fmt(c.addr)} at epoch ${c.epoch} (stored ${o.storedEpoch}, e.g. after a full group restart); recording it.`);
+  }
+  return {
+    action: 'none',
+    reason: `Refusing to move ${o.name} from ${recorded} (epoch ${o.storedEpoch}, still a live master) to ${fmt(c.addr)} at epoch ${c.epoch}: that would go back to an older master.`,
+  };
+}
+
+/** The highest config epoch among the sentinels' answers; ties go to the address most sentinels name. */
+export function pickCandidate(answers: readonly { addr: HostPort; epoch: number }[]): GroupObservation['candidate'] {
+  let best: GroupObservation['candidate'];
+  for (const a of answers) {
+    const count = answers.filter((b) => b.epoch === a.epoch && sameHostPort(b.addr, a.addr)).length;
+    if (best === undefined || a.epoch > best.epoch || (a.epoch === best.epoch && count > best.sentinels)) {
+      best = { addr: a.addr, epoch: a.epoch, sentinels: count };
+    }
+  }
+  return best;
+}

@@ -1,0 +1,82 @@
+const hostPort = {
+  type: 'object',
+  properties: { host: { type: 'string' }, port: { type: 'integer' } },
+  required: ['host', 'port'],
+} as const;
+
+export const errorSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+export const sentinelsSchema = { type: 'array', items: hostPort } as const;
+export const sentinelSchema = hostPort;
+export const masterSchema = {
+  type: 'object',
+  properties: { name: { type: 'string' }, host: { type: 'string' }, port: { type: 'integer' } },
+  required: ['name', 'host', 'port'],
+} as const;
+
+export const healthSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    reason: { type: 'string' },
+    zookeeper: { type: 'string' },
+    subscription: { type: ['object', 'null'], properties: { sentinel: { type: 'string' }, since: { type: 'string' } } },
+  },
+  required: ['status', 'zookeeper'],
+} as const;
+
+const replica = {
+  type: 'object',
+  properties: { host: { type: 'string' }, port: { type: 'integer' }, state: { type: 'string' }, offset: { type: 'integer' }, lag: { type: 'integer' } },
+} as const;
+
+export const statusSchema = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    master: {
+      type: ['object', 'null'],
+      properties: {
+        host: { type: 'string' },
+        port: { type: 'integer' },
+        reachable: { type: ['boolean', 'null'] },
+        role: { type: ['string', 'null'] },
+        offset: { type: ['integer', 'null'] },
+        checkedAt: { type: ['string', 'null'] },
+        error: { type: ['string', 'null'] },
+      },
+    },
+    replicas: { type: 'array', items: replica },
+    keysPerDb: { type: 'object', additionalProperties: { type: 'integer' } },
+    groups: {
+      type: 'array',
+      items: { type: 'object', properties: { name: { type: 'string' }, master: { type: ['string', 'null'] }, epoch: { type: ['integer', 'null'] } } },
+    },
+    sentinels: { type: 'array', items: hostPort },
+    nodes: { type: 'array', items: hostPort },
+    subscription: {
+      type: 'object',
+      properties: { connected: { type: 'boolean' }, sentinel: { type: ['string', 'null'] }, since: { type: ['string', 'null'] } },
+    },
+    events: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          at: { type: 'string' },
+          kind: { type: 'string' },
+          name: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          source: { type: 'string' },
+          detail: { type: 'string' },
+        },
+      },
+    },
+    zookeeper: { type: 'object', properties: { state: { type: 'string' } } },
+  },
+} as const;

@@ -1,0 +1,82 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { joinHostPort, type HostPort } from '@redis-zk/core';
+import { negotiate } from './negotiate.js';
+import { errorSchema, healthSchema, masterSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
+
+export interface Health {
+  ok: boolean;
+  reason: string;
+  zookeeper: string;
+  subscription: { sentinel: string; since: string } | null;
+}
+
+/** What the API shows; all of it from memory (ZooKeeper watches, background probes). */
+export interface WatcherView {
+  name: string;
+  sentinels(): HostPort[];
+  master(): HostPort | undefined;
+  health(): Health;
+  status(): Record<string, unknown>;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function notAcceptable(reply: FastifyReply): FastifyReply {
+  return reply.code(406).type('application/json').send({ error: 'not acceptable', message: 'this resource is available as text/plain or application/json' });
+}
+
+function unavailable(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(503).type('application/json').send({ error: 'unavailable', message });
+}
+
+function represent<T>(req: FastifyRequest, reply: FastifyReply, text: string, json: T): FastifyReply {
+  const as = negotiate(req.headers.accept);
+  if (as === undefined) return notAcceptable(reply);
+  reply.header('vary', 'Accept');
+  return as === 'json' ? reply.type('application/json').send(json) : reply.type(TEXT).send(text);
+}
+
+const errors = { 406: errorSchema, 503: errorSchema } as const;
+
+export function createHttpServer(view: WatcherView): FastifyInstance {
+  const app = Fastify({ logger: false, return503OnClosing: true });
+
+  app.get('/sentinels', { schema: { response: { 200: sentinelsSchema, ...errors } } }, (req, reply) => {
+    const list = view.sentinels();
+    return represent(req, reply, list.map(joinHostPort).join(','), list.map(({ host, port }) => ({ host, port })));
+  });
+
+  app.get('/sentinel', { schema: { response: { 200: sentinelSchema, ...errors } } }, (req, reply) => {
+    const list = view.sentinels();
+    const one = list[Math.floor(Math.random() * list.length)];
+    if (one === undefined) return unavailable(reply, 'no live sentinel is registered in ZooKeeper');
+    return represent(req, reply, joinHostPort(one), { host: one.host, port: one.port });
+  });
+
+  app.get('/master', { schema: { response: { 200: masterSchema, ...errors } } }, (req, reply) => {
+    const m = view.master();
+    if (m === undefined) return unavailable(reply, `the master of ${view.name} is not known (no valid /redis/master record)`);
+    return represent(req, reply, joinHostPort(m), { name: view.name, host: m.host, port: m.port });
+  });
+
+  app.get('/status', { schema: { response: { 200: statusSchema } } }, (_req, reply) => reply.type('application/json').send(view.status()));
+
+  app.get('/health', { schema: { response: { 200: healthSchema, 503: healthSchema } } }, (_req, reply) => {
+    const h = view.health();
+    return reply
+      .code(h.ok ? 200 : 503)
+      .type('application/json')
+      .send({ status: h.ok ? 'ok' : 'unavailable', reason: h.reason, zookeeper: h.zookeeper, subscription: h.subscription });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).type('application/json').send({ error: 'not found', message: `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /status or /health` });
+  });
+
+  app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
+    const code = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    void reply.code(code).type('application/json').send({ error: code >= 500 ? 'internal error' : 'bad request', message: code >= 500 ? 'the watcher failed to answer' : (err.message ?? 'bad request') });
+  });
+
+  return app;
+}

@@ -1,0 +1,83 @@
+import { Zk, joinHostPort, loadWatcherConfig, runProgram, zkPaths, type RedisAuth } from '@redis-zk/core';
+import { runBehaviours, type Behaviour } from './behaviours/behaviour.js';
+import { EventLog } from './behaviours/event-log.js';
+import { hookCommandBehaviour } from './behaviours/hook-command.js';
+import { zkRecordBehaviour } from './behaviours/zk-record.js';
+import { parseSwitchMaster } from './events.js';
+import { helpText } from './help.js';
+import { createHttpServer } from './http/server.js';
+import { Reconciler } from './reconcile.js';
+import { RedisFacts } from './redis-facts.js';
+import { WatcherState } from './state.js';
+import { Subscription } from './subscription.js';
+import { createView } from './view.js';
+
+await runProgram({
+  name: 'redis-zk-watcher',
+  help: helpText(),
+  async run(ctx) {
+    // 0. Configuration: a bad value is one line and exit 2 (runProgram).
+    const config = loadWatcherConfig(ctx.env);
+    const log = ctx.makeLogger(config.logLevel);
+    const auth: RedisAuth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
+
+    // 1. ZooKeeper, and the in-memory view every answer comes from.
+    const zk = await Zk.connect(config.zk, log);
+    await zk.mkdirp(zkPaths.MASTERS);
+    await zk.mkdirp(zkPaths.EPOCHS);
+    const state = new WatcherState(zk, config.masterName, log);
+    state.start();
+
+    // 2. Behaviours attached to master switches; the ZooKeeper record is one of them.
+    const events = new EventLog();
+    const reconciler = new Reconciler(zk, state, config.masterName, auth, log, (w) => {
+      if (w.changed) events.add({ kind: 'record-written', name: w.name, to: joinHostPort(w.master), detail: w.reason });
+    });
+    const behaviours: Behaviour[] = [zkRecordBehaviour(reconciler), events.behaviour()];
+    if (config.hookCommand !== undefined) behaviours.push(hookCommandBehaviour(config.hookCommand, config.hookTimeoutMs, log));
+
+    // 3. Subscribe to a random live sentinel's +switch-master; reconcile on every (re)subscription.
+    const subscription = new Subscription(state, auth, log);
+    subscription.on('subscribed', (s) => void reconciler.all(`subscribed to sentinel ${joinHostPort(s)}`));
+    subscription.on('message', (payload, s) => {
+      const source = joinHostPort(s);
+      const parsed = parseSwitchMaster(payload);
+      if (!parsed.ok) {
+        log.warn({ sentinel: source }, `Refusing a +switch-master message from ${source}: ${parsed.reason}.`);
+        events.add({ kind: 'refused', source, detail: parsed.reason });
+        return;
+      }
+      if (!state.isMonitored(parsed.name)) {
+        log.debug({ sentinel: source, group: parsed.name }, `Ignoring a switch of ${parsed.name}: not a monitored group.`);
+        return;
+      }
+      log.info({ sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}.`);
+      runBehaviours(behaviours, { ...parsed, source, at: new Date() }, (b, err) =>
+        log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
+      );
+    });
+    subscription.start();
+
+    // 4. Periodic reconcile, so a failover missed between sentinels or while down is repaired.
+    const interval = setInterval(() => void reconciler.all('periodic check'), config.reconcileIntervalMs);
+    state.on('groups', () => void reconciler.all('the set of groups changed'));
+
+    // 5. HTTP API from memory; Redis facts for /status refreshed in the background.
+    const facts = new RedisFacts(() => state.currentMaster(), auth);
+    facts.start();
+    const app = createHttpServer(createView(config.masterName, state, subscription, facts, events));
+    await app.listen({ host: config.bindIp ?? '0.0.0.0', port: config.port });
+    log.info({ host: config.bindIp ?? '0.0.0.0', port: config.port, group: config.masterName }, `Watching group ${config.masterName}; HTTP API on port ${config.port}.`);
+
+    // 6. Until SIGTERM/SIGINT.
+    if (!ctx.shutdown.aborted) await new Promise<void>((resolve) => ctx.shutdown.addEventListener('abort', () => resolve(), { once: true }));
+    log.info({ signal: String(ctx.shutdown.reason) }, 'Stopping.');
+    clearInterval(interval);
+    subscription.close();
+    facts.close();
+    state.close();
+    await app.close();
+    await zk.close();
+    return 0;
+  },
+});
