@@ -1,0 +1,117 @@
+import { formatHostPort, parseHostPort, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { decideGroups } from './decide-groups.js';
+import { maybeRepoint } from './repoint.js';
+import type { GroupTimings, MonitoredGroup } from './sentinel-conf.js';
+import type { SentinelControl } from './sentinel-control.js';
+
+export interface GroupsOptions {
+  zk: Zk;
+  log: Logger;
+  control: SentinelControl;
+  defaultName: string;
+  timings: GroupTimings;
+  redisAuth: RedisAuth;
+}
+
+/** The other groups under /redis/masters at start (valid records only); the default group is /redis/master. */
+export async function readOtherGroups(zk: Zk, defaultName: string, log: Logger): Promise<MonitoredGroup[]> {
+  const names = await zk.children(zkPaths.MASTERS);
+  const records = new Map<string, string>();
+  for (const name of names) {
+    const node = await zk.get(zkPaths.masterOf(name));
+    if (node) records.set(name, node.data.toString('utf8'));
+  }
+  const groups: MonitoredGroup[] = [];
+  for (const a of decideGroups(defaultName, records, new Set())) {
+    if (a.action === 'monitor') groups.push({ name: a.name, master: a.master });
+    else if (a.action === 'refuse') log.warn({ group: a.name }, a.reason);
+  }
+  return groups;
+}
+
+/**
+ * Run-time follow-up of the groups: new /redis/masters children are monitored, vanished ones
+ * removed, and a changed record is checked for a whole-group restart (decideRepoint).
+ * Actions run one at a time, in the order ZooKeeper reported them.
+ */
+export class Groups {
+  private readonly monitored = new Set<string>();
+  private readonly lastRecord = new Map<string, string>();
+  private readonly refused = new Map<string, string>();
+  private readonly watches: Disposable[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly o: GroupsOptions, initial: MonitoredGroup[]) {
+    for (const g of initial) {
+      this.monitored.add(g.name);
+      this.lastRecord.set(g.name, formatHostPort(g.master));
+    }
+  }
+
+  names(): string[] {
+    return [...this.monitored];
+  }
+
+  start(): void {
+    this.watches.push(
+      watchData(this.o.zk, zkPaths.MASTER, (value) => {
+        if (value !== undefined) this.onRecord(this.o.defaultName, value);
+      }),
+      watchChildren(this.o.zk, zkPaths.MASTERS, (children) => this.enqueue(() => this.apply(children))),
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.watches) w.close();
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.queue = this.queue.then(async () => {
+      if (this.closed) return;
+      try {
+        await task();
+      } catch (err) {
+        this.o.log.warn({ err: String(err) }, 'could not apply a group change to our sentinel; it is retried on the next change');
+      }
+    });
+  }
+
+  private onRecord(name: string, value: string): void {
+    if (this.lastRecord.get(name) === value) return;
+    this.lastRecord.set(name, value);
+    const parsed = parseHostPort(value);
+    if (!parsed.ok) {
+      this.o.log.warn({ group: name }, `ignoring the new record of group ${name}: ${parsed.reason}`);
+      return;
+    }
+    const record: HostPort = parsed.value;
+    this.enqueue(() => maybeRepoint(name, record, this.o));
+  }
+
+  private async apply(children: Map<string, string>): Promise<void> {
+    const { control, log } = this.o;
+    for (const a of decideGroups(this.o.defaultName, children, this.monitored)) {
+      if (a.action === 'refuse') {
+        if (this.refused.get(a.name) !== children.get(a.name)) log.warn({ group: a.name }, a.reason);
+        this.refused.set(a.name, children.get(a.name) ?? '');
+        continue;
+      }
+      this.refused.delete(a.name);
+      log.info({ group: a.name }, a.reason);
+      if (a.action === 'monitor') {
+        await control.monitor(a.name, a.master, this.o.timings);
+        this.monitored.add(a.name);
+        this.lastRecord.set(a.name, formatHostPort(a.master));
+      } else {
+        await control.remove(a.name);
+        this.monitored.delete(a.name);
+        this.lastRecord.delete(a.name);
+      }
+    }
+    for (const [name, value] of children) {
+      if (name !== this.o.defaultName && this.monitored.has(name)) this.onRecord(name, value);
+    }
+  }
+}

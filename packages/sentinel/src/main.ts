@@ -1,0 +1,124 @@
+import {
+  Registration,
+  Zk,
+  formatHostPort,
+  loadSentinelConfig,
+  resolveAddress,
+  runProgram,
+  supervise,
+  waitForPing,
+  zkPaths,
+  type ChildExit,
+  type HostPort,
+  type RedisAuth,
+} from '@redis-zk/core';
+import { readBaseConf, writeSentinelConf } from './conf-file.js';
+import { Groups, readOtherGroups } from './groups.js';
+import { HELP } from './help.js';
+import { Hygiene } from './hygiene.js';
+import { generateSentinelConf, type GroupTimings } from './sentinel-conf.js';
+import { SentinelControl } from './sentinel-control.js';
+import { chooseStartMaster } from './start-master.js';
+import { waitForMaster } from './wait-master.js';
+
+await runProgram({
+  name: 'redis-zk-sentinel',
+  help: HELP,
+  async run(ctx) {
+    const config = loadSentinelConfig(ctx.env);
+    const log = ctx.makeLogger(config.logLevel);
+    const baseConf = await readBaseConf(config.sentinelConf);
+
+    // 1. Who we are, and the master record.
+    const address = await resolveAddress(config);
+    const self: HostPort = { host: address.announce, port: config.port };
+    log.info({ announce: formatHostPort(self), source: address.source }, 'resolved the address to announce');
+    const zk = await Zk.connect(config.zk, log);
+    try {
+      const record = await waitForMaster(zk, zkPaths.MASTER, { timeoutMs: config.masterWaitTimeoutMs, log, shutdown: ctx.shutdown });
+      if (record === undefined) {
+        log.info('shutdown requested while waiting for a master; exiting');
+        return 0;
+      }
+
+      // 2. Which master to monitor (sentinels win over a stale record), and the other groups.
+      const redisAuth: RedisAuth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
+      const sentinelAuth: RedisAuth = { password: undefined, timeoutMs: config.probeTimeoutMs };
+      const start = await chooseStartMaster(zk, record, config.masterName, { redis: redisAuth, sentinel: sentinelAuth }, log);
+      if (start.warn) log.warn({ master: formatHostPort(start.master) }, start.reason);
+      else log.info({ master: formatHostPort(start.master) }, start.reason);
+      const others = await readOtherGroups(zk, config.masterName, log);
+      const groups = [{ name: config.masterName, master: start.master }, ...others];
+
+      // 3. A fresh sentinel.conf.
+      const timings: GroupTimings = {
+        quorum: config.quorum,
+        downAfterMs: config.downAfterMs,
+        failoverTimeoutMs: config.failoverTimeoutMs,
+        parallelSyncs: config.parallelSyncs,
+        authPass: config.redisPassword,
+      };
+      const confPath = await writeSentinelConf(
+        config.workDir,
+        generateSentinelConf({ ...timings, port: config.port, bind: address.bind, dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf }),
+      );
+      log.info({ conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), ...timings, authPass: undefined }, 'wrote a fresh sentinel.conf');
+
+      // 4. redis-sentinel, supervised; registered only once it answers.
+      const child = await supervise(config.redisSentinelBin, [confPath], { log, shutdownTimeoutMs: config.shutdownTimeoutMs, cwd: config.workDir });
+      const local: HostPort = { host: address.bind === '0.0.0.0' ? '127.0.0.1' : address.bind, port: config.port };
+      const answered = await Promise.race([
+        waitForPing(local, sentinelAuth, 30_000).then(() => 'up' as const),
+        child.exited.then((exit) => exit),
+        new Promise<'shutdown'>((resolve) => {
+          if (ctx.shutdown.aborted) resolve('shutdown');
+          ctx.shutdown.addEventListener('abort', () => resolve('shutdown'), { once: true });
+        }),
+      ]).catch(async (err: unknown) => {
+        await child.stop();
+        throw err;
+      });
+      if (answered === 'shutdown') {
+        await child.stop();
+        return 0;
+      }
+      if (answered !== 'up') {
+        log.error({ code: answered.code, signal: answered.signal }, 'redis-sentinel exited before it answered');
+        return answered.exitCode;
+      }
+      const registration = new Registration(zk, zkPaths.SENTINELS, formatHostPort(self));
+      await registration.start();
+      log.info({ path: registration.path, sentinel: formatHostPort(self) }, 'redis-sentinel answers; registered in ZooKeeper');
+
+      // 5. Follow groups and keep the sentinel tables clean.
+      const control = new SentinelControl(local, sentinelAuth);
+      const groupFollower = new Groups({ zk, log, control, defaultName: config.masterName, timings, redisAuth }, groups);
+      groupFollower.start();
+      const hygiene = new Hygiene({ zk, log, control, groups: () => groupFollower.names() });
+      hygiene.start();
+
+      // 6. Until the child dies or we are told to stop.
+      const outcome = await Promise.race([
+        child.exited,
+        new Promise<'shutdown'>((resolve) => {
+          if (ctx.shutdown.aborted) resolve('shutdown');
+          ctx.shutdown.addEventListener('abort', () => resolve('shutdown'), { once: true });
+        }),
+      ]);
+      hygiene.close();
+      groupFollower.close();
+      // Deregister first: the watcher and the other sentinels must stop using us at once.
+      await registration.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'could not remove our registration; it vanishes with the session'));
+      if (outcome === 'shutdown') {
+        log.info({ signal: String(ctx.shutdown.reason) }, 'shutting down: deregistered, stopping redis-sentinel');
+        const exit: ChildExit = await child.stop();
+        log.info({ code: exit.code, signal: exit.signal }, 'redis-sentinel stopped');
+        return 0;
+      }
+      log.error({ code: outcome.code, signal: outcome.signal, exitCode: outcome.exitCode }, 'redis-sentinel exited; deregistered, exiting with its status');
+      return outcome.exitCode;
+    } finally {
+      await zk.close().catch(() => undefined);
+    }
+  },
+});

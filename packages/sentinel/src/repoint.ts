@@ -1,0 +1,33 @@
+import { probeRedis, type HostPort, type Logger, type RedisAuth } from '@redis-zk/core';
+import { decideRepoint } from './decide-repoint.js';
+import type { GroupTimings } from './sentinel-conf.js';
+import type { SentinelControl } from './sentinel-control.js';
+
+export type Role = 'master' | 'slave' | 'unreachable';
+
+export async function roleOf(addr: HostPort, auth: RedisAuth): Promise<Role> {
+  const p = await probeRedis(addr, auth);
+  return p.reachable ? p.role : 'unreachable';
+}
+
+/** On a record change: follow ZooKeeper only when our sentinel's master is down and the record is a live master. */
+export async function maybeRepoint(
+  group: string,
+  record: HostPort,
+  deps: { control: SentinelControl; log: Logger; redisAuth: RedisAuth; timings: GroupTimings },
+): Promise<void> {
+  const m = await deps.control.master(group);
+  const monitored = m?.ip !== undefined && m.port !== undefined ? { host: m.ip, port: Number(m.port) } : undefined;
+  const [recordRole, monitoredRole] = await Promise.all([
+    roleOf(record, deps.redisAuth),
+    monitored ? roleOf(monitored, deps.redisAuth) : Promise.resolve<Role>('unreachable'),
+  ]);
+  const d = decideRepoint({ group, record, recordRole, monitored, monitoredFlags: m?.flags ?? '', monitoredReachable: monitoredRole !== 'unreachable' });
+  if (d.action === 'none') {
+    deps.log.debug({ group }, d.reason);
+    return;
+  }
+  deps.log.warn({ group, record, monitored }, d.reason);
+  await deps.control.remove(group);
+  await deps.control.monitor(group, record, deps.timings);
+}

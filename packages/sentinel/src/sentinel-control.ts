@@ -1,0 +1,44 @@
+import { redisCommand, sentinelMaster, type HostPort, type RedisAuth } from '@redis-zk/core';
+import type { GroupTimings } from './sentinel-conf.js';
+
+/** Our own redis-sentinel, driven over its socket (secrets travel there, never on a command line). */
+export class SentinelControl {
+  constructor(
+    readonly addr: HostPort,
+    /** The sentinel itself has no password; REDIS_PASSWORD is only the masters' auth-pass. */
+    private readonly auth: RedisAuth,
+  ) {}
+
+  master(name: string): Promise<Record<string, string> | undefined> {
+    return sentinelMaster(this.addr, this.auth, name);
+  }
+
+  async monitor(name: string, master: HostPort, t: GroupTimings): Promise<void> {
+    await redisCommand(this.addr, this.auth, 'SENTINEL', 'MONITOR', name, master.host, master.port, t.quorum);
+    const set: (string | number)[] = ['down-after-milliseconds', t.downAfterMs, 'failover-timeout', t.failoverTimeoutMs, 'parallel-syncs', t.parallelSyncs];
+    if (t.authPass !== undefined) set.push('auth-pass', t.authPass);
+    await redisCommand(this.addr, this.auth, 'SENTINEL', 'SET', name, ...set);
+  }
+
+  async remove(name: string): Promise<void> {
+    await redisCommand(this.addr, this.auth, 'SENTINEL', 'REMOVE', name);
+  }
+
+  async reset(name: string): Promise<void> {
+    await redisCommand(this.addr, this.auth, 'SENTINEL', 'RESET', name);
+  }
+
+  /** Replicas the sentinel considers alive (not down, not disconnected). */
+  async healthyReplicas(name: string): Promise<number> {
+    const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'REPLICAS', name);
+    if (!Array.isArray(reply)) return 0;
+    let n = 0;
+    for (const entry of reply) {
+      if (!Array.isArray(entry)) continue;
+      const i = entry.indexOf('flags');
+      const flags = String(entry[i + 1] ?? '').split(',');
+      if (!flags.includes('s_down') && !flags.includes('disconnected')) n += 1;
+    }
+    return n;
+  }
+}
