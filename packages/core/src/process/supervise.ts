@@ -1,3 +1,6 @@
+import { constants } from 'node:os';
+import { execa, type ResultPromise } from 'execa';
+import { RedisZkError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface ChildExit {
@@ -12,6 +15,7 @@ export interface SuperviseOptions {
   /** After `stop()` sends SIGTERM, SIGKILL follows after this long. */
   shutdownTimeoutMs: number;
   cwd?: string;
+  /** Added to (and overriding) the wrapper's own environment. */
   env?: Record<string, string | undefined>;
 }
 
@@ -23,12 +27,96 @@ export interface Supervised {
   stop(signal?: NodeJS.Signals): Promise<ChildExit>;
 }
 
+/** Children still running, SIGKILLed synchronously when the wrapper exits (normally or by process.exit). */
+const running = new Set<number>();
+let exitHookInstalled = false;
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of running) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+}
+
+/** The exit status a shell would report: the code, or 128 + the signal number. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  if (signal !== null) return 128 + (constants.signals[signal] ?? 0);
+  return 1;
+}
+
+function startFailure(command: string, err: { code?: string; message?: string } | undefined): RedisZkError {
+  const reason =
+    err?.code === 'ENOENT'
+      ? 'no such executable (not found on PATH or at that path)'
+      : err?.code === 'EACCES'
+        ? 'permission denied (is it executable?)'
+        : (err?.message ?? 'unknown error');
+  return new RedisZkError('CHILD_START_FAILED', `cannot start ${JSON.stringify(command)}: ${reason}`);
+}
+
 /**
  * Starts a child server with execa, stdio passed through (inherit). Rejects (CHILD_START_FAILED)
  * when the executable cannot be started at all (ENOENT…). While the wrapper lives the child is
  * killed on the wrapper's exit (process 'exit' hook, SIGKILL), so it never outlives us.
  * Signal forwarding is the program runner's job (it calls stop()).
  */
-export async function supervise(_command: string, _args: string[], _opts: SuperviseOptions): Promise<Supervised> {
-  throw new Error('not implemented');
+export async function supervise(command: string, args: string[], opts: SuperviseOptions): Promise<Supervised> {
+  installExitHook();
+  const child: ResultPromise = execa(command, args, {
+    stdio: 'inherit',
+    reject: false,
+    cwd: opts.cwd,
+    env: opts.env,
+    // Our own exit hook kills with SIGKILL; execa's cleanup would only send SIGTERM.
+    cleanup: false,
+    forceKillAfterDelay: false,
+  });
+  // Listen before anything is awaited so a child that dies at once is not missed.
+  const exitEvent = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const started = await Promise.race([
+    new Promise<true>((resolve) => child.once('spawn', () => resolve(true))),
+    child.then((result) => result),
+  ]);
+  if (started !== true || child.pid === undefined) {
+    const cause = started === true ? undefined : (started as { cause?: unknown }).cause;
+    throw startFailure(command, cause as { code?: string; message?: string } | undefined);
+  }
+  const pid = child.pid;
+  running.add(pid);
+  opts.log.info({ pid, command }, `started ${command} as pid ${pid}`);
+
+  const exited: Promise<ChildExit> = exitEvent.then(({ code, signal }) => {
+    running.delete(pid);
+    return { code, signal, exitCode: exitCodeOf(code, signal) };
+  });
+  // execa's own promise settles too; nothing to do with it beyond not leaving it unobserved.
+  void child.catch(() => {});
+
+  let stopping: Promise<ChildExit> | undefined;
+  const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<ChildExit> => {
+    stopping ??= (async () => {
+      if (!running.has(pid)) return exited;
+      opts.log.info({ pid, signal, shutdownTimeoutMs: opts.shutdownTimeoutMs }, `stopping ${command} (pid ${pid}) with ${signal}`);
+      child.kill(signal);
+      const timer = setTimeout(() => {
+        opts.log.warn({ pid, shutdownTimeoutMs: opts.shutdownTimeoutMs }, `${command} (pid ${pid}) did not exit within ${opts.shutdownTimeoutMs} ms of ${signal}; sending SIGKILL`);
+        child.kill('SIGKILL');
+      }, opts.shutdownTimeoutMs);
+      const exit = await exited;
+      clearTimeout(timer);
+      return exit;
+    })();
+    return stopping;
+  };
+
+  return { pid, exited, stop };
 }

@@ -1,20 +1,42 @@
-import type { HostPort } from '../hostport.js';
+import { isRedisZkError } from '../errors.js';
+import { parseHostPort, type HostPort } from '../hostport.js';
+import { withConnection } from './connection.js';
 import type { RedisAuth } from './probe.js';
 
 /**
  * Runs one command on a short-lived connection within `timeoutMs` (connect + reply), for the
- * rare control commands (REPLICAOF, SENTINEL …). Rejects with REDIS_UNREACHABLE/REDIS_TIMEOUT.
+ * rare control commands (REPLICAOF, SENTINEL …). Rejects with REDIS_UNREACHABLE/REDIS_TIMEOUT,
+ * or REDIS_COMMAND_FAILED when the server answered with an error.
  */
-export async function redisCommand(_addr: HostPort, _auth: RedisAuth, _command: string, ..._args: (string | number)[]): Promise<unknown> {
-  throw new Error('not implemented');
+export async function redisCommand(addr: HostPort, auth: RedisAuth, command: string, ...args: (string | number)[]): Promise<unknown> {
+  return withConnection(addr, auth, (c) => c.call(command, ...args));
 }
 
 /** `SENTINEL get-master-addr-by-name` on one sentinel; undefined when it does not know the name or is unreachable. */
-export async function sentinelMasterAddr(_sentinel: HostPort, _auth: RedisAuth, _name: string): Promise<HostPort | undefined> {
-  throw new Error('not implemented');
+export async function sentinelMasterAddr(sentinel: HostPort, auth: RedisAuth, name: string): Promise<HostPort | undefined> {
+  let reply: unknown;
+  try {
+    reply = await redisCommand(sentinel, auth, 'SENTINEL', 'get-master-addr-by-name', name);
+  } catch (err) {
+    if (isRedisZkError(err)) return undefined;
+    throw err;
+  }
+  if (!Array.isArray(reply) || reply.length !== 2) return undefined;
+  const parsed = parseHostPort(`${String(reply[0])} ${String(reply[1])}`);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /** `SENTINEL MASTER <name>` as a flat key → value map; undefined when unknown or unreachable. */
-export async function sentinelMaster(_sentinel: HostPort, _auth: RedisAuth, _name: string): Promise<Record<string, string> | undefined> {
-  throw new Error('not implemented');
+export async function sentinelMaster(sentinel: HostPort, auth: RedisAuth, name: string): Promise<Record<string, string> | undefined> {
+  let reply: unknown;
+  try {
+    reply = await redisCommand(sentinel, auth, 'SENTINEL', 'MASTER', name);
+  } catch (err) {
+    if (isRedisZkError(err)) return undefined;
+    throw err;
+  }
+  if (!Array.isArray(reply)) return undefined;
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
 }

@@ -1,4 +1,6 @@
-import type { HostPort } from '../hostport.js';
+import { RedisZkError } from '../errors.js';
+import { joinHostPort, type HostPort } from '../hostport.js';
+import { withConnection } from './connection.js';
 
 export interface RedisAuth {
   password: string | undefined;
@@ -33,17 +35,101 @@ export interface RedisObservation {
 
 export type RedisProbe = RedisObservation | { reachable: false; error: string };
 
-/** INFO text → section name (lower case) → key → value. */
-export function parseInfo(_text: string): Record<string, Record<string, string>> {
-  throw new Error('not implemented');
+/**
+ * INFO text → section name (lower case) → key → value. Lines before any `# Section` header go
+ * to section ''. Values stay raw strings (`slave0:ip=…,port=…` is split by parseFields).
+ */
+export function parseInfo(text: string): Record<string, Record<string, string>> {
+  const sections: Record<string, Record<string, string>> = {};
+  let current: Record<string, string> | undefined;
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (line === '') continue;
+    if (line.startsWith('#')) {
+      const name = line.slice(1).trim().toLowerCase();
+      current = sections[name] ??= {};
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    current ??= sections[''] ??= {};
+    current[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return sections;
+}
+
+/** `ip=10.0.0.1,port=6379,state=online` → { ip: '10.0.0.1', port: '6379', state: 'online' }. */
+export function parseFields(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+function num(v: string | undefined): number {
+  const n = Number(v);
+  return v !== undefined && v !== '' && Number.isFinite(n) ? n : 0;
+}
+
+/** The observation INFO describes; pure, for tests and for callers that already hold INFO text. */
+export function observationFromInfo(text: string): RedisObservation {
+  const info = parseInfo(text);
+  const repl = info['replication'] ?? {};
+  const role = repl['role'] === 'slave' ? 'slave' : 'master';
+  const keysPerDb: Record<string, number> = {};
+  for (const [db, value] of Object.entries(info['keyspace'] ?? {})) {
+    if (/^db[0-9]+$/.test(db)) keysPerDb[db] = num(parseFields(value)['keys']);
+  }
+  const replicas: ReplicaInfo[] = [];
+  for (const [key, value] of Object.entries(repl)) {
+    if (!/^slave[0-9]+$/.test(key)) continue;
+    const f = parseFields(value);
+    if (f['ip'] === undefined || f['port'] === undefined) continue;
+    replicas.push({ host: f['ip'], port: num(f['port']), state: f['state'] ?? 'unknown', offset: num(f['offset']), lag: num(f['lag']) });
+  }
+  const masterPort = repl['master_port'];
+  return {
+    reachable: true,
+    role,
+    masterHost: role === 'slave' ? repl['master_host'] : undefined,
+    masterPort: role === 'slave' && masterPort !== undefined ? num(masterPort) : undefined,
+    linkUp: role === 'slave' && repl['master_link_status'] === 'up',
+    offset: num(repl['master_repl_offset'] ?? repl['slave_repl_offset']),
+    keys: Object.values(keysPerDb).reduce((a, b) => a + b, 0),
+    keysPerDb,
+    replicas,
+    runId: info['server']?.['run_id'] ?? '',
+  };
 }
 
 /** One INFO round trip within `timeoutMs`; never throws — unreachable is an observation. */
-export async function probeRedis(_addr: HostPort, _auth: RedisAuth): Promise<RedisProbe> {
-  throw new Error('not implemented');
+export async function probeRedis(addr: HostPort, auth: RedisAuth): Promise<RedisProbe> {
+  try {
+    const text = await withConnection(addr, auth, (c) => c.info());
+    return observationFromInfo(text);
+  } catch (err) {
+    return { reachable: false, error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /** Resolves once the server answers PING (any role), polling until `deadlineMs` elapses; REDIS_TIMEOUT then. */
-export async function waitForPing(_addr: HostPort, _auth: RedisAuth, _deadlineMs: number): Promise<void> {
-  throw new Error('not implemented');
+export async function waitForPing(addr: HostPort, auth: RedisAuth, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  let last = 'no attempt made';
+  for (;;) {
+    const remaining = until - Date.now();
+    if (remaining <= 0) break;
+    try {
+      const reply = await withConnection(addr, { ...auth, timeoutMs: Math.max(50, Math.min(auth.timeoutMs, remaining)) }, (c) => c.ping());
+      if (reply === 'PONG') return;
+      last = `unexpected reply ${JSON.stringify(reply)}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+      // LOADING (dataset still loading) and connection refusals are what waiting is for.
+    }
+    await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, until - Date.now()))));
+  }
+  throw new RedisZkError('REDIS_TIMEOUT', `Redis at ${joinHostPort(addr)} did not answer PING within ${deadlineMs} ms (last: ${last})`);
 }
