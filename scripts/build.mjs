@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs';
 const root = new URL('..', import.meta.url).pathname;
 const version = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version;
 const programs = ['server', 'sentinel', 'watcher'];
+const entries = programs.map((p) => ({ entry: `${root}packages/${p}/src/main.ts`, outfile: `${root}packages/${p}/dist/redis-zk-${p}.mjs` }));
+// The local launcher (`npm start`, scripts/local-group.mjs).
+entries.push({ entry: `${root}packages/launcher/src/main.ts`, outfile: `${root}packages/launcher/dist/launcher.mjs` });
 
 await Promise.all(
-  programs.map((p) =>
+  entries.map(({ entry, outfile }) =>
     build({
-      entryPoints: [`${root}packages/${p}/src/main.ts`],
-      outfile: `${root}packages/${p}/dist/redis-zk-${p}.mjs`,
+      entryPoints: [entry],
+      outfile,
       bundle: true,
       platform: 'node',
       target: 'node20',
