@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/testkit';
+import { appsOf, programOf, readGroup, startOrder, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
+import { chrootOf, marathonTaskId, taskEnv } from './env.js';
+import { runHealthCheck } from './health.js';
+
+/** The repository root: this file is packages/launcher/{src,dist}/<file>. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export function bundlePath(program: ProgramName, root = REPO_ROOT): string {
+  return join(root, 'packages', program, 'dist', `redis-zk-${program}.mjs`);
+}
+
+export interface LauncherOptions {
+  /** Default: marathon/group.json of the repository. */
+  groupFile?: string;
+  /** Or the group itself (tests). */
+  group?: GroupDef;
+  /** Repository root holding packages/<p>/dist. */
+  root?: string;
+  /** ZooKeeper connect string; default: $ZK_HOSTS, else a local ZooKeeper started here. */
+  zkHosts?: string;
+  /** Where sandboxes/ and logs/ go (default <root>/.local). */
+  stateDir?: string;
+  /** Address tasks bind and announce (HOST, BIND_IP). Default 127.0.0.1. */
+  host?: string;
+  /** Env overrides per app, keyed by app id, its last path segment, or program name. */
+  env?: Record<string, Record<string, string>>;
+  /** Instance counts per app (same keys), instead of the definition's. */
+  instances?: Record<string, number>;
+  /** 'logs': each task's output to <stateDir>/logs/<task>.log; 'prefix': to our stdout, prefixed. */
+  output?: 'logs' | 'prefix';
+  /** Health-check interval instead of the definition's intervalSeconds (local runs want it fast). */
+  healthIntervalMs?: number;
+  /** Delay before a dead task is replaced, instead of the definition's backoffSeconds. */
+  restartBackoffMs?: number;
+  /** Bound on the wait for each app to become healthy at start (default 180 s). */
+  startTimeoutMs?: number;
+  /** Launcher events (default: one line each on stdout). */
+  onEvent?: (e: LauncherEvent) => void;
+}
+
+export type TaskState = 'starting' | 'running' | 'healthy' | 'unhealthy' | 'killing' | 'exited';
+
+export interface TaskInfo {
+  /** `<app short name>.<instance>`, stable across restarts of the instance (e.g. `redis.0`). */
+  name: string;
+  /** MESOS_TASK_ID, new for every launch. */
+  taskId: string;
+  appId: string;
+  program: ProgramName;
+  instance: number;
+  /** Launches of this instance so far (1 for the first). */
+  launch: number;
+  host: string;
+  port: number;
+  ports: number[];
+  pid: number;
+  state: TaskState;
+  healthy: boolean;
+  /** Passed a health check at least once (ends the health grace period, resets the backoff). */
+  everHealthy?: boolean;
+  lastHealth?: string;
+  sandbox: string;
+  logFile?: string;
+  startedAt: number;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+}
+
+export type LauncherEvent =
+  | { type: 'zookeeper'; connectString: string; local: boolean }
+  | { type: 'task-started'; task: TaskInfo }
+  | { type: 'task-healthy'; task: TaskInfo; detail: string }
+  | { type: 'task-unhealthy'; task: TaskInfo; detail: string }
+  | { type: 'task-exited'; task: TaskInfo; restartInMs?: number }
+  | { type: 'app-healthy'; appId: string }
+  | { type: 'stopping' }
+  | { type: 'stopped' };
+
+interface Slot {
+  app: AppDef;
+  program: ProgramName;
+  instance: number;
+  launches: number;
+  /** Failed launches in a row (reset once healthy): Marathon's backoff exponent. */
+  failures: number;
+  task?: TaskInfo;
+  proc?: GroupProcess;
+  healthTimer?: NodeJS.Timeout;
+  restartTimer?: NodeJS.Timeout;
+  out?: WriteStream;
+}
+
+const shortName = (appId: string) => appId.split('/').filter(Boolean).at(-1) ?? appId;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pick<T>(map: Record<string, T> | undefined, app: AppDef, program: ProgramName): T | undefined {
+  if (!map) return undefined;
+  return map[app.id] ?? map[shortName(app.id)] ?? map[program];
+}
+
+export interface LocalGroup {
+  /** ZooKeeper connect string the tasks use, chroot included. */
+  zkHosts: string;
+  /** The local ZooKeeper, when the launcher started one. */
+  zookeeper?: ZooKeeperHandle;
+  apps: AppDef[];
+  tasks(): TaskInfo[];
+  task(name: string): TaskInfo | undefined;
+  /** Sends a signal: SIGKILL to the task's whole process group (a container dying), others to the program only (as `docker stop` through tini). */
+  kill(name: string, signal?: NodeJS.Signals): void;
+  /** Stops a task as Marathon does (SIGTERM, SIGKILL after the grace period); it is then replaced on new ports. Resolves when the replacement is healthy. */
+  restart(name: string): Promise<TaskInfo>;
+  /** Resolves once every task of the app (or all apps) is healthy. */
+  waitHealthy(appIdOrName?: string, timeoutMs?: number): Promise<void>;
+  /** Stops every task (dependents first), then the local ZooKeeper. */
+  stop(): Promise<void>;
+}
+
+/** Starts the group's apps in dependency order, each once the ones it depends on are healthy. */
+export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup> {
+  const root = opts.root ?? REPO_ROOT;
+  const group = opts.group ?? readGroup(opts.groupFile ?? join(root, 'marathon', 'group.json'));
+  const apps = startOrder(appsOf(group));
+  const stateDir = opts.stateDir ?? join(root, '.local');
+  const host = opts.host ?? '127.0.0.1';
+  const appVersion = new Date().toISOString();
+  const emit = opts.onEvent ?? ((e: LauncherEvent) => process.stdout.write(`${describeEvent(e, stateDir)}\n`));
+  const slots: Slot[] = [];
+  let stopping = false;
+
+  for (const app of apps) {
+    const program = programOf(app);
+    if (!existsSync(bundlePath(program, root))) {
+      throw new Error(`${bundlePath(program, root)} is missing: run \`pnpm run build\` (or npm run setup) first`);
+    }
+  }
+
+  // The definition's chroot is kept on the local ZooKeeper: the same paths as deployed.
+  const definedZk = apps.map((a) => a.env?.ZK_HOSTS).find((v): v is string => typeof v === 'string');
+  let zookeeper: ZooKeeperHandle | undefined;
+  let zkHosts = opts.zkHosts ?? process.env.ZK_HOSTS;
+  if (!zkHosts) {
+    zookeeper = await startZooKeeper();
+    zkHosts = `${zookeeper.connectString}${chrootOf(definedZk)}`;
+  }
+  emit({ type: 'zookeeper', connectString: zkHosts, local: zookeeper !== undefined });
+
+  const launch = async (slot: Slot): Promise<void> => {
+    if (stopping) return;
+    const { app, program } = slot;
+    const nPorts = Math.max(1, app.portDefinitions?.length ?? 1);
+    const ports: number[] = [];
+    for (let i = 0; i < nPorts; i++) ports.push(await freePort(host));
+    const taskId = marathonTaskId(app.id, randomUUID());
+    const sandbox = join(stateDir, 'sandboxes', taskId);
+    mkdirSync(sandbox, { recursive: true });
+    const name = `${shortName(app.id)}.${slot.instance}`;
+    const env = taskEnv({
+      app,
+      ports,
+      host,
+      taskId,
+      appVersion,
+      sandbox,
+      zkHosts,
+      overrides: pick(opts.env, app, program),
+      inherited: { PATH: process.env.PATH, LANG: process.env.LANG, TZ: process.env.TZ },
+    });
+    let logFile: string | undefined;
+    let proc: GroupProcess;
+    if ((opts.output ?? 'logs') === 'logs') {
+      mkdirSync(join(stateDir, 'logs'), { recursive: true });
+      logFile = join(stateDir, 'logs', `${name}.log`);
+      const fd = openSync(logFile, 'a');
+      try {
+        proc = spawnGroup(process.execPath, [bundlePath(program, root)], { env, cwd: sandbox, stdio: ['ignore', fd, fd] });
+      } finally {
+        closeSync(fd);
+      }
+    } else {
+      proc = spawnGroup(process.execPath, [bundlePath(program, root)], { env, cwd: sandbox, stdio: ['ignore', 'pipe', 'pipe'] });
+      prefixLines(proc, name);
+    }
+    slot.launches += 1;
+    slot.proc = proc;
+    const task: TaskInfo = {
+      name,
+      taskId,
+      appId: app.id,
+      program,
+      instance: slot.instance,
+      launch: slot.launches,
+      host,
+      port: ports[0]!,
+      ports,
+      pid: proc.pid,
+      state: 'starting',
+      healthy: false,
+      sandbox,
+      logFile,
+      startedAt: Date.now(),
+    };
+    slot.task = task;
+    emit({ type: 'task-started', task: { ...task } });
+    scheduleHealth(slot, task);
+    void proc.exited.then((exit) => onExit(slot, task, exit));
+  };
+
+  const scheduleHealth = (slot: Slot, task: TaskInfo) => {
+    const hc = slot.app.healthChecks?.[0];
+    if (!hc) {
+      // No health check: running is healthy (Marathon's default).
+      task.state = 'healthy';
+      task.healthy = true;
+      return;
+    }
+    task.state = 'running';
+    const intervalMs = opts.healthIntervalMs ?? (hc.intervalSeconds ?? 60) * 1000;
+    const timeoutMs = Math.min((hc.timeoutSeconds ?? 20) * 1000, Math.max(intervalMs, 1000));
+    const graceMs = (hc.gracePeriodSeconds ?? 300) * 1000;
+    const maxFailures = hc.maxConsecutiveFailures ?? 3;
+    let failures = 0;
+    // A check that started before a kill must not report on (or kill) a task already going.
+    const over = (): boolean => slot.task !== task || task.state === 'killing' || task.state === 'exited';
+    const tick = async () => {
+      if (over()) return;
+      const r = await runHealthCheck(hc, task.host, task.ports, timeoutMs);
+      if (over()) return;
+      task.lastHealth = r.detail;
+      if (r.ok) {
+        failures = 0;
+        if (!task.healthy) {
+          task.healthy = true;
+          task.state = 'healthy';
+          slot.failures = 0;
+          emit({ type: 'task-healthy', task: { ...task }, detail: r.detail });
+        }
+      } else {
+        failures += 1;
+        const inGrace = !task.everHealthy && Date.now() - task.startedAt < graceMs;
+        if (task.healthy) emit({ type: 'task-unhealthy', task: { ...task }, detail: r.detail });
+        task.healthy = false;
+        if (task.state === 'healthy') task.state = 'unhealthy';
+        // Mesos-level checks: killed after maxConsecutiveFailures once out of the grace period.
+        if (!inGrace && failures >= Math.max(1, maxFailures)) {
+          emit({ type: 'task-unhealthy', task: { ...task }, detail: `${r.detail}; ${failures} failures in a row, killing the task` });
+          void stopTask(slot);
+          return;
+        }
+      }
+      if (r.ok) task.everHealthy = true;
+      slot.healthTimer = setTimeout(() => void tick(), intervalMs);
+    };
+    slot.healthTimer = setTimeout(() => void tick(), Math.min(intervalMs, 500));
+  };
+
+  const onExit = (slot: Slot, task: TaskInfo, exit: { code: number | null; signal: NodeJS.Signals | null }) => {
+    clearTimeout(slot.healthTimer);
+    // The task is over: whatever it left in its group goes too (a container's end).
+    slot.proc?.signalGroup('SIGKILL');
+    task.state = 'exited';
+    task.healthy = false;
+    task.exit = exit;
+    if (stopping) {
+      emit({ type: 'task-exited', task: { ...task } });
+      return;
+    }
+    if (!task.everHealthy) slot.failures += 1;
+    const app = slot.app;
+    const base = opts.restartBackoffMs ?? (app.backoffSeconds ?? 1) * 1000;
+    const factor = app.backoffFactor ?? 1.15;
+    const max = (app.maxLaunchDelaySeconds ?? 3600) * 1000;
+    const delay = Math.min(max, Math.round(base * factor ** Math.max(0, slot.failures - 1)));
+    emit({ type: 'task-exited', task: { ...task }, restartInMs: delay });
+    slot.restartTimer = setTimeout(() => void launch(slot), delay);
+  };
+
+  const graceMsOf = (app: AppDef) => (app.taskKillGracePeriodSeconds ?? 3) * 1000;
+
+  /** SIGTERM to the program (as tini passes it on), SIGKILL to its whole group after the grace period. */
+  const stopTask = async (slot: Slot): Promise<void> => {
+    const task = slot.task;
+    const proc = slot.proc;
+    if (!task || !proc || task.state === 'exited') return;
+    task.state = 'killing';
+    task.healthy = false;
+    clearTimeout(slot.healthTimer);
+    try {
+      process.kill(proc.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    const timer = setTimeout(() => proc.signalGroup('SIGKILL'), graceMsOf(slot.app));
+    await proc.exited;
+    clearTimeout(timer);
+  };
+
+  const findSlot = (name: string) => slots.find((s) => s.task?.name === name || s.task?.taskId === name);
+  const appMatches = (app: AppDef, key?: string) => key === undefined || key === app.id || key === shortName(app.id) || key === programOf(app);
+
+  const waitHealthy = async (key?: string, timeoutMs = opts.startTimeoutMs ?? 180_000): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const mine = slots.filter((s) => appMatches(s.app, key));
+      if (mine.length > 0 && mine.every((s) => s.task?.healthy)) return;
+      if (stopping) throw new Error('the launcher is stopping');
+      if (Date.now() > deadline) {
+        const status = mine.map((s) => `${s.task?.name ?? '?'} ${s.task?.state ?? 'not started'} (${s.task?.lastHealth ?? 'no check yet'})`);
+        throw new Error(`${key ?? 'the group'} not healthy after ${timeoutMs} ms: ${status.join('; ')}`);
+      }
+      await sleep(200);
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    emit({ type: 'stopping' });
+    for (const s of slots) clearTimeout(s.restartTimer);
+    // Dependents first, as Marathon stops a group.
+    for (const app of [...apps].reverse()) {
+      await Promise.all(slots.filter((s) => s.app === app).map((s) => stopTask(s)));
+    }
+    await zookeeper?.destroy();
+    emit({ type: 'stopped' });
+  };
+
+  const api: LocalGroup = {
+    zkHosts,
+    zookeeper,
+    apps,
+    tasks: () => slots.flatMap((s) => (s.task ? [{ ...s.task }] : [])),
+    task: (name) => {
+      const t = findSlot(name)?.task;
+      return t ? { ...t } : undefined;
+    },
+    kill: (name, signal = 'SIGKILL') => {
+      const slot = findSlot(name);
+      if (!slot?.proc) throw new Error(`no task ${name}`);
+      if (signal === 'SIGKILL') slot.proc.signalGroup('SIGKILL');
+      else process.kill(slot.proc.pid, signal);
+    },
+    restart: async (name) => {
+      const slot = findSlot(name);
+      if (!slot?.task) throw new Error(`no task ${name}`);
+      const old = slot.task;
+      await stopTask(slot);
+      const deadline = Date.now() + (opts.startTimeoutMs ?? 180_000);
+      while (!(slot.task !== old && slot.task?.healthy)) {
+        if (Date.now() > deadline) throw new Error(`${name} was not replaced by a healthy task in time (now ${slot.task?.state})`);
+        if (stopping) throw new Error('the launcher is stopping');
+        await sleep(200);
+      }
+      return { ...slot.task };
+    },
+    waitHealthy,
+    stop,
+  };
+
+  try {
+    for (const app of apps) {
+      const program = programOf(app);
+      const count = pick(opts.instances, app, program) ?? app.instances ?? 1;
+      const mine: Slot[] = [];
+      for (let i = 0; i < count; i++) mine.push({ app, program, instance: i, launches: 0, failures: 0 });
+      slots.push(...mine);
+      for (const s of mine) await launch(s);
+      await waitHealthy(app.id);
+      emit({ type: 'app-healthy', appId: app.id });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return api;
+}
+
+function prefixLines(proc: GroupProcess, name: string): void {
+  for (const stream of [proc.child.stdout, proc.child.stderr]) {
+    if (!stream) continue;
+    let rest = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) process.stdout.write(`${name.padEnd(11)}| ${l}\n`);
+    });
+  }
+}
+
+/** One line per launcher event, for people. */
+export function describeEvent(e: LauncherEvent, stateDir = process.cwd()): string {
+  const rel = (p?: string) => (p ? relative(process.cwd(), p) || p : '');
+  switch (e.type) {
+    case 'zookeeper':
+      return `launcher  | ZooKeeper ${e.connectString}${e.local ? ' (local, started by the launcher)' : ' (from ZK_HOSTS)'}`;
+    case 'task-started':
+      return `launcher  | ${e.task.name} started: ${e.task.host}:${e.task.port} pid ${e.task.pid} task ${e.task.taskId}${e.task.logFile ? ` log ${rel(e.task.logFile)}` : ''}`;
+    case 'task-healthy':
+      return `launcher  | ${e.task.name} healthy (${e.detail})`;
+    case 'task-unhealthy':
+      return `launcher  | ${e.task.name} UNHEALTHY (${e.detail})`;
+    case 'task-exited': {
+      const how = e.task.exit?.signal ? `signal ${e.task.exit.signal}` : `code ${e.task.exit?.code}`;
+      const next = e.restartInMs !== undefined ? `; replacing it on new ports in ${e.restartInMs} ms` : '';
+      return `launcher  | ${e.task.name} exited (${how})${next}`;
+    }
+    case 'app-healthy':
+      return `launcher  | ${e.appId}: all tasks healthy`;
+    case 'stopping':
+      return `launcher  | stopping every task (SIGTERM, SIGKILL after the app's taskKillGracePeriodSeconds)…`;
+    case 'stopped':
+      return `launcher  | stopped; state in ${rel(stateDir)}`;
+  }
+}
