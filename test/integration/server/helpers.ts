@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import { freePort, type ProgramProcess, redisClient, startProgram, tempDir } from '../../harness/index.js';
+
+export interface ServerUnderTest {
+  port: number;
+  proc: ProgramProcess;
+  redis: Redis;
+}
+
+/** Short timings for tests; no RDB/AOF so a restarted node really comes back empty. */
+export function serverEnv(zkHosts: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ZK_HOSTS: zkHosts,
+    PORT0: String(port),
+    BIND_IP: '127.0.0.1',
+    ZK_SESSION_TIMEOUT_MS: '4000',
+    ZK_CONNECT_TIMEOUT_MS: '10000',
+    REDIS_PROBE_TIMEOUT_MS: '500',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+    REDIS_DATA_DIR: tempDir('redis-zk-server-test-'),
+    ...extra,
+  };
+}
+
+export const NO_PERSISTENCE = ['--', '--save', '', '--appendonly', 'no'];
+
+export async function startServer(zkHosts: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<ServerUnderTest> {
+  const port = opts.port ?? (await freePort());
+  const proc = startProgram('server', serverEnv(zkHosts, port, opts.env), NO_PERSISTENCE);
+  return { port, proc, redis: redisClient(port) };
+}
+
+export interface Replication {
+  role: string;
+  masterPort: number | undefined;
+  linkUp: boolean;
+}
+
+export async function replication(redis: Redis): Promise<Replication> {
+  const text = await redis.info('replication');
+  const get = (k: string) => new RegExp(`^${k}:(.*)$`, 'm').exec(text)?.[1]?.trim();
+  const mp = get('master_port');
+  return { role: get('role') ?? '?', masterPort: mp === undefined ? undefined : Number(mp), linkUp: get('master_link_status') === 'up' };
+}
+
+/** Resolves true once the wrapper logged that redis-server is up and registered. */
+export function isUp(line: Record<string, unknown>): boolean {
+  return typeof line.msg === 'string' && line.msg.startsWith('redis-server is up and registered');
+}
