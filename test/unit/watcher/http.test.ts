@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { createHttpServer, type WatcherView } from '../../../packages/watcher/src/http/server.js';
+
+const S1 = { host: '10.0.0.1', port: 26379 };
+const S2 = { host: '10.0.0.2', port: 26380 };
+
+function view(over: Partial<WatcherView> = {}): WatcherView {
+  return {
+    name: 'mymaster',
+    sentinels: () => [S1, S2],
+    master: () => ({ host: '10.0.0.9', port: 6379 }),
+    health: () => ({ ok: true, reason: 'fine', zookeeper: 'connected', subscription: { sentinel: '10.0.0.1:26379', since: new Date(0).toISOString() } }),
+    status: () => ({ name: 'mymaster', sentinels: [S1], events: [], zookeeper: { state: 'connected' } }),
+    ...over,
+  };
+}
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function get(v: WatcherView, url: string, accept?: string) {
+  app = createHttpServer(v);
+  return app.inject({ method: 'GET', url, headers: accept === undefined ? {} : { accept } });
+}
+
+describe('HTTP API (in-process, fake view)', () => {
+  it('GET /sentinels: the original comma-separated text by default, JSON when asked', async () => {
+    const text = await get(view(), '/sentinels');
+    expect(text.statusCode).toBe(200);
+    expect(text.headers['content-type']).toMatch(/^text\/plain/);
+    expect(text.body).toBe('10.0.0.1:26379,10.0.0.2:26380');
+    await app?.close();
+    const json = await get(view(), '/sentinels', 'application/json');
+    expect(json.headers['content-type']).toMatch(/^application\/json/);
+    expect(json.json()).toEqual([S1, S2]);
+  });
+
+  it('GET /sentinel: one of them; 503 JSON when none', async () => {
+    const one = await get(view(), '/sentinel');
+    expect(['10.0.0.1:26379', '10.0.0.2:26380']).toContain(one.body);
+    await app?.close();
+    const none = await get(view({ sentinels: () => [] }), '/sentinel', 'application/json');
+    expect(none.statusCode).toBe(503);
+    expect(none.json()).toMatchObject({ error: 'unavailable' });
+  });
+
+  it('GET /master: text and JSON; 503 when unknown', async () => {
+    expect((await get(view(), '/master')).body).toBe('10.0.0.9:6379');
+    await app?.close();
+    expect((await get(view(), '/master', 'application/json')).json()).toEqual({ name: 'mymaster', host: '10.0.0.9', port: 6379 });
+    await app?.close();
+    const unknown = await get(view({ master: () => undefined }), '/master');
+    expect(unknown.statusCode).toBe(503);
+    expect(unknown.headers['content-type']).toMatch(/json/);
+  });
+
+  it('406 when neither representation is acceptable', async () => {
+    const r = await get(view(), '/sentinels', 'image/png');
+    expect(r.statusCode).toBe(406);
+    expect(r.json()).toMatchObject({ error: 'not acceptable' });
+  });
+
+  it('GET /health: 200 ok, 503 with a reason', async () => {
+    const ok = await get(view(), '/health');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ status: 'ok', zookeeper: 'connected' });
+    await app?.close();
+    const bad = await get(view({ health: () => ({ ok: false, reason: 'not connected to ZooKeeper (state disconnected)', zookeeper: 'disconnected', subscription: null }) }), '/health');
+    expect(bad.statusCode).toBe(503);
+    expect(bad.json()).toMatchObject({ status: 'unavailable', reason: /ZooKeeper/ });
+  });
+
+  it('unknown paths and methods get a JSON 404', async () => {
+    const r = await get(view(), '/nope');
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toMatchObject({ error: 'not found' });
+    const post = await app!.inject({ method: 'POST', url: '/master' });
+    expect(post.statusCode).toBe(404);
+    expect(post.headers['content-type']).toMatch(/json/);
+  });
+
+  it('GET /status is JSON through its schema', async () => {
+    const r = await get(view(), '/status');
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ name: 'mymaster', zookeeper: { state: 'connected' } });
+  });
+});
