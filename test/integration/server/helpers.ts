@@ -22,12 +22,21 @@ export function serverEnv(zkHosts: string, port: number, extra: Record<string, s
   };
 }
 
-export const NO_PERSISTENCE = ['--', '--save', '', '--appendonly', 'no'];
+// Diskless sync without its 5 s batching delay keeps replica link-up fast in tests.
+export const NO_PERSISTENCE = ['--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
 
 export async function startServer(zkHosts: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<ServerUnderTest> {
   const port = opts.port ?? (await freePort());
   const proc = startProgram('server', serverEnv(zkHosts, port, opts.env), NO_PERSISTENCE);
-  return { port, proc, redis: redisClient(port) };
+  let client: Redis | undefined;
+  // Created on first use: a client made before redis-server listens gives up retrying.
+  return {
+    port,
+    proc,
+    get redis() {
+      return (client ??= redisClient(port));
+    },
+  };
 }
 
 export interface Replication {

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { isUp, replication, startServer, type ServerUnderTest } from './helpers.js';
+
+const N = 20;
+const TRIALS = 3;
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? NaN);
+}
+
+describe('20 wrappers started at the same moment', () => {
+  it(`give exactly one master and ${N - 1} linked replicas, ${TRIALS} times`, async () => {
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      const hosts = sharedZkHosts();
+      const t0 = Date.now();
+      const servers: ServerUnderTest[] = await Promise.all(Array.from({ length: N }, () => startServer(hosts)));
+      await Promise.all(servers.map((s) => s.proc.waitForLog(isUp, 60_000)));
+      const registeredMs = Date.now() - t0;
+
+      const zk = await zkClient(hosts);
+      const record = await zk.get('/redis/master');
+      const masters = [];
+      for (const s of servers) if ((await replication(s.redis)).role === 'master') masters.push(s);
+      expect(masters).toHaveLength(1);
+      const master = masters[0]!;
+      expect(record).toBe(`127.0.0.1 ${master.port}`);
+      await waitFor(
+        async () => {
+          const reps = await Promise.all(servers.filter((s) => s !== master).map((s) => replication(s.redis)));
+          return reps.every((r) => r.role === 'slave' && r.masterPort === master.port && r.linkUp);
+        },
+        { what: `all ${N - 1} replicas linked to the master`, timeoutMs: 30_000, intervalMs: 100 },
+      );
+      const linkedMs = Date.now() - t0;
+      expect(await zk.children('/redis/nodes')).toHaveLength(N);
+      const claims = servers.filter((s) => s.proc.logs().some((l) => l.action === 'claim'));
+      expect(claims).toHaveLength(1);
+
+      if (trial === 1) {
+        const wrapperPid = master.proc.pid;
+        const childPid = Number(execFileSync('pgrep', ['-P', String(wrapperPid), 'redis-server']).toString().trim().split('\n')[0]);
+        console.log(`RSS: wrapper ${rssKb(wrapperPid)} kB, its redis-server ${rssKb(childPid)} kB`);
+      }
+      console.log(`trial ${trial}: ${N} wrappers registered in ${registeredMs} ms, all replicas linked in ${linkedMs} ms`);
+
+      for (const s of servers) s.proc.killGroup();
+      await Promise.all(servers.map((s) => s.proc.exited));
+      zk.close();
+    }
+  }, 240_000);
+});
