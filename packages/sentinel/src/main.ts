@@ -64,7 +64,9 @@ await runProgram({
       );
       log.info({ conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), ...timings, authPass: undefined }, 'wrote a fresh sentinel.conf');
 
-      // 4. redis-sentinel, supervised; registered only once it answers.
+      // 4. redis-sentinel, supervised; registered only once it answers. redis-sentinel rewrites
+      // its config with mode 0644 & ~umask, so the umask keeps auth-pass private after rewrites.
+      process.umask(0o077);
       const child = await supervise(config.redisSentinelBin, [confPath], { log, shutdownTimeoutMs: config.shutdownTimeoutMs, cwd: config.workDir });
       const local: HostPort = { host: address.bind === '0.0.0.0' ? '127.0.0.1' : address.bind, port: config.port };
       const answered = await Promise.race([
