@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { freePort, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { isUp, replication, startServer } from './helpers.js';
+
+describe('a dead or restarted recorded master', () => {
+  it('/redis/master names a dead address and nobody holds data: the new wrapper claims', async () => {
+    const hosts = sharedZkHosts();
+    const zk = await zkClient(hosts);
+    const dead = await freePort();
+    await zk.set('/redis/master', `127.0.0.1 ${dead}`);
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    expect((await replication(a.redis)).role).toBe('master');
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
+    expect(await zk.get('/redis/masters/mymaster')).toBe(`127.0.0.1 ${a.port}`);
+  });
+
+  it('/redis/master names a dead address but a live node holds data: the new wrapper follows the data', async () => {
+    const hosts = sharedZkHosts();
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    const b = await startServer(hosts);
+    await b.proc.waitForLog(isUp, 20_000);
+    await a.redis.set('k1', 'v1');
+    await a.redis.set('k2', 'v2');
+    await waitFor(async () => (await b.redis.get('k2')) === 'v2', { what: 'b to have the keys' });
+    const zk = await zkClient(hosts);
+
+    // The master dies hard: its record stays, its /redis/nodes entry vanishes with its session.
+    a.proc.killGroup();
+    await a.proc.exited;
+    await waitFor(async () => (await zk.children('/redis/nodes')).length === 1, { what: "a's registration to expire", timeoutMs: 15_000 });
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
+
+    const c = await startServer(hosts);
+    await c.proc.waitForLog(isUp, 20_000);
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${b.port}`);
+    await waitFor(async () => (await replication(b.redis)).role === 'master', { what: 'b promoted by its wrapper' });
+    await waitFor(async () => {
+      const r = await replication(c.redis);
+      return r.role === 'slave' && r.masterPort === b.port && r.linkUp;
+    }, { what: 'c linked to b' });
+    expect(await c.redis.get('k1')).toBe('v1');
+    expect(await c.redis.get('k2')).toBe('v2');
+    expect(c.proc.logs().some((l) => l.action === 'handover')).toBe(true);
+  });
+
+  it('a master restarted in place does not come back empty over a replica holding data', async () => {
+    const hosts = sharedZkHosts();
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    const b = await startServer(hosts);
+    await b.proc.waitForLog(isUp, 20_000);
+    await a.redis.set('kept', 'yes');
+    await waitFor(async () => (await b.redis.get('kept')) === 'yes', { what: 'b to have the key' });
+
+    a.proc.signal('SIGTERM');
+    expect((await a.proc.exited).code).toBe(0);
+    const zk = await zkClient(hosts);
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
+
+    // Same address, no persistence: its redis-server starts empty.
+    const a2 = await startServer(hosts, { port: a.port });
+    await a2.proc.waitForLog(isUp, 20_000);
+    await waitFor(async () => (await replication(b.redis)).role === 'master', { what: 'b to become master' });
+    await waitFor(async () => {
+      const r = await replication(a2.redis);
+      return r.role === 'slave' && r.masterPort === b.port && r.linkUp;
+    }, { what: 'the restarted a to replicate b' });
+    expect(await a2.redis.get('kept')).toBe('yes');
+    expect(await b.redis.get('kept')).toBe('yes');
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${b.port}`);
+  });
+});
