@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { freePort, runProgramToExit, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { isUp, replication, startServer } from './helpers.js';
+
+const BAD_ENV: [string, string][] = [
+  ['PORT0', 'abc'],
+  ['PORT0', '70000'],
+  ['ZK_HOSTS', 'zk1:notaport'],
+  ['ZK_SESSION_TIMEOUT_MS', '-5'],
+  ['ZK_CONNECT_TIMEOUT_MS', 'soon'],
+  ['BIND_IP', 'not-an-ip'],
+  ['MASTER_NAME', 'has space'],
+  ['LOG_LEVEL', 'loud'],
+  ['REDIS_PROBE_TIMEOUT_MS', '0'],
+  ['SHUTDOWN_TIMEOUT_MS', '1e9'],
+  ['REDIS_CONF', '/nonexistent/redis.conf'],
+  ['REDIS_PASSWORD', 'with space'],
+];
+
+describe('bad input', () => {
+  it.each(BAD_ENV)('%s=%s: one line on stderr naming the variable, exit 2, no stack trace', async (name, value) => {
+    const r = await runProgramToExit('server', { ZK_HOSTS: '127.0.0.1:1', BIND_IP: '127.0.0.1', PORT0: '6390', [name]: value });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(name);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    if (name === 'REDIS_PASSWORD') expect(r.stderr).not.toContain('with space');
+  });
+
+  const MALFORMED: [string, string][] = [
+    ['garbage', 'garbage'],
+    ['host without port', 'host'],
+    ['port out of range', 'host 99999'],
+    ['empty', ''],
+    ['1 MB', 'x'.repeat(1_000_000)],
+  ];
+
+  it.each(MALFORMED)('/redis/master %s at start: logged refusal, claims master, no crash', async (label, value) => {
+    const hosts = sharedZkHosts();
+    const zk = await zkClient(hosts);
+    await zk.set('/redis/master', value);
+    const a = await startServer(hosts);
+    const up = await a.proc.waitForLog(isUp, 20_000);
+    expect(up.role).toBe('master');
+    expect((await replication(a.redis)).role).toBe('master');
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
+    if (label !== 'empty') {
+      const refusal = a.proc.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing the invalid /redis/master'));
+      expect(refusal).toBeDefined();
+    }
+    // No log line carries the whole 1 MB value.
+    expect(a.proc.output().length).toBeLessThan(200_000);
+  });
+
+  it('malformed values written while running: one refusal per value, the replica keeps its master', async () => {
+    const hosts = sharedZkHosts();
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    const b = await startServer(hosts);
+    await b.proc.waitForLog(isUp, 20_000);
+    const zk = await zkClient(hosts);
+    for (const [, value] of MALFORMED.filter(([l]) => l !== 'empty')) {
+      await zk.set('/redis/master', value);
+      await b.proc.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing /redis/master') && String(l.msg).includes(value.slice(0, 10)), 5_000);
+    }
+    await zk.set('/redis/master', '');
+    await zk.set('/redis/master', 'garbage');
+    await zk.set('/redis/master', 'garbage');
+    await new Promise((r) => setTimeout(r, 500)); // let any (wrong) reaction happen
+    for (const s of [a, b]) {
+      expect(s.proc.output().length).toBeLessThan(200_000);
+      expect(await s.redis.ping()).toBe('PONG');
+    }
+    const rb = await replication(b.redis);
+    expect(rb).toMatchObject({ role: 'slave', masterPort: a.port, linkUp: true });
+    expect((await replication(a.redis)).role).toBe('master');
+    const refusals = b.proc.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing /redis/master "garbage"'));
+    expect(refusals.length).toBeGreaterThanOrEqual(1);
+    expect(refusals.length).toBeLessThanOrEqual(2); // once per distinct value (it came twice, separated by "")
+    // Still alive and following: a valid change is applied.
+    await zk.set('/redis/master', `127.0.0.1 ${b.port}`);
+    await waitFor(async () => (await replication(b.redis)).role === 'master', { what: 'b promoted after a valid record' });
+  });
+
+  it('a bad extra redis-server argument makes the wrapper exit with its status', async () => {
+    const port = await freePort();
+    const r = await runProgramToExit(
+      'server',
+      { ZK_HOSTS: sharedZkHosts(), BIND_IP: '127.0.0.1', PORT0: String(port), ZK_SESSION_TIMEOUT_MS: '4000' },
+      ['--', '--no-such-option', 'x'],
+      30_000,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/redis-server exited during start/);
+  });
+});
