@@ -72,3 +72,38 @@ describe('a dead or restarted recorded master', () => {
     expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${b.port}`);
   });
 });
+
+describe('with sentinels registered', () => {
+  it('a master restarted in place waits (lock released) until the record names a live master, then follows it', async () => {
+    const hosts = sharedZkHosts();
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    const b = await startServer(hosts);
+    await b.proc.waitForLog(isUp, 20_000);
+    await a.redis.set('kept', 'yes');
+    await waitFor(async () => (await b.redis.get('kept')) === 'yes', { what: 'b to have the key' });
+    const zk = await zkClient(hosts);
+    // A registered sentinel that knows nothing: the wrapper must leave the promotion to sentinels.
+    await zk.set('/redis/sentinels', '');
+    await zk.create('/redis/sentinels/s1', `127.0.0.1 ${await freePort()}`, 0);
+
+    a.proc.signal('SIGTERM');
+    await a.proc.exited;
+    const a2 = await startServer(hosts, { port: a.port });
+    await a2.proc.waitForLog((l) => l.action === 'wait', 20_000);
+    // While it waits, the lock is free: another wrapper can decide and start.
+    const c = await startServer(hosts);
+    await c.proc.waitForLog((l) => l.action === 'wait', 20_000);
+
+    // What the watcher would write after the sentinels promoted b.
+    await zk.set('/redis/master', `127.0.0.1 ${b.port}`);
+    await waitFor(async () => (await replication(b.redis)).role === 'master', { what: 'b promoted' });
+    await a2.proc.waitForLog(isUp, 20_000);
+    await c.proc.waitForLog(isUp, 20_000);
+    await waitFor(async () => {
+      const r = await replication(a2.redis);
+      return r.role === 'slave' && r.masterPort === b.port && r.linkUp;
+    }, { what: 'a2 linked to b' });
+    expect(await a2.redis.get('kept')).toBe('yes');
+  });
+});
