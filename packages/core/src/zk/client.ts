@@ -361,7 +361,8 @@ export class Zk extends EventEmitter<ZkEvents> {
     } catch (err) {
       if (err instanceof RedisZkError && err.code === 'ZK_NO_NODE') {
         // Without a node getData sets no watch; an exists-watch tells when it appears.
-        if (watch) await this.exists(path, watch);
+        // Created in between: that watch is a data watch now, and the data is worth reading.
+        if (watch && (await this.exists(path, watch))) return this.get(path, watch);
         return undefined;
       }
       throw err;

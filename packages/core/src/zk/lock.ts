@@ -119,8 +119,12 @@ export class Lock extends EventEmitter<LockEvents> {
   private checkSession(): void {
     if (this.zk.state === 'closed') throw new RedisZkError('ZK_CLOSED', `the ZooKeeper client was closed while waiting for the lock ${this.dir}`);
     if (this.zk.session !== this.session) {
-      this.node = undefined; // gone with the old session
-      throw new RedisZkError('ZK_SESSION_EXPIRED', `the ZooKeeper session expired while waiting for the lock ${this.dir}`);
+      if (this.node !== undefined) {
+        this.node = undefined; // gone with the old session, and our place in the queue with it
+        throw new RedisZkError('ZK_SESSION_EXPIRED', `the ZooKeeper session expired while waiting for the lock ${this.dir}`);
+      }
+      // Not queued yet (or only a create whose reply was lost, gone with that session): carry on.
+      this.session = this.zk.session;
     }
   }
 
