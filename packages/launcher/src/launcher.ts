@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/testkit';
@@ -91,7 +91,6 @@ interface Slot {
   proc?: GroupProcess;
   healthTimer?: NodeJS.Timeout;
   restartTimer?: NodeJS.Timeout;
-  out?: WriteStream;
 }
 
 const shortName = (appId: string) => appId.split('/').filter(Boolean).at(-1) ?? appId;
@@ -297,6 +296,7 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
     const timer = setTimeout(() => proc.signalGroup('SIGKILL'), graceMsOf(slot.app));
     await proc.exited;
     clearTimeout(timer);
+    await groupGone(proc);
   };
 
   const findSlot = (name: string) => slots.find((s) => s.task?.name === name || s.task?.taskId === name);
@@ -377,6 +377,42 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
     throw err;
   }
   return api;
+}
+
+/** SIGKILLs what is left of a task's process group and waits (bounded) until none of it remains. */
+async function groupGone(proc: GroupProcess, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    proc.signalGroup('SIGKILL');
+    if (!groupHasLiveMembers(proc.pid)) return;
+    if (Date.now() > deadline) return;
+    await sleep(50);
+  }
+}
+
+/**
+ * Whether any process of group `pgid` still runs. Zombies do not count: once killed, a
+ * grandchild adopted by a slow init stays a zombie for a while, yet is gone.
+ */
+function groupHasLiveMembers(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  if (!existsSync('/proc/self/stat')) return true;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z') return true;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return false;
 }
 
 function prefixLines(proc: GroupProcess, name: string): void {
