@@ -53,3 +53,12 @@ export interface RediscoveryObservation {
 export function rediscovered(o: RediscoveryObservation): boolean {
   return o.numOtherSentinels === Math.max(0, o.liveSentinels - 1) && o.numReplicas >= o.replicasBefore;
 }
+
+/**
+ * Our sentinel counts more sentinels than are registered long after a reset: a departing sentinel
+ * said hello once more just after the reset, so its entry came back. Hellos go out every 2 s, so
+ * after `settleMs` every live one has been heard and the surplus is stale.
+ */
+export function staleAfterReset(o: RediscoveryObservation, sinceResetMs: number, settleMs = 6_000): boolean {
+  return sinceResetMs >= settleMs && o.numOtherSentinels > Math.max(0, o.liveSentinels - 1);
+}

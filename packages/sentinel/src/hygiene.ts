@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lock, watchChildren, zkPaths, type Disposable, type Logger, type Zk } from '@redis-zk/core';
-import { decideReset, decideResetNow, rediscovered } from './decide-reset.js';
+import { decideReset, decideResetNow, rediscovered, staleAfterReset } from './decide-reset.js';
 import { RESET_LOCK } from './paths.js';
 import type { SentinelControl } from './sentinel-control.js';
 
@@ -94,6 +94,7 @@ export class Hygiene {
       for (const g of groups) await control.reset(g);
       log.info({ groups, replicasBefore: Object.fromEntries(before) }, 'reset our sentinel (SENTINEL RESET) under the reset lock; waiting until it rediscovers the live sentinels and replicas');
       const started = Date.now();
+      let lastReset = started;
       const timeout = this.o.rediscoverTimeoutMs ?? 30_000;
       for (;;) {
         if (this.closed) return;
@@ -112,6 +113,12 @@ export class Hygiene {
         if (states.every(rediscovered)) {
           log.info({ states, tookMs: Date.now() - started }, 'our sentinel rediscovered the live sentinels and replicas; releasing the reset lock');
           return;
+        }
+        const stale = states.filter((s) => staleAfterReset(s, Date.now() - lastReset));
+        if (stale.length > 0) {
+          log.info({ states }, 'our sentinel still counts more sentinels than are registered (a departed one said hello after the reset); resetting again');
+          for (const s of stale) await control.reset(s.group);
+          lastReset = Date.now();
         }
         if (Date.now() - started > timeout) {
           log.warn({ states }, `our sentinel did not rediscover the live set within ${timeout} ms; releasing the reset lock anyway`);

@@ -26,17 +26,28 @@ export async function startSentinel(zkHosts: string, extra: Record<string, strin
   return { port, proc };
 }
 
+/** redis-zk-server without persistence and without the diskless-sync delay, so replicas link up fast. */
 export async function startServer(zkHosts: string, extra: Record<string, string> = {}): Promise<{ port: number; proc: ProgramProcess }> {
   const port = await freePort();
-  const proc = startProgram('server', {
-    BIND_IP: '127.0.0.1',
-    PORT0: String(port),
-    ZK_HOSTS: zkHosts,
-    REDIS_DATA_DIR: tempDir('redis-zk-server-test-'),
-    ...TIMINGS,
-    ...extra,
-  });
+  const proc = startProgram(
+    'server',
+    {
+      BIND_IP: '127.0.0.1',
+      PORT0: String(port),
+      ZK_HOSTS: zkHosts,
+      ZK_SESSION_TIMEOUT_MS: TIMINGS.ZK_SESSION_TIMEOUT_MS,
+      REDIS_PROBE_TIMEOUT_MS: '500',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      REDIS_DATA_DIR: tempDir('redis-zk-server-test-'),
+      ...extra,
+    },
+    ['--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'],
+  );
   return { port, proc };
+}
+
+export function serverUp(line: Record<string, unknown>): boolean {
+  return typeof line.msg === 'string' && line.msg.startsWith('redis-server is up and registered');
 }
 
 export function registered(line: Record<string, unknown>): boolean {

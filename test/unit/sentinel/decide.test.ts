@@ -86,3 +86,13 @@ describe('decideGroups', () => {
     ]);
   });
 });
+
+describe('staleAfterReset', () => {
+  it('calls a surplus stale only after the hello period has passed', async () => {
+    const { staleAfterReset } = await import('../../../packages/sentinel/src/decide-reset.js');
+    const o = { numOtherSentinels: 3, liveSentinels: 3, numReplicas: 2, replicasBefore: 2 };
+    expect(staleAfterReset(o, 1_000)).toBe(false);
+    expect(staleAfterReset(o, 7_000)).toBe(true);
+    expect(staleAfterReset({ ...o, numOtherSentinels: 2 }, 7_000)).toBe(false);
+  });
+});

@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { redisClient, sharedZkHosts, waitFor, zkClient, type TestZk } from '../../harness/index.js';
+import {
+  TIMINGS,
+  masterAddr,
+  redisPid,
+  registered,
+  registeredSentinels,
+  sentinelMaster,
+  serverUp,
+  startSentinel,
+  startServer,
+  waitForSentinels,
+  type StartedSentinel,
+} from './helpers.js';
+
+/**
+ * One group for the whole file: three redis-zk-server, three redis-zk-sentinel. The scenarios
+ * build on each other (the failover of one test is the state of the next).
+ */
+describe('three servers and three sentinels', () => {
+  let hosts: string;
+  let zk: TestZk;
+  let servers: { port: number }[];
+  const sentinels: StartedSentinel[] = [];
+  const ports = () => sentinels.map((s) => s.port);
+
+  beforeAll(async () => {
+    hosts = sharedZkHosts();
+    zk = await zkClient(hosts);
+    const first = await startServer(hosts);
+    await first.proc.waitForLog(serverUp, 20_000);
+    const rest = await Promise.all([startServer(hosts), startServer(hosts)]);
+    await Promise.all(rest.map((s) => s.proc.waitForLog(serverUp, 20_000)));
+    servers = [first, ...rest];
+    const started = await Promise.all([0, 1, 2].map(() => startSentinel(hosts)));
+    sentinels.push(...started);
+    await Promise.all(started.map((s) => s.proc.waitForLog(registered, 20_000)));
+  }, 60_000);
+
+  it('every sentinel knows the other two and both replicas; /redis/sentinels holds exactly the three', async () => {
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${servers[0]!.port}`);
+    await waitForSentinels(ports(), (m) => m['num-other-sentinels'] === '2' && m['num-slaves'] === '2', 'every sentinel to count 2 others and 2 replicas');
+    expect(await registeredSentinels(zk)).toEqual(ports().map((p) => `127.0.0.1 ${p}`).sort());
+  });
+
+  async function killMasterAndMeasure(label: string): Promise<string> {
+    const old = (await masterAddr(sentinels[0]!.port))!;
+    const oldPort = Number(old.split(' ')[1]);
+    const pid = await redisPid(oldPort);
+    const t0 = Date.now();
+    process.kill(pid, 'SIGKILL');
+    const agreed = await waitFor(
+      async () => {
+        const all = await Promise.all(ports().map((p) => masterAddr(p)));
+        const first = all[0];
+        if (first === undefined || first === old || !all.every((a) => a === first)) return false;
+        const role = ((await redisClient(Number(first.split(' ')[1])).info('replication')).match(/role:(\w+)/) ?? [])[1];
+        return role === 'master' ? first : false;
+      },
+      { timeoutMs: 20_000, intervalMs: 100, what: `all sentinels to agree on a new master after kill -9 of ${old}` },
+    );
+    const took = Date.now() - t0;
+    console.log(`${label}: kill -9 of master ${old} → all 3 sentinels agree on ${agreed} after ${took} ms (down-after ${TIMINGS.SENTINEL_DOWN_AFTER_MS} ms)`);
+    expect(took).toBeLessThan(Number(TIMINGS.SENTINEL_DOWN_AFTER_MS) + 8_000);
+    return agreed;
+  }
+
+  it('kill -9 of the master redis-server: the sentinels promote a replica and agree on it', async () => {
+    const newMaster = await killMasterAndMeasure('first failover');
+    expect(newMaster).not.toBe(`127.0.0.1 ${servers[0]!.port}`);
+  });
+
+  it('a sentinel restarted five times on new ports does not pile up; failover still works', async () => {
+    for (let i = 0; i < 5; i++) {
+      const victim = sentinels.pop()!;
+      victim.proc.signal('SIGTERM');
+      expect((await victim.proc.exited).code).toBe(0);
+      const next = await startSentinel(hosts);
+      sentinels.push(next);
+      await next.proc.waitForLog(registered, 20_000);
+    }
+    expect(await registeredSentinels(zk)).toEqual(ports().map((p) => `127.0.0.1 ${p}`).sort());
+    await waitForSentinels(ports(), (m) => m['num-other-sentinels'] === '2', 'every sentinel to count exactly 2 others after 5 restarts', 60_000);
+    const resets = sentinels.slice(0, 2).flatMap((s) => s.proc.logs().filter((l) => String(l.msg).startsWith('reset our sentinel')));
+    expect(resets.length).toBeGreaterThan(0);
+    await killMasterAndMeasure('failover after 5 sentinel restarts');
+    // Still exactly two others after the failover: no departed sentinel came back.
+    for (const m of await Promise.all(ports().map((p) => sentinelMaster(p)))) expect(m['num-other-sentinels']).toBe('2');
+  });
+
+  it('kill -9 of a sentinel process group: gone from /redis/sentinels within the session timeout, the others forget it', async () => {
+    const victim = sentinels.pop()!;
+    const t0 = Date.now();
+    victim.proc.killGroup();
+    await waitFor(async () => !(await registeredSentinels(zk)).includes(`127.0.0.1 ${victim.port}`), {
+      timeoutMs: Number(TIMINGS.ZK_SESSION_TIMEOUT_MS) + 3_000,
+      intervalMs: 100,
+      what: 'the killed sentinel to vanish from /redis/sentinels',
+    });
+    console.log(`kill -9 of a sentinel: gone from /redis/sentinels after ${Date.now() - t0} ms`);
+    await waitForSentinels(ports(), (m) => m['num-other-sentinels'] === '1', 'the two remaining sentinels to count exactly 1 other', 40_000);
+    const m = await sentinelMaster(sentinels[0]!.port);
+    expect(m.quorum).toBe('2');
+  });
+});
