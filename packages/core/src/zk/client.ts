@@ -198,6 +198,8 @@ export class Zk extends EventEmitter<ZkEvents> {
 
   private constructor(config: ZkConfig, log: Logger) {
     super();
+    // Every pending request, watch, registration and lock listens here: dozens are normal.
+    this.setMaxListeners(0);
     this.config = config;
     this.log = log;
     this.acls = config.auth
@@ -244,8 +246,7 @@ export class Zk extends EventEmitter<ZkEvents> {
     if (this._state === state) return;
     const from = this._state;
     this._state = state;
-    if (state === 'connected' || state === 'closed') this.log.info({ zkState: state, from }, `ZooKeeper ${state}`);
-    else this.log.warn({ zkState: state, from }, `ZooKeeper ${state}`);
+    this.log.info({ zkState: state, from }, `ZooKeeper ${state}`);
     this.emit('state', state);
   }
 
