@@ -12,6 +12,7 @@ import { follow } from './follow.js';
 import { HELP } from './help.js';
 import { checkBaseConf, startRedisServer } from './redis-process.js';
 import { runUntilExit } from './run.js';
+import { handOffMaster } from './shutdown.js';
 import { decideUnderLock } from './startup.js';
 
 const REDIS_START_DEADLINE_MS = 60_000;
@@ -65,7 +66,9 @@ await runProgram({
 
       // 6. Follow /redis/master while running.
       const follower = follow({ zk, self, local, auth, log });
-      return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown });
+      const handOff = () =>
+        handOffMaster({ zk, self, local, auth, masterName: config.masterName, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
+      return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, beforeStop: handOff });
     } finally {
       await zk.close().catch(() => undefined);
     }
