@@ -38,6 +38,9 @@ export class Lock extends EventEmitter<LockEvents> {
   private _held = false;
   private acquiring = false;
   private readonly onSession = (): void => this.lose('its ZooKeeper session expired');
+  /** Wakes the current waitGone; one function for the Lock's life, so re-watching never piles up listeners. */
+  private wakeWaiter: (() => void) | undefined;
+  private readonly onPredecessorEvent = (): void => this.wakeWaiter?.();
   private readonly onState = (s: string): void => {
     if (s === 'closed') this.lose('the ZooKeeper client was closed');
   };
@@ -184,6 +187,7 @@ export class Lock extends EventEmitter<LockEvents> {
         this.zk.off('connected', wake);
         this.zk.off('session', wake);
         this.zk.off('state', onState);
+        this.wakeWaiter = undefined;
         if (err) reject(err);
         else resolve();
       };
@@ -198,7 +202,8 @@ export class Lock extends EventEmitter<LockEvents> {
       this.zk.on('connected', wake);
       this.zk.on('session', wake);
       this.zk.on('state', onState);
-      this.zk.exists(path, wake).then(
+      this.wakeWaiter = wake;
+      this.zk.exists(path, this.onPredecessorEvent).then(
         (stat) => {
           if (!stat) finish();
         },
