@@ -6,7 +6,7 @@
  * started in beforeAll lives until the end of the file. Private ZooKeepers and temp dirs are
  * removed after the file. Everything is also killed/removed when the worker process exits.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -390,7 +390,7 @@ export interface RedisServer {
 export async function startRedisServer(opts: { port?: number; password?: string; args?: string[] } = {}): Promise<RedisServer> {
   const port = opts.port ?? (await freePort());
   const dir = tempDir('redis-zk-redis-');
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(opts.args ?? [])];
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0', ...(opts.args ?? [])];
   // The password goes in through stdin config, never the command line (ps shows that).
   const proc =
     opts.password === undefined
@@ -400,4 +400,19 @@ export async function startRedisServer(opts: { port?: number; password?: string;
   await waitFor(async () => (await client.ping()) === 'PONG', { what: `redis-server on port ${port} to answer PING`, timeoutMs: 10_000 });
   client.disconnect();
   return { host: '127.0.0.1', port, process: proc };
+}
+
+/** Whether `pid` is a live process (a zombie waiting to be reaped counts as gone). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }

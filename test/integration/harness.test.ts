@@ -3,16 +3,7 @@
 // gone after it.
 import { describe, expect, it } from 'vitest';
 import { fourLetterWord } from '@redis-zk/testkit';
-import { freePort, redisClient, sharedZkHosts, startProcess, startRedisServer, startZooKeeper, waitFor, zkClient } from '../harness/index.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { freePort, isAlive, redisClient, sharedZkHosts, startProcess, startRedisServer, startZooKeeper, waitFor, zkClient } from '../harness/index.js';
 
 describe('harness', () => {
   it('hands out distinct free ports', async () => {
@@ -73,12 +64,12 @@ describe('harness', () => {
       const redis = await startRedisServer({ password: 's3cret' });
       pids.push(redis.process.pid);
       expect(await redisClient(redis.port, redis.host, 's3cret').ping()).toBe('PONG');
-      expect(pids.every(alive)).toBe(true);
+      expect(pids.every(isAlive)).toBe(true);
     });
 
     it('finds every one of them gone', async () => {
       expect(pids).toHaveLength(3);
-      await waitFor(() => pids.every((p) => !alive(p)), { what: 'processes of the previous test to be gone', timeoutMs: 5_000 });
+      await waitFor(() => pids.every((p) => !isAlive(p)), { what: 'processes of the previous test to be gone', timeoutMs: 5_000 });
     });
   });
 });
