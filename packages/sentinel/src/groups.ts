@@ -41,6 +41,7 @@ export class Groups {
   private readonly watches: Disposable[] = [];
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: GroupsOptions, initial: MonitoredGroup[]) {
     for (const g of initial) {
@@ -60,10 +61,15 @@ export class Groups {
       }),
       watchChildren(this.o.zk, zkPaths.MASTERS, (children) => this.enqueue(() => this.apply(children))),
     );
+    // A record change may arrive while the sentinel's master is not down yet, or mid-failover:
+    // look again while ZooKeeper and the sentinel differ.
+    this.recheck = setInterval(() => this.recheckAll(), Math.max(2_000, this.o.timings.downAfterMs));
+    this.recheck.unref();
   }
 
   close(): void {
     this.closed = true;
+    clearInterval(this.recheck);
     for (const w of this.watches) w.close();
   }
 
@@ -76,6 +82,13 @@ export class Groups {
         this.o.log.warn({ err: String(err) }, 'could not apply a group change to our sentinel; it is retried on the next change');
       }
     });
+  }
+
+  private recheckAll(): void {
+    for (const name of this.monitored) {
+      const parsed = parseHostPort(this.lastRecord.get(name) ?? '');
+      if (parsed.ok) this.enqueue(() => maybeRepoint(name, parsed.value, this.o, true));
+    }
   }
 
   private onRecord(name: string, value: string): void {

@@ -1,4 +1,4 @@
-import { probeRedis, type HostPort, type Logger, type RedisAuth } from '@redis-zk/core';
+import { probeRedis, sameHostPort, type HostPort, type Logger, type RedisAuth } from '@redis-zk/core';
 import { decideRepoint } from './decide-repoint.js';
 import type { GroupTimings } from './sentinel-conf.js';
 import type { SentinelControl } from './sentinel-control.js';
@@ -15,16 +15,20 @@ export async function maybeRepoint(
   group: string,
   record: HostPort,
   deps: { control: SentinelControl; log: Logger; redisAuth: RedisAuth; timings: GroupTimings },
+  /** A periodic re-check logs its "no" at debug; a record change at info. */
+  periodic = false,
 ): Promise<void> {
   const m = await deps.control.master(group);
   const monitored = m?.ip !== undefined && m.port !== undefined ? { host: m.ip, port: Number(m.port) } : undefined;
+  if (periodic && sameHostPort(monitored, record)) return;
   const [recordRole, monitoredRole] = await Promise.all([
     roleOf(record, deps.redisAuth),
     monitored ? roleOf(monitored, deps.redisAuth) : Promise.resolve<Role>('unreachable'),
   ]);
   const d = decideRepoint({ group, record, recordRole, monitored, monitoredFlags: m?.flags ?? '', monitoredReachable: monitoredRole !== 'unreachable' });
   if (d.action === 'none') {
-    deps.log.debug({ group }, d.reason);
+    if (periodic) deps.log.debug({ group }, d.reason);
+    else deps.log.info({ group }, d.reason);
     return;
   }
   deps.log.warn({ group, record, monitored }, d.reason);
