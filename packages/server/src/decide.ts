@@ -32,6 +32,10 @@ export function answersAsMaster(p: RedisProbe | undefined): boolean {
   return p !== undefined && p.reachable && p.role === 'master';
 }
 
+function isLinkedTo(p: RedisProbe, master: HostPort): boolean {
+  return p.reachable && p.role === 'slave' && p.linkUp && p.masterHost === master.host && p.masterPort === master.port;
+}
+
 /** A node whose copy must not be overwritten by an empty master: it has data or is a master. */
 export function holdsData(p: RedisProbe): boolean {
   return p.reachable && (p.role === 'master' || p.keys > 0 || p.offset > 0);
@@ -88,6 +92,16 @@ export function decideStartup(obs: Observation): StartupDecision {
       action: 'replicate',
       master: recorded,
       reason: `The recorded master ${formatHostPort(recorded)} answers as master; starting as its replica.`,
+    };
+  }
+
+  // (2b) We cannot reach it, but a live replica is linked to it: the problem is ours, not its.
+  const linked = recorded !== undefined && !recordIsSelf ? obs.nodes.find((n) => isLinkedTo(n.probe, recorded)) : undefined;
+  if (recorded !== undefined && linked !== undefined) {
+    return {
+      action: 'replicate',
+      master: recorded,
+      reason: `The recorded master ${formatHostPort(recorded)} does not answer us, but the live replica ${formatHostPort(linked.addr)} is linked to it; starting as its replica.`,
     };
   }
 

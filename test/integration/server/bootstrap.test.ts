@@ -45,7 +45,17 @@ describe('20 wrappers started at the same moment', () => {
         const childPid = Number(execFileSync('pgrep', ['-P', String(wrapperPid), 'redis-server']).toString().trim().split('\n')[0]);
         console.log(`RSS: wrapper ${rssKb(wrapperPid)} kB, its redis-server ${rssKb(childPid)} kB`);
       }
-      console.log(`trial ${trial}: ${N} wrappers registered in ${registeredMs} ms, all replicas linked in ${linkedMs} ms`);
+      // Where the time goes: process start-up (20 node processes on a shared machine) vs the
+      // serialized decisions under the lock.
+      const times = (msg: string) =>
+        servers.flatMap((s) => s.proc.logs().filter((l) => String(l.msg).startsWith(msg)).map((l) => Date.parse(String(l.time))));
+      const firstLock = Math.min(...times('Taking the master-decision lock')) - t0;
+      const lastLock = Math.max(...times('Taking the master-decision lock')) - t0;
+      const lastUp = Math.max(...times('redis-server is up and registered')) - t0;
+      console.log(
+        `trial ${trial}: ${N} wrappers registered in ${registeredMs} ms, all replicas linked in ${linkedMs} ms ` +
+          `(first lock request at ${firstLock} ms, last at ${lastLock} ms, last registration at ${lastUp} ms)`,
+      );
 
       for (const s of servers) s.proc.killGroup();
       await Promise.all(servers.map((s) => s.proc.exited));

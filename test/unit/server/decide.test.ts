@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostPort, RedisProbe } from '@redis-zk/core';
+import type { HostPort, RedisObservation, RedisProbe } from '@redis-zk/core';
 import { bestNode, decideStartup, type NodeView, type Observation } from '../../../packages/server/src/decide.js';
 import { classifyRecord } from '../../../packages/server/src/record.js';
 
@@ -7,7 +7,7 @@ const SELF: HostPort = { host: '10.0.0.1', port: 6379 };
 const A: HostPort = { host: '10.0.0.2', port: 6379 };
 const B: HostPort = { host: '10.0.0.3', port: 6379 };
 
-function up(role: 'master' | 'slave', offset = 0, keys = 0): RedisProbe {
+function up(role: 'master' | 'slave', offset = 0, keys = 0): RedisObservation {
   return { reachable: true, role, masterHost: undefined, masterPort: undefined, linkUp: role === 'slave', offset, keys, keysPerDb: {}, replicas: [], runId: 'x' };
 }
 const DOWN: RedisProbe = { reachable: false, error: 'ECONNREFUSED' };
@@ -40,6 +40,13 @@ describe('decideStartup', () => {
     const d = decideStartup(obs({ record: rec(A), recordProbe: up('master', 100, 5), nodes: [node(A, up('master', 100, 5))] }));
     expect(d).toMatchObject({ action: 'replicate', master: A });
     expect(d.reason).toMatch(/^The recorded master 10.0.0.2 6379 answers as master/);
+  });
+  it('(2b) the recorded master does not answer us but a live replica is linked to it → replicate it', () => {
+    const linked: RedisProbe = { ...up('slave', 10, 1), masterHost: A.host, masterPort: A.port, linkUp: true };
+    const d = decideStartup(obs({ record: rec(A), recordProbe: DOWN, nodes: [node(A, DOWN), node(B, linked)] }));
+    expect(d).toMatchObject({ action: 'replicate', master: A });
+    const unlinked: RedisProbe = { ...linked, linkUp: false };
+    expect(decideStartup(obs({ record: rec(A), recordProbe: DOWN, nodes: [node(B, unlinked)] }))).toMatchObject({ action: 'handover', master: B });
   });
   it('(3) restarted in place, live data, sentinels registered → wait', () => {
     const d = decideStartup(obs({ record: rec(SELF), sentinelCount: 3, nodes: [node(A, up('slave', 50, 3))] }));
