@@ -94,12 +94,17 @@ describe('with sentinels registered', () => {
     // While it waits, the lock is free: another wrapper can decide and start.
     const c = await startServer(hosts);
     await c.proc.waitForLog((l) => l.action === 'wait', 20_000);
+    // SIGTERM while waiting: a prompt, clean exit (nothing started, nothing registered).
+    c.proc.signal('SIGTERM');
+    expect((await c.proc.exited).code).toBe(0);
+    const d = await startServer(hosts);
+    await d.proc.waitForLog((l) => l.action === 'wait', 20_000);
 
     // What the watcher would write after the sentinels promoted b.
     await zk.set('/redis/master', `127.0.0.1 ${b.port}`);
     await waitFor(async () => (await replication(b.redis)).role === 'master', { what: 'b promoted' });
     await a2.proc.waitForLog(isUp, 20_000);
-    await c.proc.waitForLog(isUp, 20_000);
+    await d.proc.waitForLog(isUp, 20_000);
     await waitFor(async () => {
       const r = await replication(a2.redis);
       return r.role === 'slave' && r.masterPort === b.port && r.linkUp;
