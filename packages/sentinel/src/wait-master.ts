@@ -15,6 +15,7 @@ export interface WaitMasterOptions {
  */
 export function waitForMaster(zk: Zk, path: string, opts: WaitMasterOptions): Promise<HostPort | undefined> {
   const started = Date.now();
+  if (opts.shutdown.aborted) return Promise.resolve(undefined);
   return new Promise<HostPort | undefined>((resolve, reject) => {
     let lastRefused: string | undefined;
     let lastState = 'absent';
