@@ -102,6 +102,13 @@ export class Reconciler {
       this.state.sentinels.map(async (s) => {
         const m = await sentinelMaster(s, this.auth, name).catch(() => undefined);
         if (m === undefined) return undefined;
+        // The failover leader raises the master's config epoch when the replica is promoted but
+        // changes the address only at the switch: mid-failover its pair is (old address, new
+        // epoch), which would pin ZooKeeper to the old master. Others learn both at once.
+        if ((m.flags ?? '').split(',').includes('failover_in_progress')) {
+          this.log.debug({ sentinel: s, group: name }, `Sentinel ${s.host}:${s.port} is running a failover of ${name}; not using its answer until it switches.`);
+          return undefined;
+        }
         const addr = parseHostPort(`${m.ip ?? ''} ${m.port ?? ''}`);
         const epoch = Number(m['config-epoch']);
         if (!addr.ok || !Number.isSafeInteger(epoch) || epoch < 0) {

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import { createHttpServer, type WatcherView } from '../../../packages/watcher/src/http/server.js';
 
 const S1 = { host: '10.0.0.1', port: 26379 };
@@ -16,7 +15,7 @@ function view(over: Partial<WatcherView> = {}): WatcherView {
   };
 }
 
-let app: FastifyInstance | undefined;
+let app: ReturnType<typeof createHttpServer> | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
