@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { startZooKeeper } from '@redis-zk/testkit';
+import { killGroupsOnSignals, startZooKeeper } from '@redis-zk/testkit';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,6 +28,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     buildError = (e.stderr?.toString() || e.message).trim().split('\n').filter((l) => !/^\s+at /.test(l)).slice(0, 20).join('\n');
     process.stderr.write(`harness: node scripts/build.mjs failed; tests that start programs will fail:\n${buildError}\n`);
   }
+  killGroupsOnSignals();
   const zk = await startZooKeeper();
   project.provide('zkConnectString', zk.connectString);
   project.provide('buildError', buildError);

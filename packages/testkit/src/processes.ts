@@ -12,15 +12,38 @@ export interface GroupProcess {
 }
 
 /** Leaders of groups still alive, killed when this process exits so nothing outlives a test run. */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
+// Kept on globalThis: a test runner may evaluate this module more than once in one process.
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('redis-zk.testkit.groups')] ??= {
+  liveGroups: new Set<number>(),
+  exitHook: false,
+  signalHooks: false,
+}) as { liveGroups: Set<number>; exitHook: boolean; signalHooks: boolean };
+const liveGroups = shared.liveGroups;
 
 function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
+  if (shared.exitHook) return;
+  shared.exitHook = true;
   process.on('exit', () => {
     for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
   });
+}
+
+/**
+ * Opt-in: on SIGINT/SIGTERM/SIGHUP, SIGKILL every live group and then die of the same signal
+ * (a signal death skips 'exit' hooks). Not for programs that want a graceful stop of their
+ * children on Ctrl-C (the local launcher handles signals itself).
+ */
+export function killGroupsOnSignals(): void {
+  if (shared.signalHooks) return;
+  shared.signalHooks = true;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const handler = () => {
+      for (const pid of liveGroups) killGroup(pid, 'SIGKILL');
+      process.removeListener(sig, handler);
+      process.kill(process.pid, sig);
+    };
+    process.once(sig, handler);
+  }
 }
 
 /** Sends `sig` to the process group led by `pid`; a group that is already gone is not an error. */
