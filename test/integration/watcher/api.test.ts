@@ -1,0 +1,160 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { redisClient, runProgramToExit, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient, type ProgramProcess } from '../../harness/index.js';
+import { startGroup, watcherEnv, type Group } from './group.js';
+
+let group: Group;
+beforeAll(async () => {
+  group = await startGroup({ zkHosts: sharedZkHosts() });
+});
+
+async function startWatcher(extra: Record<string, string> = {}): Promise<{ w: ProgramProcess; base: string }> {
+  const env = await watcherEnv(group.zkHosts, extra);
+  const w = startProgram('watcher', env);
+  const base = `http://127.0.0.1:${env.PORT0}`;
+  await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, { what: 'watcher healthy', timeoutMs: 15_000 });
+  return { w, base };
+}
+
+const masterText = () => `127.0.0.1:${group.servers[0]!.port}`;
+const sentinelTexts = () => group.sentinels.map((s) => `127.0.0.1:${s.port}`);
+
+describe('redis-zk-watcher HTTP API (real group)', () => {
+  it('serves every endpoint with content negotiation, from memory', async () => {
+    const { base } = await startWatcher();
+    const sentinels = await fetch(`${base}/sentinels`);
+    expect(sentinels.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect((await sentinels.text()).split(',').sort()).toEqual(sentinelTexts().sort());
+    const sentinelsJson = await fetch(`${base}/sentinels`, { headers: { accept: 'application/json' } });
+    expect(sentinelsJson.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await sentinelsJson.json()) as { host: string; port: number }[]).map((s) => `${s.host}:${s.port}`).sort()).toEqual(sentinelTexts().sort());
+
+    expect(sentinelTexts()).toContain(await (await fetch(`${base}/sentinel`)).text());
+    const one = (await (await fetch(`${base}/sentinel`, { headers: { accept: 'application/json' } })).json()) as { host: string; port: number };
+    expect(sentinelTexts()).toContain(`${one.host}:${one.port}`);
+
+    expect(await (await fetch(`${base}/master`)).text()).toBe(masterText());
+    expect(await (await fetch(`${base}/master`, { headers: { accept: 'application/json' } })).json()).toEqual({ name: 'mymaster', host: '127.0.0.1', port: group.servers[0]!.port });
+    expect((await fetch(`${base}/master`, { headers: { accept: 'image/png' } })).status).toBe(406);
+
+    const health = await fetch(`${base}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', zookeeper: 'connected', subscription: { sentinel: expect.stringMatching(/^127\.0\.0\.1:/) } });
+
+    const r = redisClient(group.servers[0]!.port);
+    await r.set('k1', 'v');
+    const status = await waitFor(
+      async () => {
+        const s = (await (await fetch(`${base}/status`)).json()) as Record<string, any>;
+        return s.keysPerDb?.db0 >= 1 && s.replicas?.length === 2 ? s : false;
+      },
+      { what: '/status to show the keys and both replicas', timeoutMs: 5_000 },
+    );
+    expect(status.master).toMatchObject({ host: '127.0.0.1', port: group.servers[0]!.port, role: 'master', reachable: true });
+    expect(status.replicas[0]).toMatchObject({ state: 'online', offset: expect.any(Number), lag: expect.any(Number) });
+    expect(status.sentinels).toHaveLength(3);
+    expect(status.subscription).toMatchObject({ connected: true });
+    expect(status.zookeeper).toEqual({ state: 'connected' });
+    expect(Array.isArray(status.events)).toBe(true);
+
+    const missing = await fetch(`${base}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'not found' });
+    const post = await fetch(`${base}/master`, { method: 'POST' });
+    expect(post.status).toBe(404);
+    expect(post.headers.get('content-type')).toMatch(/json/);
+  });
+
+  it('bad environment: one line, exit 2', async () => {
+    const bad: Record<string, string>[] = [{ PORT0: 'abc' }, { ZK_HOSTS: 'not a host:xx' }, { RECONCILE_INTERVAL_MS: '0' }, { HOOK_TIMEOUT_MS: '-5' }];
+    for (const env of bad) {
+      const r = await runProgramToExit('watcher', env);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(Object.keys(env)[0]!);
+    }
+    const help = await runProgramToExit('watcher', {}, ['--help']);
+    expect(help.code).toBe(0);
+    for (const v of ['RECONCILE_INTERVAL_MS', 'HOOK_COMMAND', 'HOOK_TIMEOUT_MS', 'ZK_HOSTS', 'PORT0']) expect(help.stdout).toContain(v);
+    expect(help.stdout).toMatch(/Exit codes/);
+  });
+
+  it('malformed +switch-master payloads are refused in the log and nothing is written', async () => {
+    // Sentinel accepts PUBLISH only on its hello channel, so the watcher is made to subscribe to a
+    // plain redis-server registered as the only sentinel; the real sentinels are registered after.
+    const hosts = sharedZkHosts();
+    const zk = await zkClient(hosts);
+    const before = `127.0.0.1 ${group.servers[0]!.port}`;
+    await zk.set('/redis/master', before);
+    const fake = await startRedisServer();
+    await zk.set(`/redis/sentinels/fake`, `127.0.0.1 ${fake.port}`);
+    const env = await watcherEnv(hosts, { RECONCILE_INTERVAL_MS: '60000' });
+    const w = startProgram('watcher', env);
+    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed') && l.sentinel === `127.0.0.1:${fake.port}`);
+    for (const s of group.sentinels) await zk.set(`/redis/sentinels/${s.id}`, `127.0.0.1 ${s.port}`);
+    await waitFor(async () => (await (await fetch(`http://127.0.0.1:${env.PORT0}/sentinels`)).text()).split(',').length === 4, { what: 'watcher to see all sentinels' });
+    const publisher = redisClient(fake.port);
+    for (const payload of ['garbage', 'mymaster 1.2.3.4 1 5.6.7.8', 'mymaster 1.2.3.4 x 5.6.7.8 9', '', 'x'.repeat(5000)]) {
+      expect(await publisher.publish('+switch-master', payload)).toBe(1);
+    }
+    await waitFor(() => w.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing a +switch-master')).length >= 5, { what: 'five refusals logged', timeoutMs: 5_000 });
+    // A well-formed event for a group nobody monitors is ignored.
+    await publisher.publish('+switch-master', 'othergroup 1.2.3.4 1 5.6.7.8 2');
+    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('not a monitored group'));
+    // A forged well-formed event for our group: the write is decided by asking the sentinels, so nothing moves.
+    await publisher.publish('+switch-master', `mymaster ${before} 10.9.9.9 6379`);
+    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Sentinel') && l.msg.includes('10.9.9.9'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await zk.get('/redis/master')).toBe(before);
+    expect(await zk.exists('/redis/masters/othergroup')).toBe(false);
+    expect(w.logs().some((l) => l.level === 'fatal' || l.level === 'error')).toBe(false);
+    expect(await Promise.race([w.exited.then(() => 'exited'), new Promise((r) => setTimeout(() => r('running'), 100))])).toBe('running');
+  });
+
+  it('garbage in ZooKeeper is refused without a crash, and the record is repaired from the sentinels', async () => {
+    const zk = await zkClient(group.zkHosts);
+    const goodMaster = `127.0.0.1 ${group.servers[0]!.port}`;
+    await zk.set('/redis/master', 'not an address at all');
+    await zk.set('/redis/epochs/mymaster', 'NaN');
+    await zk.create('/redis/sentinels/junk', 'x'.repeat(10_000));
+    const { w, base } = await startWatcher();
+    await waitFor(async () => (await zk.get('/redis/master')) === goodMaster, { what: '/redis/master repaired', timeoutMs: 5_000 });
+    expect(await zk.get('/redis/epochs/mymaster')).toMatch(/^[0-9]+$/);
+    expect((await (await fetch(`${base}/sentinels`)).text()).split(',')).toHaveLength(3);
+    expect(w.logs().some((l) => typeof l.msg === 'string' && l.msg.includes('Ignoring /redis/sentinels/junk'))).toBe(true);
+    await zk.remove('/redis/sentinels/junk');
+  });
+
+  it('a stale record with a higher stored epoch (whole group restarted) is replaced once the recorded master is dead', async () => {
+    const zk = await zkClient(group.zkHosts);
+    const goodMaster = `127.0.0.1 ${group.servers[0]!.port}`;
+    await zk.set('/redis/master', '127.0.0.1 1');
+    await zk.set('/redis/masters/mymaster', '127.0.0.1 1');
+    await zk.set('/redis/epochs/mymaster', '999');
+    const { w } = await startWatcher();
+    await waitFor(async () => (await zk.get('/redis/master')) === goodMaster, { what: '/redis/master repaired despite the lower epoch', timeoutMs: 5_000 });
+    expect(await zk.get('/redis/masters/mymaster')).toBe(goodMaster);
+    expect(Number(await zk.get('/redis/epochs/mymaster'))).toBeLessThan(999);
+    expect(w.logs().some((l) => typeof l.msg === 'string' && l.msg.includes('no longer a live master'))).toBe(true);
+  });
+
+  it('refuses to move back to an older master that is still live', async () => {
+    const zk = await zkClient(group.zkHosts);
+    const replica = group.servers[1]!.port;
+    // A live master recorded at a newer epoch than the sentinels know: e.g. written by a newer generation.
+    const other = redisClient(replica);
+    await other.call('REPLICAOF', 'NO', 'ONE');
+    await zk.set('/redis/master', `127.0.0.1 ${replica}`);
+    await zk.set('/redis/masters/mymaster', `127.0.0.1 ${replica}`);
+    await zk.set('/redis/epochs/mymaster', '999');
+    try {
+      const { w } = await startWatcher();
+      await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing to move mymaster'));
+      expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${replica}`);
+    } finally {
+      await other.call('REPLICAOF', '127.0.0.1', String(group.servers[0]!.port));
+      await zk.set('/redis/master', `127.0.0.1 ${group.servers[0]!.port}`);
+      await zk.set('/redis/masters/mymaster', `127.0.0.1 ${group.servers[0]!.port}`);
+      await zk.set('/redis/epochs/mymaster', '0');
+    }
+  });
+});
