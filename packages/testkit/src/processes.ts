@@ -58,6 +58,7 @@ export function killGroup(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
 export interface SpawnGroupOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Default ['ignore', 'pipe', 'pipe']: read both pipes (or pass files), or a chatty child blocks once they fill. */
   stdio?: StdioOptions;
 }
 
