@@ -352,11 +352,15 @@ export async function runProgramToExit(
     await proc.exited;
     throw new Error(`redis-zk-${program} did not exit within ${timeoutMs} ms; stdout: ${stdout.slice(-2_000)}\nstderr: ${stderr.slice(-2_000)}`);
   }
-  // Wait for the pipes to drain so the last line is not lost.
-  await Promise.all(
-    [proc.child.stdout, proc.child.stderr].map((s) => (s && !s.readableEnded ? new Promise((r) => s.once('close', r)) : undefined)),
-  );
+  // Anything the program left behind in its group goes now (it would also hold the pipes open).
   proc.signalGroup('SIGKILL');
+  // Wait (bounded) for the pipes to drain so the last line is not lost.
+  await Promise.race([
+    Promise.all(
+      [proc.child.stdout, proc.child.stderr].map((s) => (s && !s.closed ? new Promise((r) => s.once('close', r)) : undefined)),
+    ),
+    new Promise((r) => setTimeout(r, 2_000)),
+  ]);
   return { code: result.code, stdout, stderr };
 }
 
