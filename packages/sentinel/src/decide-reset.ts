@@ -43,22 +43,56 @@ export function decideResetNow(g: ResetGate): ResetGateDecision {
 }
 
 export interface RediscoveryObservation {
-  numOtherSentinels: number;
-  liveSentinels: number;
+  /** `<host> <port>` of the sentinels ours knows for the group (SENTINEL SENTINELS). */
+  known: readonly string[];
+  /** `<host> <port>` of the registered sentinels other than ours. */
+  expected: readonly string[];
   numReplicas: number;
   replicasBefore: number;
 }
 
-/** The next sentinel may reset only once ours counts the live set again. */
-export function rediscovered(o: RediscoveryObservation): boolean {
-  return o.numOtherSentinels === Math.max(0, o.liveSentinels - 1) && o.numReplicas >= o.replicasBefore;
+/** Known sentinels that are not registered: departed ones our sentinel still counts. */
+export function staleSentinels(known: readonly string[], expected: readonly string[]): string[] {
+  const live = new Set(expected);
+  return known.filter((k) => !live.has(k));
 }
 
 /**
- * Our sentinel counts more sentinels than are registered long after a reset: a departing sentinel
- * said hello once more just after the reset, so its entry came back. Hellos go out every 2 s, so
- * after `settleMs` every live one has been heard and the surplus is stale.
+ * The next sentinel may reset only once ours knows exactly the registered set again (the same
+ * members, not just the same count: a departed sentinel's late hello can stand in for a live one
+ * not heard yet) and as many replicas as before.
+ */
+export function rediscovered(o: RediscoveryObservation): boolean {
+  const known = new Set(o.known);
+  return known.size === new Set(o.expected).size && o.expected.every((e) => known.has(e)) && o.numReplicas >= o.replicasBefore;
+}
+
+/**
+ * A departing sentinel may say hello once more just after our reset, and its entry comes back.
+ * Hellos go out every 2 s, so after `settleMs` an unregistered entry is stale.
  */
 export function staleAfterReset(o: RediscoveryObservation, sinceResetMs: number, settleMs = 6_000): boolean {
-  return sinceResetMs >= settleMs && o.numOtherSentinels > Math.max(0, o.liveSentinels - 1);
+  return sinceResetMs >= settleMs && staleSentinels(o.known, o.expected).length > 0;
+}
+
+export interface AuditDecision {
+  action: 'reset' | 'none';
+  stale: string[];
+  reason: string;
+}
+
+/**
+ * The periodic audit: an entry our sentinel knows but nobody registered, seen at two audits in a
+ * row (a sentinel that just started may hello a moment before it registers), is stale whatever
+ * the way it got there, so reset.
+ */
+export function decideAudit(previousStale: readonly string[], currentStale: readonly string[]): AuditDecision {
+  const before = new Set(previousStale);
+  const stale = currentStale.filter((s) => before.has(s));
+  if (stale.length === 0) return { action: 'none', stale, reason: 'our sentinel knows only registered sentinels' };
+  return {
+    action: 'reset',
+    stale,
+    reason: `our sentinel still knows ${stale.join(', ')}, which is not registered in /redis/sentinels, at two audits in a row; resetting it so the entry does not count towards failover majorities`,
+  };
 }

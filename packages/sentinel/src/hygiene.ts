@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lock, watchChildren, zkPaths, type Disposable, type Logger, type Zk } from '@redis-zk/core';
-import { decideReset, decideResetNow, rediscovered, staleAfterReset } from './decide-reset.js';
+import { Lock, parseHostPort, redisCommand, watchChildren, zkPaths, type Disposable, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { decideAudit, decideReset, decideResetNow, rediscovered, staleAfterReset, staleSentinels } from './decide-reset.js';
 import { RESET_LOCK } from './paths.js';
 import type { SentinelControl } from './sentinel-control.js';
 
@@ -8,22 +8,30 @@ export interface HygieneOptions {
   zk: Zk;
   log: Logger;
   control: SentinelControl;
+  /** Our own registration value, `<host> <port>`. */
+  self: string;
+  sentinelAuth: RedisAuth;
   /** The groups our sentinel monitors right now. */
   groups: () => string[];
   /** How long one sentinel may take to rediscover the live set before the lock moves on. */
   rediscoverTimeoutMs?: number;
   lockTimeoutMs?: number;
+  auditEveryMs?: number;
 }
 
 /**
- * Keeps departed sentinels out of our sentinel's tables: when a /redis/sentinels entry vanishes,
- * reset our sentinel under the cluster-wide reset lock and hold the lock until it counts the live
- * set again, so at most one sentinel at a time is rediscovering.
+ * Keeps departed sentinels out of our sentinel's tables: when a /redis/sentinels entry vanishes
+ * (and whenever the periodic audit finds an unregistered entry twice in a row), reset our
+ * sentinel under the group-wide reset lock and hold the lock until it knows exactly the
+ * registered set again, so at most one sentinel at a time is rediscovering.
  */
 export class Hygiene {
   private previous: Map<string, string> | undefined;
   private live = new Map<string, string>();
+  private departed = new Set<string>();
   private watch: Disposable | undefined;
+  private audit: NodeJS.Timeout | undefined;
+  private lastStale: string[] = [];
   private running = false;
   private pending = false;
   private closed = false;
@@ -39,14 +47,43 @@ export class Hygiene {
       const d = decideReset({ previous, current: children });
       if (d.action === 'none') return;
       this.o.log.info({ departed: d.departed, live: children.size }, d.reason);
-      this.pending = true;
-      void this.drain();
+      for (const a of d.departed) this.departed.add(a);
+      this.request();
     });
+    this.audit = setInterval(() => void this.runAudit(), this.o.auditEveryMs ?? 15_000);
+    this.audit.unref();
   }
 
   close(): void {
     this.closed = true;
+    clearInterval(this.audit);
     this.watch?.close();
+  }
+
+  private expected(): string[] {
+    return [...new Set(this.live.values())].filter((v) => v !== this.o.self);
+  }
+
+  private async runAudit(): Promise<void> {
+    if (this.running || this.closed || this.previous === undefined) return;
+    try {
+      const stale = new Set<string>();
+      for (const g of this.o.groups()) for (const s of staleSentinels(await this.o.control.knownSentinels(g), this.expected())) stale.add(s);
+      const d = decideAudit(this.lastStale, [...stale]);
+      this.lastStale = [...stale];
+      if (d.action === 'reset') {
+        this.o.log.info({ stale: d.stale }, d.reason);
+        this.lastStale = [];
+        this.request();
+      }
+    } catch (err) {
+      this.o.log.debug({ err: String(err) }, 'sentinel audit failed; next time');
+    }
+  }
+
+  private request(): void {
+    this.pending = true;
+    void this.drain();
   }
 
   private async drain(): Promise<void> {
@@ -69,20 +106,41 @@ export class Hygiene {
     }
   }
 
+  /** A departed sentinel still running (stopping after SIGTERM) would say hello again right after our reset. */
+  private async waitDepartedSilent(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const addr of [...this.departed]) {
+      const registeredAgain = [...this.live.values()].includes(addr);
+      const parsed = parseHostPort(addr);
+      if (registeredAgain || !parsed.ok) {
+        this.departed.delete(addr);
+        continue;
+      }
+      while (Date.now() < deadline) {
+        const answers = await redisCommand(parsed.value, this.o.sentinelAuth, 'PING').then(
+          () => true,
+          () => false,
+        );
+        if (!answers) break;
+        await sleep(200);
+      }
+      this.departed.delete(addr);
+    }
+  }
+
   private async resetOnce(): Promise<void> {
     const { zk, log, control } = this.o;
-    await zk.mkdirp(RESET_LOCK);
     const lock = new Lock(zk, RESET_LOCK);
     await lock.acquire({
       timeoutMs: this.o.lockTimeoutMs ?? 300_000,
       onWait: (holder) => log.info({ holder }, 'waiting for the sentinel reset lock: another sentinel is resetting'),
     });
     try {
+      await this.waitDepartedSilent(10_000);
       for (;;) {
         if (this.closed) return;
-        const groups = this.o.groups();
         const flags = new Map<string, string>();
-        for (const g of groups) flags.set(g, (await control.master(g))?.flags ?? '');
+        for (const g of this.o.groups()) flags.set(g, (await control.master(g))?.flags ?? '');
         const gate = decideResetNow({ flags });
         if (gate.action === 'reset') break;
         log.info({ flags: Object.fromEntries(flags) }, gate.reason);
@@ -98,17 +156,15 @@ export class Hygiene {
       const timeout = this.o.rediscoverTimeoutMs ?? 30_000;
       for (;;) {
         if (this.closed) return;
+        const expected = this.expected();
         const states = await Promise.all(
-          groups.map(async (g) => {
-            const m = await control.master(g);
-            return {
-              group: g,
-              numOtherSentinels: Number(m?.['num-other-sentinels'] ?? -1),
-              numReplicas: Number(m?.['num-slaves'] ?? -1),
-              liveSentinels: this.live.size,
-              replicasBefore: before.get(g) ?? 0,
-            };
-          }),
+          groups.map(async (g) => ({
+            group: g,
+            known: await control.knownSentinels(g),
+            expected,
+            numReplicas: Number((await control.master(g))?.['num-slaves'] ?? -1),
+            replicasBefore: before.get(g) ?? 0,
+          })),
         );
         if (states.every(rediscovered)) {
           log.info({ states, tookMs: Date.now() - started }, 'our sentinel rediscovered the live sentinels and replicas; releasing the reset lock');
@@ -116,7 +172,7 @@ export class Hygiene {
         }
         const stale = states.filter((s) => staleAfterReset(s, Date.now() - lastReset));
         if (stale.length > 0) {
-          log.info({ states }, 'our sentinel still counts more sentinels than are registered (a departed one said hello after the reset); resetting again');
+          log.info({ states }, 'our sentinel knows a sentinel that is not registered (a departed one said hello after the reset); resetting again');
           for (const s of stale) await control.reset(s.group);
           lastReset = Date.now();
         }

@@ -96,7 +96,7 @@ await runProgram({
       const control = new SentinelControl(local, sentinelAuth);
       const groupFollower = new Groups({ zk, log, control, defaultName: config.masterName, timings, redisAuth }, groups);
       groupFollower.start();
-      const hygiene = new Hygiene({ zk, log, control, groups: () => groupFollower.names() });
+      const hygiene = new Hygiene({ zk, log, control, self: formatHostPort(self), sentinelAuth, groups: () => groupFollower.names() });
       hygiene.start();
 
       // 6. Until the child dies or we are told to stop.

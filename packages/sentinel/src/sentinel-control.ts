@@ -28,6 +28,16 @@ export class SentinelControl {
     await redisCommand(this.addr, this.auth, 'SENTINEL', 'RESET', name);
   }
 
+  /** `<host> <port>` of the other sentinels ours knows for the group. */
+  async knownSentinels(name: string): Promise<string[]> {
+    const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'SENTINELS', name);
+    if (!Array.isArray(reply)) return [];
+    return reply.filter(Array.isArray).map((entry: unknown[]) => {
+      const field = (k: string) => String(entry[entry.indexOf(k) + 1] ?? '');
+      return `${field('ip')} ${field('port')}`;
+    });
+  }
+
   /** Replicas the sentinel considers alive (not down, not disconnected). */
   async healthyReplicas(name: string): Promise<number> {
     const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'REPLICAS', name);

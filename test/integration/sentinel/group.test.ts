@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor, zkClient, type TestZk } from '../../harness/index.js';
 import {
   TIMINGS,
+  knownSentinels,
   masterAddr,
   redisPid,
   registered,
@@ -81,12 +82,20 @@ describe('three servers and three sentinels', () => {
       await next.proc.waitForLog(registered, 20_000);
     }
     expect(await registeredSentinels(zk)).toEqual(ports().map((p) => `127.0.0.1 ${p}`).sort());
-    await waitForSentinels(ports(), (m) => m['num-other-sentinels'] === '2', 'every sentinel to count exactly 2 others after 5 restarts', 60_000);
+    const othersOf = (p: number) => ports().filter((q) => q !== p).map((q) => `127.0.0.1 ${q}`).sort();
+    const t0 = Date.now();
+    await waitFor(async () => (await Promise.all(ports().map(async (p) => JSON.stringify(await knownSentinels(p)) === JSON.stringify(othersOf(p))))).every(Boolean), {
+      timeoutMs: 60_000,
+      intervalMs: 250,
+      what: 'every sentinel to know exactly the two live others after 5 restarts',
+    });
+    console.log(`5 sentinel restarts: all sentinels know exactly the live set ${Date.now() - t0} ms after the last restart registered`);
+    await waitForSentinels(ports(), (m) => m['num-other-sentinels'] === '2', 'every sentinel to count exactly 2 others after 5 restarts', 5_000);
     const resets = sentinels.slice(0, 2).flatMap((s) => s.proc.logs().filter((l) => String(l.msg).startsWith('reset our sentinel')));
     expect(resets.length).toBeGreaterThan(0);
     await killMasterAndMeasure('failover after 5 sentinel restarts');
-    // Still exactly two others after the failover: no departed sentinel came back.
-    for (const m of await Promise.all(ports().map((p) => sentinelMaster(p)))) expect(m['num-other-sentinels']).toBe('2');
+    // After the failover still exactly the two live others, by address: no departed sentinel came back.
+    for (const p of ports()) expect(await knownSentinels(p)).toEqual(othersOf(p));
   });
 
   it('kill -9 of a sentinel process group: gone from /redis/sentinels within the session timeout, the others forget it', async () => {

@@ -107,3 +107,14 @@ export async function waitForSentinels(ports: number[], check: (m: Record<string
     { timeoutMs, what, intervalMs: 250 },
   );
 }
+
+/** `<host> <port>` of the other sentinels the sentinel on `port` knows (SENTINEL SENTINELS). */
+export async function knownSentinels(port: number, name = 'mymaster'): Promise<string[]> {
+  const c = redisClient(port);
+  try {
+    const reply = (await c.call('SENTINEL', 'SENTINELS', name)) as string[][];
+    return reply.map((e) => `${e[e.indexOf('ip') + 1]} ${e[e.indexOf('port') + 1]}`).sort();
+  } finally {
+    c.disconnect();
+  }
+}

@@ -45,10 +45,13 @@ describe('decideReset', () => {
     expect(decideResetNow({ flags: new Map([['mymaster', 'master,failover_in_progress']]) }).action).toBe('wait');
     expect(decideResetNow({ flags: new Map([['mymaster', 'master']]) }).action).toBe('reset');
   });
-  it('counts rediscovery as the live set minus ourselves and the replicas seen before', () => {
-    expect(rediscovered({ numOtherSentinels: 2, liveSentinels: 3, numReplicas: 2, replicasBefore: 2 })).toBe(true);
-    expect(rediscovered({ numOtherSentinels: 1, liveSentinels: 3, numReplicas: 2, replicasBefore: 2 })).toBe(false);
-    expect(rediscovered({ numOtherSentinels: 2, liveSentinels: 3, numReplicas: 1, replicasBefore: 2 })).toBe(false);
+  it('counts rediscovery as exactly the registered others (members, not just the count) and the replicas seen before', () => {
+    const expected = ['h 1', 'h 2'];
+    expect(rediscovered({ known: ['h 2', 'h 1'], expected, numReplicas: 2, replicasBefore: 2 })).toBe(true);
+    expect(rediscovered({ known: ['h 1'], expected, numReplicas: 2, replicasBefore: 2 })).toBe(false);
+    // A departed sentinel's late hello stands in for a live one not heard yet: not rediscovered.
+    expect(rediscovered({ known: ['h 1', 'h 9'], expected, numReplicas: 2, replicasBefore: 2 })).toBe(false);
+    expect(rediscovered({ known: ['h 1', 'h 2'], expected, numReplicas: 1, replicasBefore: 2 })).toBe(false);
   });
 });
 
@@ -87,12 +90,18 @@ describe('decideGroups', () => {
   });
 });
 
-describe('staleAfterReset', () => {
-  it('calls a surplus stale only after the hello period has passed', async () => {
+describe('staleAfterReset and decideAudit', () => {
+  it('calls an unregistered entry stale only after the hello period has passed', async () => {
     const { staleAfterReset } = await import('../../../packages/sentinel/src/decide-reset.js');
-    const o = { numOtherSentinels: 3, liveSentinels: 3, numReplicas: 2, replicasBefore: 2 };
+    const o = { known: ['h 1', 'h 9'], expected: ['h 1'], numReplicas: 2, replicasBefore: 2 };
     expect(staleAfterReset(o, 1_000)).toBe(false);
     expect(staleAfterReset(o, 7_000)).toBe(true);
-    expect(staleAfterReset({ ...o, numOtherSentinels: 2 }, 7_000)).toBe(false);
+    expect(staleAfterReset({ ...o, known: ['h 1'] }, 7_000)).toBe(false);
+  });
+  it('resets only for an entry unregistered at two audits in a row', async () => {
+    const { decideAudit } = await import('../../../packages/sentinel/src/decide-reset.js');
+    expect(decideAudit([], ['h 9']).action).toBe('none');
+    expect(decideAudit(['h 9'], ['h 9'])).toMatchObject({ action: 'reset', stale: ['h 9'] });
+    expect(decideAudit(['h 8'], ['h 9']).action).toBe('none');
   });
 });
