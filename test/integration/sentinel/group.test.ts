@@ -80,6 +80,13 @@ describe('three servers and three sentinels', () => {
       const next = await startSentinel(hosts);
       sentinels.push(next);
       await next.proc.waitForLog(registered, 20_000);
+      if (i === 0) {
+        // Nothing updates ZooKeeper in this file (no watcher): the record still names the dead
+        // master, and the live sentinels' agreement wins at start.
+        expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${servers[0]!.port}`);
+        expect(next.proc.logs().some((l) => String(l.msg).includes('the sentinels win'))).toBe(true);
+        expect(await masterAddr(next.port)).toBe(await masterAddr(sentinels[0]!.port));
+      }
     }
     expect(await registeredSentinels(zk)).toEqual(ports().map((p) => `127.0.0.1 ${p}`).sort());
     const othersOf = (p: number) => ports().filter((q) => q !== p).map((q) => `127.0.0.1 ${q}`).sort();

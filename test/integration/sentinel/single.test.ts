@@ -2,7 +2,7 @@ import { statSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, runProgramToExit, sharedZkHosts, startRedisServer, tempDir, waitFor, zkClient } from '../../harness/index.js';
-import { TIMINGS, registered, registeredSentinels, sentinelMaster, startSentinel } from './helpers.js';
+import { TIMINGS, redisPid, registered, registeredSentinels, sentinelMaster, startSentinel } from './helpers.js';
 
 describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
   it('rejects bad environment values with one line and exit 2', async () => {
@@ -78,6 +78,26 @@ describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
     const took = Date.now() - t0;
     console.log(`kill -9 of a sentinel: registration gone after ${took} ms (session timeout ${TIMINGS.ZK_SESSION_TIMEOUT_MS} ms)`);
     expect(took).toBeLessThan(Number(TIMINGS.ZK_SESSION_TIMEOUT_MS) + 2_000);
+  });
+
+  it('SIGTERM while waiting for a master exits 0; redis-sentinel dying makes the wrapper deregister and exit with its status', async () => {
+    const hosts = sharedZkHosts();
+    const zk = await zkClient(hosts);
+    const waiting = await startSentinel(hosts);
+    await waiting.proc.waitForLog((l) => String(l.msg).startsWith('waiting for the master record'));
+    waiting.proc.signal('SIGTERM');
+    expect((await waiting.proc.exited).code).toBe(0);
+
+    const master = await startRedisServer();
+    await zk.set('/redis/master', `127.0.0.1 ${master.port}`);
+    const s = await startSentinel(hosts);
+    await s.proc.waitForLog(registered, 15_000);
+    const childPid = await redisPid(s.port);
+    expect(childPid).not.toBe(s.proc.pid);
+    process.kill(childPid, 'SIGKILL');
+    expect((await s.proc.exited).code).toBe(128 + 9);
+    // Deregistered by the wrapper itself, not by the session timing out.
+    expect(await registeredSentinels(zk)).toEqual([]);
   });
 
   it('writes sentinel.conf 0600 with auth-pass, merging the user base, and never logs the password', async () => {
