@@ -127,6 +127,16 @@ describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
       },
       { what: 'the sentinel to read INFO of the password-protected master' },
     );
+    // A group added at run time gets its auth-pass through SENTINEL SET.
+    const g2 = await startRedisServer({ password });
+    await zk.set('/redis/masters/g2', `127.0.0.1 ${g2.port}`);
+    await waitFor(
+      async () => {
+        const now = await sentinelMaster(s.port, 'g2').catch(() => undefined);
+        return now !== undefined && (now.runid ?? '') !== '' && !now.flags?.includes('down');
+      },
+      { what: 'the sentinel to read INFO of the password-protected group added at run time' },
+    );
     expect(s.proc.output()).not.toContain(password);
   });
 });
