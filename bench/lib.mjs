@@ -1,0 +1,153 @@
+// Shared by the benchmarks: real ZooKeeper (testkit, bundled on the fly with esbuild since these
+// are plain .mjs scripts), plain redis-server/redis-sentinel processes, and the watcher bundle.
+import { build } from 'esbuild';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import zookeeper from 'node-zookeeper-client';
+
+export const root = new URL('..', import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), 'redis-zk-bench-'));
+const children = [];
+let testkit;
+
+process.on('exit', () => {
+  for (const c of children) {
+    if (!c.pid) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {}
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+export async function loadTestkit() {
+  if (testkit) return testkit;
+  const out = join(work, 'testkit.mjs');
+  await build({ entryPoints: [join(root, 'packages/testkit/src/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning' });
+  testkit = await import(out);
+  return testkit;
+}
+
+export function buildBundles() {
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+}
+
+export function spawnTracked(cmd, args, env = {}) {
+  const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  child.stdout.resume();
+  child.stderr.resume();
+  children.push(child);
+  return child;
+}
+
+export async function waitFor(check, what, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch {}
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+export function zkConnect(hosts) {
+  const client = zookeeper.createClient(hosts, { sessionTimeout: 10_000, spinDelay: 200, retries: 0 });
+  return new Promise((resolve) => {
+    client.once('connected', () => resolve(client));
+    client.connect();
+  });
+}
+
+const cb = (fn) => new Promise((res, rej) => fn((err, v) => (err ? rej(err) : res(v))));
+export const zkMkdirp = (c, p) => cb((d) => c.mkdirp(p, d));
+export const zkSet = async (c, p, data) => {
+  await zkMkdirp(c, p);
+  await cb((d) => c.setData(p, Buffer.from(data), -1, d));
+};
+
+export function redis(port) {
+  const c = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 100 ? null : 100) });
+  c.on('error', () => {});
+  return c;
+}
+
+export function flat(a) {
+  const o = {};
+  for (let i = 0; i + 1 < a.length; i += 2) o[a[i]] = a[i + 1];
+  return o;
+}
+
+/** ZooKeeper + 3 redis-server (1 master, 2 replicas) + 3 sentinels registered under `/redis/sentinels`. */
+export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) {
+  const tk = await loadTestkit();
+  const zk = await tk.startZooKeeper();
+  process.on('exit', () => void zk.destroy().catch(() => {}));
+  const hosts = `${zk.connectString}${chroot}`;
+  const rootClient = await zkConnect(zk.connectString);
+  await zkMkdirp(rootClient, chroot);
+  rootClient.close();
+  const client = await zkConnect(hosts);
+
+  const ports = [];
+  for (let i = 0; i < 3; i += 1) {
+    const port = await tk.freePort();
+    const dir = mkdtempSync(join(work, 'redis-'));
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    if (i > 0) args.push('--replicaof', '127.0.0.1', String(ports[0]));
+    spawnTracked('redis-server', args);
+    ports.push(port);
+  }
+  const m = redis(ports[0]);
+  await waitFor(async () => /connected_slaves:2/.test(await m.info('replication')), 'replicas');
+  m.disconnect();
+  await zkSet(client, '/redis/master', `127.0.0.1 ${ports[0]}`);
+
+  const sentinels = [];
+  for (let i = 0; i < 3; i += 1) {
+    const port = await tk.freePort();
+    const dir = mkdtempSync(join(work, 'sentinel-'));
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 ${ports[0]} 2\nsentinel down-after-milliseconds ${name} 1000\nsentinel failover-timeout ${name} 3000\n`);
+    spawnTracked('redis-sentinel', [conf]);
+    sentinels.push(port);
+  }
+  const sc = sentinels.map(redis);
+  await waitFor(async () => {
+    for (const c of sc) {
+      const info = flat(await c.call('SENTINEL', 'MASTER', name));
+      if (info['num-other-sentinels'] !== '2' || info['num-slaves'] !== '2') return false;
+    }
+    return true;
+  }, 'sentinels to discover each other');
+  for (const [i, port] of sentinels.entries()) {
+    await zkMkdirp(client, '/redis/sentinels');
+    await cb((d) => client.create(`/redis/sentinels/s${i}`, Buffer.from(`127.0.0.1 ${port}`), zookeeper.CreateMode.EPHEMERAL, d));
+  }
+  return { zk, hosts, client, redisPorts: ports, sentinels, sentinelClients: sc, name };
+}
+
+export async function startWatcher(hosts, extraEnv = {}) {
+  const port = await (await loadTestkit()).freePort();
+  const child = spawnTracked(process.execPath, [join(root, 'packages/watcher/dist/redis-zk-watcher.mjs')], {
+    ZK_HOSTS: hosts,
+    BIND_IP: '127.0.0.1',
+    PORT0: String(port),
+    LOG_LEVEL: 'warn',
+    ...extraEnv,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'watcher healthy');
+  return { child, base, port };
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}

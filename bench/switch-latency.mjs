@@ -1,0 +1,64 @@
+// Time from a sentinel's +switch-master to the ZooKeeper watch on /redis/master firing, measured
+// in this one process (same clock): the earliest +switch-master seen on any of the 3 sentinels,
+// and the watch fire of an independent ZooKeeper client. Switches come from SENTINEL FAILOVER.
+//   node bench/switch-latency.mjs          (BENCH_SWITCHES=20)
+import { performance } from 'node:perf_hooks';
+import { buildBundles, percentile, redis, startGroup, startWatcher, waitFor } from './lib.mjs';
+
+const N = Number(process.env.BENCH_SWITCHES ?? 20);
+buildBundles();
+const g = await startGroup();
+await startWatcher(g.hosts, { RECONCILE_INTERVAL_MS: '5000' });
+
+let switchAt = new Map(); // new master "host port" → first announcement time
+for (const port of g.sentinels) {
+  const sub = redis(port);
+  await sub.subscribe('+switch-master');
+  sub.on('message', (_ch, msg) => {
+    const w = msg.split(' ');
+    const key = `${w[3]} ${w[4]}`;
+    if (!switchAt.has(key)) switchAt.set(key, performance.now());
+  });
+}
+
+let current;
+const fires = [];
+const watch = () =>
+  g.client.getData('/redis/master', () => watch(), (err, data) => {
+    if (err) return;
+    const v = data.toString('utf8');
+    if (v !== current) {
+      current = v;
+      fires.push({ value: v, at: performance.now() });
+    }
+  });
+watch();
+await waitFor(() => current !== undefined, 'first read');
+
+const latencies = [];
+const started = Date.now();
+for (let i = 0; i < N; i += 1) {
+  switchAt = new Map();
+  const before = current;
+  const c = g.sentinelClients[i % g.sentinelClients.length];
+  await waitFor(async () => (await c.call('SENTINEL', 'FAILOVER', g.name)) === 'OK', 'SENTINEL FAILOVER accepted', 30_000);
+  const fire = await waitFor(() => fires.find((f) => f.value !== before && f.at > 0 && switchAt.has(f.value) && f.value === current), `ZooKeeper to follow switch ${i + 1}`, 30_000);
+  const ms = fire.at - switchAt.get(fire.value);
+  latencies.push(ms);
+  fires.length = 0;
+  process.stdout.write(`switch ${String(i + 1).padStart(2)}: ${before} -> ${fire.value}  ${ms.toFixed(2)} ms\n`);
+  // Let the replicas reattach before the next failover (SENTINEL FAILOVER needs a good replica).
+  await waitFor(async () => {
+    const m = redis(Number(fire.value.split(' ')[1]));
+    try {
+      return /connected_slaves:2/.test(await m.info('replication'));
+    } finally {
+      m.disconnect();
+    }
+  }, 'replicas to reattach', 30_000);
+}
+const sorted = [...latencies].sort((a, b) => a - b);
+console.log(`\nswitch latency (+switch-master → ZooKeeper watch on /redis/master), ${N} switches in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`  settings: loopback, 3 redis-server + 3 redis-sentinel 7.0 (quorum 2), 1 watcher, ZooKeeper 3.8 standalone, SENTINEL FAILOVER`);
+console.log(`  min ${sorted[0].toFixed(2)} ms  p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms`);
+process.exit(0);
