@@ -1,6 +1,7 @@
 import {
   formatHostPort,
   type HostPort,
+  isRedisZkError,
   type Logger,
   parseHostPort,
   probeRedis,
@@ -22,39 +23,103 @@ export interface HandOffOptions {
   timeoutMs: number;
 }
 
+const POLL_MS = 50;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function registeredSentinels(zk: Zk): Promise<HostPort[]> {
+  const names = await zk.children(zkPaths.SENTINELS).catch(() => [] as string[]);
+  const values = await Promise.all(names.map((n) => zk.get(`${zkPaths.SENTINELS}/${n}`).catch(() => undefined)));
+  return values.flatMap((v) => {
+    const p = v ? parseHostPort(v.data.toString('utf8')) : undefined;
+    return p?.ok ? [p.value] : [];
+  });
+}
+
 /**
- * A master stopped on purpose (rolling restart) asks the sentinels to fail over first, so the
- * writes it acknowledged live on in a promoted replica instead of waiting for down-after.
- * Best effort and bounded: any failure just means stopping as before.
+ * Waits (writes paused) until the online replicas have processed everything this master
+ * acknowledged. Returns the replicas that caught up; all of them when possible, because the
+ * sentinel picks the replica to promote from its own (possibly stale) view of the offsets.
+ */
+async function waitForCatchUp(o: HandOffOptions, deadline: number): Promise<HostPort[]> {
+  let caught: HostPort[] = [];
+  for (;;) {
+    const own = await probeRedis(o.local, o.auth);
+    if (!own.reachable || own.role !== 'master') return [];
+    const online = own.replicas.filter((r) => r.state === 'online');
+    // A replica's own INFO is current; the master's view waits for the replica's next ACK (1 s).
+    const probes = await Promise.all(online.map((r) => probeRedis({ host: r.host, port: r.port }, o.auth)));
+    caught = online.filter((r, i) => {
+      const p = probes[i];
+      return r.offset >= own.offset || (p !== undefined && p.reachable && p.role === 'slave' && p.offset >= own.offset);
+    });
+    if (online.length > 0 && caught.length === online.length) return caught;
+    if (Date.now() >= deadline) return caught;
+    await sleep(POLL_MS);
+  }
+}
+
+/**
+ * A master stopped on purpose (rolling restart) hands the role to a replica through the
+ * sentinels first, losing no acknowledged write: it stops accepting writes (CLIENT PAUSE WRITE:
+ * clients wait instead of failing, and a write not acknowledged yet never will be here), waits
+ * until its replicas have everything, asks a sentinel to fail over, and returns once the
+ * sentinels name another master that answers as master. Bounded by timeoutMs; any failure
+ * means stopping anyway (still paused, so nothing acknowledged meanwhile is lost either).
  */
 export async function handOffMaster(o: HandOffOptions): Promise<void> {
+  const deadline = Date.now() + o.timeoutMs;
   const own = await probeRedis(o.local, o.auth);
   if (!own.reachable || own.role !== 'master' || own.replicas.length === 0) return;
-  const sentinels: HostPort[] = [];
-  for (const name of await o.zk.children(zkPaths.SENTINELS).catch(() => [] as string[])) {
-    const node = await o.zk.get(`${zkPaths.SENTINELS}/${name}`).catch(() => undefined);
-    const p = node ? parseHostPort(node.data.toString('utf8')) : undefined;
-    if (p?.ok) sentinels.push(p.value);
-  }
+  const sentinels = await registeredSentinels(o.zk);
   if (sentinels.length === 0) return;
-  const deadline = Date.now() + o.timeoutMs;
-  for (const s of sentinels.sort(() => Math.random() - 0.5)) {
-    try {
-      await redisCommand(s, o.auth, 'SENTINEL', 'FAILOVER', o.masterName);
-    } catch (err) {
-      o.log.warn({ sentinel: formatHostPort(s), err: err instanceof Error ? err.message : String(err) }, 'A sentinel refused to fail over; trying the next.');
-      continue;
-    }
-    o.log.info({ sentinel: formatHostPort(s) }, `Asked sentinel ${formatHostPort(s)} to fail over ${o.masterName} before stopping this master.`);
-    while (Date.now() < deadline) {
-      const now = await sentinelMasterAddr(s, o.auth, o.masterName);
-      if (now !== undefined && !sameHostPort(now, o.self)) {
-        o.log.info({ master: formatHostPort(now) }, `The sentinels promoted ${formatHostPort(now)}; stopping.`);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    o.log.warn(`No other master was reported within ${o.timeoutMs} ms; stopping anyway.`);
+
+  // The pause outlives our deadline: redis-server is stopped right after the hand-off anyway.
+  await redisCommand(o.local, o.auth, 'CLIENT', 'PAUSE', o.timeoutMs * 4, 'WRITE');
+  o.log.info({ replicas: own.replicas.length }, 'Writes paused; waiting for the replicas to catch up before asking for a failover.');
+  const caught = await waitForCatchUp(o, deadline);
+  if (caught.length === 0) {
+    o.log.warn(`No replica caught up with this master within ${o.timeoutMs} ms; stopping without a failover.`);
     return;
   }
+  o.log.info({ caughtUp: caught.map(formatHostPort) }, `${caught.length} replica(s) hold every acknowledged write; asking the sentinels to fail over.`);
+
+  // A sentinel that has not yet connected to a replica answers NOGOODSLAVE: retry until one agrees.
+  let asked: HostPort | undefined;
+  while (asked === undefined && Date.now() < deadline) {
+    for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
+      try {
+        await redisCommand(s, o.auth, 'SENTINEL', 'FAILOVER', o.masterName);
+        asked = s;
+        break;
+      } catch (err) {
+        // INPROG: a failover is already running; waiting for its result is what we want.
+        if (isRedisZkError(err, 'REDIS_COMMAND_FAILED') && message(err).includes('INPROG')) {
+          asked = s;
+          break;
+        }
+        o.log.debug({ sentinel: formatHostPort(s), err: message(err) }, 'A sentinel refused to fail over; trying the next.');
+      }
+    }
+    if (asked === undefined) await sleep(200);
+  }
+  if (asked === undefined) {
+    o.log.warn(`No sentinel agreed to fail over ${o.masterName} within ${o.timeoutMs} ms; stopping anyway.`);
+    return;
+  }
+  o.log.info({ sentinel: formatHostPort(asked) }, `Asked sentinel ${formatHostPort(asked)} to fail over ${o.masterName} before stopping this master.`);
+
+  while (Date.now() < deadline) {
+    const now = await Promise.all(sentinels.map((s) => sentinelMasterAddr(s, o.auth, o.masterName).catch(() => undefined)));
+    const other = now.find((a): a is HostPort => a !== undefined && !sameHostPort(a, o.self));
+    if (other !== undefined) {
+      const p = await probeRedis(other, o.auth);
+      if (p.reachable && p.role === 'master') {
+        o.log.info({ master: formatHostPort(other) }, `The sentinels promoted ${formatHostPort(other)}; stopping.`);
+        return;
+      }
+    }
+    await sleep(POLL_MS * 2);
+  }
+  o.log.warn(`No other master was confirmed within ${o.timeoutMs} ms; stopping anyway.`);
 }

@@ -26,29 +26,71 @@ async function startSentinel(masterPort: number): Promise<number> {
   return port;
 }
 
+/** Every sentinel sees the replica connected (not just named in the master's INFO). */
+async function sentinelsSeeReplica(ports: number[]): Promise<boolean> {
+  for (const port of ports) {
+    const replicas = (await redisClient(port).call('SENTINEL', 'REPLICAS', 'mymaster')) as string[][];
+    const flags = replicas.map((r) => r[r.indexOf('flags') + 1]);
+    if (flags.length !== 1 || flags[0] !== 'slave') return false;
+  }
+  return true;
+}
+
 describe('rolling restart of the master with sentinels', () => {
   it('SIGTERM on the master asks a sentinel to fail over first; no acknowledged write is lost', async () => {
     const hosts = sharedZkHosts();
-    const a = await startServer(hosts);
+    // A budget (SHUTDOWN_TIMEOUT_MS/2) that a loaded 2-core machine can meet for a real failover.
+    const a = await startServer(hosts, { env: { SHUTDOWN_TIMEOUT_MS: '20000' } });
     await a.proc.waitForLog(isUp, 20_000);
     const b = await startServer(hosts);
     await b.proc.waitForLog(isUp, 20_000);
     await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked' });
     const zk = await zkClient(hosts);
     await zk.set('/redis/sentinels', '');
+    const sentinelPorts: number[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await startSentinel(a.port);
+      sentinelPorts.push(port);
       await zk.create(`/redis/sentinels/s${i}`, `127.0.0.1 ${port}`, 0);
     }
-    // Let the sentinels discover the replica before asking them anything.
-    const s0 = redisClient(Number((await zk.get('/redis/sentinels/s0'))!.split(' ')[1]));
-    await waitFor(async () => ((await s0.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).length === 1, { what: 'sentinel to see the replica', timeoutMs: 15_000 });
+    await waitFor(() => sentinelsSeeReplica(sentinelPorts), { what: 'every sentinel connected to the replica', timeoutMs: 20_000 });
 
+    // A write acknowledged by a replica (WAIT 1) before the SIGTERM.
     await a.redis.set('last-write', 'kept');
+    expect(await a.redis.wait(1, 5_000)).toBeGreaterThanOrEqual(1);
+
+    // A writer that keeps writing to whichever node takes writes (a, then b once a is gone) and
+    // remembers every write a node acknowledged with OK, with no WAIT.
+    const acked: string[] = [];
+    let stop = false;
+    const writer = (async () => {
+      const clients = [redisClient(a.port), redisClient(b.port)];
+      let target = 0;
+      for (let i = 0; !stop; i++) {
+        const key = `w:${i}`;
+        try {
+          if ((await clients[target]!.set(key, String(i))) === 'OK') acked.push(key);
+        } catch {
+          // a went away (or refuses): from now on write to b, which says READONLY until promoted.
+          if (target === 0) target = 1;
+          else await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    })();
+    await waitFor(() => acked.length >= 50, { what: '50 writes acknowledged by a', timeoutMs: 10_000 });
+
     a.proc.signal('SIGTERM');
     expect((await a.proc.exited).code).toBe(0);
+    const ackedByA = acked.length;
     expect(a.proc.logs().some((l) => typeof l.msg === 'string' && l.msg.startsWith('The sentinels promoted'))).toBe(true);
     expect((await replication(b.redis)).role).toBe('master');
+    await waitFor(() => acked.length >= ackedByA + 50, { what: '50 writes acknowledged by b after the hand-off', timeoutMs: 10_000 });
+    stop = true;
+    await writer;
+
     expect(await b.redis.get('last-write')).toBe('kept');
-  }, 60_000);
+    const values = await b.redis.mget(...acked);
+    const missing = acked.filter((_, i) => values[i] === null);
+    expect(missing, `acknowledged writes missing on the new master (of ${acked.length})`).toEqual([]);
+  }, 90_000);
 });
