@@ -215,7 +215,14 @@ describe('the marathon/ group on the local launcher', () => {
           chunk.forEach((k, j) => values[j] !== acked.get(k) && missing.push(k));
         }
         if (missing.length > 0) {
-          const where = [...new Set(missing.map((k) => writtenTo.get(k)))].join(', ');
+          // Per master written to: how many, and when (the write time is in the value).
+          const byMaster = new Map<string, number[]>();
+          for (const k of missing) {
+            const at = Number(acked.get(k)!.split('-')[1]);
+            byMaster.set(writtenTo.get(k) ?? '?', [...(byMaster.get(writtenTo.get(k) ?? '?') ?? []), at]);
+          }
+          const iso = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+          const where = [...byMaster].map(([m, ts]) => `${ts.length} to ${m} between ${iso(Math.min(...ts))} and ${iso(Math.max(...ts))}`).join('; ');
           throw new Error(`${t.name} (${t.port}) lacks ${missing.length} acknowledged keys, ${missing[0]}…${missing.at(-1)}, written to ${where}; tasks now ${redisTasks().map((x) => `${x.name}:${x.port}`)}`);
         }
         return true;
