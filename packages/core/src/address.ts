@@ -8,6 +8,14 @@ export interface ResolvedAddress {
   announce: string;
   /** What the server binds: the announced address when it was chosen explicitly, else all. */
   bind: string;
+  /**
+   * Every address to listen on: `bind`, plus 127.0.0.1 when `bind` is one specific non-loopback
+   * address, because Mesos-level health checks (MESOS_TCP/MESOS_HTTP) connect to the task's
+   * loopback interface.
+   */
+  listen: string[];
+  /** How the wrapper itself reaches its child server. */
+  local: string;
   source: 'BIND_IP' | 'NET_IFACE' | 'HOST' | 'first-interface';
 }
 
@@ -32,22 +40,33 @@ export async function resolveAddress(
   interfaces: Interfaces = networkInterfaces(),
   resolveHost: (host: string) => Promise<string | undefined> = lookupIPv4,
 ): Promise<ResolvedAddress> {
-  if (inputs.bindIp !== undefined) return { announce: inputs.bindIp, bind: inputs.bindIp, source: 'BIND_IP' };
+  if (inputs.bindIp !== undefined) return addressOf(inputs.bindIp, inputs.bindIp, 'BIND_IP');
   const ifaceIp = ipv4Of(interfaces[inputs.netIface]);
-  if (ifaceIp !== undefined) return { announce: ifaceIp, bind: ifaceIp, source: 'NET_IFACE' };
+  if (ifaceIp !== undefined) return addressOf(ifaceIp, ifaceIp, 'NET_IFACE');
   if (inputs.hostEnv !== undefined) {
     const ip = isIPv4(inputs.hostEnv) ? inputs.hostEnv : await resolveHost(inputs.hostEnv);
-    if (ip !== undefined) return { announce: ip, bind: '0.0.0.0', source: 'HOST' };
+    if (ip !== undefined) return addressOf(ip, '0.0.0.0', 'HOST');
   }
   for (const list of Object.values(interfaces)) {
     const ip = list?.find((i) => i.family === 'IPv4' && !i.internal)?.address;
-    if (ip !== undefined) return { announce: ip, bind: '0.0.0.0', source: 'first-interface' };
+    if (ip !== undefined) return addressOf(ip, '0.0.0.0', 'first-interface');
   }
   throw new RedisZkError(
     'ADDRESS_UNRESOLVED',
     `cannot find an address to announce: BIND_IP is unset, interface ${inputs.netIface} has no IPv4 address, ` +
       `HOST is ${inputs.hostEnv === undefined ? 'unset' : `"${inputs.hostEnv}" and does not resolve`}, and no other interface has one; set BIND_IP`,
   );
+}
+
+function addressOf(announce: string, bind: string, source: ResolvedAddress['source']): ResolvedAddress {
+  const specific = bind !== '0.0.0.0' && !bind.startsWith('127.');
+  return {
+    announce,
+    bind,
+    source,
+    listen: specific ? [bind, '127.0.0.1'] : [bind],
+    local: bind === '0.0.0.0' || specific ? '127.0.0.1' : bind,
+  };
 }
 
 async function lookupIPv4(host: string): Promise<string | undefined> {

@@ -18,6 +18,8 @@ describe('resolveAddress order: BIND_IP, NET_IFACE, HOST, first non-internal IPv
       announce: '10.9.9.9',
       bind: '10.9.9.9',
       source: 'BIND_IP',
+      listen: ['10.9.9.9', '127.0.0.1'],
+      local: '127.0.0.1',
     });
   });
 
@@ -26,6 +28,8 @@ describe('resolveAddress order: BIND_IP, NET_IFACE, HOST, first non-internal IPv
       announce: '10.0.3.7',
       bind: '10.0.3.7',
       source: 'NET_IFACE',
+      listen: ['10.0.3.7', '127.0.0.1'],
+      local: '127.0.0.1',
     });
   });
 
@@ -53,8 +57,17 @@ describe('resolveAddress order: BIND_IP, NET_IFACE, HOST, first non-internal IPv
         announce: '10.0.3.7',
         bind: '0.0.0.0',
         source: 'first-interface',
+        listen: ['0.0.0.0'],
+        local: '127.0.0.1',
       });
     }
+  });
+
+  it('a loopback BIND_IP is listened on alone (Mesos health checks reach it already)', async () => {
+    expect(await resolveAddress({ bindIp: '127.0.0.1', netIface: 'eth0', hostEnv: undefined }, interfaces, noLookup)).toMatchObject({
+      listen: ['127.0.0.1'],
+      local: '127.0.0.1',
+    });
   });
 
   it('fails with ADDRESS_UNRESOLVED naming BIND_IP when nothing gives an address', async () => {
