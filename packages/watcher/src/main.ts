@@ -12,6 +12,9 @@ import { WatcherState } from './state.js';
 import { Subscription } from './subscription.js';
 import { createView } from './view.js';
 
+/** The same switch announced again (by another sentinel) within this window is a duplicate. */
+const DUPLICATE_WINDOW_MS = 60_000;
+
 await runProgram({
   name: 'redis-zk-watcher',
   help: helpText(),
@@ -33,10 +36,13 @@ await runProgram({
     const reconciler = new Reconciler(zk, state, config.masterName, auth, log, (w) => {
       if (w.changed) events.add({ kind: 'record-written', name: w.name, to: joinHostPort(w.master), detail: w.reason });
     });
-    const behaviours: Behaviour[] = [zkRecordBehaviour(reconciler), events.behaviour()];
+    const recordBehaviour = zkRecordBehaviour(reconciler);
+    const behaviours: Behaviour[] = [recordBehaviour, events.behaviour()];
     if (config.hookCommand !== undefined) behaviours.push(hookCommandBehaviour(config.hookCommand, config.hookTimeoutMs, log));
 
-    // 3. Subscribe to a random live sentinel's +switch-master; reconcile on every (re)subscription.
+    // 3. Subscribe to the live sentinels' +switch-master; reconcile on every (re)subscription.
+    //    Every sentinel announces the same switch: behaviours other than the record run once.
+    const seen = new Map<string, number>();
     const subscription = new Subscription(state, auth, log);
     subscription.on('subscribed', (s) => void reconciler.all(`subscribed to sentinel ${joinHostPort(s)}`));
     subscription.on('message', (payload, s) => {
@@ -51,8 +57,13 @@ await runProgram({
         log.debug({ sentinel: source, group: parsed.name }, `Ignoring a switch of ${parsed.name}: not a monitored group.`);
         return;
       }
-      log.info({ sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}.`);
-      runBehaviours(behaviours, { ...parsed, source, at: new Date() }, (b, err) =>
+      const key = `${parsed.name} ${joinHostPort(parsed.from)} ${joinHostPort(parsed.to)}`;
+      const now = Date.now();
+      for (const [k, at] of seen) if (now - at > DUPLICATE_WINDOW_MS) seen.delete(k);
+      const duplicate = seen.has(key);
+      seen.set(key, now);
+      log[duplicate ? 'debug' : 'info']({ sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}${duplicate ? ' (already announced by another sentinel)' : ''}.`);
+      runBehaviours(duplicate ? [recordBehaviour] : behaviours, { ...parsed, source, at: new Date() }, (b, err) =>
         log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
       );
     });

@@ -15,11 +15,10 @@ export interface StoredGroup {
 }
 
 export async function readGroup(zk: Zk, name: string, isDefault: boolean): Promise<StoredGroup> {
-  const [group, epoch, master] = await Promise.all([
-    zk.get(zkPaths.masterOf(name)),
-    zk.get(zkPaths.epochOf(name)),
-    isDefault ? zk.get(zkPaths.MASTER) : Promise.resolve(undefined),
-  ]);
+  // The epoch first: reads are not a snapshot, but any write after this read bumps the epoch's
+  // version, so a decision on records read later fails its version check and is made again.
+  const epoch = await zk.get(zkPaths.epochOf(name));
+  const [group, master] = await Promise.all([zk.get(zkPaths.masterOf(name)), isDefault ? zk.get(zkPaths.MASTER) : Promise.resolve(undefined)]);
   const groupText = group?.data.toString('utf8');
   const masterText = master?.data.toString('utf8');
   return {
@@ -39,10 +38,17 @@ export async function readGroup(zk: Zk, name: string, isDefault: boolean): Promi
  */
 export async function writeRecord(zk: Zk, name: string, isDefault: boolean, stored: StoredGroup, master: HostPort, epoch: number): Promise<void> {
   const data = formatHostPort(master);
+  let version = stored.epochVersion;
+  if (version === 0) {
+    // node-zookeeper-client 1.1.3 turns version 0 in a transaction into -1 ("any version"):
+    // move the node off version 0 with a plain, correctly checked set first.
+    const stat = await zk.set(zkPaths.epochOf(name), stored.epoch === undefined ? '' : String(stored.epoch), 0);
+    version = stat.version;
+  }
   const ops: TxOp[] = [
-    stored.epochVersion === undefined
+    version === undefined
       ? { op: 'create', path: zkPaths.epochOf(name), data: String(epoch) }
-      : { op: 'set', path: zkPaths.epochOf(name), data: String(epoch), version: stored.epochVersion },
+      : { op: 'set', path: zkPaths.epochOf(name), data: String(epoch), version },
     stored.groupExists ? { op: 'set', path: zkPaths.masterOf(name), data } : { op: 'create', path: zkPaths.masterOf(name), data },
   ];
   if (isDefault) ops.push(stored.masterExists ? { op: 'set', path: zkPaths.MASTER, data } : { op: 'create', path: zkPaths.MASTER, data });

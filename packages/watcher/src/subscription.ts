@@ -11,26 +11,31 @@ export interface CurrentSubscription {
 }
 
 interface SubscriptionEvents {
-  /** Subscribed (first time or again, possibly to another sentinel). */
+  /** A subscription was established (first time or again). */
   subscribed: [SentinelEntry];
   message: [string, SentinelEntry];
 }
 
-/** How long a sentinel that failed us is skipped while others are available. */
-const AVOID_MS = 30_000;
-/** When no usable sentinel exists, try again after this long (ZooKeeper changes also retry at once). */
-const RETRY_MS = 500;
+interface Link {
+  sentinel: SentinelEntry;
+  client: Redis;
+  since: Date | undefined;
+}
+
+/** A sentinel whose connection failed is tried again after this long, while it stays registered. */
+const RETRY_MS = 1_000;
 
 /**
- * Keeps exactly one subscription to `+switch-master` on a random live sentinel. When that
- * connection closes or errors, or the sentinel's `/redis/sentinels` entry vanishes, it moves to
- * another one at once — never the one that just failed while another is registered.
+ * Subscribes to `+switch-master` on every live sentinel in `/redis/sentinels`, not one: only the
+ * failover leader announces a switch at once, the others after Sentinel's hello gossip (up to
+ * seconds later), so listening to one random sentinel made a third of the switches slow to reach
+ * ZooKeeper. Losing one connection therefore never leaves the watcher deaf; a sentinel whose
+ * entry vanishes is dropped at once, one whose connection failed is retried after a pause.
+ * `current` (for /status and /health) is the longest-held subscription.
  */
 export class Subscription extends EventEmitter<SubscriptionEvents> {
-  current: CurrentSubscription | undefined;
-  private client: Redis | undefined;
-  private connecting: SentinelEntry | undefined;
-  private readonly failed = new Map<string, number>();
+  private readonly links = new Map<string, Link>();
+  private readonly retryAt = new Map<string, number>();
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -42,6 +47,22 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
     super();
   }
 
+  get current(): CurrentSubscription | undefined {
+    let best: CurrentSubscription | undefined;
+    for (const l of this.links.values()) {
+      if (l.since !== undefined && (best === undefined || l.since < best.since)) best = { sentinel: l.sentinel, since: l.since };
+    }
+    return best;
+  }
+
+  /** Every sentinel subscribed now, oldest first. */
+  all(): CurrentSubscription[] {
+    return [...this.links.values()]
+      .filter((l): l is Link & { since: Date } => l.since !== undefined)
+      .map((l) => ({ sentinel: l.sentinel, since: l.since }))
+      .sort((a, b) => a.since.getTime() - b.since.getTime());
+  }
+
   start(): void {
     this.state.on('sentinels', () => this.check());
     this.check();
@@ -50,53 +71,40 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
-    this.drop();
+    for (const id of [...this.links.keys()]) this.drop(id);
   }
 
-  /** Re-evaluates after any change: keep a healthy subscription, replace a vanished one. */
+  /** Brings the set of subscriptions in line with `/redis/sentinels`. */
   check(): void {
     if (this.closed) return;
-    const live = this.state.sentinels;
-    const held = this.current?.sentinel ?? this.connecting;
-    if (held !== undefined) {
-      if (live.some((s) => s.id === held.id)) return;
-      this.log.warn({ sentinel: joinHostPort(held) }, `Sentinel ${joinHostPort(held)} left /redis/sentinels; subscribing to another one.`);
-      this.markFailed(held);
-      this.drop();
+    const live = new Map(this.state.sentinels.map((s) => [s.id, s]));
+    for (const [id, link] of this.links) {
+      const now = live.get(id);
+      if (now === undefined || now.host !== link.sentinel.host || now.port !== link.sentinel.port) {
+        this.log.info({ sentinel: joinHostPort(link.sentinel) }, `Sentinel ${joinHostPort(link.sentinel)} left /redis/sentinels; dropping its subscription.`);
+        this.drop(id);
+      }
     }
-    const next = this.pick(live);
-    if (next === undefined) {
-      if (live.length === 0) this.log.debug('No live sentinel registered in /redis/sentinels; waiting for one.');
-      this.scheduleRetry();
-      return;
-    }
-    void this.connect(next);
-  }
-
-  private pick(live: SentinelEntry[]): SentinelEntry | undefined {
     const now = Date.now();
-    const fresh = live.filter((s) => (this.failed.get(joinHostPort(s)) ?? 0) <= now);
-    // Only when every registered sentinel failed recently do we retry one of them (after a pause).
-    if (fresh.length === 0) return undefined;
-    return fresh[Math.floor(Math.random() * fresh.length)];
-  }
-
-  private scheduleRetry(): void {
+    let nextRetry: number | undefined;
+    for (const [id, s] of live) {
+      if (this.links.has(id)) continue;
+      const at = this.retryAt.get(id) ?? 0;
+      if (at > now) {
+        nextRetry = Math.min(nextRetry ?? at, at);
+        continue;
+      }
+      this.connect(s);
+    }
+    for (const id of this.retryAt.keys()) if (!live.has(id)) this.retryAt.delete(id);
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      // Nothing usable: forget past failures so a sentinel that recovers is used again.
-      if (this.current === undefined && this.connecting === undefined) this.failed.clear();
-      this.check();
-    }, RETRY_MS);
-    this.retryTimer.unref();
+    if (nextRetry !== undefined) {
+      this.retryTimer = setTimeout(() => this.check(), nextRetry - now);
+      this.retryTimer.unref();
+    }
   }
 
-  private markFailed(s: SentinelEntry): void {
-    this.failed.set(joinHostPort(s), Date.now() + AVOID_MS);
-  }
-
-  private async connect(sentinel: SentinelEntry): Promise<void> {
-    this.connecting = sentinel;
+  private connect(sentinel: SentinelEntry): void {
     const name = joinHostPort(sentinel);
     const client = new Redis({
       host: sentinel.host,
@@ -107,22 +115,22 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
       enableOfflineQueue: false,
       autoResubscribe: false,
       maxRetriesPerRequest: 0,
-      // We choose the next sentinel ourselves; ioredis must not reconnect to the dead one.
+      // Reconnecting is ours to decide (and only while the sentinel stays registered).
       retryStrategy: () => null,
       keepAlive: 1_000,
     });
-    this.client = client;
+    const link: Link = { sentinel, client, since: undefined };
+    this.links.set(sentinel.id, link);
     let gone = false;
     const lost = (why: string): void => {
       if (gone) return;
       gone = true;
       client.disconnect();
-      if (this.client !== client) return;
-      this.client = undefined;
-      this.current = undefined;
-      this.connecting = undefined;
-      this.markFailed(sentinel);
-      this.log.warn({ sentinel: name }, `Lost the subscription to sentinel ${name} (${why}); subscribing to another one.`);
+      if (this.links.get(sentinel.id) !== link) return;
+      this.links.delete(sentinel.id);
+      this.retryAt.set(sentinel.id, Date.now() + RETRY_MS);
+      const remaining = this.all().length;
+      this.log.warn({ sentinel: name, remaining }, `Lost the subscription to sentinel ${name} (${why}); ${remaining} other subscription(s) remain.`);
       this.check();
     };
     client.on('error', (err: Error) => lost(err.message));
@@ -130,26 +138,22 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
     client.on('message', (channel: string, message: string) => {
       if (channel === SWITCH_CHANNEL) this.emit('message', message, sentinel);
     });
-    try {
-      await client.connect();
-      await client.subscribe(SWITCH_CHANNEL);
-    } catch (err) {
-      lost(err instanceof Error ? err.message : String(err));
-      return;
-    }
-    if (this.client !== client || gone) return;
-    this.connecting = undefined;
-    this.current = { sentinel, since: new Date() };
-    this.failed.delete(name);
-    this.log.info({ sentinel: name }, `Subscribed to ${SWITCH_CHANNEL} on sentinel ${name}.`);
-    this.emit('subscribed', sentinel);
+    client
+      .connect()
+      .then(() => client.subscribe(SWITCH_CHANNEL))
+      .then(() => {
+        if (gone || this.links.get(sentinel.id) !== link) return;
+        link.since = new Date();
+        this.retryAt.delete(sentinel.id);
+        this.log.info({ sentinel: name }, `Subscribed to ${SWITCH_CHANNEL} on sentinel ${name}.`);
+        this.emit('subscribed', sentinel);
+      })
+      .catch((err: unknown) => lost(err instanceof Error ? err.message : String(err)));
   }
 
-  private drop(): void {
-    const client = this.client;
-    this.client = undefined;
-    this.current = undefined;
-    this.connecting = undefined;
-    client?.disconnect();
+  private drop(id: string): void {
+    const link = this.links.get(id);
+    this.links.delete(id);
+    link?.client.disconnect();
   }
 }

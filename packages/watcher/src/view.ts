@@ -53,7 +53,12 @@ export function createView(name: string, state: WatcherState, subscription: Subs
         }),
         sentinels: state.sentinels.map(({ host, port }) => ({ host, port })),
         nodes: state.nodes.map(({ host, port }) => ({ host, port })),
-        subscription: { connected: sub !== null, sentinel: sub?.sentinel ?? null, since: sub?.since ?? null },
+        subscription: {
+          connected: sub !== null,
+          sentinel: sub?.sentinel ?? null,
+          since: sub?.since ?? null,
+          all: subscription.all().map((c) => ({ sentinel: joinHostPort(c.sentinel), since: c.since.toISOString() })),
+        },
         events: events.list(),
         zookeeper: { state: state.zkState },
       };

@@ -39,16 +39,27 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     const group = await startGroup({ zkHosts: sharedZkHosts() });
     const env = await watcherEnv(group.zkHosts);
     const watcher = startProgram('watcher', env);
-    const subscribed = await watcher.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed'), 15_000);
-    const victim = group.sentinels.find((s) => subscribed.sentinel === `127.0.0.1:${s.port}`)!;
+    const base = `http://127.0.0.1:${env.PORT0}`;
+    const listening = await waitFor(async () => {
+      const s = (await (await fetch(`${base}/status`)).json()) as { subscription: { sentinel: string | null; all: unknown[] } };
+      return s.subscription.all.length === 3 && s.subscription.sentinel;
+    }, { what: 'subscribed to all three sentinels', timeoutMs: 15_000 });
+    const victim = group.sentinels.find((s) => listening === `127.0.0.1:${s.port}`)!;
     expect(victim).toBeDefined();
     await group.killSentinel(victim);
-    // It moves on at once: the connection closed, whatever ZooKeeper still lists.
-    await watcher.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed') && l.sentinel !== subscribed.sentinel, 5_000);
+    // Its /redis/sentinels entry is still there (the registrant's session lives on): the closed
+    // connection alone moves the watcher on, at once.
+    await watcher.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Lost the subscription') && l.sentinel === listening, 5_000);
+    const health = (await (await fetch(`${base}/health`)).json()) as { status: string; subscription: { sentinel: string } };
+    expect(health.status).toBe('ok');
+    expect(health.subscription.sentinel).not.toBe(listening);
 
     const independent = await zkClient(group.zkHosts);
     const next = await group.failover();
     await waitFor(async () => (await independent.get('/redis/master')) === next, { what: `/redis/master to become ${next}`, timeoutMs: 10_000 });
+    // Once its entry vanishes too, the dead sentinel is no longer retried.
+    await independent.remove(`/redis/sentinels/${victim.id}`);
+    await waitFor(async () => (await (await fetch(`${base}/sentinels`)).text()).split(',').length === 2, { what: 'the entry to vanish from the API' });
   });
 
   it('stopped during a failover, it repairs ZooKeeper on restart within a second', async () => {

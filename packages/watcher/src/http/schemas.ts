@@ -60,7 +60,12 @@ export const statusSchema = {
     nodes: { type: 'array', items: hostPort },
     subscription: {
       type: 'object',
-      properties: { connected: { type: 'boolean' }, sentinel: { type: ['string', 'null'] }, since: { type: ['string', 'null'] } },
+      properties: {
+        connected: { type: 'boolean' },
+        sentinel: { type: ['string', 'null'] },
+        since: { type: ['string', 'null'] },
+        all: { type: 'array', items: { type: 'object', properties: { sentinel: { type: 'string' }, since: { type: 'string' } } } },
+      },
     },
     events: {
       type: 'array',
