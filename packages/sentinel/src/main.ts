@@ -60,7 +60,7 @@ await runProgram({
       };
       const confPath = await writeSentinelConf(
         config.workDir,
-        generateSentinelConf({ ...timings, port: config.port, bind: address.bind, dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf }),
+        generateSentinelConf({ ...timings, port: config.port, bind: address.listen.join(' '), dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf }),
       );
       log.info({ conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), ...timings, authPass: undefined }, 'wrote a fresh sentinel.conf');
 
@@ -68,7 +68,7 @@ await runProgram({
       // its config with mode 0644 & ~umask, so the umask keeps auth-pass private after rewrites.
       process.umask(0o077);
       const child = await supervise(config.redisSentinelBin, [confPath], { log, shutdownTimeoutMs: config.shutdownTimeoutMs, cwd: config.workDir });
-      const local: HostPort = { host: address.bind === '0.0.0.0' ? '127.0.0.1' : address.bind, port: config.port };
+      const local: HostPort = { host: address.local, port: config.port };
       const answered = await Promise.race([
         waitForPing(local, sentinelAuth, 30_000).then(() => 'up' as const),
         child.exited.then((exit) => exit),

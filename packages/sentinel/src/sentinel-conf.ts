@@ -16,6 +16,7 @@ export interface GroupTimings {
 
 export interface SentinelConfInput extends GroupTimings {
   port: number;
+  /** The `bind` directive's addresses, space-separated. */
   bind: string;
   dir: string;
   announceIp: string;
