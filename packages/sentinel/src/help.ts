@@ -1,5 +1,4 @@
-import { variablesFor } from '@redis-zk/core';
-import { RESET_LOCK } from './paths.js';
+import { variablesFor, zkPaths } from '@redis-zk/core';
 
 function envTable(): string {
   const vars = variablesFor('sentinel');
@@ -19,7 +18,7 @@ What it does:
   3. runs redis-sentinel supervised and, once it answers, registers /redis/sentinels/<uuid>;
   4. follows groups appearing/vanishing under /redis/masters (SENTINEL MONITOR/REMOVE);
   5. when a registered sentinel leaves, resets its own sentinel one at a time across the group
-     (ZooKeeper lock ${RESET_LOCK}) so departed sentinels do not pile up.
+     (ZooKeeper lock ${zkPaths.SENTINEL_RESET_LOCK}) so departed sentinels do not pile up.
 
 Environment:
 ${envTable()}

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lock, parseHostPort, redisCommand, watchChildren, zkPaths, type Disposable, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
 import { decideAudit, decideReset, decideResetNow, rediscovered, staleAfterReset, staleSentinels } from './decide-reset.js';
-import { RESET_LOCK } from './paths.js';
 import type { SentinelControl } from './sentinel-control.js';
 
 export interface HygieneOptions {
@@ -130,7 +129,7 @@ export class Hygiene {
 
   private async resetOnce(): Promise<void> {
     const { zk, log, control } = this.o;
-    const lock = new Lock(zk, RESET_LOCK);
+    const lock = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
     await lock.acquire({
       timeoutMs: this.o.lockTimeoutMs ?? 300_000,
       onWait: (holder) => log.info({ holder }, 'waiting for the sentinel reset lock: another sentinel is resetting'),

@@ -18,3 +18,8 @@ export function masterOf(name: string): string {
 export function epochOf(name: string): string {
   return `${EPOCHS}/${name}`;
 }
+/**
+ * Serialises `SENTINEL RESET` across all sentinel wrappers, so one sentinel has rediscovered the
+ * live set before the next forgets departed ones (beside the master-decision lock, never in it).
+ */
+export const SENTINEL_RESET_LOCK = '/redis/lock-sentinel-reset';
