@@ -4,13 +4,13 @@ import {
   Registration,
   resolveAddress,
   runProgram,
-  waitForPing,
   Zk,
   zkPaths,
 } from '@redis-zk/core';
 import { follow } from './follow.js';
 import { HELP } from './help.js';
 import { checkBaseConf, startRedisServer } from './redis-process.js';
+import { waitUntilAnswering } from './redis-ready.js';
 import { runUntilExit } from './run.js';
 import { handOffMaster } from './shutdown.js';
 import { decideUnderLock } from './startup.js';
@@ -49,7 +49,7 @@ await runProgram({
 
       // 4. Keep the lock until redis-server answers and our /redis/nodes entry exists.
       const started = await Promise.race([
-        waitForPing(local, auth, REDIS_START_DEADLINE_MS).then(() => 'up' as const),
+        waitUntilAnswering(local, auth, REDIS_START_DEADLINE_MS, child.exited).then(() => 'up' as const),
         child.exited,
       ]);
       if (started !== 'up') {

@@ -57,6 +57,31 @@ describe('20 wrappers started at the same moment', () => {
           `(first lock request at ${firstLock} ms, last at ${lastLock} ms, last registration at ${lastUp} ms)`,
       );
 
+      // Under the lock, per wrapper in lock order: observe+decide (from the previous release to
+      // the decision line), redis-server start to PING + registration (to the release line).
+      const at = (s: ServerUnderTest, pred: (l: Record<string, unknown>) => boolean) => {
+        const l = s.proc.logs().find(pred);
+        return l === undefined ? NaN : Date.parse(String(l.time));
+      };
+      const phases = servers
+        .map((s) => ({
+          decided: at(s, (l) => typeof l.action === 'string'),
+          started: at(s, (l) => l.msg === 'Starting redis-server.'),
+          released: at(s, isUp),
+        }))
+        .sort((x, y) => x.released - y.released);
+      const observe: number[] = [];
+      const start: number[] = [];
+      for (let i = 1; i < phases.length; i++) {
+        observe.push(phases[i]!.decided - phases[i - 1]!.released);
+        start.push(phases[i]!.released - phases[i]!.started);
+      }
+      const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
+      console.log(
+        `trial ${trial}: per decision under the lock (mean of ${N - 1} replicas): observe+decide ${mean(observe)} ms (max ${Math.max(...observe)}), ` +
+          `redis-server start to registered ${mean(start)} ms (max ${Math.max(...start)}), first release at ${phases[0]!.released - t0} ms`,
+      );
+
       for (const s of servers) s.proc.killGroup();
       await Promise.all(servers.map((s) => s.proc.exited));
       zk.close();
