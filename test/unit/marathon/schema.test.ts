@@ -50,6 +50,9 @@ describe.skipIf(!schemaAvailable)('marathon/ against Marathon’s schema', () =>
   });
 });
 
-describe.runIf(!schemaAvailable)('marathon/ against Marathon’s schema', () => {
-  it.skip(schemaMissingReason, () => {});
-});
+// Only where the schema folder is absent: one skipped test whose name says why.
+if (!schemaAvailable) {
+  describe('marathon/ against Marathon’s schema', () => {
+    it.skip(schemaMissingReason, () => {});
+  });
+}
