@@ -148,3 +148,11 @@ export function decideStartup(obs: Observation): StartupDecision {
   }
   return { action: 'claim', reason: `Claiming master: ${why} and no live node holds data.` };
 }
+
+/**
+ * True when the other nodes cannot change the decision: with no node views, decideStartup can
+ * only replicate through rule (1) or (2), and neither looks at the nodes.
+ */
+export function settledWithoutNodes(obs: Observation): boolean {
+  return decideStartup({ ...obs, nodes: [] }).action === 'replicate';
+}

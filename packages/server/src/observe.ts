@@ -10,7 +10,7 @@ import {
   type Zk,
   zkPaths,
 } from '@redis-zk/core';
-import type { NodeView, Observation } from './decide.js';
+import { type NodeView, type Observation, settledWithoutNodes } from './decide.js';
 import { classifyRecord } from './record.js';
 
 /** What a claim or handover must write over: the versions read under the lock. */
@@ -22,6 +22,8 @@ export interface RecordVersions {
 export interface Observed {
   obs: Observation;
   versions: RecordVersions;
+  /** Other live wrappers registered (probed only when the decision needs them). */
+  registeredNodes: number;
 }
 
 async function readChildren(zk: Zk, dir: string): Promise<string[]> {
@@ -62,26 +64,20 @@ export async function observe(zk: Zk, self: HostPort, masterName: string, auth: 
   const others = addresses(nodeValues).filter((a) => !sameHostPort(a, self));
 
   const recordAddr = record.kind === 'valid' && !sameHostPort(record.addr, self) ? record.addr : undefined;
-  const [recordProbe, sentinelAnswers, nodeProbes] = await Promise.all([
+  const [recordProbe, sentinelAnswers] = await Promise.all([
     recordAddr ? probeRedis(recordAddr, auth) : Promise.resolve(undefined),
     Promise.all(sentinels.map((s) => sentinelMasterAddr(s, auth, masterName).catch(() => undefined))),
-    Promise.all(others.map(async (addr): Promise<NodeView> => ({ addr, probe: await probeRedis(addr, auth) }))),
   ]);
   const sentinelMaster = agreedAddress(sentinelAnswers);
   let sentinelMasterProbe: RedisProbe | undefined;
   if (sentinelMaster !== undefined && !sameHostPort(sentinelMaster, self)) {
     sentinelMasterProbe = sameHostPort(sentinelMaster, recordAddr) ? recordProbe : await probeRedis(sentinelMaster, auth);
   }
-  return {
-    obs: {
-      self,
-      record,
-      recordProbe,
-      sentinelCount: sentinels.length,
-      sentinelMaster,
-      sentinelMasterProbe,
-      nodes: nodeProbes,
-    },
-    versions: { master: masterNode?.stat.version, group: groupNode?.stat.version },
-  };
+  const obs: Observation = { self, record, recordProbe, sentinelCount: sentinels.length, sentinelMaster, sentinelMasterProbe, nodes: [] };
+  const versions = { master: masterNode?.stat.version, group: groupNode?.stat.version };
+  // A live master (recorded or the sentinels') settles it whatever the other nodes hold: skip
+  // probing every node, which each of twenty wrappers starting together would do under the lock.
+  if (settledWithoutNodes(obs)) return { obs, versions, registeredNodes: others.length };
+  obs.nodes = await Promise.all(others.map(async (addr): Promise<NodeView> => ({ addr, probe: await probeRedis(addr, auth) })));
+  return { obs, versions, registeredNodes: others.length };
 }

@@ -64,14 +64,15 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock /redis/lock, held by ${holder}.`) }),
         aborted,
       ]);
-      const { obs, versions } = await Promise.race([observe(zk, self, o.masterName, o.auth), aborted]);
+      const { obs, versions, registeredNodes } = await Promise.race([observe(zk, self, o.masterName, o.auth), aborted]);
       const decision = decideStartup(obs);
       log.info(
         {
           action: decision.action,
           record: obs.record.kind === 'valid' ? formatHostPort(obs.record.addr) : obs.record.kind,
           sentinels: obs.sentinelCount,
-          liveNodes: obs.nodes.length,
+          liveNodes: registeredNodes,
+          probedNodes: obs.nodes.length,
         },
         decision.reason,
       );

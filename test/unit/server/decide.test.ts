@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostPort, RedisObservation, RedisProbe } from '@redis-zk/core';
-import { bestNode, decideStartup, type NodeView, type Observation } from '../../../packages/server/src/decide.js';
+import { bestNode, decideStartup, type NodeView, type Observation, settledWithoutNodes } from '../../../packages/server/src/decide.js';
 import { classifyRecord } from '../../../packages/server/src/record.js';
 
 const SELF: HostPort = { host: '10.0.0.1', port: 6379 };
@@ -119,5 +119,25 @@ describe('classifyRecord', () => {
     expect(classifyRecord('host 99999').kind).toBe('invalid');
     const big = classifyRecord('z'.repeat(1_000_000));
     expect(big.kind === 'invalid' && big.preview.length < 100).toBe(true);
+  });
+});
+
+describe('settledWithoutNodes (node probes skipped under the lock)', () => {
+  const anyNodes = [node(B, up('master', 500, 9)), node(A, up('slave', 400, 9))];
+  it('a recorded master that answers as master settles it, and the nodes would not change it', () => {
+    const o = obs({ record: rec(A), recordProbe: up('master') });
+    expect(settledWithoutNodes(o)).toBe(true);
+    expect(decideStartup({ ...o, nodes: anyNodes })).toEqual(decideStartup(o));
+  });
+  it('sentinels agreeing on another live master settle it', () => {
+    const o = obs({ record: rec(A), recordProbe: DOWN, sentinelCount: 2, sentinelMaster: B, sentinelMasterProbe: up('master') });
+    expect(settledWithoutNodes(o)).toBe(true);
+    expect(decideStartup({ ...o, nodes: anyNodes })).toEqual(decideStartup(o));
+  });
+  it('a dead or absent record, or ourselves recorded, needs the nodes', () => {
+    expect(settledWithoutNodes(obs({ record: rec(A), recordProbe: DOWN }))).toBe(false);
+    expect(settledWithoutNodes(obs({ record: { kind: 'absent' } }))).toBe(false);
+    expect(settledWithoutNodes(obs({ record: rec(SELF) }))).toBe(false);
+    expect(settledWithoutNodes(obs({ record: rec(A), recordProbe: up('slave') }))).toBe(false);
   });
 });
