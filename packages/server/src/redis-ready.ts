@@ -3,8 +3,8 @@ import { type HostPort, type RedisAuth, RedisZkError, formatHostPort, redisComma
 /**
  * Resolves once our freshly started redis-server answers PING. It runs while the master-decision
  * lock is held, so every wrapper behind us waits too: poll often (a refused connection costs
- * nothing) instead of core's 100 ms pace, which was most of the time each decision took. Stops polling once `giveUp` settles (the
- * child exited).
+ * nothing) instead of core's 100 ms pace, which was most of the time each decision took.
+ * Stops polling once `giveUp` settles (the child exited).
  */
 export async function waitUntilAnswering(addr: HostPort, auth: RedisAuth, deadlineMs: number, giveUp: Promise<unknown>, pollMs = 5): Promise<void> {
   const until = Date.now() + deadlineMs;
