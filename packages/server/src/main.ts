@@ -28,9 +28,9 @@ await runProgram({
     // 1. Our announced address and port.
     const address = await resolveAddress({ bindIp: config.bindIp, netIface: config.netIface, hostEnv: config.hostEnv });
     const self = { host: address.announce, port: config.port };
-    const local = { host: address.bind === '0.0.0.0' ? '127.0.0.1' : address.bind, port: config.port };
+    const local = { host: address.local, port: config.port };
     const auth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
-    log.info({ announce: formatHostPort(self), bind: address.bind, source: address.source, masterName: config.masterName }, 'redis-zk-server starting.');
+    log.info({ announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName }, 'redis-zk-server starting.');
 
     // 2. ZooKeeper, then the lock.
     const zk = await Zk.connect(config.zk, log);
@@ -45,7 +45,7 @@ await runProgram({
       }
 
       // 5. redis-server as a supervised child, announcing our address.
-      const child = await startRedisServer(config, address.bind, self, decided.replicaOf, log);
+      const child = await startRedisServer(config, address.listen.join(' '), self, decided.replicaOf, log);
 
       // 4. Keep the lock until redis-server answers and our /redis/nodes entry exists.
       const started = await Promise.race([

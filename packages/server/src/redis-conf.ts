@@ -4,6 +4,7 @@ export interface RedisConfInput {
   /** The user's base redis.conf, included first so our settings win. */
   include: string | undefined;
   port: number;
+  /** The `bind` directive's addresses, space-separated. */
   bind: string;
   dir: string;
   announce: HostPort;
