@@ -106,5 +106,15 @@ describe('supervise', () => {
         await waitFor(() => !isAlive(childPid), { what: `supervised child ${childPid} to be gone after its wrapper exited`, timeoutMs: 3_000 });
       });
     }
+
+    it('when the wrapper itself is killed with SIGKILL (no exit hook runs): the kernel kills the child', async () => {
+      const wrapper = startProcess('supervise-wrapper', process.execPath, [await wrapperBundle(), 'stay']);
+      const line = await wrapper.waitForLog((l) => typeof l.childPid === 'number');
+      const childPid = line.childPid as number;
+      expect(isAlive(childPid)).toBe(true);
+      process.kill(wrapper.pid, 'SIGKILL'); // the wrapper only, not its process group
+      expect((await wrapper.exited).signal).toBe('SIGKILL');
+      await waitFor(() => !isAlive(childPid), { what: `supervised child ${childPid} to be gone after its wrapper was SIGKILLed`, timeoutMs: 3_000 });
+    });
   });
 });

@@ -1,4 +1,7 @@
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { RedisZkError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -44,11 +47,51 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * util-linux's `setpriv --pdeathsig KILL` execs the child with PR_SET_PDEATHSIG: the kernel kills
+ * it when the wrapper dies, even by SIGKILL, where no exit hook runs. Same pid, no extra process.
+ * Undefined where setpriv is missing or too old; the exit hook then covers the ordinary exits.
+ */
+let setprivPath: string | null | undefined;
+function pdeathsigLauncher(): string | undefined {
+  if (setprivPath === undefined) {
+    const found = findExecutable('setpriv');
+    const help = found ? spawnSync(found, ['--help'], { encoding: 'utf8', timeout: 2_000 }) : undefined;
+    setprivPath = found && help?.stdout?.includes('--pdeathsig') ? found : null;
+  }
+  return setprivPath ?? undefined;
+}
+
+/** `command` as execvp would find it; undefined when missing or not an executable file. */
+function findExecutable(command: string): string | undefined {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+      accessSync(c, fsConstants.X_OK);
+      return c;
+    } catch {
+      /* next */
+    }
+  }
+  return undefined;
+}
+
 /** The exit status a shell would report: the code, or 128 + the signal number. */
 export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
   if (signal !== null) return 128 + (constants.signals[signal] ?? 0);
   return 1;
+}
+
+/** True when the path exists (so a failure to run it is about permissions or type, not absence). */
+function existsExecutableBits(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function startFailure(command: string, err: { code?: string; message?: string } | undefined): RedisZkError {
@@ -63,13 +106,20 @@ function startFailure(command: string, err: { code?: string; message?: string } 
 
 /**
  * Starts a child server with execa, stdio passed through (inherit). Rejects (CHILD_START_FAILED)
- * when the executable cannot be started at all (ENOENT…). While the wrapper lives the child is
- * killed on the wrapper's exit (process 'exit' hook, SIGKILL), so it never outlives us.
+ * when the executable cannot be started at all (ENOENT…). The child never outlives us: the
+ * kernel kills it if the wrapper dies (parent-death signal via setpriv), and an exit hook
+ * SIGKILLs it on ordinary exits.
  * Signal forwarding is the program runner's job (it calls stop()).
  */
 export async function supervise(command: string, args: string[], opts: SuperviseOptions): Promise<Supervised> {
   installExitHook();
-  const child: ResultPromise = execa(command, args, {
+  const launcher = pdeathsigLauncher();
+  // Through setpriv a missing executable would only show as exit 127; say it plainly up front.
+  if (launcher !== undefined && findExecutable(command) === undefined) {
+    throw startFailure(command, { code: command.includes('/') && existsExecutableBits(command) ? 'EACCES' : 'ENOENT' });
+  }
+  const [file, argv] = launcher === undefined ? [command, args] : [launcher, ['--pdeathsig', 'KILL', '--', command, ...args]];
+  const child: ResultPromise = execa(file, argv, {
     stdio: 'inherit',
     reject: false,
     cwd: opts.cwd,
