@@ -42,7 +42,7 @@ await runProgram({
 
     // 3. Subscribe to the live sentinels' +switch-master; reconcile on every (re)subscription.
     //    Every sentinel announces the same switch: behaviours other than the record run once.
-    const seen = new Map<string, number>();
+    const lastSwitch = new Map<string, { key: string; at: number }>();
     const subscription = new Subscription(state, auth, log);
     subscription.on('subscribed', (s) => void reconciler.all(`subscribed to sentinel ${joinHostPort(s)}`));
     subscription.on('message', (payload, s) => {
@@ -59,9 +59,10 @@ await runProgram({
       }
       const key = `${parsed.name} ${joinHostPort(parsed.from)} ${joinHostPort(parsed.to)}`;
       const now = Date.now();
-      for (const [k, at] of seen) if (now - at > DUPLICATE_WINDOW_MS) seen.delete(k);
-      const duplicate = seen.has(key);
-      seen.set(key, now);
+      // Compared with the group's last switch only, so a real A→B→A→B is never taken for a repeat.
+      const last = lastSwitch.get(parsed.name);
+      const duplicate = last !== undefined && last.key === key && now - last.at < DUPLICATE_WINDOW_MS;
+      if (!duplicate) lastSwitch.set(parsed.name, { key, at: now });
       log[duplicate ? 'debug' : 'info']({ sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}${duplicate ? ' (already announced by another sentinel)' : ''}.`);
       runBehaviours(duplicate ? [recordBehaviour] : behaviours, { ...parsed, source, at: new Date() }, (b, err) =>
         log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
@@ -85,6 +86,7 @@ await runProgram({
     log.info({ signal: String(ctx.shutdown.reason) }, 'Stopping.');
     clearInterval(interval);
     subscription.close();
+    reconciler.close();
     facts.close();
     state.close();
     await app.close();

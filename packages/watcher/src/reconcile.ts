@@ -1,4 +1,5 @@
-import { isRedisZkError, parseHostPort, redisCommand, sameHostPort, sentinelMaster, zkPaths, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { isRedisZkError, parseHostPort, sameHostPort, zkPaths, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { askSentinelMaster, CommandPool } from './command-pool.js';
 import { decideRecord, pickCandidate, type GroupObservation, type RecordDecision } from './decide-record.js';
 import { readGroup, writeRecord } from './record-writer.js';
 import type { WatcherState } from './state.js';
@@ -23,6 +24,7 @@ const MAX_ATTEMPTS = 5;
 export class Reconciler {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Map<string, string>();
+  private readonly pool: CommandPool;
 
   constructor(
     private readonly zk: Zk,
@@ -31,7 +33,13 @@ export class Reconciler {
     private readonly auth: RedisAuth,
     private readonly log: Logger,
     private readonly onWritten: (w: Written) => void,
-  ) {}
+  ) {
+    this.pool = new CommandPool(auth);
+  }
+
+  close(): void {
+    this.pool.close();
+  }
 
   all(why: string): Promise<void> {
     return Promise.all(this.state.groups().map((name) => this.request(name, why))).then(() => undefined);
@@ -100,7 +108,7 @@ export class Reconciler {
   private async askSentinels(name: string): Promise<{ addr: HostPort; epoch: number }[]> {
     const answers = await Promise.all(
       this.state.sentinels.map(async (s) => {
-        const m = await sentinelMaster(s, this.auth, name).catch(() => undefined);
+        const m = await askSentinelMaster(this.pool, s, name);
         if (m === undefined) return undefined;
         // The failover leader raises the master's config epoch when the replica is promoted but
         // changes the address only at the switch: mid-failover its pair is (old address, new
@@ -123,7 +131,7 @@ export class Reconciler {
 
   private async isMaster(addr: HostPort): Promise<boolean> {
     try {
-      const role = await redisCommand(addr, this.auth, 'ROLE');
+      const role = await this.pool.call(addr, 'ROLE');
       return Array.isArray(role) && role[0] === 'master';
     } catch {
       return false;

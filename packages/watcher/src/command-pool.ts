@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import { joinHostPort, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
+
+/** A connection unused for this long is closed. */
+const IDLE_MS = 60_000;
+
+/**
+ * Kept-open command connections to the sentinels and masters the watcher asks on every switch:
+ * a fresh connection per question cost most of the time between +switch-master and the write.
+ * No reconnects, no offline queue: a broken connection is dropped and the next call opens anew,
+ * so a dead server still answers "unreachable" within the timeout.
+ */
+export class CommandPool {
+  private readonly clients = new Map<string, { client: Redis; used: number }>();
+
+  constructor(private readonly auth: RedisAuth) {}
+
+  async call(addr: HostPort, command: string, ...args: string[]): Promise<unknown> {
+    this.prune();
+    const key = joinHostPort(addr);
+    let entry = this.clients.get(key);
+    if (entry === undefined) {
+      const client = new Redis({
+        host: addr.host,
+        port: addr.port,
+        password: this.auth.password,
+        lazyConnect: true,
+        connectTimeout: this.auth.timeoutMs,
+        commandTimeout: this.auth.timeoutMs,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        enableOfflineQueue: false,
+        enableReadyCheck: false,
+      });
+      client.on('error', () => {});
+      client.on('end', () => {
+        if (this.clients.get(key)?.client === client) this.clients.delete(key);
+      });
+      entry = { client, used: Date.now() };
+      this.clients.set(key, entry);
+      try {
+        await client.connect();
+      } catch (err) {
+        this.drop(key, client);
+        throw new RedisZkError('REDIS_UNREACHABLE', `${key} is unreachable: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    entry.used = Date.now();
+    try {
+      return await entry.client.call(command, ...args);
+    } catch (err) {
+      // A timeout or reset leaves the connection in an unknown state: start afresh next time.
+      this.drop(key, entry.client);
+      throw err;
+    }
+  }
+
+  close(): void {
+    for (const [key, e] of [...this.clients]) this.drop(key, e.client);
+  }
+
+  private prune(): void {
+    const now = Date.now();
+    for (const [key, e] of [...this.clients]) if (now - e.used > IDLE_MS) this.drop(key, e.client);
+  }
+
+  private drop(key: string, client: Redis): void {
+    if (this.clients.get(key)?.client === client) this.clients.delete(key);
+    client.disconnect();
+  }
+}
+
+/** `SENTINEL MASTER <name>` as a flat map; undefined when unknown or unreachable. */
+export async function askSentinelMaster(pool: CommandPool, sentinel: HostPort, name: string): Promise<Record<string, string> | undefined> {
+  try {
+    const reply = await pool.call(sentinel, 'SENTINEL', 'MASTER', name);
+    if (!Array.isArray(reply)) return undefined;
+    const out: Record<string, string> = {};
+    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
