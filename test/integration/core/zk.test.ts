@@ -92,6 +92,23 @@ describe('requests', () => {
     await expect(zk.create('/big', Buffer.alloc(1024 * 1024 + 1))).rejects.toMatchObject({ code: 'ZK_ERROR' });
   });
 
+  it('transaction: version 0 is checked like any other version (node-zookeeper-client would drop it)', async () => {
+    const zk = await connect(sharedZkHosts());
+    await zk.create('/v0', 'a');
+    await zk.set('/v0', 'b'); // now at version 1: an op that expects version 0 is stale
+    for (const op of [
+      { op: 'set', path: '/v0', data: 'c', version: 0 },
+      { op: 'check', path: '/v0', version: 0 },
+      { op: 'remove', path: '/v0', version: 0 },
+    ] as const) {
+      await expect(zk.transaction([op]), op.op).rejects.toMatchObject({ code: 'ZK_BAD_VERSION' });
+    }
+    expect((await zk.get('/v0'))?.data.toString()).toBe('b');
+    await zk.create('/v0fresh', 'a');
+    await zk.transaction([{ op: 'set', path: '/v0fresh', data: 'b', version: 0 }]);
+    expect((await zk.get('/v0fresh'))?.stat.version).toBe(1);
+  });
+
   it('transaction: all or nothing, with the first failing op’s code', async () => {
     const zk = await connect(sharedZkHosts());
     await zk.mkdirp('/redis/masters');

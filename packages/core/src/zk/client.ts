@@ -446,6 +446,13 @@ export class Zk extends EventEmitter<ZkEvents> {
         else if (o.op === 'set') tx.setData(o.path, toBuffer(o.data), o.version ?? -1);
         else if (o.op === 'remove') tx.remove(o.path, o.version ?? -1);
         else tx.check(o.path, o.version);
+        // node-zookeeper-client 1.1.3 turns version 0 into -1 ("any version") with `version || -1`,
+        // which silently drops the check on a node never written since its creation: put it back.
+        if (o.op !== 'create') {
+          const queued = (tx as unknown as { ops: { version?: number }[] }).ops;
+          const last = queued[queued.length - 1];
+          if (last) last.version = o.op === 'check' ? o.version : (o.version ?? -1);
+        }
       }
       tx.commit((err) => done(err));
     });
