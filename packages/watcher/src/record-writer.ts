@@ -38,13 +38,7 @@ export async function readGroup(zk: Zk, name: string, isDefault: boolean): Promi
  */
 export async function writeRecord(zk: Zk, name: string, isDefault: boolean, stored: StoredGroup, master: HostPort, epoch: number): Promise<void> {
   const data = formatHostPort(master);
-  let version = stored.epochVersion;
-  if (version === 0) {
-    // node-zookeeper-client 1.1.3 turns version 0 in a transaction into -1 ("any version"):
-    // move the node off version 0 with a plain, correctly checked set first.
-    const stat = await zk.set(zkPaths.epochOf(name), stored.epoch === undefined ? '' : String(stored.epoch), 0);
-    version = stat.version;
-  }
+  const version = stored.epochVersion;
   const ops: TxOp[] = [
     version === undefined
       ? { op: 'create', path: zkPaths.epochOf(name), data: String(epoch) }
