@@ -77,9 +77,13 @@ await runProgram({
     // 5. HTTP API from memory; Redis facts for /status refreshed in the background.
     const facts = new RedisFacts(() => state.currentMaster(), auth);
     facts.start();
-    const app = createHttpServer(createView(config.masterName, state, subscription, facts, events));
-    await app.listen({ host: config.bindIp ?? '0.0.0.0', port: config.port });
-    log.info({ host: config.bindIp ?? '0.0.0.0', port: config.port, group: config.masterName }, `Watching group ${config.masterName}; HTTP API on port ${config.port}.`);
+    const view = createView(config.masterName, state, subscription, facts, events);
+    // Mesos-level HTTP health checks connect to the task's loopback interface: a watcher bound
+    // to one specific address answers on 127.0.0.1 too (one server per address).
+    const hosts = config.bindIp === undefined ? ['0.0.0.0'] : config.bindIp.startsWith('127.') ? [config.bindIp] : [config.bindIp, '127.0.0.1'];
+    const apps = hosts.map(() => createHttpServer(view));
+    await Promise.all(apps.map((app, i) => app.listen({ host: hosts[i], port: config.port })));
+    log.info({ hosts, port: config.port, group: config.masterName }, `Watching group ${config.masterName}; HTTP API on port ${config.port}.`);
 
     // 6. Until SIGTERM/SIGINT.
     if (!ctx.shutdown.aborted) await new Promise<void>((resolve) => ctx.shutdown.addEventListener('abort', () => resolve(), { once: true }));
@@ -89,7 +93,7 @@ await runProgram({
     reconciler.close();
     facts.close();
     state.close();
-    await app.close();
+    await Promise.all(apps.map((app) => app.close()));
     await zk.close();
     return 0;
   },

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { redisClient, runProgramToExit, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient, type ProgramProcess } from '../../harness/index.js';
 import { startGroup, watcherEnv, type Group } from './group.js';
@@ -155,6 +156,20 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
       await zk.set('/redis/master', `127.0.0.1 ${group.servers[0]!.port}`);
       await zk.set('/redis/masters/mymaster', `127.0.0.1 ${group.servers[0]!.port}`);
       await zk.set('/redis/epochs/mymaster', '0');
+    }
+  });
+});
+
+describe('redis-zk-watcher bound to one specific address', () => {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+  // Mesos-level HTTP health checks connect to the task's loopback interface.
+  it.skipIf(external === undefined)(`answers on that address and on 127.0.0.1 (${external ?? 'no non-loopback address here: skipped'})`, async () => {
+    const env = await watcherEnv(group.zkHosts, { BIND_IP: external! });
+    startProgram('watcher', env);
+    for (const host of [external!, '127.0.0.1']) {
+      await waitFor(async () => (await fetch(`http://${host}:${env.PORT0}/health`).catch(() => undefined))?.status === 200, { what: `watcher healthy on ${host}`, timeoutMs: 15_000 });
     }
   });
 });
