@@ -153,6 +153,45 @@ function shutdownClient(client: Client, graceMs: number): Promise<void> {
   });
 }
 
+/** node-zookeeper-client's ConnectionManager, as far as `limitHandshake` touches it. */
+interface ConnectionManagerInternals {
+  state: number;
+  socket?: { destroy(): void; once(event: 'close', listener: () => void): unknown };
+  connectTimeout: number;
+  onSocketConnected: (...args: unknown[]) => unknown;
+}
+
+/** node-zookeeper-client's ConnectionManager STATES.CONNECTING. */
+const CM_CONNECTING = 1;
+
+/**
+ * node-zookeeper-client stops its connect timer as soon as TCP connects, then waits for the
+ * ConnectResponse with no deadline. A ZooKeeper that is still starting can accept a connection
+ * and then neither answer nor close it (3.8 drops it from its books on a NullPointerException in
+ * removeCnxn — "zkDb is null" — before closing the socket): the client then hangs in CONNECTING
+ * for good and never learns its session expired, so registrations and watches are never
+ * restored. Like the Java client, give the handshake `connectTimeout` (session timeout / number
+ * of servers) and then drop the socket, which makes node-zookeeper-client try again.
+ * Internal of node-zookeeper-client: without the expected shape this does nothing.
+ */
+function limitHandshake(client: Client): void {
+  const cm = (client as unknown as { connectionManager?: ConnectionManagerInternals }).connectionManager;
+  if (!cm || typeof cm.onSocketConnected !== 'function' || typeof cm.connectTimeout !== 'number') return;
+  const onSocketConnected = cm.onSocketConnected;
+  // Set on the instance before connect(): connect() binds `this.onSocketConnected` per attempt.
+  cm.onSocketConnected = function (this: ConnectionManagerInternals, ...args: unknown[]): unknown {
+    const socket = this.socket;
+    if (socket) {
+      const timer = setTimeout(() => {
+        if (this.state === CM_CONNECTING && this.socket === socket) socket.destroy();
+      }, this.connectTimeout);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
+    return onSocketConnected.apply(this, args);
+  };
+}
+
 /**
  * A promise layer over node-zookeeper-client. Every request has a deadline
  * (`connectTimeoutMs`): node-zookeeper-client queues requests made while disconnected without
@@ -238,6 +277,7 @@ export class Zk extends EventEmitter<ZkEvents> {
     });
     if (this.config.auth) client.addAuthInfo('digest', Buffer.from(this.config.auth, 'utf8'));
     client.on('state', (s) => this.onClientState(client, s));
+    limitHandshake(client);
     client.connect();
     return client;
   }
