@@ -1,6 +1,7 @@
 // supervise() against real children: exit status propagation, SIGTERM→SIGKILL, a missing
 // executable, and the rule that a child never outlives its wrapper.
 import { build } from 'esbuild';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger, isRedisZkError, probeRedis, supervise, waitForPing } from '@redis-zk/core';
@@ -39,6 +40,19 @@ describe('supervise', () => {
     expect(await killed.exited).toEqual({ code: null, signal: 'SIGKILL', exitCode: 137 });
     const termed = await supervise('sh', ['-c', 'kill -TERM $$'], { log, shutdownTimeoutMs: 1_000 });
     expect((await termed.exited).exitCode).toBe(143);
+  });
+
+  it('gives the child umask 077: a file it creates is 0600 whatever the wrapper had', async () => {
+    const dir = tempDir();
+    const before = process.umask(0o022);
+    try {
+      const child = await supervise('sh', ['-c', 'echo secret > created && umask > umask-seen'], { log, shutdownTimeoutMs: 1_000, cwd: dir });
+      expect((await child.exited).exitCode).toBe(0);
+      expect(statSync(join(dir, 'created')).mode & 0o777).toBe(0o600);
+      expect(readFileSync(join(dir, 'umask-seen'), 'utf8').trim()).toBe('0077');
+    } finally {
+      process.umask(before);
+    }
   });
 
   it('passes cwd and env through', async () => {

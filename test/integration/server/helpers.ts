@@ -5,6 +5,8 @@ export interface ServerUnderTest {
   port: number;
   proc: ProgramProcess;
   redis: Redis;
+  /** REDIS_DATA_DIR: where redis-zk-server.conf is written. */
+  dataDir: string;
 }
 
 /** Short timings for tests; no RDB/AOF so a restarted node really comes back empty. */
@@ -27,12 +29,14 @@ export const NO_PERSISTENCE = ['--', '--save', '', '--appendonly', 'no', '--repl
 
 export async function startServer(zkHosts: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<ServerUnderTest> {
   const port = opts.port ?? (await freePort());
-  const proc = startProgram('server', serverEnv(zkHosts, port, opts.env), NO_PERSISTENCE);
+  const env = serverEnv(zkHosts, port, opts.env);
+  const proc = startProgram('server', env, NO_PERSISTENCE);
   let client: Redis | undefined;
   // Created on first use: a client made before redis-server listens gives up retrying.
   return {
     port,
     proc,
+    dataDir: env.REDIS_DATA_DIR ?? '',
     get redis() {
       return (client ??= redisClient(port));
     },

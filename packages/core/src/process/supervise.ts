@@ -118,6 +118,12 @@ export async function supervise(command: string, args: string[], opts: Supervise
   if (launcher !== undefined && findExecutable(command) === undefined) {
     throw startFailure(command, { code: command.includes('/') && existsExecutableBits(command) ? 'EACCES' : 'ENOENT' });
   }
+  // Every child we supervise writes files that may hold secrets, and rewrites them with
+  // 0666/0644 & ~umask: redis-server's CONFIG REWRITE (which Sentinel triggers after a failover)
+  // replaces our 0600 redis.conf holding requirepass/masterauth by a renamed temp file, and
+  // redis-sentinel rewrites its auth-pass the same way. A child inherits the umask at spawn, so
+  // set it here, for the whole wrapper: it writes nothing that others need to read.
+  process.umask(0o077);
   const [file, argv] = launcher === undefined ? [command, args] : [launcher, ['--pdeathsig', 'KILL', '--', command, ...args]];
   const child: ResultPromise = execa(file, argv, {
     stdio: 'inherit',
