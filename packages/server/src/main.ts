@@ -10,7 +10,8 @@ import {
 import { follow } from './follow.js';
 import { HELP } from './help.js';
 import { checkBaseConf, startRedisServer } from './redis-process.js';
-import { waitUntilAnswering } from './redis-ready.js';
+import { answeringPid, foreignRedisError, waitUntilAnswering } from './redis-ready.js';
+import { checkPortFree } from './port-check.js';
 import { runUntilExit } from './run.js';
 import { handOffMaster } from './shutdown.js';
 import { decideUnderLock } from './startup.js';
@@ -32,6 +33,8 @@ await runProgram({
     const auth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
     log.info({ announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName }, 'redis-zk-server starting.');
 
+    await checkPortFree(address.listen, config.port, auth);
+
     // 2. ZooKeeper, then the lock.
     const zk = await Zk.connect(config.zk, log);
     try {
@@ -49,12 +52,15 @@ await runProgram({
 
       // 4. Keep the lock until redis-server answers and our /redis/nodes entry exists.
       const started = await Promise.race([
-        waitUntilAnswering(local, auth, REDIS_START_DEADLINE_MS, child.exited).then(() => 'up' as const),
+        waitUntilAnswering(local, auth, child.pid, REDIS_START_DEADLINE_MS, child.exited).then(() => 'up' as const),
         child.exited,
       ]);
       if (started !== 'up') {
+        // The usual cause is a port someone else's redis-server holds: say so when one answers there.
+        const theirs = await answeringPid(local, auth).catch(() => undefined);
+        if (theirs !== undefined) log.error(foreignRedisError(local, theirs, child.pid).message);
         log.error({ code: started.code, signal: started.signal }, `redis-server exited during start (status ${started.exitCode}).`);
-        return started.exitCode;
+        return started.exitCode === 0 ? 1 : started.exitCode;
       }
       const registration = new Registration(zk, zkPaths.NODES, formatHostPort(self));
       await registration.start();

@@ -1,22 +1,50 @@
-import { type HostPort, type RedisAuth, RedisZkError, formatHostPort, redisCommand } from '@redis-zk/core';
+import { type HostPort, type RedisAuth, RedisZkError, formatHostPort, parseInfo, redisCommand } from '@redis-zk/core';
+
+/** The `process_id` the Redis at `addr` reports in `INFO server`; undefined when it does not tell. */
+export async function answeringPid(addr: HostPort, auth: RedisAuth): Promise<number | undefined> {
+  const info = await redisCommand(addr, auth, 'INFO', 'server');
+  const pid = Number(parseInfo(String(info)).server?.process_id);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function foreignRedisError(addr: HostPort, theirs: number, ours: number): RedisZkError {
+  return new RedisZkError(
+    'CHILD_START_FAILED',
+    `port ${addr.port} is already served by another redis-server (pid ${theirs}), not the one we started (pid ${ours}): PORT0 must be a port nobody else uses`,
+  );
+}
 
 /**
- * Resolves once our freshly started redis-server answers PING. It runs while the master-decision
- * lock is held, so every wrapper behind us waits too: poll often (a refused connection costs
- * nothing) instead of core's 100 ms pace, which was most of the time each decision took.
- * Stops polling once `giveUp` settles (the child exited).
+ * Resolves once our freshly started redis-server (process `pid`) answers PING. It runs while the
+ * master-decision lock is held, so every wrapper behind us waits too: poll often (a refused
+ * connection costs nothing) instead of core's 100 ms pace, which was most of the time each
+ * decision took. Stops polling once `giveUp` settles (the child exited).
+ * Any PONG is not enough: when the port is taken, another group's Redis answers while ours
+ * failed to bind, and we would register and claim master for it. So the answer must come from
+ * our child's pid (supervise keeps the pid: setpriv execs redis-server in place).
  */
-export async function waitUntilAnswering(addr: HostPort, auth: RedisAuth, deadlineMs: number, giveUp: Promise<unknown>, pollMs = 5): Promise<void> {
+export async function waitUntilAnswering(
+  addr: HostPort,
+  auth: RedisAuth,
+  pid: number,
+  deadlineMs: number,
+  giveUp: Promise<unknown>,
+  pollMs = 5,
+): Promise<void> {
   const until = Date.now() + deadlineMs;
   let last = 'no attempt made';
   let gaveUp = false;
   void giveUp.then(() => (gaveUp = true));
   while (Date.now() < until && !gaveUp) {
     try {
-      const timeoutMs = Math.max(50, Math.min(auth.timeoutMs, until - Date.now()));
-      if ((await redisCommand(addr, { ...auth, timeoutMs }, 'PING')) === 'PONG') return;
+      const auth1 = { ...auth, timeoutMs: Math.max(50, Math.min(auth.timeoutMs, until - Date.now())) };
+      // INFO is served while loading the dataset; PING waits until the data is in.
+      const theirs = await answeringPid(addr, auth1);
+      if (theirs !== undefined && theirs !== pid) throw foreignRedisError(addr, theirs, pid);
+      if ((await redisCommand(addr, auth1, 'PING')) === 'PONG') return;
       last = 'unexpected reply';
     } catch (err) {
+      if (err instanceof RedisZkError && err.code === 'CHILD_START_FAILED') throw err;
       // Refused while it starts, LOADING while it reads its data: both are what we wait for.
       last = err instanceof Error ? err.message : String(err);
     }
