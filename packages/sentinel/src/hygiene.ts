@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Lock, parseHostPort, redisCommand, watchChildren, zkPaths, type Disposable, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { decideReplicaReset, type ReplicaDecision } from './decide-replicas.js';
 import { decideAudit, decideReset, decideResetNow, rediscovered, staleAfterReset, staleSentinels } from './decide-reset.js';
 import type { SentinelControl } from './sentinel-control.js';
 
@@ -16,13 +17,19 @@ export interface HygieneOptions {
   rediscoverTimeoutMs?: number;
   lockTimeoutMs?: number;
   auditEveryMs?: number;
+  /** How long a replica no live redis-zk-server announces must be down before it is dropped. */
+  replicaSettleMs: number;
 }
 
+type ResetKind = 'sentinels' | 'replicas';
+
 /**
- * Keeps departed sentinels out of our sentinel's tables: when a /redis/sentinels entry vanishes
- * (and whenever the periodic audit finds an unregistered entry twice in a row), reset our
- * sentinel under the group-wide reset lock and hold the lock until it knows exactly the
- * registered set again, so at most one sentinel at a time is rediscovering.
+ * Keeps departed sentinels and dead replicas out of our sentinel's tables: when a
+ * /redis/sentinels entry vanishes (and whenever the periodic audit finds an unregistered entry
+ * twice in a row), or when our sentinel counts a replica that is down and no longer in
+ * /redis/nodes (decideReplicaReset), reset our sentinel under the group-wide reset lock and hold
+ * the lock until it knows exactly the registered set again, so at most one sentinel at a time is
+ * rediscovering.
  */
 export class Hygiene {
   private previous: Map<string, string> | undefined;
@@ -32,8 +39,13 @@ export class Hygiene {
   private audit: NodeJS.Timeout | undefined;
   private lastStale: string[] = [];
   private running = false;
-  private pending = false;
+  private pending = new Set<ResetKind>();
   private closed = false;
+  /** `<host> <port>` of the live redis-zk-servers; undefined until /redis/nodes was read. */
+  private nodes: Set<string> | undefined;
+  private nodesWatch: Disposable | undefined;
+  private replicaTimer: NodeJS.Timeout | undefined;
+  private lastReplicaReason: string | undefined;
 
   constructor(private readonly o: HygieneOptions) {}
 
@@ -47,7 +59,14 @@ export class Hygiene {
       if (d.action === 'none') return;
       this.o.log.info({ departed: d.departed, live: children.size }, d.reason);
       for (const a of d.departed) this.departed.add(a);
-      this.request();
+      this.request('sentinels');
+    });
+    this.nodesWatch = watchChildren(this.o.zk, zkPaths.NODES, (children) => {
+      const previous = this.nodes;
+      this.nodes = new Set(children.values());
+      // A server that left is down at once (kill -9) or soon (SIGTERM): look once it has settled.
+      const left = previous === undefined || [...previous].some((n) => !this.nodes!.has(n));
+      if (left) this.scheduleReplicaCheck(this.o.replicaSettleMs + 1_000);
     });
     this.audit = setInterval(() => void this.runAudit(), this.o.auditEveryMs ?? 15_000);
     this.audit.unref();
@@ -56,7 +75,9 @@ export class Hygiene {
   close(): void {
     this.closed = true;
     clearInterval(this.audit);
+    clearTimeout(this.replicaTimer);
     this.watch?.close();
+    this.nodesWatch?.close();
   }
 
   private expected(): string[] {
@@ -73,15 +94,58 @@ export class Hygiene {
       if (d.action === 'reset') {
         this.o.log.info({ stale: d.stale }, d.reason);
         this.lastStale = [];
-        this.request();
+        this.request('sentinels');
       }
     } catch (err) {
       this.o.log.debug({ err: String(err) }, 'sentinel audit failed; next time');
     }
+    await this.checkReplicas();
   }
 
-  private request(): void {
-    this.pending = true;
+  private scheduleReplicaCheck(inMs: number): void {
+    if (this.closed) return;
+    clearTimeout(this.replicaTimer);
+    this.replicaTimer = setTimeout(() => void this.checkReplicas(), inMs);
+    this.replicaTimer.unref();
+  }
+
+  private async observeReplicas(): Promise<ReplicaDecision | undefined> {
+    if (this.nodes === undefined) return undefined;
+    const groups = [];
+    for (const name of this.o.groups()) {
+      const master = await this.o.control.master(name);
+      groups.push({ name, masterFlags: (master?.flags ?? '').split(','), replicas: await this.o.control.replicas(name) });
+    }
+    return decideReplicaReset({ groups, registered: this.nodes, settleMs: this.o.replicaSettleMs });
+  }
+
+  private async checkReplicas(): Promise<void> {
+    if (this.closed) return;
+    if (this.running) {
+      // Our sentinel is being reset right now: its tables are in flux, look again after.
+      this.scheduleReplicaCheck(2_000);
+      return;
+    }
+    try {
+      const d = await this.observeReplicas();
+      if (d === undefined) return;
+      if (d.recheckInMs !== undefined) this.scheduleReplicaCheck(d.recheckInMs + 500);
+      if (d.action === 'none') {
+        this.lastReplicaReason = undefined;
+        return;
+      }
+      if (d.reason !== this.lastReplicaReason) this.o.log.info({ dead: d.dead }, d.reason);
+      this.lastReplicaReason = d.reason;
+      if (d.action === 'reset') this.request('replicas');
+      // A wait is re-evaluated: soon, and by every audit.
+      else this.scheduleReplicaCheck(5_000);
+    } catch (err) {
+      this.o.log.debug({ err: String(err) }, 'replica check failed; next audit');
+    }
+  }
+
+  private request(kind: ResetKind): void {
+    this.pending.add(kind);
     void this.drain();
   }
 
@@ -89,14 +153,17 @@ export class Hygiene {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.pending && !this.closed) {
-        this.pending = false;
+      while (this.pending.size > 0 && !this.closed) {
+        // A reset for departed sentinels drops the dead replicas as well.
+        const kind: ResetKind = this.pending.has('sentinels') ? 'sentinels' : 'replicas';
+        if (kind === 'sentinels') this.pending.clear();
+        else this.pending.delete(kind);
         try {
-          await this.resetOnce();
+          await this.resetOnce(kind);
         } catch (err) {
           if (this.closed) return;
           this.o.log.warn({ err: String(err) }, 'sentinel reset failed; retrying in 2 s');
-          this.pending = true;
+          this.pending.add(kind);
           await sleep(2_000);
         }
       }
@@ -127,7 +194,7 @@ export class Hygiene {
     }
   }
 
-  private async resetOnce(): Promise<void> {
+  private async resetOnce(kind: ResetKind): Promise<void> {
     const { zk, log, control } = this.o;
     const lock = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
     await lock.acquire({
@@ -135,6 +202,14 @@ export class Hygiene {
       onWait: (holder) => log.info({ holder }, 'waiting for the sentinel reset lock: another sentinel is resetting'),
     });
     try {
+      if (kind === 'replicas') {
+        // The lock may have taken a while (another sentinel rediscovering): decide again.
+        const d = await this.observeReplicas();
+        if (d?.action !== 'reset') {
+          log.info({ dead: d?.dead }, d?.reason ?? 'no view of /redis/nodes; no replica reset');
+          return;
+        }
+      }
       await this.waitDepartedSilent(10_000);
       for (;;) {
         if (this.closed) return;
@@ -149,7 +224,7 @@ export class Hygiene {
       const before = new Map<string, number>();
       for (const g of groups) before.set(g, await control.healthyReplicas(g));
       for (const g of groups) await control.reset(g);
-      log.info({ groups, replicasBefore: Object.fromEntries(before) }, 'reset our sentinel (SENTINEL RESET) under the reset lock; waiting until it rediscovers the live sentinels and replicas');
+      log.info({ groups, why: kind, replicasBefore: Object.fromEntries(before) }, 'reset our sentinel (SENTINEL RESET) under the reset lock; waiting until it rediscovers the live sentinels and replicas');
       const started = Date.now();
       let lastReset = started;
       const timeout = this.o.rediscoverTimeoutMs ?? 30_000;

@@ -96,7 +96,10 @@ await runProgram({
       const control = new SentinelControl(local, sentinelAuth);
       const groupFollower = new Groups({ zk, log, control, defaultName: config.masterName, timings, redisAuth }, groups);
       groupFollower.start();
-      const hygiene = new Hygiene({ zk, log, control, self: formatHostPort(self), sentinelAuth, groups: () => groupFollower.names() });
+      // A dead replica is one unregistered and down for 3 × down-after (at least 5 s): long enough
+      // for a replica restarting in place to come back, short enough that num-slaves stays true.
+      const replicaSettleMs = Math.max(5_000, 3 * config.downAfterMs);
+      const hygiene = new Hygiene({ zk, log, control, self: formatHostPort(self), sentinelAuth, groups: () => groupFollower.names(), replicaSettleMs });
       hygiene.start();
 
       // 6. Until the child dies or we are told to stop.

@@ -1,4 +1,5 @@
 import { redisCommand, sentinelMaster, type HostPort, type RedisAuth } from '@redis-zk/core';
+import type { KnownReplica } from './decide-replicas.js';
 import type { GroupTimings } from './sentinel-conf.js';
 
 /** Our own redis-sentinel, driven over its socket (secrets travel there, never on a command line). */
@@ -50,5 +51,17 @@ export class SentinelControl {
       if (!flags.includes('s_down') && !flags.includes('disconnected')) n += 1;
     }
     return n;
+  }
+
+  /** Every replica our sentinel knows for the group, live or dead. */
+  async replicas(name: string): Promise<KnownReplica[]> {
+    const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'REPLICAS', name);
+    if (!Array.isArray(reply)) return [];
+    return reply.filter(Array.isArray).map((entry: unknown[]) => {
+      const field = (k: string) => String(entry[entry.indexOf(k) + 1] ?? '');
+      const flags = field('flags').split(',');
+      const down = flags.includes('s_down') || flags.includes('disconnected');
+      return { addr: `${field('ip')} ${field('port')}`, flags, downForMs: down ? Number(field('last-ok-ping-reply')) || 0 : 0 };
+    });
   }
 }
