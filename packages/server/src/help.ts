@@ -22,8 +22,9 @@ Environment:
 ${envTable()}
 
 Exit codes:
-  0    stopped by SIGTERM/SIGINT (redis-server stopped, registration removed)
+  0    stopped by SIGTERM/SIGINT within SHUTDOWN_TIMEOUT_MS (redis-server stopped; registration
+       removed, or left to vanish with the session when ZooKeeper does not answer within 2 s)
   1    runtime failure (ZooKeeper unreachable within ZK_CONNECT_TIMEOUT_MS, redis-server could not start…)
-  2    bad configuration (one line on stderr naming the variable)
+  2    bad configuration (one line on stderr naming the variable; also PORT0 already in use)
   N    redis-server exited by itself with status N (128+signal when killed by a signal)
 `;

@@ -74,9 +74,10 @@ await runProgram({
       const follower = follow({ zk, self, local, auth, log });
       const handOff = () =>
         handOffMaster({ zk, self, local, auth, masterName: config.masterName, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
-      return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, beforeStop: handOff });
+      return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });
     } finally {
-      await zk.close().catch(() => undefined);
+      // Bounded: a hung ZooKeeper must not keep us from exiting (the session ends with us anyway).
+      await Promise.race([zk.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
     }
   },
 });

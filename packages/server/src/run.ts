@@ -1,4 +1,4 @@
-import type { Logger, Registration, Supervised, Zk } from '@redis-zk/core';
+import type { ChildExit, Logger, Registration, Supervised, Zk } from '@redis-zk/core';
 import type { Follower } from './follow.js';
 
 export interface Running {
@@ -8,32 +8,89 @@ export interface Running {
   zk: Zk;
   log: Logger;
   shutdown: AbortSignal;
+  /** SHUTDOWN_TIMEOUT_MS: the whole SIGTERM path (deregister, hand off, stop redis-server) fits in it. */
+  shutdownTimeoutMs: number;
   /** Runs after deregistration and before redis-server is stopped on SIGTERM/SIGINT. */
   beforeStop?: () => Promise<void>;
 }
 
+/** Longest wait for ZooKeeper to confirm a removal or a close: a hung ZooKeeper must not hold up a stop. */
+const ZK_STEP_MAX_MS = 2_000;
+
+const sleep = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, ms)).unref());
+
+/** Resolves `'done'` when `work` settles in time, `'timeout'` otherwise, or the error it rejected with. */
+async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'timeout' | { error: string }> {
+  return Promise.race([
+    work.then(
+      () => 'done' as const,
+      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+    ),
+    sleep(ms),
+  ]);
+}
+
 /**
- * Runs until SIGTERM/SIGINT or until redis-server exits. Either way the `/redis/nodes` entry goes
- * first, so nobody picks a node that is going away. Returns the program's exit code.
+ * Removes the `/redis/nodes` entry so nobody picks a node that is going away, waiting at most
+ * `ms`: when ZooKeeper does not answer, the entry vanishes with our session anyway.
  */
-export async function runUntilExit({ child, registration, follower, zk, log, shutdown, beforeStop }: Running): Promise<number> {
+async function deregister(registration: Registration, log: Logger, ms: number): Promise<void> {
+  const r = await within(registration.stop(), ms);
+  if (r === 'done') log.info({ node: registration.path }, 'Removed our /redis/nodes entry.');
+  else if (r === 'timeout') log.warn({ node: registration.path, waitedMs: ms }, `ZooKeeper did not confirm the removal of our /redis/nodes entry within ${ms} ms; going on (it vanishes when our session ends).`);
+  else log.warn({ node: registration.path, err: r.error }, 'Could not remove our /redis/nodes entry; going on (it vanishes when our session ends).');
+}
+
+async function closeZk(zk: Zk, log: Logger): Promise<void> {
+  if ((await within(zk.close(), ZK_STEP_MAX_MS)) === 'timeout') log.warn(`The ZooKeeper session did not close within ${ZK_STEP_MAX_MS} ms; exiting anyway.`);
+}
+
+/**
+ * Runs until SIGTERM/SIGINT or until redis-server exits, and says at once which it was. Either
+ * way the `/redis/nodes` entry goes first (bounded), so nobody picks a node that is going away.
+ * The SIGTERM path stays within shutdownTimeoutMs (plus the ZooKeeper close) whatever ZooKeeper
+ * does, so Marathon's kill grace period never has to SIGKILL us. Returns the exit code.
+ */
+export async function runUntilExit({ child, registration, follower, zk, log, shutdown, shutdownTimeoutMs, beforeStop }: Running): Promise<number> {
   const signalled = new Promise<'signal'>((resolve) => {
     if (shutdown.aborted) resolve('signal');
     else shutdown.addEventListener('abort', () => resolve('signal'), { once: true });
   });
   const first = await Promise.race([child.exited, signalled]);
+  const t0 = Date.now();
   follower.close();
-  await registration.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'Could not remove the /redis/nodes entry; it vanishes with the session.'));
-  if (first === 'signal') {
-    log.info({ signal: String(shutdown.reason) }, 'Shutting down: registration removed.');
-    await beforeStop?.().catch((err: unknown) => log.warn({ err: String(err) }, 'Could not hand the master role off before stopping.'));
-    log.info('Stopping redis-server.');
-    const exit = await child.stop();
-    log.info({ code: exit.code, signal: exit.signal }, 'redis-server stopped.');
-    await zk.close().catch(() => undefined);
-    return 0;
+  const zkStepMs = Math.min(ZK_STEP_MAX_MS, Math.ceil(shutdownTimeoutMs / 5));
+
+  if (first !== 'signal') {
+    log.error({ code: first.code, signal: first.signal }, `redis-server exited by itself (status ${first.exitCode}); deregistering and exiting with its status.`);
+    await deregister(registration, log, zkStepMs);
+    await closeZk(zk, log);
+    return first.exitCode;
   }
-  log.error({ code: first.code, signal: first.signal }, `redis-server exited by itself (status ${first.exitCode}); registration removed.`);
-  await zk.close().catch(() => undefined);
-  return first.exitCode;
+
+  const deadline = t0 + shutdownTimeoutMs;
+  log.info({ signal: String(shutdown.reason), shutdownTimeoutMs }, `Received ${String(shutdown.reason)}; shutting down within ${shutdownTimeoutMs} ms.`);
+  await deregister(registration, log, zkStepMs);
+  if (beforeStop !== undefined) {
+    // Leave a quarter of the budget for redis-server's own stop.
+    const budget = Math.ceil(t0 + shutdownTimeoutMs * 0.75 - Date.now());
+    const r = await within(beforeStop(), budget);
+    if (r === 'timeout') log.warn(`The master hand-off did not finish within ${Math.max(0, budget)} ms; stopping redis-server anyway.`);
+    else if (r !== 'done') log.warn({ err: r.error }, 'Could not hand the master role off before stopping.');
+  }
+  log.info('Stopping redis-server.');
+  const stopped = child.stop();
+  let exit: ChildExit | 'timeout' = await Promise.race([stopped, sleep(deadline - Date.now())]);
+  if (exit === 'timeout') {
+    log.warn({ pid: child.pid }, `redis-server did not exit within SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs} ms) of ${String(shutdown.reason)}; sending SIGKILL.`);
+    try {
+      process.kill(child.pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+    exit = await child.exited;
+  }
+  log.info({ code: exit.code, signal: exit.signal }, `redis-server stopped (status ${exit.exitCode}).`);
+  await closeZk(zk, log);
+  return 0;
 }

@@ -1,0 +1,82 @@
+// A ZooKeeper that hangs (SIGSTOP: connections stay open, nothing answers) must not hold up a
+// wrapper's stop beyond SHUTDOWN_TIMEOUT_MS (Marathon SIGKILLs after its grace period), nor
+// keep it silent when its redis-server dies.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isAlive, startZooKeeper, waitFor, type ZooKeeperServer } from '../../harness/index.js';
+import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
+
+const SHUTDOWN_TIMEOUT_MS = 3_000;
+
+/** The pid of the java process serving ZooKeeper on `port` (its zoo.cfg names the port). */
+function zooKeeperPid(port: number): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (!argv.includes('org.apache.zookeeper.server.ZooKeeperServerMain')) continue;
+      const cfg = argv[argv.length - 1];
+      if (cfg !== undefined && new RegExp(`^clientPort=${port}$`, 'm').test(readFileSync(cfg, 'utf8'))) return Number(entry);
+    } catch {
+      /* gone or not ours to read */
+    }
+  }
+  throw new Error(`no ZooKeeper process found for port ${port}`);
+}
+
+function redisPidOf(s: ServerUnderTest): number {
+  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
+  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
+  return line.pid as number;
+}
+
+async function withFrozen<T>(zk: ZooKeeperServer, body: () => Promise<T>): Promise<T> {
+  const pid = zooKeeperPid(zk.port);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await body();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
+const msgs = (s: ServerUnderTest) => s.proc.logs().map((l) => String(l.msg));
+
+describe('redis-zk-server with a frozen ZooKeeper', () => {
+  it('SIGTERM of a replica exits 0 within SHUTDOWN_TIMEOUT_MS and stops redis-server; kill -9 of the master\'s redis-server is logged at once, exit 137', async () => {
+    const zk = await startZooKeeper();
+    const env = { SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
+    const a = await startServer(zk.connectString, { env });
+    await a.proc.waitForLog(isUp, 20_000);
+    const b = await startServer(zk.connectString, { env });
+    await b.proc.waitForLog(isUp, 20_000);
+    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to a' });
+    const bRedis = redisPidOf(b);
+    const aRedis = redisPidOf(a);
+
+    await withFrozen(zk, async () => {
+      // The replica: SIGTERM → said at once, bounded deregistration, redis-server stopped, exit 0.
+      let t0 = Date.now();
+      b.proc.signal('SIGTERM');
+      await b.proc.waitForLog((l) => String(l.msg).startsWith('Received SIGTERM'), 1_000);
+      const exitB = await b.proc.exited;
+      const tookB = Date.now() - t0;
+      console.log(`replica wrapper exited ${tookB} ms after SIGTERM with ZooKeeper frozen`);
+      expect(exitB.code).toBe(0);
+      expect(tookB).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 3_000);
+      expect(isAlive(bRedis)).toBe(false);
+      expect(msgs(b).some((m) => m.includes('did not confirm the removal of our /redis/nodes entry'))).toBe(true);
+      expect(msgs(b).some((m) => m.startsWith('redis-server stopped'))).toBe(true);
+
+      // The master: its redis-server killed → logged at once, the wrapper exits with 137 soon.
+      t0 = Date.now();
+      process.kill(aRedis, 'SIGKILL');
+      await a.proc.waitForLog((l) => String(l.msg).startsWith('redis-server exited by itself (status 137)'), 1_500);
+      const exitA = await a.proc.exited;
+      const tookA = Date.now() - t0;
+      console.log(`master wrapper exited ${tookA} ms after its redis-server was SIGKILLed with ZooKeeper frozen`);
+      expect(exitA.code).toBe(137);
+      expect(tookA).toBeLessThan(5_000);
+    });
+  });
+});
