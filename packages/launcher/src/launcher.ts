@@ -27,7 +27,10 @@ export interface LauncherOptions {
   stateDir?: string;
   /** Address tasks bind and announce (HOST, BIND_IP). Default 127.0.0.1. */
   host?: string;
-  /** Env overrides per app, keyed by app id, its last path segment, or program name. */
+  /**
+   * Env overrides per app, keyed by app id, its last path segment, program name, or `all`
+   * (ALL_APPS) for every app; for one app they apply in that order, the most specific last.
+   */
   env?: Record<string, Record<string, string>>;
   /** Instance counts per app (same keys), instead of the definition's. */
   instances?: Record<string, number>;
@@ -89,6 +92,8 @@ interface Slot {
   failures: number;
   task?: TaskInfo;
   proc?: GroupProcess;
+  /** The running task's environment (may hold secrets). */
+  env?: Record<string, string>;
   healthTimer?: NodeJS.Timeout;
   restartTimer?: NodeJS.Timeout;
 }
@@ -101,6 +106,23 @@ function pick<T>(map: Record<string, T> | undefined, app: AppDef, program: Progr
   return map[app.id] ?? map[shortName(app.id)] ?? map[program];
 }
 
+/** The `--env` selector for every app of the group. */
+export const ALL_APPS = 'all';
+
+/** One app's env overrides: `all`, then its program, its short name, its id (the most specific wins). */
+export function overridesFor(map: Record<string, Record<string, string>> | undefined, app: AppDef, program: ProgramName): Record<string, string> {
+  if (!map) return {};
+  const keys = [ALL_APPS, program, shortName(app.id), app.id];
+  return Object.assign({}, ...[...new Set(keys)].map((k) => map[k] ?? {})) as Record<string, string>;
+}
+
+/** Selectors (of --env, --instances) that name no app: a typo would otherwise be ignored. */
+function unknownSelectors(keys: string[], apps: AppDef[], allowAll: boolean): string[] {
+  const known = new Set(apps.flatMap((a) => [a.id, shortName(a.id), programOf(a)]));
+  if (allowAll) known.add(ALL_APPS);
+  return keys.filter((k) => !known.has(k));
+}
+
 export interface LocalGroup {
   /** ZooKeeper connect string the tasks use, chroot included. */
   zkHosts: string;
@@ -109,6 +131,11 @@ export interface LocalGroup {
   apps: AppDef[];
   tasks(): TaskInfo[];
   task(name: string): TaskInfo | undefined;
+  /**
+   * The environment the task was started with (e.g. its REDIS_PASSWORD, to talk to its Redis).
+   * It may hold secrets: never print it.
+   */
+  taskEnv(name: string): Record<string, string> | undefined;
   /** Sends a signal: SIGKILL to the task's whole process group (a container dying), others to the program only (as `docker stop` through tini). */
   kill(name: string, signal?: NodeJS.Signals): void;
   /** Stops a task as Marathon does (SIGTERM, SIGKILL after the grace period); it is then replaced on new ports. Resolves when the replacement is healthy. */
@@ -131,6 +158,13 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
   const slots: Slot[] = [];
   let stopping = false;
 
+  for (const [what, keys, allowAll] of [['--env', Object.keys(opts.env ?? {}), true], ['--instances', Object.keys(opts.instances ?? {}), false]] as const) {
+    const unknown = unknownSelectors(keys, apps, allowAll);
+    if (unknown.length > 0) {
+      const names = [...new Set(apps.flatMap((a) => [shortName(a.id), programOf(a)]))];
+      throw new Error(`${what} ${unknown.join(', ')}: no such app (expected an app id, ${names.join(', ')}${allowAll ? `, or ${ALL_APPS}` : ''})`);
+    }
+  }
   for (const app of apps) {
     const program = programOf(app);
     if (!existsSync(bundlePath(program, root))) {
@@ -166,7 +200,7 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
       appVersion,
       sandbox,
       zkHosts,
-      overrides: pick(opts.env, app, program),
+      overrides: overridesFor(opts.env, app, program),
       inherited: { PATH: process.env.PATH, LANG: process.env.LANG, TZ: process.env.TZ },
     });
     let logFile: string | undefined;
@@ -186,6 +220,7 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
     }
     slot.launches += 1;
     slot.proc = proc;
+    slot.env = env;
     const task: TaskInfo = {
       name,
       taskId,
@@ -337,6 +372,10 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
     task: (name) => {
       const t = findSlot(name)?.task;
       return t ? { ...t } : undefined;
+    },
+    taskEnv: (name) => {
+      const env = findSlot(name)?.env;
+      return env ? { ...env } : undefined;
     },
     kill: (name, signal = 'SIGKILL') => {
       const slot = findSlot(name);

@@ -1,0 +1,73 @@
+// What `npm start` prints once the group is healthy: where everything is, which Redis task is
+// the master, and commands to paste. Secret values never appear: commands that need the Redis
+// password read it from the user's shell ($REDIS_PASSWORD).
+import { relative } from 'node:path';
+import type { LocalGroup, TaskInfo } from './launcher.js';
+import type { MasterResult } from './master.js';
+
+/** `REDISCLI_AUTH="$REDIS_PASSWORD" ` when the task's Redis wants a password, else ''. */
+function cliAuth(group: LocalGroup, task: TaskInfo): string {
+  return group.taskEnv(task.name)?.REDIS_PASSWORD ? 'REDISCLI_AUTH="$REDIS_PASSWORD" ' : '';
+}
+
+export function summary(group: LocalGroup, found?: MasterResult): string {
+  const tasks = group.tasks();
+  const zkSlash = group.zkHosts.indexOf('/');
+  const zkServer = (zkSlash === -1 ? group.zkHosts : group.zkHosts.slice(0, zkSlash)).split(',')[0];
+  const chroot = zkSlash === -1 ? '' : group.zkHosts.slice(zkSlash);
+  const rel = (p?: string) => (p ? relative(process.cwd(), p) : '-');
+  const master = found && 'master' in found ? found.master : undefined;
+  const roleOf = (t: TaskInfo) => {
+    const r = found?.roles.find((x) => x.task.taskId === t.taskId);
+    return r?.role === 'master' ? 'master' : r?.role === 'slave' ? 'replica' : r ? '?' : '';
+  };
+
+  const lines = ['', 'redis-zk local group is up', `  ZooKeeper   ${group.zkHosts}`];
+  for (const t of tasks) {
+    const addr = t.program === 'watcher' ? `http://${t.host}:${t.port}` : `${t.host}:${t.port}`;
+    const state = t.healthy ? 'healthy' : t.state;
+    lines.push(`  ${t.name.padEnd(12)}${addr.padEnd(24)}${state.padEnd(9)}${roleOf(t).padEnd(9)}${rel(t.logFile)}`);
+  }
+  if (found && 'reason' in found) lines.push(`  (the master is not settled yet: ${found.reason}; ask the watcher's /master below)`);
+
+  const watcher = tasks.find((t) => t.program === 'watcher');
+  const sentinel = tasks.find((t) => t.program === 'sentinel');
+  const redis = master?.task ?? tasks.find((t) => t.program === 'server');
+  const masterName = group.apps.map((a) => a.env?.MASTER_NAME).find((v) => typeof v === 'string') ?? 'mymaster';
+  const anyPassword = tasks.some((t) => t.program === 'server' && cliAuth(group, t) !== '');
+  const zkAuth = tasks.some((t) => group.taskEnv(t.name)?.ZK_AUTH);
+
+  lines.push('');
+  if (anyPassword) {
+    lines.push(
+      'Redis wants a password (REDIS_PASSWORD): first `export REDIS_PASSWORD=…` (the same value) in your',
+      'shell; the redis-cli commands below pass it as REDISCLI_AUTH (or use redis-cli --askpass).',
+      '',
+    );
+  }
+  lines.push('Try:');
+  if (watcher) {
+    const url = `http://${watcher.host}:${watcher.port}`;
+    lines.push(`  curl ${url}/master          # where the master is`);
+    lines.push(`  curl ${url}/status          # master, replicas, sentinels`);
+    const auth = redis ? cliAuth(group, redis) : '';
+    lines.push(`  ${auth}redis-cli -h ${watcher.host} -p "$(curl -s ${url}/master | cut -d: -f2)" set hello world`);
+  }
+  if (redis) lines.push(`  ${cliAuth(group, redis)}redis-cli -h ${redis.host} -p ${redis.port} info replication`);
+  if (sentinel) lines.push(`  redis-cli -h ${sentinel.host} -p ${sentinel.port} sentinel get-master-addr-by-name ${String(masterName)}`);
+  lines.push(`  /usr/share/zookeeper/bin/zkCli.sh -server ${zkServer} get ${chroot}/redis/master`);
+  if (zkAuth) lines.push('  (ZK_AUTH is set: in zkCli.sh, `addauth digest <user:password>` first)');
+
+  if (master) {
+    const t = master.task;
+    lines.push('', `Failover drill (the master is ${t.name}, ${t.host}:${t.port}):`);
+    if (master.redisPid !== undefined) {
+      lines.push(`  kill -9 ${master.redisPid}          # the master's redis-server: the sentinels promote a replica; ${t.name} exits and is replaced on a new port as a replica`);
+    }
+    lines.push(`  kill -9 -- -${t.pid}      # or the whole task ${t.name} (its process group: redis-zk-server and its redis-server), like a dying container`);
+    lines.push(`  ${cliAuth(group, t)}redis-cli -h ${t.host} -p ${t.port} info server | grep process_id   # the master's redis-server pid`);
+    if (watcher) lines.push(`  curl http://${watcher.host}:${watcher.port}/master          # a few seconds later: the new master`);
+  }
+  lines.push('', 'Ctrl-C stops everything (a second Ctrl-C kills everything at once).', '');
+  return lines.join('\n');
+}
