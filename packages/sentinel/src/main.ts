@@ -20,6 +20,11 @@ import { generateSentinelConf, type GroupTimings } from './sentinel-conf.js';
 import { SentinelControl } from './sentinel-control.js';
 import { chooseStartMaster } from './start-master.js';
 import { waitForMaster } from './wait-master.js';
+import { within } from './within.js';
+
+/** Bounds on the way out, so SIGTERM ends within SHUTDOWN_TIMEOUT_MS and a little more even with ZooKeeper frozen. */
+const DEREGISTER_MAX_MS = 2_000;
+const ZK_CLOSE_MAX_MS = 1_000;
 
 await runProgram({
   name: 'redis-zk-sentinel',
@@ -110,20 +115,26 @@ await runProgram({
           ctx.shutdown.addEventListener('abort', () => resolve('shutdown'), { once: true });
         }),
       ]);
+      // Say what happened at once: what follows may wait on a ZooKeeper that does not answer.
+      if (outcome === 'shutdown') log.info({ signal: String(ctx.shutdown.reason) }, 'shutting down: deregistering, then stopping redis-sentinel');
+      else log.error({ code: outcome.code, signal: outcome.signal, exitCode: outcome.exitCode }, 'redis-sentinel exited; deregistering, then exiting with its status');
       hygiene.close();
       groupFollower.close();
-      // Deregister first: the watcher and the other sentinels must stop using us at once.
-      await registration.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'could not remove our registration; it vanishes with the session'));
+      // Deregister first (the watcher and the other sentinels must stop using us), but briefly:
+      // if ZooKeeper does not answer, the entry vanishes with the session anyway.
+      const deregisterMs = Math.min(DEREGISTER_MAX_MS, Math.floor(config.shutdownTimeoutMs / 4));
+      const deregistered = await within(registration.stop(), deregisterMs);
+      if (deregistered.outcome === 'done') log.info({ path: registration.path }, 'deregistered from ZooKeeper');
+      else if (deregistered.outcome === 'timeout') log.warn({ path: registration.path, timeoutMs: deregisterMs }, `ZooKeeper did not confirm our deregistration within ${deregisterMs} ms; going on, the entry vanishes with the session`);
+      else log.warn({ err: String(deregistered.err) }, 'could not remove our registration; going on, it vanishes with the session');
       if (outcome === 'shutdown') {
-        log.info({ signal: String(ctx.shutdown.reason) }, 'shutting down: deregistered, stopping redis-sentinel');
         const exit: ChildExit = await child.stop();
         log.info({ code: exit.code, signal: exit.signal }, 'redis-sentinel stopped');
         return 0;
       }
-      log.error({ code: outcome.code, signal: outcome.signal, exitCode: outcome.exitCode }, 'redis-sentinel exited; deregistered, exiting with its status');
       return outcome.exitCode;
     } finally {
-      await zk.close().catch(() => undefined);
+      if ((await within(zk.close(), ZK_CLOSE_MAX_MS)).outcome === 'timeout') log.warn({ timeoutMs: ZK_CLOSE_MAX_MS }, 'ZooKeeper session not closed in time; exiting anyway');
     }
   },
 });
