@@ -69,9 +69,8 @@ await runProgram({
       );
       log.info({ conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), ...timings, authPass: undefined }, 'wrote a fresh sentinel.conf');
 
-      // 4. redis-sentinel, supervised; registered only once it answers. redis-sentinel rewrites
-      // its config with mode 0644 & ~umask, so the umask keeps auth-pass private after rewrites.
-      process.umask(0o077);
+      // 4. redis-sentinel, supervised (with umask 077, so its own rewrites of sentinel.conf keep
+      // auth-pass private); registered only once it answers.
       const child = await supervise(config.redisSentinelBin, [confPath], { log, shutdownTimeoutMs: config.shutdownTimeoutMs, cwd: config.workDir });
       const local: HostPort = { host: address.local, port: config.port };
       const answered = await Promise.race([

@@ -137,6 +137,9 @@ describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
       },
       { what: 'the sentinel to read INFO of the password-protected group added at run time' },
     );
+    // SENTINEL MONITOR/SET made redis-sentinel rewrite the file (auth-pass now in it): still private.
+    expect(readFileSync(conf, 'utf8')).toMatch(/auth-pass g2 /);
+    expect(statSync(conf).mode & 0o777).toBe(0o600);
     expect(s.proc.output()).not.toContain(password);
   });
 });
