@@ -6,11 +6,13 @@
 // with two linked replicas, and every acknowledged key is there. The outage (first failed to
 // first successful acknowledged write, the writer re-reading /redis/master on failure) is printed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startGroup, type LocalGroup, type TaskInfo } from '../../packages/launcher/src/launcher.js';
+import { findMaster } from '../../packages/launcher/src/master.js';
+import { summary } from '../../packages/launcher/src/summary.js';
 import { sharedZkHosts, waitFor, zkClient, type TestZk } from '../harness/index.js';
 
 const MASTER_NAME = 'mymaster';
@@ -236,6 +238,19 @@ describe('the marathon/ group on the local launcher', () => {
     const master = await agreed('the group to agree on its first master', 60_000);
     expect(await zk.children('/redis/sentinels')).toHaveLength(3);
     expect(await zk.children('/redis/nodes')).toHaveLength(3);
+    // What `npm start` prints: the summary marks the task ZooKeeper records as master, and its
+    // failover drill kills that task's redis-server, not the wrapper.
+    const found = await findMaster(group, 10_000);
+    if (!('master' in found)) throw new Error(`launcher found no master: ${found.reason}`);
+    expect(found.master.task.name).toBe(master.name);
+    const redisPid = found.master.redisPid!;
+    expect(readFileSync(`/proc/${redisPid}/comm`, 'utf8').trim()).toBe('redis-server');
+    expect(redisPid).not.toBe(master.pid);
+    const text = summary(group, found);
+    expect(text.split('\n').find((l) => l.trimStart().startsWith(`${master.name} `))).toMatch(/healthy\s+master\s/);
+    expect(text.split('\n').filter((l) => /healthy\s+replica\s/.test(l))).toHaveLength(2);
+    expect(text).toContain(`kill -9 ${redisPid} `);
+    expect(text).toContain(`the master is ${master.name}, ${master.host}:${master.port}`);
     report.push(`e2e: first master ${master.name} at ${master.host}:${master.port}`);
   }, 90_000);
 
