@@ -35,8 +35,14 @@ describe('redis-zk-sentinel groups and re-pointing', () => {
 
     await zk.set('/redis/masters/g3', `127.0.0.1 ${g3.port}`);
     await waitFor(async () => (await masterAddr(s.port, 'g3')) === `127.0.0.1 ${g3.port}`, { what: 'the sentinel to monitor g3 at run time' });
-    const m = await sentinelMaster(s.port, 'g3');
-    expect(m['down-after-milliseconds']).toBe('1000');
+    // SENTINEL MONITOR then SET: the group shows before its timings do.
+    const m = await waitFor(
+      async () => {
+        const now = await sentinelMaster(s.port, 'g3');
+        return now['down-after-milliseconds'] === '1000' && now;
+      },
+      { timeoutMs: 3_000, what: 'g3 to get our down-after' },
+    );
     expect(m['failover-timeout']).toBe('3000');
 
     await zk.remove('/redis/masters/g2');
@@ -65,7 +71,8 @@ describe('redis-zk-sentinel groups and re-pointing', () => {
     await zk.set('/redis/master', `127.0.0.1 ${c.port}`);
     await waitFor(async () => (await masterAddr(s.port)) === `127.0.0.1 ${c.port}`, { what: 'the sentinel to re-point to the recorded live master' });
     expect(s.proc.logs().some((l) => l.level === 'warn' && String(l.msg).includes('the group was restarted'))).toBe(true);
-    expect((await sentinelMaster(s.port))['down-after-milliseconds']).toBe('1000');
+    // The re-point is SENTINEL MONITOR then SET: the address shows before the timings do.
+    await waitFor(async () => (await sentinelMaster(s.port))['down-after-milliseconds'] === '1000', { timeoutMs: 3_000, what: 'the re-pointed group to get our down-after' });
 
     // A record pointing at nothing alive is never followed.
     await zk.set('/redis/master', `127.0.0.1 ${await freePort()}`);
