@@ -11,7 +11,7 @@ import {
   zkPaths,
 } from '@redis-zk/core';
 import { decideFollow, needsTargetProbe } from './follow-decide.js';
-import { classifyRecord } from './record.js';
+import { classifyRecord, describeRecord, type MasterRecord } from './record.js';
 
 export interface FollowOptions {
   zk: Zk;
@@ -20,8 +20,15 @@ export interface FollowOptions {
   local: HostPort;
   auth: RedisAuth;
   log: Logger;
-  /** How long a master waits for a newly recorded master to answer as master before refusing. */
+  /** How long we wait for a newly recorded master to answer as master before refusing to follow it. */
   demoteWaitMs?: number;
+  /** After a refusal, how often the same record is checked again (besides on every change). */
+  recheckMs?: number;
+  /**
+   * The record the startup decision already took into account (it may have chosen the sentinels'
+   * master over it): its first delivery by the watch is not applied again.
+   */
+  startupRecord?: MasterRecord;
 }
 
 export interface Follower {
@@ -35,19 +42,26 @@ export interface Follower {
 export function follow(opts: FollowOptions): Follower {
   const { zk, self, local, auth, log } = opts;
   const demoteWaitMs = opts.demoteWaitMs ?? 5_000;
+  const recheckMs = opts.recheckMs ?? 10_000;
   let latest: string | undefined;
   let pending = false;
   let running = false;
   let closed = false;
+  let first = true;
   let lastRefused: string | undefined;
+  let recheckTimer: NodeJS.Timeout | undefined;
 
-  const apply = async (raw: string | undefined): Promise<void> => {
+  /** `periodic`: a re-check of a refused record, one probe and no retry window. */
+  const apply = async (raw: string | undefined, periodic: boolean): Promise<void> => {
     const record = classifyRecord(raw);
-    const deadline = Date.now() + demoteWaitMs;
+    const deadline = periodic ? 0 : Date.now() + demoteWaitMs;
+    let said = false;
     for (;;) {
       const own = await probeRedis(local, auth);
       const target = needsTargetProbe(self, record, own) && record.kind === 'valid' ? await probeRedis(record.addr, auth) : undefined;
       const d = decideFollow({ self, record, own, target });
+      // A refusal is said once per value; anything applied or settled starts afresh.
+      if (d.action !== 'recheck' && d.action !== 'refuse') lastRefused = undefined;
       switch (d.action) {
         case 'none':
           log.debug({ record: raw === undefined ? null : record.kind }, d.reason);
@@ -68,13 +82,31 @@ export function follow(opts: FollowOptions): Follower {
           // A newer value supersedes this one; the loop picks it up.
           if (closed || pending) return;
           if (Date.now() >= deadline) {
-            log.warn({ master: formatHostPort(d.master) }, `${d.reason} Refusing to demote after ${demoteWaitMs} ms: it never answered as master.`);
+            const line = `${d.reason} ${d.refusal}: it did not answer as master${periodic ? '' : ` within ${demoteWaitMs} ms`}; checking again every ${recheckMs} ms and on the next change.`;
+            // Said once per record value; the periodic re-checks stay quiet until something changes.
+            if (raw !== lastRefused) log.warn({ master: formatHostPort(d.master), action: 'refuse' }, line);
+            else log.debug({ master: formatHostPort(d.master) }, line);
+            lastRefused = raw;
+            scheduleRecheck();
             return;
           }
-          log.info({ master: formatHostPort(d.master) }, `${d.reason} Checking again shortly.`);
-          await new Promise((r) => setTimeout(r, 300));
+          if (!said) log.info({ master: formatHostPort(d.master) }, `${d.reason} Checking again shortly.`);
+          said = true;
+          await new Promise((r) => setTimeout(r, 100));
       }
     }
+  };
+
+  let periodicDue = false;
+  const scheduleRecheck = () => {
+    clearTimeout(recheckTimer);
+    recheckTimer = setTimeout(() => {
+      if (closed || pending) return;
+      periodicDue = true;
+      pending = true;
+      void drain();
+    }, recheckMs);
+    recheckTimer.unref();
   };
 
   const drain = async (): Promise<void> => {
@@ -83,8 +115,10 @@ export function follow(opts: FollowOptions): Follower {
     try {
       while (pending && !closed) {
         pending = false;
+        const periodic = periodicDue;
+        periodicDue = false;
         try {
-          await apply(latest);
+          await apply(latest, periodic);
         } catch (err) {
           log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not apply /redis/master to our redis-server; will retry on the next change.');
         }
@@ -95,6 +129,17 @@ export function follow(opts: FollowOptions): Follower {
   };
 
   const watch: Disposable = watchData(zk, zkPaths.MASTER, (value) => {
+    const wasFirst = first;
+    first = false;
+    if (wasFirst && opts.startupRecord !== undefined && describeRecord(classifyRecord(value)) === describeRecord(opts.startupRecord)) {
+      // The startup decision just weighed this very record (and may have preferred the
+      // sentinels' newer master): applying it again would undo that decision.
+      log.debug({ record: describeRecord(opts.startupRecord) }, '/redis/master is unchanged since the startup decision; nothing to apply.');
+      latest = value;
+      return;
+    }
+    clearTimeout(recheckTimer);
+    periodicDue = false;
     latest = value;
     pending = true;
     void drain();
@@ -103,6 +148,7 @@ export function follow(opts: FollowOptions): Follower {
   return {
     close() {
       closed = true;
+      clearTimeout(recheckTimer);
       watch.close();
     },
   };

@@ -71,7 +71,7 @@ await runProgram({
       );
 
       // 6. Follow /redis/master while running.
-      const follower = follow({ zk, self, local, auth, log });
+      const follower = follow({ zk, self, local, auth, log, startupRecord: decided.observedRecord });
       const handOff = () =>
         handOffMaster({ zk, self, local, auth, masterName: config.masterName, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });

@@ -11,6 +11,7 @@ import {
 } from '@redis-zk/core';
 import { decideStartup, type StartupDecision } from './decide.js';
 import { observe, type RecordVersions } from './observe.js';
+import type { MasterRecord } from './record.js';
 
 export interface StartupOptions {
   zk: Zk;
@@ -29,6 +30,8 @@ export interface Decided {
   decision: Exclude<StartupDecision, { action: 'wait' }>;
   /** Whom to replicate; undefined when we start as master. */
   replicaOf: HostPort | undefined;
+  /** The /redis/master value a `replicate` decision weighed without writing (it may be stale). */
+  observedRecord?: MasterRecord;
 }
 
 class Aborted extends Error {}
@@ -84,7 +87,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         await Promise.race([recordChangeOrDelay(zk, o.waitRetryMs ?? 2_000), aborted]);
         continue;
       }
-      if (decision.action === 'replicate') return { lock, decision, replicaOf: decision.master };
+      if (decision.action === 'replicate') return { lock, decision, replicaOf: decision.master, observedRecord: obs.record };
       const target = decision.action === 'claim' ? self : decision.master;
       try {
         await zk.transaction(recordWrite(o.masterName, target, versions));

@@ -1,40 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, redisClient, sharedZkHosts, startProcess, tempDir, waitFor, zkClient } from '../../harness/index.js';
-import { isUp, replication, startServer } from './helpers.js';
-
-async function startSentinel(masterPort: number): Promise<number> {
-  const port = await freePort();
-  const dir = tempDir('redis-zk-sentinel-test-');
-  const conf = join(dir, 'sentinel.conf');
-  writeFileSync(
-    conf,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      `dir ${dir}`,
-      `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`,
-      'sentinel down-after-milliseconds mymaster 1000',
-      'sentinel failover-timeout mymaster 3000',
-      '',
-    ].join('\n'),
-  );
-  startProcess(`redis-sentinel:${port}`, 'redis-sentinel', [conf]);
-  const c = redisClient(port);
-  await waitFor(async () => (await c.ping()) === 'PONG', { what: `sentinel ${port} up` });
-  return port;
-}
-
-/** Every sentinel sees the replica connected (not just named in the master's INFO). */
-async function sentinelsSeeReplica(ports: number[]): Promise<boolean> {
-  for (const port of ports) {
-    const replicas = (await redisClient(port).call('SENTINEL', 'REPLICAS', 'mymaster')) as string[][];
-    const flags = replicas.map((r) => r[r.indexOf('flags') + 1]);
-    if (flags.length !== 1 || flags[0] !== 'slave') return false;
-  }
-  return true;
-}
+import { redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { isUp, replication, sentinelsSeeReplica, startSentinel, startServer } from './helpers.js';
 
 describe('rolling restart of the master with sentinels', () => {
   it('SIGTERM on the master asks a sentinel to fail over first; no acknowledged write is lost', async () => {

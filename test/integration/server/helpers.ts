@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { freePort, type ProgramProcess, redisClient, startProgram, tempDir } from '../../harness/index.js';
+import { freePort, type ProgramProcess, redisClient, startProcess, startProgram, tempDir, waitFor } from '../../harness/index.js';
 
 export interface ServerUnderTest {
   port: number;
@@ -59,4 +61,37 @@ export async function replication(redis: Redis): Promise<Replication> {
 /** Resolves true once the wrapper logged that redis-server is up and registered. */
 export function isUp(line: Record<string, unknown>): boolean {
   return typeof line.msg === 'string' && line.msg.startsWith('redis-server is up and registered');
+}
+
+/** A plain redis-sentinel (1 s down-after, 3 s failover timeout) monitoring 127.0.0.1:masterPort; returns its port. */
+export async function startSentinel(masterPort: number): Promise<number> {
+  const port = await freePort();
+  const dir = tempDir('redis-zk-sentinel-test-');
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`,
+      'sentinel down-after-milliseconds mymaster 1000',
+      'sentinel failover-timeout mymaster 3000',
+      '',
+    ].join('\n'),
+  );
+  startProcess(`redis-sentinel:${port}`, 'redis-sentinel', [conf]);
+  const c = redisClient(port);
+  await waitFor(async () => (await c.ping()) === 'PONG', { what: `sentinel ${port} up` });
+  return port;
+}
+
+/** Every sentinel sees the replica connected (not just named in the master's INFO). */
+export async function sentinelsSeeReplica(ports: number[]): Promise<boolean> {
+  for (const port of ports) {
+    const replicas = (await redisClient(port).call('SENTINEL', 'REPLICAS', 'mymaster')) as string[][];
+    const flags = replicas.map((r) => r[r.indexOf('flags') + 1]);
+    if (flags.length !== 1 || flags[0] !== 'slave') return false;
+  }
+  return true;
 }

@@ -18,9 +18,36 @@ describe('decideFollow', () => {
   it('does nothing when the record names us and we are master', () => {
     expect(decideFollow({ self: SELF, record: rec(SELF), own: probe('master'), target: undefined }).action).toBe('none');
   });
-  it('re-points a replica whose master differs from the record', () => {
-    const d = decideFollow({ self: SELF, record: rec(A), own: probe('slave', { host: '10.0.0.9', port: 1 }), target: undefined });
-    expect(d).toMatchObject({ action: 'replicate', master: A });
+  describe('a replica whose master differs from the record', () => {
+    const S: HostPort = { host: '10.0.0.9', port: 1 }; // the master the sentinels moved it to
+    const own = probe('slave', S);
+    it('needs the recorded address probed', () => {
+      expect(needsTargetProbe(SELF, rec(A), own)).toBe(true);
+      expect(needsTargetProbe(SELF, rec(A), probe('slave', A))).toBe(false);
+      expect(needsTargetProbe(SELF, rec(SELF), own)).toBe(false);
+    });
+    it('re-points when the recorded address answers as master', () => {
+      const d = decideFollow({ self: SELF, record: rec(A), own, target: probe('master') });
+      expect(d).toMatchObject({ action: 'replicate', master: A });
+      expect(d.reason).toContain('10.0.0.2 6379');
+    });
+    it.each([
+      ['does not answer (a dead recorded master)', { reachable: false as const, error: 'connect ECONNREFUSED' }, /does not answer \(connect ECONNREFUSED\)/],
+      ['answers as a replica (a stale record)', probe('slave', S), /answers as slave/],
+      ['was not probed', undefined, /does not answer/],
+    ])('stays on its master when the recorded address %s, naming both', (_what, target, why) => {
+      const d = decideFollow({ self: SELF, record: rec(A), own, target });
+      expect(d.action).toBe('recheck');
+      if (d.action !== 'recheck') return;
+      expect(d.master).toEqual(A);
+      expect(d.reason).toMatch(why);
+      expect(d.reason).toContain('keeps replicating 10.0.0.9 1');
+      expect(d.refusal).toBe('Refusing to re-point this replica to 10.0.0.2 6379');
+    });
+    it('a replica with no master yet also waits for the record to answer as master', () => {
+      const d = decideFollow({ self: SELF, record: rec(A), own: probe('slave'), target: { reachable: false, error: 'x' } });
+      expect(d.action).toBe('recheck');
+    });
   });
   it('leaves a replica already following the record (sentinels moved it first)', () => {
     expect(decideFollow({ self: SELF, record: rec(A), own: probe('slave', A), target: undefined }).action).toBe('none');

@@ -1,0 +1,63 @@
+// A stale /redis/master (the watcher is down, so nobody wrote the sentinels' failover to
+// ZooKeeper) must not pull nodes away from the live master the sentinels agree on.
+import { describe, expect, it } from 'vitest';
+import { redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { isUp, replication, sentinelsSeeReplica, startSentinel, startServer } from './helpers.js';
+
+const msgs = (logs: Record<string, unknown>[]) => logs.map((l) => String(l.msg));
+
+describe('a stale /redis/master naming a dead node (no watcher)', () => {
+  it('a replaced task follows the sentinels\' master and is not re-pointed to the dead record; nor is anyone on a later write of it', async () => {
+    const hosts = sharedZkHosts();
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    const b = await startServer(hosts);
+    await b.proc.waitForLog(isUp, 20_000);
+    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to a' });
+    const zk = await zkClient(hosts);
+    await zk.set('/redis/sentinels', '');
+    const sentinelPorts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const port = await startSentinel(a.port);
+      sentinelPorts.push(port);
+      await zk.create(`/redis/sentinels/s${i}`, `127.0.0.1 ${port}`, 0);
+    }
+    await waitFor(() => sentinelsSeeReplica(sentinelPorts), { what: 'every sentinel connected to the replica', timeoutMs: 20_000 });
+
+    // The master's redis-server dies; its wrapper exits (Marathon would replace the task). The
+    // sentinels promote b, and with no watcher ZooKeeper keeps naming the dead a.
+    const aRedis = a.proc.logs().find((l) => typeof l.pid === 'number' && String(l.msg).startsWith('started '))?.pid as number;
+    process.kill(aRedis, 'SIGKILL');
+    expect((await a.proc.exited).code).toBe(137);
+    await waitFor(async () => {
+      for (const port of sentinelPorts) {
+        const addr = (await redisClient(port).call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as string[];
+        if (Number(addr[1]) !== b.port) return false;
+      }
+      return (await replication(b.redis)).role === 'master';
+    }, { what: 'the sentinels to promote b', timeoutMs: 30_000, intervalMs: 200 });
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
+
+    // (a) The replacement task decides for the sentinels' master b and stays there.
+    const c = await startServer(hosts);
+    await c.proc.waitForLog(isUp, 20_000);
+    expect(msgs(c.proc.logs()).some((m) => m.startsWith('The sentinels know a newer master than ZooKeeper'))).toBe(true);
+    await waitFor(async () => {
+      const r = await replication(c.redis);
+      return r.role === 'slave' && r.masterPort === b.port && r.linkUp;
+    }, { what: 'c linked to b', timeoutMs: 10_000 });
+
+    // (b) The stale record delivered again (as after a ZooKeeper session comes back): refused by
+    // the replica c and by the master b, each naming the dead address, after the retry window.
+    await zk.set('/redis/master', `127.0.0.1 ${a.port}`);
+    const refusal = (l: Record<string, unknown>) => l.action === 'refuse' && String(l.msg).includes(`127.0.0.1 ${a.port}`) && String(l.msg).includes('does not answer');
+    const refusedByC = await c.proc.waitForLog(refusal, 15_000);
+    expect(String(refusedByC.msg)).toContain(`Refusing to re-point this replica to 127.0.0.1 ${a.port}`);
+    await b.proc.waitForLog(refusal, 15_000);
+
+    // Nobody ever pointed at the dead address, and the group is intact.
+    for (const s of [b, c]) expect(msgs(s.proc.logs()).filter((m) => m.includes('re-pointing this replica') && m.includes(`${a.port}`))).toEqual([]);
+    expect(await replication(c.redis)).toMatchObject({ role: 'slave', masterPort: b.port, linkUp: true });
+    expect((await replication(b.redis)).role).toBe('master');
+  });
+});
