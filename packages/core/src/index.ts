@@ -13,4 +13,5 @@ export * from './zk/lock.js';
 export * from './redis/probe.js';
 export * from './redis/commands.js';
 export * from './process/supervise.js';
+export * from './process/parent-death.js';
 export * from './process/program.js';

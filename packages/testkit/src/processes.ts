@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { withParentDeathSignal } from '@redis-zk/core';
 
 export interface GroupProcess {
   child: ChildProcess;
@@ -68,7 +69,10 @@ export interface SpawnGroupOptions {
  */
 export function spawnGroup(command: string, args: string[], opts: SpawnGroupOptions = {}): GroupProcess {
   installExitHook();
-  const child = spawn(command, args, {
+  // The leader also dies with us when we are SIGKILLed (a killed test worker or launcher runs no
+  // exit hook); the programs in turn take their own children down the same way.
+  const [file, argv] = withParentDeathSignal(command, args);
+  const child = spawn(file, argv, {
     detached: true,
     env: opts.env ?? process.env,
     cwd: opts.cwd,

@@ -1,7 +1,6 @@
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { constants } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { findExecutable, withParentDeathSignal } from './parent-death.js';
 import { execa, type ResultPromise } from 'execa';
 import { RedisZkError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -47,36 +46,6 @@ function installExitHook(): void {
   });
 }
 
-/**
- * util-linux's `setpriv --pdeathsig KILL` execs the child with PR_SET_PDEATHSIG: the kernel kills
- * it when the wrapper dies, even by SIGKILL, where no exit hook runs. Same pid, no extra process.
- * Undefined where setpriv is missing or too old; the exit hook then covers the ordinary exits.
- */
-let setprivPath: string | null | undefined;
-function pdeathsigLauncher(): string | undefined {
-  if (setprivPath === undefined) {
-    const found = findExecutable('setpriv');
-    const help = found ? spawnSync(found, ['--help'], { encoding: 'utf8', timeout: 2_000 }) : undefined;
-    setprivPath = found && help?.stdout?.includes('--pdeathsig') ? found : null;
-  }
-  return setprivPath ?? undefined;
-}
-
-/** `command` as execvp would find it; undefined when missing or not an executable file. */
-function findExecutable(command: string): string | undefined {
-  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, command));
-  for (const c of candidates) {
-    try {
-      if (!statSync(c).isFile()) continue;
-      accessSync(c, fsConstants.X_OK);
-      return c;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
-}
-
 /** The exit status a shell would report: the code, or 128 + the signal number. */
 export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
@@ -113,9 +82,8 @@ function startFailure(command: string, err: { code?: string; message?: string } 
  */
 export async function supervise(command: string, args: string[], opts: SuperviseOptions): Promise<Supervised> {
   installExitHook();
-  const launcher = pdeathsigLauncher();
   // Through setpriv a missing executable would only show as exit 127; say it plainly up front.
-  if (launcher !== undefined && findExecutable(command) === undefined) {
+  if (findExecutable(command) === undefined) {
     throw startFailure(command, { code: command.includes('/') && existsExecutableBits(command) ? 'EACCES' : 'ENOENT' });
   }
   // Every child we supervise writes files that may hold secrets, and rewrites them with
@@ -124,7 +92,7 @@ export async function supervise(command: string, args: string[], opts: Supervise
   // redis-sentinel rewrites its auth-pass the same way. A child inherits the umask at spawn, so
   // set it here, for the whole wrapper: it writes nothing that others need to read.
   process.umask(0o077);
-  const [file, argv] = launcher === undefined ? [command, args] : [launcher, ['--pdeathsig', 'KILL', '--', command, ...args]];
+  const [file, argv] = withParentDeathSignal(command, args);
   const child: ResultPromise = execa(file, argv, {
     stdio: 'inherit',
     reject: false,
