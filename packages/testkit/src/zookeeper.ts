@@ -29,7 +29,9 @@ const JARS = [
 ];
 
 export interface ZooKeeperOptions {
-  /** Default: a free loopback port. */
+  /** Address to bind (clientPortAddress) and to hand out in connectString. Default 127.0.0.1. */
+  host?: string;
+  /** Default: a free port on `host`. */
   port?: number;
   /** Default: a fresh temp dir, removed by destroy(). */
   dataDir?: string;
@@ -42,7 +44,7 @@ export interface ZooKeeperOptions {
 export interface ZooKeeperHandle {
   host: string;
   port: number;
-  /** `127.0.0.1:<port>` */
+  /** `<host>:<port>` (127.0.0.1 unless the host option was given) */
   connectString: string;
   dataDir: string;
   /** Its own temp dir (zoo.cfg, log, and the data unless dataDir was given); removed by destroy(). */
@@ -88,9 +90,9 @@ export function fourLetterWord(host: string, port: number, word: string, timeout
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A standalone ZooKeeper on 127.0.0.1 from Debian's jars, in its own process group. */
+/** A standalone ZooKeeper on 127.0.0.1 (or opts.host) from Debian's jars, in its own process group. */
 export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKeeperHandle> {
-  const host = '127.0.0.1';
+  const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? (await freePort(host));
   const ownDir = mkdtempSync(join(tmpdir(), `redis-zk-zookeeper-${port}-`));
   const dataDir = opts.dataDir ?? join(ownDir, 'data');
