@@ -192,6 +192,97 @@ function limitHandshake(client: Client): void {
   };
 }
 
+/** node-zookeeper-client's ConnectionManager, as far as `limitSilence` touches it. */
+interface SilenceInternals {
+  state: number;
+  socket?: {
+    destroy(): void;
+    on(event: 'data', listener: () => void): unknown;
+    once(event: 'close', listener: () => void): unknown;
+  };
+  /** The negotiated session timeout once connected (the requested one before). */
+  sessionTimeout: number;
+  /** It pings after this long without socket activity: session timeout / 3. */
+  pingTimeout: number;
+  onSocketConnected: (...args: unknown[]) => unknown;
+}
+
+/** node-zookeeper-client's ConnectionManager STATES.CONNECTED and CONNECTED_READ_ONLY. */
+const CM_CONNECTED = 2;
+const CM_CONNECTED_READ_ONLY = 3;
+
+/**
+ * node-zookeeper-client has no read timeout once connected (its `readTimeout` is commented out):
+ * a server that hangs (SIGSTOP, a stuck JVM, a dead host behind a live NAT entry) keeps the TCP
+ * connection open, and the client stays "connected" for good, so nobody notices and no expiry
+ * is ever learnt. Like the Java client, drop the connection when nothing at all was received for
+ * 2/3 of the negotiated session timeout: node-zookeeper-client then reconnects (next server),
+ * says `disconnected`, and resumes the session or learns it expired. A healthy idle connection
+ * always hears within that window: the library pings after session timeout / 3 without socket
+ * activity and each request is answered.
+ * Internal of node-zookeeper-client: without the expected shape this does nothing.
+ */
+function limitSilence(client: Client, onSilent: (silentMs: number, readTimeoutMs: number) => void): void {
+  const cm = (client as unknown as { connectionManager?: SilenceInternals }).connectionManager;
+  if (
+    !cm ||
+    typeof cm.onSocketConnected !== 'function' ||
+    typeof cm.sessionTimeout !== 'number' ||
+    typeof cm.pingTimeout !== 'number'
+  ) {
+    return;
+  }
+  const onSocketConnected = cm.onSocketConnected;
+  cm.onSocketConnected = function (this: SilenceInternals, ...args: unknown[]): unknown {
+    const socket = this.socket;
+    if (socket && typeof socket.on === 'function') {
+      let lastReceived = Date.now();
+      let closed = false;
+      let timer: NodeJS.Timeout | undefined;
+      const readTimeout = () => Math.floor((this.sessionTimeout * 2) / 3);
+      const live = () => !closed && this.socket === socket;
+      const connected = () => this.state === CM_CONNECTED || this.state === CM_CONNECTED_READ_ONLY;
+      const arm = (ms: number) => {
+        timer = setTimeout(check, Math.max(ms, 10));
+        timer.unref();
+      };
+      const check = () => {
+        if (!live()) return;
+        // The handshake has its own deadline (limitHandshake); count silence from the connect.
+        if (!connected()) {
+          lastReceived = Date.now();
+          arm(readTimeout());
+          return;
+        }
+        if (Date.now() - lastReceived < readTimeout()) {
+          arm(lastReceived + readTimeout() - Date.now());
+          return;
+        }
+        // A timer that fired late (busy event loop) runs before the reads waiting since: let them in first.
+        setImmediate(() => {
+          if (!live() || !connected()) return;
+          const silentMs = Date.now() - lastReceived;
+          if (silentMs < readTimeout()) {
+            arm(lastReceived + readTimeout() - Date.now());
+            return;
+          }
+          onSilent(silentMs, readTimeout());
+          socket.destroy();
+        });
+      };
+      socket.on('data', () => {
+        lastReceived = Date.now();
+      });
+      socket.once('close', () => {
+        closed = true;
+        clearTimeout(timer);
+      });
+      arm(readTimeout());
+    }
+    return onSocketConnected.apply(this, args);
+  };
+}
+
 /**
  * A promise layer over node-zookeeper-client. Every request has a deadline
  * (`connectTimeoutMs`): node-zookeeper-client queues requests made while disconnected without
@@ -278,6 +369,13 @@ export class Zk extends EventEmitter<ZkEvents> {
     if (this.config.auth) client.addAuthInfo('digest', Buffer.from(this.config.auth, 'utf8'));
     client.on('state', (s) => this.onClientState(client, s));
     limitHandshake(client);
+    limitSilence(client, (silentMs, readTimeoutMs) => {
+      if (client !== this.client || this._state === 'closed') return;
+      this.log.warn(
+        { silentMs, readTimeoutMs },
+        `ZooKeeper server sent nothing for ${silentMs} ms (over 2/3 of the session timeout): dropping the connection to reconnect`,
+      );
+    });
     client.connect();
     return client;
   }
