@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startProgram, startZooKeeper, waitFor } from '../../harness/index.js';
 import { startGroup, watcherEnv } from './group.js';
@@ -9,6 +10,22 @@ async function health(base: string): Promise<{ status: number; body: Record<stri
   } catch {
     return undefined;
   }
+}
+
+/** The pid of the java process serving ZooKeeper on `port` (its zoo.cfg names the port). */
+function zooKeeperPid(port: number): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (!argv.includes('org.apache.zookeeper.server.ZooKeeperServerMain')) continue;
+      const cfg = argv[argv.length - 1];
+      if (cfg !== undefined && new RegExp(`^clientPort=${port}$`, 'm').test(readFileSync(cfg, 'utf8'))) return Number(entry);
+    } catch {
+      /* gone or not ours to read */
+    }
+  }
+  throw new Error(`no ZooKeeper process found for port ${port}`);
 }
 
 describe('redis-zk-watcher /health follows ZooKeeper', () => {
@@ -35,5 +52,33 @@ describe('redis-zk-watcher /health follows ZooKeeper', () => {
 
     await zkServer.start();
     await waitFor(async () => (await health(base))?.status === 200, { what: '/health 200 once ZooKeeper is back', timeoutMs: 15_000 });
+  });
+
+  it('turns 503 within the session timeout when ZooKeeper hangs (SIGSTOP: connection open, no answer) and 200 after SIGCONT', async () => {
+    const sessionTimeoutMs = 4_000;
+    const zkServer = await startZooKeeper();
+    const hosts = `${zkServer.connectString}/frozen`;
+    const group = await startGroup({ zkHosts: hosts, sentinels: 3, registerPersistent: true });
+    group.zk.close();
+    const env = await watcherEnv(hosts, { ZK_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) });
+    startProgram('watcher', env);
+    const base = `http://127.0.0.1:${env.PORT0}`;
+    await waitFor(async () => (await health(base))?.status === 200, { what: 'healthy', timeoutMs: 15_000 });
+
+    const pid = zooKeeperPid(zkServer.port);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const frozenAt = Date.now();
+      const down = await waitFor(async () => {
+        const h = await health(base);
+        return h?.status === 503 ? h : false;
+      }, { what: '/health 503 while ZooKeeper is frozen', timeoutMs: 10_000 });
+      expect(Date.now() - frozenAt).toBeLessThan(sessionTimeoutMs);
+      expect(down.body).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/ZooKeeper/) });
+      expect(down.body.zookeeper).not.toBe('connected');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(async () => (await health(base))?.status === 200, { what: '/health 200 after SIGCONT', timeoutMs: 20_000 });
   });
 });
