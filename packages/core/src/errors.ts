@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'CHILD_START_FAILED'
   | 'CHILD_EXITED'
   | 'MASTER_WAIT_TIMEOUT'
-  | 'USAGE';
+  | 'USAGE'
+  | 'LISTEN_FAILED';
 
 export class RedisZkError extends Error {
   readonly code: ErrorCode;
