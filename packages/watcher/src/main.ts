@@ -5,6 +5,7 @@ import { hookCommandBehaviour } from './behaviours/hook-command.js';
 import { zkRecordBehaviour } from './behaviours/zk-record.js';
 import { parseSwitchMaster } from './events.js';
 import { helpText } from './help.js';
+import { listenAll } from './http/listen.js';
 import { createHttpServer } from './http/server.js';
 import { Reconciler } from './reconcile.js';
 import { RedisFacts } from './redis-facts.js';
@@ -82,7 +83,7 @@ await runProgram({
     // to one specific address answers on 127.0.0.1 too (one server per address).
     const hosts = config.bindIp === undefined ? ['0.0.0.0'] : config.bindIp.startsWith('127.') ? [config.bindIp] : [config.bindIp, '127.0.0.1'];
     const apps = hosts.map(() => createHttpServer(view));
-    await Promise.all(apps.map((app, i) => app.listen({ host: hosts[i], port: config.port })));
+    await listenAll(apps, hosts, config.port, config.bindIp);
     log.info({ hosts, port: config.port, group: config.masterName }, `Watching group ${config.masterName}; HTTP API on port ${config.port}.`);
 
     // 6. Until SIGTERM/SIGINT.
