@@ -21,6 +21,7 @@ const REDIS_START_DEADLINE_MS = 60_000;
 await runProgram({
   name: 'redis-zk-server',
   help: HELP,
+  childArgs: true,
   async run(ctx) {
     const config = loadServerConfig(ctx.env, ctx.args);
     const log = ctx.makeLogger(config.logLevel);

@@ -43,3 +43,39 @@ describe('redis-zk-watcher listening', () => {
     expectOneLineRefusal(r, /^redis-zk-watcher: BIND_IP=192\.0\.2\.1 is not an address of this machine/);
   });
 });
+
+describe('arguments', () => {
+  // Refused before anything else (no configuration needed): an empty environment is enough.
+  for (const args of [['foo'], ['--', 'foo'], ['--']]) {
+    it(`redis-zk-watcher ${args.join(' ')}: refused in one line, exit 2, nothing about a child`, async () => {
+      const r = await runProgramToExit('watcher', {}, args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `redis-zk-watcher: unknown argument ${JSON.stringify(args[0])}; redis-zk-watcher takes no arguments: configuration is by environment (see --help)`,
+      ]);
+    });
+  }
+
+  it('redis-zk-sentinel -- foo: refused too (it passes nothing to redis-sentinel)', async () => {
+    const r = await runProgramToExit('sentinel', {}, ['--', 'foo']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^redis-zk-sentinel: unknown argument "--"; redis-zk-sentinel takes no arguments/);
+  });
+
+  it('redis-zk-server keeps taking arguments for redis-server after -- and refusing its own unknown ones', async () => {
+    const own = await runProgramToExit('server', {}, ['foo']);
+    expect(own.code).toBe(2);
+    expect(own.stderr).toMatch(/^redis-zk-server: unknown argument "foo"; .*arguments for the child go after --$/m);
+    // Past the argument check: a bad variable is what it stops on now.
+    const child = await runProgramToExit('server', { ZK_SESSION_TIMEOUT_MS: 'soon' }, ['--', '--save', '']);
+    expect(child.code).toBe(2);
+    expect(child.stderr).not.toMatch(/unknown argument/);
+    expect(child.stderr).toMatch(/ZK_SESSION_TIMEOUT_MS/);
+  });
+
+  it('--help still works for the watcher', async () => {
+    const r = await runProgramToExit('watcher', {}, ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/redis-zk-watcher/);
+  });
+});

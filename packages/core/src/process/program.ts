@@ -5,7 +5,7 @@ declare const __REDIS_ZK_VERSION__: string | undefined;
 export const VERSION = typeof __REDIS_ZK_VERSION__ === 'string' ? __REDIS_ZK_VERSION__ : '0.0.0-dev';
 
 export interface ProgramContext {
-  /** Arguments after `--` (or after the program's own flags), passed through to the child. */
+  /** Arguments after `--`, passed through to the child; always [] unless the spec sets `childArgs`. */
   args: string[];
   env: NodeJS.ProcessEnv;
   /** Aborted on the first SIGTERM or SIGINT; `reason` is the signal name. */
@@ -18,6 +18,11 @@ export interface ProgramSpec {
   name: string;
   /** Shown by --help: what the program does, its environment, and its exit codes. */
   help: string;
+  /**
+   * Whether arguments after `--` are passed to a child (redis-server). Default false: the
+   * program takes no arguments at all, and any (after `--` too) is refused rather than ignored.
+   */
+  childArgs?: boolean;
   /** Returns the process exit code. Throwing a ConfigError prints one line and exits 2. */
   run(ctx: ProgramContext): Promise<number>;
 }
@@ -37,6 +42,10 @@ export async function runProgram(spec: ProgramSpec, argv = process.argv.slice(2)
   if (own.includes('--version') || own.includes('-V')) {
     process.stdout.write(`${spec.name} ${VERSION}\n`);
     process.exit(0);
+  }
+  if (spec.childArgs !== true && argv.length > 0) {
+    process.stderr.write(`${spec.name}: unknown argument ${JSON.stringify(argv[0])}; ${spec.name} takes no arguments: configuration is by environment (see --help)\n`);
+    process.exit(2);
   }
   if (own.length > 0) {
     process.stderr.write(`${spec.name}: unknown argument ${JSON.stringify(own[0])}; configuration is by environment (see --help), arguments for the child go after --\n`);
