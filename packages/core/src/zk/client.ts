@@ -300,10 +300,17 @@ export class Zk extends EventEmitter<ZkEvents> {
 
   /** Connects within `config.connectTimeoutMs` (ZK_CONNECT_TIMEOUT on failure), creating a missing chroot. */
   static async connect(config: ZkConfig, log: Logger): Promise<Zk> {
-    if (config.chroot !== undefined) await Zk.ensureChroot(config, log);
+    // A wrong ZK_HOSTS otherwise means silence until the deadline.
+    log.info(
+      { zk: config.connectString, connectTimeoutMs: config.connectTimeoutMs },
+      `connecting to ZooKeeper at ${config.connectString} (waiting up to ${config.connectTimeoutMs} ms)`,
+    );
+    // One deadline for both clients, so the wait is what the line above says.
+    const deadline = Date.now() + config.connectTimeoutMs;
+    if (config.chroot !== undefined) await Zk.ensureChroot(config, log, deadline);
     const zk = new Zk(config, log);
     try {
-      await zk.waitConnected(config.connectTimeoutMs, config.connectString);
+      await zk.waitConnected(deadline, config);
     } catch (err) {
       await zk.close();
       throw err;
@@ -313,10 +320,10 @@ export class Zk extends EventEmitter<ZkEvents> {
   }
 
   /** node-zookeeper-client fails on a chroot that does not exist: create it with a chroot-less client first. */
-  private static async ensureChroot(config: ZkConfig, log: Logger): Promise<void> {
+  private static async ensureChroot(config: ZkConfig, log: Logger, deadline: number): Promise<void> {
     const root = new Zk({ ...config, connectString: hostsOnly(config), chroot: undefined }, log);
     try {
-      await root.waitConnected(config.connectTimeoutMs, config.connectString);
+      await root.waitConnected(deadline, config);
       if (!(await root.exists(config.chroot!))) {
         await root.mkdirp(config.chroot!);
         log.info({ chroot: config.chroot }, 'created the ZooKeeper chroot');
@@ -414,8 +421,8 @@ export class Zk extends EventEmitter<ZkEvents> {
     }
   }
 
-  /** Resolves once connected; rejects after `ms` (ZK_CONNECT_TIMEOUT) or when closed. */
-  private waitConnected(ms: number, connectString: string): Promise<void> {
+  /** Resolves once connected; rejects at `deadline` (ZK_CONNECT_TIMEOUT, naming `config`'s connect string and timeout) or when closed. */
+  private waitConnected(deadline: number, config: ZkConfig): Promise<void> {
     if (this._state === 'connected') return Promise.resolve();
     return new Promise((resolve, reject) => {
       const cleanup = () => {
@@ -435,9 +442,12 @@ export class Zk extends EventEmitter<ZkEvents> {
       const timer = setTimeout(() => {
         cleanup();
         reject(
-          new RedisZkError('ZK_CONNECT_TIMEOUT', `Could not connect to ZooKeeper at ${connectString} within ${ms} ms.`),
+          new RedisZkError(
+            'ZK_CONNECT_TIMEOUT',
+            `Could not connect to ZooKeeper at ${config.connectString} within ${config.connectTimeoutMs} ms.`,
+          ),
         );
-      }, ms);
+      }, Math.max(deadline - Date.now(), 0));
       this.on('connected', onConnected);
       this.on('state', onState);
     });
