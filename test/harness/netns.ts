@@ -1,25 +1,27 @@
 /**
  * Several "hosts" on one machine, each a network namespace with its own address, for tests of
- * real network partitions: a bridge `rzkbr0` in the root namespace holds 10.77.0.1/24 (where a
- * ZooKeeper started by `startZooKeeperOnBridge` listens), and host i is the namespace
- * `rzk-<id>-<i>` with 10.77.0.<10+i> on a veth whose root end is a bridge port. Partitioning a
- * host takes its bridge port down: its packets (and everyone's to it) are silently lost, like a
- * pulled cable — no RST, no ICMP, connections just hang.
+ * real network partitions: a bridge `rzkbr<k>` in the root namespace holds 10.77.<k>.1/24 (where
+ * a ZooKeeper started by `startZooKeeperOnBridge` listens), and host i is the namespace
+ * `rzk-<k>-<i>` with 10.77.<k>.<10+i> on a veth whose root end is a bridge port. k is the first
+ * free lab number (usually 0): two test runs at once (a CI run next to a developer's) each get
+ * their own bridge and subnet instead of tearing down each other's. Partitioning a host takes
+ * its bridge port down: its packets (and everyone's to it) are silently lost, like a pulled
+ * cable — no RST, no ICMP, connections just hang.
  *
  * Needs root and `ip` (iproute2). Everything made here is removed after the test file, even when
- * a test fails, and stale `rzk-*` namespaces and links from a killed run are removed first.
+ * a test fails; labs left by a run that died (their owner pid, kept in the bridge's alias, is
+ * gone) are removed first.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { startZooKeeper as testkitStartZooKeeper, type ZooKeeperHandle } from '@redis-zk/testkit';
 import { bundlePath, startProcess, type ProgramName, type StartedProcess } from './index.js';
 import { removeDirOnExit, track } from './resources.js';
 
-export const BRIDGE = 'rzkbr0';
-export const SUBNET_PREFIX = '10.77.0';
-export const BRIDGE_ADDRESS = `${SUBNET_PREFIX}.1`;
 const NS_PREFIX = 'rzk-';
+const BRIDGE_PREFIX = 'rzkbr';
+const OWNER_ALIAS = 'rzk-owner-';
+const MAX_LABS = 200;
 
 function findIp(): string | undefined {
   for (const p of ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip']) if (existsSync(p)) return p;
@@ -65,18 +67,40 @@ export function netnsUnavailable(): string | undefined {
   }
 }
 
-/** Removes every `rzk-*` namespace, `rzk*` link and the bridge left by an earlier (killed) run. */
-export function removeStaleNetns(): void {
-  const namespaces = ip('netns', 'list')
-    .split('\n')
-    .map((l) => l.split(' ')[0] ?? '')
-    .filter((n) => n.startsWith(NS_PREFIX));
-  for (const ns of namespaces) ipQuiet('netns', 'del', ns);
-  const links = ip('-o', 'link', 'show')
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes lab k: its namespaces `rzk-<k>-*`, veths `rzk<k>r*` and bridge. */
+function removeLab(k: number): void {
+  for (const ns of ip('netns', 'list').split('\n').map((l) => l.split(' ')[0] ?? '')) {
+    if (ns.startsWith(`${NS_PREFIX}${k}-`)) ipQuiet('netns', 'del', ns);
+  }
+  for (const link of linkNames()) if (new RegExp(`^rzk${k}r\\d+$`).test(link)) ipQuiet('link', 'del', link);
+  ipQuiet('link', 'del', `${BRIDGE_PREFIX}${k}`);
+}
+
+function linkNames(): string[] {
+  return ip('-o', 'link', 'show')
     .split('\n')
     .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
-    .filter((n): n is string => n !== undefined && n.startsWith('rzk'));
-  for (const link of links) ipQuiet('link', 'del', link);
+    .filter((n): n is string => n !== undefined);
+}
+
+/** Removes the labs of runs that died without cleaning up (their owner pid is gone, or unknown). */
+export function removeStaleNetns(): void {
+  for (const link of linkNames()) {
+    const k = new RegExp(`^${BRIDGE_PREFIX}(\\d+)$`).exec(link)?.[1];
+    if (k === undefined) continue;
+    const alias = /alias (\S+)/.exec(ip('link', 'show', link))?.[1] ?? '';
+    const owner = alias.startsWith(OWNER_ALIAS) ? Number(alias.slice(OWNER_ALIAS.length)) : NaN;
+    if (!Number.isSafeInteger(owner) || !pidAlive(owner)) removeLab(Number(k));
+  }
 }
 
 export interface NetHost {
@@ -99,6 +123,9 @@ export interface NetHost {
 
 export interface NetLab {
   hosts: NetHost[];
+  /** The bridge's name in the root namespace, `rzkbr<k>`. */
+  bridge: string;
+  /** 10.77.<k>.1: the root namespace's address on the bridge (ZooKeeper, the watcher, the test). */
   bridgeAddress: string;
   /** Heals every host (for an afterEach: the next test starts connected). */
   healAll(): void;
@@ -106,36 +133,45 @@ export interface NetLab {
   destroy(): void;
 }
 
-/** N hosts on the bridge; removed after the test file (or the test, when made inside one). */
+/** N hosts on a bridge of their own; removed after the test file (or the test, when made inside one). */
 export function createNetLab(count: number): NetLab {
   const reason = netnsUnavailable();
   if (reason !== undefined) throw new Error(`network namespaces unavailable: ${reason}`);
   removeStaleNetns();
-  // Four hex digits keep veth names within the kernel's 15 characters: rzk<id>r<i>.
-  const id = randomBytes(2).toString('hex');
-  const made: { namespaces: string[]; links: string[] } = { namespaces: [], links: [] };
+  // Claiming a lab number is creating its bridge: link names are unique, so a concurrent run
+  // that picked the same number gets "File exists" and tries the next.
+  let k = -1;
+  for (let candidate = 0; candidate < MAX_LABS && k === -1; candidate += 1) {
+    try {
+      ip('link', 'add', `${BRIDGE_PREFIX}${candidate}`, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0');
+      k = candidate;
+    } catch (err) {
+      if (!/exists/i.test(err instanceof Error ? err.message : '')) throw err;
+    }
+  }
+  if (k === -1) throw new Error(`no free network lab: ${MAX_LABS} bridges ${BRIDGE_PREFIX}<k> exist`);
+  const bridge = `${BRIDGE_PREFIX}${k}`;
+  const prefix = `10.77.${k}`;
   let destroyed = false;
   const destroy = () => {
     if (destroyed) return;
     destroyed = true;
-    for (const ns of made.namespaces) ipQuiet('netns', 'del', ns);
-    for (const link of made.links) ipQuiet('link', 'del', link);
-    ipQuiet('link', 'del', BRIDGE);
+    removeLab(k);
   };
   // A worker that exits without running afterAll still leaves nothing behind.
   process.once('exit', destroy);
-  track(`network lab rzk-${id} (${count} hosts)`, destroy);
+  track(`network lab ${bridge} (${count} hosts)`, destroy);
 
   try {
-    ip('link', 'add', BRIDGE, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0');
-    made.links.push(BRIDGE);
-    ip('addr', 'add', `${BRIDGE_ADDRESS}/24`, 'dev', BRIDGE);
-    ip('link', 'set', BRIDGE, 'up');
+    ip('link', 'set', bridge, 'alias', `${OWNER_ALIAS}${process.pid}`);
+    ip('addr', 'add', `${prefix}.1/24`, 'dev', bridge);
+    ip('link', 'set', bridge, 'up');
     const hosts: NetHost[] = [];
-    for (let i = 0; i < count; i += 1) hosts.push(makeHost(id, i, made));
+    for (let i = 0; i < count; i += 1) hosts.push(makeHost(k, prefix, bridge, i));
     return {
       hosts,
-      bridgeAddress: BRIDGE_ADDRESS,
+      bridge,
+      bridgeAddress: `${prefix}.1`,
       healAll: () => {
         for (const h of hosts) if (h.partitioned()) h.heal();
       },
@@ -147,22 +183,20 @@ export function createNetLab(count: number): NetLab {
   }
 }
 
-function makeHost(id: string, index: number, made: { namespaces: string[]; links: string[] }): NetHost {
-  const ns = `${NS_PREFIX}${id}-${index}`;
-  const address = `${SUBNET_PREFIX}.${10 + index}`;
-  const rootLink = `rzk${id}r${index}`;
-  const peer = `rzk${id}p${index}`;
+function makeHost(k: number, prefix: string, bridge: string, index: number): NetHost {
+  const ns = `${NS_PREFIX}${k}-${index}`;
+  const address = `${prefix}.${10 + index}`;
+  const rootLink = `rzk${k}r${index}`;
+  const peer = `rzk${k}p${index}`;
   ip('netns', 'add', ns);
-  made.namespaces.push(ns);
   ip('link', 'add', rootLink, 'type', 'veth', 'peer', 'name', peer);
-  made.links.push(rootLink);
   ip('link', 'set', peer, 'netns', ns);
   // eth0 inside, so NET_IFACE's default would find this host's address too.
   ip('-n', ns, 'link', 'set', peer, 'name', 'eth0');
   ip('-n', ns, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
   ip('-n', ns, 'link', 'set', 'eth0', 'up');
   ip('-n', ns, 'link', 'set', 'lo', 'up');
-  ip('link', 'set', rootLink, 'master', BRIDGE);
+  ip('link', 'set', rootLink, 'master', bridge);
   ip('link', 'set', rootLink, 'up');
   let cut = false;
   const inNs = (command: string, args: string[]): [string, string[]] => [IP!, ['netns', 'exec', ns, command, ...args]];
@@ -193,9 +227,9 @@ function makeHost(id: string, index: number, made: { namespaces: string[]; links
   return host;
 }
 
-/** A private ZooKeeper on the bridge address (reachable from every unpartitioned host); stopped after the file. */
-export async function startZooKeeperOnBridge(): Promise<ZooKeeperHandle> {
-  const zk = await testkitStartZooKeeper({ host: BRIDGE_ADDRESS });
+/** A private ZooKeeper on the lab's bridge address (reachable from every unpartitioned host); stopped after the file. */
+export async function startZooKeeperOnBridge(lab: NetLab): Promise<ZooKeeperHandle> {
+  const zk = await testkitStartZooKeeper({ host: lab.bridgeAddress });
   const forget = removeDirOnExit(zk.dir);
   track(`ZooKeeper ${zk.connectString}`, async () => {
     await zk.destroy();
