@@ -10,6 +10,7 @@
 // master accepted (all lost) without and with min-replicas-to-write.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { freePort, redisClient, startProgram, tempDir, waitFor, zkClient, type TestZk } from '../harness/index.js';
 import { createNetLab, netnsUnavailable, startZooKeeperOnBridge, type NetHost, type NetLab } from '../harness/netns.js';
@@ -62,6 +63,12 @@ interface Node {
   server: StartedProcess;
   sentinel?: StartedProcess;
   addr: string;
+}
+
+/** For waitFor checks: true when ok, else throws so the timeout message shows what was seen. */
+function seen(ok: boolean, observed: unknown): true {
+  if (!ok) throw new Error(`seen ${JSON.stringify(observed)}`);
+  return true;
 }
 
 const redisAt = (addr: string): Redis => {
@@ -145,6 +152,10 @@ interface Figures {
   minorityRefused: number;
   minorityLost: number;
   firstRefusalMs: number | undefined;
+  /** From the watcher's first +switch-master to ZooKeeper's /redis/master changing (same clock). */
+  switchToZkMs: number | undefined;
+  /** SENTINEL RESETs of a majority sentinel while it still monitored the unreachable old master. */
+  resetsOfUnreachableMaster: number;
   rejoinMs: number;
 }
 
@@ -156,7 +167,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
 
   beforeAll(async () => {
     lab = createNetLab(3);
-    zkConnect = (await startZooKeeperOnBridge()).connectString;
+    zkConnect = (await startZooKeeperOnBridge(lab)).connectString;
   });
   // A failed test must not leave the next one with a host cut off.
   afterEach(() => lab.healAll());
@@ -164,7 +175,16 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     for (const f of figures) console.log(`partition figures: ${JSON.stringify(f)}`);
   });
 
-  async function scenario(minReplicas: boolean): Promise<Figures> {
+  let dumpLogs: (() => void) | undefined;
+  afterEach(() => {
+    dumpLogs?.();
+    dumpLogs = undefined;
+  });
+
+  async function scenario(minReplicas: boolean, sentinelTimings: Partial<typeof TIMINGS> = {}): Promise<Figures> {
+    const timings = { ...TIMINGS, ...sentinelTimings };
+    // Down-after, then room for one aborted attempt (Sentinel retries after 2 x failover-timeout).
+    const failoverWithinMs = Number(timings.SENTINEL_DOWN_AFTER_MS) + 2 * Number(timings.SENTINEL_FAILOVER_TIMEOUT_MS) + 15_000;
     const zkHosts = `${zkConnect}/p-${randomBytes(4).toString('hex')}`;
     const zk = await zkClient(zkHosts);
     const extraRedis = ['--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
@@ -201,28 +221,41 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
         PORT0: String(n.sentinelPort),
         ZK_HOSTS: zkHosts,
         SENTINEL_DIR: tempDir('rzk-part-sentinel-'),
-        ...TIMINGS,
+        ...timings,
       });
     }
     await waitFor(
       async () => {
         const all = await Promise.all(nodes.map((n) => sentinelMaster(n.host.address, n.sentinelPort).catch(() => ({}) as Record<string, string>)));
-        return all.every((s) => s['num-other-sentinels'] === '2' && s['num-slaves'] === '2' && `${s.ip} ${s.port}` === n0.addr) || (all as unknown as false);
+        return seen(all.every((s) => s['num-other-sentinels'] === '2' && s['num-slaves'] === '2' && `${s.ip} ${s.port}` === n0.addr), all.map((s) => [s.ip, s.port, s['num-other-sentinels'], s['num-slaves']]));
       },
       { what: 'three sentinels monitoring host 0 and knowing each other and both replicas', timeoutMs: 30_000, intervalMs: 250 },
     );
+    let t0 = 0;
     const watcherPort = await freePort();
-    startProgram('watcher', {
+    const watcher = startProgram('watcher', {
       ZK_HOSTS: zkHosts,
       BIND_IP: lab.bridgeAddress,
       PORT0: String(watcherPort),
       ZK_SESSION_TIMEOUT_MS: TIMINGS.ZK_SESSION_TIMEOUT_MS,
       ZK_CONNECT_TIMEOUT_MS: '5000',
       RECONCILE_INTERVAL_MS: '1000',
+      LOG_LEVEL: process.env.PARTITION_DUMP ? 'debug' : 'info',
     });
     const watcherMaster = `http://${lab.bridgeAddress}:${watcherPort}/master`;
     await waitFor(async () => (await httpMaster(watcherMaster)) === n0.addr.replace(' ', ':'), { what: 'the watcher to serve host 0 as master', timeoutMs: 20_000 });
     const history = recordHistory(zk);
+    // PARTITION_DUMP=<dir>: every program's output, for reading a failure's timeline.
+    dumpLogs = () => {
+      const dir = process.env.PARTITION_DUMP;
+      if (!dir) return;
+      const label = `${minReplicas ? 'minrep' : 'plain'}-${timings.SENTINEL_DOWN_AFTER_MS}`;
+      for (const n of nodes) {
+        writeFileSync(`${dir}/${label}-server-${n.host.index}.log`, n.server.output());
+        writeFileSync(`${dir}/${label}-sentinel-${n.host.index}.log`, n.sentinel!.output());
+      }
+      writeFileSync(`${dir}/${label}-watcher.log`, `partition at ${new Date(t0).toISOString()}\n${watcher.output()}`);
+    };
 
     // 2. Writes acknowledged by a replica (WAIT 1), through a writer that reads /redis/master.
     const acked: string[] = [];
@@ -235,7 +268,8 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     writer.disconnect();
 
     // 3. Partition host 0. A client on host 0 itself keeps writing to the old master.
-    const t0 = Date.now();
+    const outputBefore = new Map(nodes.map((n) => [n.host.index, n.sentinel!.output().length]));
+    t0 = Date.now();
     h0.partition();
     const minority = h0.startProcess('minority-writer', process.execPath, ['-e', MINORITY_WRITER, h0.address, String(n0.serverPort), 'minority:', '9000', '100']);
     const newMaster = await waitFor(
@@ -243,16 +277,23 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
         const v = await zk.get('/redis/master');
         return v !== undefined && v !== n0.addr ? v : false;
       },
-      { what: 'ZooKeeper to name a new master after the partition', timeoutMs: 30_000, intervalMs: 50 },
+      { what: 'ZooKeeper to name a new master after the partition', timeoutMs: failoverWithinMs, intervalMs: 50 },
     );
     const failoverMs = Date.now() - t0;
+    const resetsOfUnreachableMaster = nodes
+      .filter((n) => n !== n0)
+      .map((n) => n.sentinel!.output().slice(outputBefore.get(n.host.index)).split('\n').filter((l) => l.includes(`+reset-master master mymaster ${n0.addr}`)).length)
+      .reduce((a, b) => a + b, 0);
+    const announced = watcher.logs().find((l) => typeof l.msg === 'string' && / announced .* moving to /.test(l.msg));
+    const recordedAt = history.times[history.values.indexOf(newMaster)];
+    const switchToZkMs = announced && recordedAt !== undefined ? recordedAt - Date.parse(String(announced.time)) : undefined;
     expect([nodes[1]!.addr, nodes[2]!.addr]).toContain(newMaster);
     expect((await role(newMaster))?.role).toBe('master');
     const majority = nodes.filter((n) => n.addr !== n0.addr);
     await waitFor(
       async () => {
         const views = await Promise.all(majority.map((n) => sentinelView(n.host.address, n.sentinelPort)));
-        return views.every((v) => v === newMaster) || (views as unknown as false);
+        return seen(views.every((v) => v === newMaster), views);
       },
       { what: 'both majority sentinels to name the new master', timeoutMs: 15_000 },
     );
@@ -273,7 +314,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
       async () => {
         const ids = await zk.children('/redis/nodes');
         const addrs = await Promise.all(ids.map((id) => zk.get(`/redis/nodes/${id}`)));
-        return !addrs.includes(n0.addr) || (addrs as unknown as false);
+        return seen(!addrs.includes(n0.addr), addrs);
       },
       { what: "the isolated server's /redis/nodes entry to vanish with its session", timeoutMs: 15_000 },
     );
@@ -292,7 +333,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     await waitFor(
       async () => {
         const r = await role(n0.addr);
-        return (r?.role === 'slave' && r.master === newMaster && r.link === 'up') || (r as false | undefined);
+        return seen(r?.role === 'slave' && r.master === newMaster && r.link === 'up', r);
       },
       { what: 'the old master to replicate from the new master', timeoutMs: 30_000, intervalMs: 250 },
     );
@@ -300,14 +341,14 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
       async () => {
         const ids = await zk.children('/redis/nodes');
         const addrs = await Promise.all(ids.map((id) => zk.get(`/redis/nodes/${id}`)));
-        return addrs.includes(n0.addr) || (addrs as unknown as false);
+        return seen(addrs.includes(n0.addr), addrs);
       },
       { what: "the old master's wrapper to re-register in /redis/nodes", timeoutMs: 20_000 },
     );
     await waitFor(
       async () => {
         const views = await Promise.all(nodes.map((n) => sentinelView(n.host.address, n.sentinelPort)));
-        return views.every((v) => v === newMaster) || (views as unknown as false);
+        return seen(views.every((v) => v === newMaster), views);
       },
       { what: 'all three sentinels (the healed one too) to name the new master', timeoutMs: 20_000 },
     );
@@ -338,6 +379,8 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
       minorityRefused: refused.length,
       minorityLost: accepted.length - surviving.length,
       firstRefusalMs: refused[0]?.t,
+      switchToZkMs,
+      resetsOfUnreachableMaster,
       rejoinMs,
     };
     figures.push(f);
@@ -347,6 +390,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
   it('without min-replicas-to-write: fails over, keeps WAIT-acknowledged writes, loses what the isolated master accepted', async () => {
     const f = await scenario(false);
     expect(f.failoverMs).toBeLessThan(20_000);
+    expect(f.resetsOfUnreachableMaster).toBe(0);
     // Classic Redis: the isolated master keeps saying OK, and every one of those writes is lost.
     expect(f.minorityAccepted).toBeGreaterThan(0);
     expect(f.minorityRefused).toBe(0);
@@ -360,5 +404,22 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     // Accepted only inside the lag window (5 s, plus a second of INFO granularity), then refused.
     expect(f.firstRefusalMs).toBeLessThan(8_000);
     expect(f.minorityLost).toBe(f.minorityAccepted);
+  }, 90_000);
+
+  // PRODUCT BUG (redis-zk-sentinel's departed-sentinel reset: packages/sentinel/src/decide-reset.ts,
+  // the under-lock decision checks only failover_in_progress). The isolated sentinel's
+  // /redis/sentinels entry vanishes with its session (4 s) before the majority calls the master
+  // down (8 s); a majority wrapper then SENTINEL RESETs its sentinel while the master is
+  // unreachable, which forgets both replicas (only the master's INFO would name them again) and
+  // the other sentinels. If that sentinel wins the election it logs -failover-abort-no-good-slave
+  // and the next attempt comes 2 x SENTINEL_FAILOVER_TIMEOUT_MS later (2 minutes by default);
+  // the reset lock keeps the second majority sentinel from being reset too, else no failover at
+  // all. Expected to pass once a reset waits while the master is down or unreachable; remove
+  // .fails then.
+  it.fails('fails over promptly, with no sentinel reset, when SENTINEL_DOWN_AFTER_MS exceeds the ZooKeeper session timeout', async () => {
+    const f = await scenario(false, { SENTINEL_DOWN_AFTER_MS: '8000' });
+    expect(f.resetsOfUnreachableMaster, 'SENTINEL RESETs while the master was unreachable').toBe(0);
+    // Healthy path: down-after plus a few seconds; an aborted first attempt adds 2 x failover-timeout.
+    expect(f.failoverMs).toBeLessThan(8_000 + 2 * 3_000);
   }, 90_000);
 });
