@@ -401,8 +401,8 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     const f = await scenario(true);
     expect(f.failoverMs).toBeLessThan(20_000);
     expect(f.minorityRefused).toBeGreaterThan(0);
-    // Accepted only inside the lag window (5 s, plus a second of INFO granularity), then refused.
-    expect(f.firstRefusalMs).toBeLessThan(8_000);
+    // Accepted only inside the lag window (5 s, plus up to 2 s of ack-period granularity and load), then refused.
+    expect(f.firstRefusalMs).toBeLessThan(10_000);
     expect(f.minorityLost).toBe(f.minorityAccepted);
   }, 90_000);
 
