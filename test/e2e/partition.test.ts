@@ -406,17 +406,12 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     expect(f.minorityLost).toBe(f.minorityAccepted);
   }, 90_000);
 
-  // PRODUCT BUG (redis-zk-sentinel's departed-sentinel reset: packages/sentinel/src/decide-reset.ts,
-  // the under-lock decision checks only failover_in_progress). The isolated sentinel's
-  // /redis/sentinels entry vanishes with its session (4 s) before the majority calls the master
-  // down (8 s); a majority wrapper then SENTINEL RESETs its sentinel while the master is
-  // unreachable, which forgets both replicas (only the master's INFO would name them again) and
-  // the other sentinels. If that sentinel wins the election it logs -failover-abort-no-good-slave
-  // and the next attempt comes 2 x SENTINEL_FAILOVER_TIMEOUT_MS later (2 minutes by default);
-  // the reset lock keeps the second majority sentinel from being reset too, else no failover at
-  // all. Expected to pass once a reset waits while the master is down or unreachable; remove
-  // .fails then.
-  it.fails('fails over promptly, with no sentinel reset, when SENTINEL_DOWN_AFTER_MS exceeds the ZooKeeper session timeout', async () => {
+  // The isolated sentinel's /redis/sentinels entry vanishes with its session (4 s) before the
+  // majority calls the master down (8 s). A SENTINEL RESET then would forget both replicas (only
+  // the unreachable master's INFO names them again) and abort the failover
+  // (-failover-abort-no-good-slave, next try 2 x failover-timeout later): the reset must wait
+  // while the master does not answer.
+  it('fails over promptly, with no sentinel reset, when SENTINEL_DOWN_AFTER_MS exceeds the ZooKeeper session timeout', async () => {
     const f = await scenario(false, { SENTINEL_DOWN_AFTER_MS: '8000' });
     expect(f.resetsOfUnreachableMaster, 'SENTINEL RESETs while the master was unreachable').toBe(0);
     // Healthy path: down-after plus a few seconds; an aborted first attempt adds 2 x failover-timeout.

@@ -24,8 +24,8 @@ export function decideReset(o: ResetObservation): ResetDecision {
 }
 
 export interface ResetGate {
-  /** Group name → SENTINEL MASTER flags, for every monitored group. */
-  flags: ReadonlyMap<string, string>;
+  /** Group name → what SENTINEL MASTER says of its master, for every monitored group. */
+  masters: ReadonlyMap<string, { flags: string; lastOkPingMs: number }>;
 }
 
 export interface ResetGateDecision {
@@ -33,13 +33,34 @@ export interface ResetGateDecision {
   reason: string;
 }
 
-/** Under the lock: a reset during a failover would throw the failover's state away. */
+/**
+ * Sentinel pings a master every second: a reply older than this means it is not answering now,
+ * even before down-after-milliseconds has marked it s_down.
+ */
+export const MASTER_SILENT_MS = 2_000;
+
+/**
+ * Under the lock: a reset throws away the sentinel's view of the replicas and the other
+ * sentinels. During a failover that aborts it; while the master is unreachable it leaves the
+ * sentinel unable to fail over at all (only the dead master's INFO could tell it the replicas
+ * again) — exactly when a partition makes the departed sentinel's entry vanish first.
+ */
 export function decideResetNow(g: ResetGate): ResetGateDecision {
-  const busy = [...g.flags.entries()].filter(([, f]) => f.split(',').includes('failover_in_progress')).map(([n]) => n);
+  const entries = [...g.masters.entries()];
+  const busy = entries.filter(([, m]) => m.flags.split(',').includes('failover_in_progress')).map(([n]) => n);
   if (busy.length > 0) {
     return { action: 'wait', reason: `a failover is in progress for ${busy.join(', ')}; resetting now would abort it, so the reset waits` };
   }
-  return { action: 'reset', reason: 'no failover is in progress, so resetting our sentinel is safe' };
+  const unhealthy = entries
+    .filter(([, m]) => m.flags.split(',').some((f) => ['s_down', 'o_down', 'disconnected'].includes(f)) || m.lastOkPingMs > MASTER_SILENT_MS)
+    .map(([n]) => n);
+  if (unhealthy.length > 0) {
+    return {
+      action: 'wait',
+      reason: `the master of ${unhealthy.join(', ')} is not answering; our sentinel needs its view of the replicas and sentinels to fail over, so the reset waits`,
+    };
+  }
+  return { action: 'reset', reason: 'no failover is in progress and every master answers, so resetting our sentinel is safe' };
 }
 
 export interface RediscoveryObservation {

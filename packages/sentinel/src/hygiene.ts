@@ -213,11 +213,14 @@ export class Hygiene {
       await this.waitDepartedSilent(10_000);
       for (;;) {
         if (this.closed) return;
-        const flags = new Map<string, string>();
-        for (const g of this.o.groups()) flags.set(g, (await control.master(g))?.flags ?? '');
-        const gate = decideResetNow({ flags });
+        const masters = new Map<string, { flags: string; lastOkPingMs: number }>();
+        for (const g of this.o.groups()) {
+          const m = await control.master(g);
+          masters.set(g, { flags: m?.flags ?? '', lastOkPingMs: Number(m?.['last-ok-ping-reply'] ?? 0) || 0 });
+        }
+        const gate = decideResetNow({ masters });
         if (gate.action === 'reset') break;
-        log.info({ flags: Object.fromEntries(flags) }, gate.reason);
+        log.info({ masters: Object.fromEntries(masters) }, gate.reason);
         await sleep(1_000);
       }
       const groups = this.o.groups();

@@ -42,8 +42,17 @@ describe('decideReset', () => {
     expect(decideReset({ previous: m(['a', 'x 1']), current: m(['a', 'x 1'], ['b', 'y 2']) }).action).toBe('none');
   });
   it('waits while a failover is in progress', () => {
-    expect(decideResetNow({ flags: new Map([['mymaster', 'master,failover_in_progress']]) }).action).toBe('wait');
-    expect(decideResetNow({ flags: new Map([['mymaster', 'master']]) }).action).toBe('reset');
+    expect(decideResetNow({ masters: new Map([['mymaster', { flags: 'master,failover_in_progress', lastOkPingMs: 100 }]]) }).action).toBe('wait');
+    expect(decideResetNow({ masters: new Map([['mymaster', { flags: 'master', lastOkPingMs: 100 }]]) }).action).toBe('reset');
+  });
+  it('waits while a master does not answer, flagged down or not yet (a partition: the reset would leave no replica to promote)', () => {
+    for (const flags of ['master,s_down', 'master,s_down,o_down', 'master,disconnected']) {
+      expect(decideResetNow({ masters: new Map([['mymaster', { flags, lastOkPingMs: 100 }]]) }).action, flags).toBe('wait');
+    }
+    const silent = decideResetNow({ masters: new Map([['mymaster', { flags: 'master', lastOkPingMs: 2_500 }]]) });
+    expect(silent.action).toBe('wait');
+    expect(silent.reason).toMatch(/not answering/);
+    expect(decideResetNow({ masters: new Map([['a', { flags: 'master', lastOkPingMs: 10 }], ['b', { flags: 'master,s_down', lastOkPingMs: 9_000 }]]) }).action).toBe('wait');
   });
   it('counts rediscovery as exactly the registered others (members, not just the count) and the replicas seen before', () => {
     const expected = ['h 1', 'h 2'];
