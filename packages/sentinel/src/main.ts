@@ -7,6 +7,7 @@ import {
   runProgram,
   supervise,
   waitForPing,
+  whenAborted,
   zkPaths,
   type ChildExit,
   type HostPort,
@@ -76,10 +77,7 @@ await runProgram({
       const answered = await Promise.race([
         waitForPing(local, sentinelAuth, 30_000).then(() => 'up' as const),
         child.exited.then((exit) => exit),
-        new Promise<'shutdown'>((resolve) => {
-          if (ctx.shutdown.aborted) resolve('shutdown');
-          ctx.shutdown.addEventListener('abort', () => resolve('shutdown'), { once: true });
-        }),
+        whenAborted(ctx.shutdown, 'shutdown' as const),
       ]).catch(async (err: unknown) => {
         await child.stop();
         throw err;
@@ -109,10 +107,7 @@ await runProgram({
       // 6. Until the child dies or we are told to stop.
       const outcome = await Promise.race([
         child.exited,
-        new Promise<'shutdown'>((resolve) => {
-          if (ctx.shutdown.aborted) resolve('shutdown');
-          ctx.shutdown.addEventListener('abort', () => resolve('shutdown'), { once: true });
-        }),
+        whenAborted(ctx.shutdown, 'shutdown' as const),
       ]);
       // Say what happened at once: what follows may wait on a ZooKeeper that does not answer.
       if (outcome === 'shutdown') log.info({ signal: String(ctx.shutdown.reason) }, 'shutting down: deregistering, then stopping redis-sentinel');

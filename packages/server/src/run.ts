@@ -1,4 +1,4 @@
-import type { ChildExit, Logger, Registration, Supervised, Zk } from '@redis-zk/core';
+import { whenAborted, type ChildExit, type Logger, type Registration, type Supervised, type Zk } from '@redis-zk/core';
 import type { Follower } from './follow.js';
 
 export interface Running {
@@ -52,11 +52,7 @@ async function closeZk(zk: Zk, log: Logger): Promise<void> {
  * does, so Marathon's kill grace period never has to SIGKILL us. Returns the exit code.
  */
 export async function runUntilExit({ child, registration, follower, zk, log, shutdown, shutdownTimeoutMs, beforeStop }: Running): Promise<number> {
-  const signalled = new Promise<'signal'>((resolve) => {
-    if (shutdown.aborted) resolve('signal');
-    else shutdown.addEventListener('abort', () => resolve('signal'), { once: true });
-  });
-  const first = await Promise.race([child.exited, signalled]);
+  const first = await Promise.race([child.exited, whenAborted(shutdown, 'signal' as const)]);
   const t0 = Date.now();
   follower.close();
   const zkStepMs = Math.min(ZK_STEP_MAX_MS, Math.ceil(shutdownTimeoutMs / 5));

@@ -1,4 +1,4 @@
-import { Zk, joinHostPort, loadWatcherConfig, runProgram, zkPaths, type RedisAuth } from '@redis-zk/core';
+import { Zk, joinHostPort, loadWatcherConfig, runProgram, whenAborted, zkPaths, type RedisAuth } from '@redis-zk/core';
 import { runBehaviours, type Behaviour } from './behaviours/behaviour.js';
 import { EventLog } from './behaviours/event-log.js';
 import { hookCommandBehaviour } from './behaviours/hook-command.js';
@@ -87,7 +87,7 @@ await runProgram({
     log.info({ hosts, port: config.port, group: config.masterName }, `Watching group ${config.masterName}; HTTP API on port ${config.port}.`);
 
     // 6. Until SIGTERM/SIGINT.
-    if (!ctx.shutdown.aborted) await new Promise<void>((resolve) => ctx.shutdown.addEventListener('abort', () => resolve(), { once: true }));
+    await whenAborted(ctx.shutdown, undefined);
     log.info({ signal: String(ctx.shutdown.reason) }, 'Stopping.');
     clearInterval(interval);
     subscription.close();

@@ -95,3 +95,11 @@ async function flush(log: Logger | undefined): Promise<void> {
   if (!log) return;
   await new Promise<void>((resolve) => log.flush(() => resolve()));
 }
+
+/** Resolves (with `value`) once `signal` is aborted — at once if it already is. */
+export function whenAborted<T>(signal: AbortSignal, value: T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    if (signal.aborted) resolve(value);
+    else signal.addEventListener('abort', () => resolve(value), { once: true });
+  });
+}
