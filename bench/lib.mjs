@@ -28,7 +28,9 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 export async function loadTestkit() {
   if (testkit) return testkit;
   const out = join(work, 'testkit.mjs');
-  await build({ entryPoints: [join(root, 'packages/testkit/src/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning' });
+  await build({ entryPoints: [join(root, 'packages/testkit/src/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning',
+    // testkit pulls in core (pino), which requires node built-ins at run time.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
   testkit = await import(out);
   return testkit;
 }
