@@ -11,39 +11,17 @@ const IDLE_MS = 60_000;
  * so a dead server still answers "unreachable" within the timeout.
  */
 export class CommandPool {
-  private readonly clients = new Map<string, { client: Redis; used: number }>();
+  private readonly clients = new Map<string, { client: Redis; used: number; ready: Promise<void> }>();
 
   constructor(private readonly auth: RedisAuth) {}
 
   async call(addr: HostPort, command: string, ...args: string[]): Promise<unknown> {
-    this.prune();
     const key = joinHostPort(addr);
-    let entry = this.clients.get(key);
-    if (entry === undefined) {
-      const client = new Redis({
-        host: addr.host,
-        port: addr.port,
-        password: this.auth.password,
-        lazyConnect: true,
-        connectTimeout: this.auth.timeoutMs,
-        commandTimeout: this.auth.timeoutMs,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-        enableOfflineQueue: false,
-        enableReadyCheck: false,
-      });
-      client.on('error', () => {});
-      client.on('end', () => {
-        if (this.clients.get(key)?.client === client) this.clients.delete(key);
-      });
-      entry = { client, used: Date.now() };
-      this.clients.set(key, entry);
-      try {
-        await client.connect();
-      } catch (err) {
-        this.drop(key, client);
-        throw new RedisZkError('REDIS_UNREACHABLE', `${key} is unreachable: ${err instanceof Error ? err.message : String(err)}`);
-      }
+    const entry = this.open(addr);
+    try {
+      await entry.ready;
+    } catch (err) {
+      throw new RedisZkError('REDIS_UNREACHABLE', `${key} is unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
     entry.used = Date.now();
     try {
@@ -53,6 +31,50 @@ export class CommandPool {
       this.drop(key, entry.client);
       throw err;
     }
+  }
+
+  /**
+   * Opens (or keeps) a connection to a server the watcher may have to ask on the next switch —
+   * a replica that may be promoted — so the switch does not pay for a connect.
+   */
+  warm(addr: HostPort): void {
+    const entry = this.open(addr);
+    entry.used = Date.now();
+    entry.ready.catch(() => {});
+  }
+
+  /**
+   * Callers asking at once share one connection attempt: the second caller used to get a client
+   * still connecting and, with no offline queue, an immediate "stream isn't writeable".
+   */
+  private open(addr: HostPort): { client: Redis; used: number; ready: Promise<void> } {
+    this.prune();
+    const key = joinHostPort(addr);
+    const existing = this.clients.get(key);
+    if (existing !== undefined) return existing;
+    const client = new Redis({
+      host: addr.host,
+      port: addr.port,
+      password: this.auth.password,
+      lazyConnect: true,
+      connectTimeout: this.auth.timeoutMs,
+      commandTimeout: this.auth.timeoutMs,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+      enableReadyCheck: false,
+    });
+    client.on('error', () => {});
+    client.on('end', () => {
+      if (this.clients.get(key)?.client === client) this.clients.delete(key);
+    });
+    const ready = client.connect().catch((err: unknown) => {
+      this.drop(key, client);
+      throw err;
+    });
+    const entry = { client, used: Date.now(), ready };
+    this.clients.set(key, entry);
+    return entry;
   }
 
   close(): void {

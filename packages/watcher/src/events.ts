@@ -7,6 +7,8 @@ export interface SwitchEvent {
   to: HostPort;
   /** The sentinel that announced it (`host:port`), or `reconcile` for a repair found by asking. */
   source: string;
+  /** The announcing sentinel's address, when a sentinel announced it. */
+  sentinel?: HostPort;
   at: Date;
 }
 

@@ -65,7 +65,7 @@ await runProgram({
       const duplicate = last !== undefined && last.key === key && now - last.at < DUPLICATE_WINDOW_MS;
       if (!duplicate) lastSwitch.set(parsed.name, { key, at: now });
       log[duplicate ? 'debug' : 'info']({ sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}${duplicate ? ' (already announced by another sentinel)' : ''}.`);
-      runBehaviours(duplicate ? [recordBehaviour] : behaviours, { ...parsed, source, at: new Date() }, (b, err) =>
+      runBehaviours(duplicate ? [recordBehaviour] : behaviours, { ...parsed, source, sentinel: { host: s.host, port: s.port }, at: new Date() }, (b, err) =>
         log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
       );
     });

@@ -1,0 +1,75 @@
+import { createServer, type Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
+import { freePort, redisClient, sharedZkHosts, startProgram, waitFor, zkClient } from '../../harness/index.js';
+import { recordHistory, startGroup, watcherEnv } from './group.js';
+
+/** A "sentinel" that accepts connections and never answers, like a host behind a partition that still completes the handshake. */
+async function blackhole(): Promise<{ port: number; close: () => void }> {
+  const sockets: Socket[] = [];
+  const server = createServer((s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+describe('redis-zk-watcher: a registered sentinel that never answers', () => {
+  it('does not delay a failover reaching ZooKeeper (recorded within 500 ms of the first +switch-master, probe timeout 1 s)', async () => {
+    const group = await startGroup({ zkHosts: sharedZkHosts() });
+    const hole = await blackhole();
+    cleanups.push(hole.close);
+    const independent = await zkClient(group.zkHosts);
+    await independent.create(`/redis/sentinels/${randomUUID()}`, `127.0.0.1 ${hole.port}`);
+
+    // Frequent checks, so an all-sentinels check is nearly always waiting on the dead one when the switch comes.
+    const watcher = startProgram('watcher', await watcherEnv(group.zkHosts, { REDIS_PROBE_TIMEOUT_MS: '1000', RECONCILE_INTERVAL_MS: '300' }));
+    onTestFailed(() => console.log(watcher.logs().map((l) => `${l.time} ${l.level} ${l.msg}`).join('\n')));
+    await waitFor(() => watcher.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed')).length === 3, { what: 'subscribed to the three live sentinels', timeoutMs: 15_000 });
+    // The checks do reach the dead sentinel and decide without it.
+    await watcher.waitForLog((l) => typeof l.msg === 'string' && /did not in time/.test(l.msg), 5_000);
+
+    // The test's own subscribers: the earliest announcement of each new master.
+    const announced = new Map<string, number>();
+    for (const s of group.sentinels) {
+      const sub = redisClient(s.port);
+      cleanups.push(() => sub.disconnect());
+      await sub.subscribe('+switch-master');
+      sub.on('message', (_ch: string, msg: string) => {
+        const w = msg.split(' ');
+        const to = `${w[3]} ${w[4]}`;
+        if (!announced.has(to)) announced.set(to, Date.now());
+      });
+    }
+    const history = recordHistory(independent);
+    await waitFor(() => history.values.length > 0, { what: 'history to start' });
+    const epochBefore = Number(await independent.get('/redis/epochs/mymaster'));
+
+    const next = await group.failover();
+    const i = await waitFor(() => { const k = history.values.indexOf(next); return k >= 0 && k; }, { what: `/redis/master to become ${next}`, timeoutMs: 10_000 });
+    const first = announced.get(next);
+    expect(first).toBeDefined();
+    const lagMs = history.times[i]! - first!;
+    console.log(`slow sentinel: +switch-master → /redis/master ${lagMs} ms`);
+    expect(lagMs).toBeLessThan(500);
+    expect(history.values.slice(1)).toEqual([next]);
+    expect(await independent.get('/redis/masters/mymaster')).toBe(next);
+    expect(Number(await independent.get('/redis/epochs/mymaster'))).toBeGreaterThan(Number.isNaN(epochBefore) ? -1 : epochBefore);
+    // The switch was decided from the announcing sentinel, not after a wait on the dead one.
+    const written = watcher.logs().find((l) => typeof l.msg === 'string' && /moved mymaster from/.test(l.msg));
+    expect(String(written?.why)).toMatch(/^sentinel 127\.0\.0\.1:\d+ announced/);
+  });
+});
