@@ -17,8 +17,13 @@ export interface StoredGroup {
 export async function readGroup(zk: Zk, name: string, isDefault: boolean): Promise<StoredGroup> {
   // The epoch first: reads are not a snapshot, but any write after this read bumps the epoch's
   // version, so a decision on records read later fails its version check and is made again.
-  const epoch = await zk.get(zkPaths.epochOf(name));
-  const [group, master] = await Promise.all([zk.get(zkPaths.masterOf(name)), isDefault ? zk.get(zkPaths.MASTER) : Promise.resolve(undefined)]);
+  // "First" needs no extra round trip: ZooKeeper answers one session's requests in the order
+  // sent, and Zk hands them to the connection in call order, so the three are pipelined.
+  const [epoch, group, master] = await Promise.all([
+    zk.get(zkPaths.epochOf(name)),
+    zk.get(zkPaths.masterOf(name)),
+    isDefault ? zk.get(zkPaths.MASTER) : Promise.resolve(undefined),
+  ]);
   const groupText = group?.data.toString('utf8');
   const masterText = master?.data.toString('utf8');
   return {
