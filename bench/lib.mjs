@@ -2,7 +2,7 @@
 // are plain .mjs scripts), plain redis-server/redis-sentinel processes, and the watcher bundle.
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,9 +39,10 @@ export function buildBundles() {
   execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
 }
 
-export function spawnTracked(cmd, args, env = {}) {
+export function spawnTracked(cmd, args, env = {}, logFile = undefined) {
   const child = spawn(cmd, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  child.stdout.resume();
+  if (logFile) child.stdout.pipe(createWriteStream(logFile));
+  else child.stdout.resume();
   child.stderr.resume();
   children.push(child);
   return child;
@@ -141,9 +142,9 @@ export async function startWatcher(hosts, extraEnv = {}) {
     ZK_HOSTS: hosts,
     BIND_IP: '127.0.0.1',
     PORT0: String(port),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_WATCHER_LOG ? 'debug' : 'warn',
     ...extraEnv,
-  });
+  }, process.env.BENCH_WATCHER_LOG);
   const base = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'watcher healthy');
   return { child, base, port };

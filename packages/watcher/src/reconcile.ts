@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { isRedisZkError, joinHostPort, parseHostPort, sameHostPort, zkPaths, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
 import { askSentinelMaster, CommandPool } from './command-pool.js';
 import { decideRecord, pickCandidate, type GroupObservation, type RecordDecision } from './decide-record.js';
@@ -30,7 +31,7 @@ export interface SwitchHint {
   to: HostPort;
 }
 
-type Job = { why: string; hint?: SwitchHint };
+type Job = { why: string; hint?: SwitchHint; since?: number };
 
 /** One lane of runs: one at a time, and a request during a run makes exactly one more run after it. */
 interface Lane {
@@ -75,7 +76,7 @@ export class Reconciler {
 
   /** A switch announced by a sentinel: decided from that sentinel and the new master, at once. */
   switched(name: string, hint: SwitchHint, why: string): Promise<void> {
-    return this.enqueue(name, 'switch', { why, hint });
+    return this.enqueue(name, 'switch', { why, hint, since: performance.now() });
   }
 
   private enqueue(name: string, kind: 'switch' | 'check', job: Job): Promise<void> {
@@ -120,12 +121,13 @@ export class Reconciler {
     if (hint === undefined) return this.decideAndWrite(name, job.why, await this.askAll(name), undefined);
     // The announcer, the announced master and ZooKeeper, all at once.
     const [answer, toIsMaster, stored] = await Promise.all([this.askAnnouncer(hint.sentinel, name), this.isMaster(hint.to), readGroup(this.zk, name, isDefault)]);
+    if (job.since !== undefined) this.log.debug({ group: name, ms: Math.round(performance.now() - job.since) }, `Asked the announcing sentinel, the announced master and ZooKeeper about ${name}.`);
     const fromAnnouncer = (s: StoredGroup): Candidate => {
       const verdict = decideSwitch({ name, sentinel: hint.sentinel, announced: hint.to, answer, record: s.record, storedEpoch: s.epoch });
       if (verdict.action === 'ask-all') return { askAll: verdict.reason };
       return { candidate: verdict.candidate, candidateIsMaster: toIsMaster };
     };
-    return this.decideAndWrite(name, job.why, fromAnnouncer, stored);
+    return this.decideAndWrite(name, job.why, fromAnnouncer, stored, job.since);
   }
 
   /**
@@ -133,7 +135,7 @@ export class Reconciler {
    * lost race re-reads and decides again. `source` is fixed answers, or a function of the record
    * that may ask for every sentinel instead.
    */
-  private async decideAndWrite(name: string, why: string, source: Candidate | ((s: StoredGroup) => Candidate), firstRead: StoredGroup | undefined): Promise<boolean> {
+  private async decideAndWrite(name: string, why: string, source: Candidate | ((s: StoredGroup) => Candidate), firstRead: StoredGroup | undefined, since?: number): Promise<boolean> {
     const isDefault = name === this.defaultName;
     let prefetched = firstRead;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
@@ -173,7 +175,9 @@ export class Reconciler {
         }
         throw err;
       }
-      this.log.info({ group: name, master: decision.master, epoch: decision.epoch, why }, decision.reason);
+      // For a switch, how long from the announcement reaching us to ZooKeeper having it.
+      const ms = since === undefined ? undefined : Math.round((performance.now() - since) * 10) / 10;
+      this.log.info({ group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
       this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why });
       return true;
     }
