@@ -4,82 +4,17 @@
  * try again instead of waiting for the handshake forever. A TCP proxy in front of the suite-wide
  * ZooKeeper swallows chosen connections to play that server.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, parseZkHosts, Registration, Zk } from '@redis-zk/core';
-import { sharedZkHosts, waitFor } from '../../harness/index.js';
+import { waitFor } from '../../harness/index.js';
+import { proxiedSharedZk as proxied } from '../../harness/tcp-proxy.js';
 
 const log = createLogger('zk-handshake-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-
-interface Proxy {
-  port: number;
-  /** Connections accepted so far. */
-  accepted(): number;
-  /** The next `n` connections (Infinity: all until called again) are accepted and then ignored: no byte forwarded, never closed. */
-  swallowNext(n: number): void;
-  /** Cuts every forwarded connection, as a ZooKeeper that stops does. */
-  cutAll(): void;
-  close(): Promise<void>;
-}
-
-async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
-  let accepted = 0;
-  let toSwallow = 0;
-  const sockets = new Set<Socket>();
-  const forwarded = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    accepted += 1;
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    if (toSwallow > 0) {
-      toSwallow -= 1;
-      return; // held open, never answered
-    }
-    const upstream = createConnection(target);
-    sockets.add(upstream);
-    forwarded.add(client);
-    upstream.on('close', () => {
-      sockets.delete(upstream);
-      client.destroy();
-    });
-    upstream.on('error', () => undefined);
-    client.on('close', () => {
-      forwarded.delete(client);
-      upstream.destroy();
-    });
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
-  return {
-    port: address.port,
-    accepted: () => accepted,
-    swallowNext: (n) => (toSwallow = n),
-    cutAll: () => {
-      for (const s of forwarded) s.destroy();
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-/** A proxy to the suite-wide ZooKeeper; `hosts` goes through it, `direct` does not (same chroot). */
-async function proxied(): Promise<{ proxy: Proxy; hosts: string; direct: string }> {
-  const direct = sharedZkHosts();
-  const shared = parseZkHosts(direct);
-  const proxy = await startProxy(shared.servers[0]!);
-  cleanups.push(() => proxy.close());
-  return { proxy, hosts: `127.0.0.1:${proxy.port}${shared.chroot ?? ''}`, direct };
-}
 
 async function connect(hosts: string, sessionTimeoutMs: number, connectTimeoutMs: number): Promise<Zk> {
   const zk = await Zk.connect({ ...parseZkHosts(hosts), sessionTimeoutMs, connectTimeoutMs, auth: undefined }, log);

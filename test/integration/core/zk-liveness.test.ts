@@ -6,82 +6,17 @@
  * A TCP proxy in front of the suite-wide ZooKeeper plays the frozen server: while frozen it
  * forwards nothing either way (sockets stay open, bytes are held) and delivers what it held on thaw.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, parseZkHosts, Registration, Zk, type ZkState } from '@redis-zk/core';
-import { sharedZkHosts, waitFor } from '../../harness/index.js';
+import { waitFor } from '../../harness/index.js';
+import { proxiedSharedZk as proxied } from '../../harness/tcp-proxy.js';
 
 const log = createLogger('zk-liveness-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-
-interface FreezingProxy {
-  port: number;
-  freeze(): void;
-  thaw(): void;
-  close(): Promise<void>;
-}
-
-async function startFreezingProxy(target: { host: string; port: number }): Promise<FreezingProxy> {
-  let frozen = false;
-  const sockets = new Set<Socket>();
-  /** Flushes of the bytes held while frozen, one per direction of each connection. */
-  const flushes = new Set<() => void>();
-  const forward = (from: Socket, to: Socket) => {
-    const held: Buffer[] = [];
-    const flush = () => {
-      for (const b of held.splice(0)) if (!to.destroyed) to.write(b);
-    };
-    flushes.add(flush);
-    from.on('data', (b: Buffer) => {
-      if (frozen) held.push(b);
-      else to.write(b);
-    });
-    from.on('close', () => {
-      flushes.delete(flush);
-      to.destroy();
-    });
-    from.on('error', () => undefined);
-  };
-  const server: Server = createServer((client) => {
-    const upstream = createConnection(target);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    }
-    forward(client, upstream);
-    forward(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
-  return {
-    port: address.port,
-    freeze: () => (frozen = true),
-    thaw: () => {
-      frozen = false;
-      for (const f of flushes) f();
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-async function proxied(): Promise<{ proxy: FreezingProxy; hosts: string; direct: string }> {
-  const direct = sharedZkHosts();
-  const shared = parseZkHosts(direct);
-  const proxy = await startFreezingProxy(shared.servers[0]!);
-  cleanups.push(async () => {
-    proxy.thaw();
-    await proxy.close();
-  });
-  return { proxy, hosts: `127.0.0.1:${proxy.port}${shared.chroot ?? ''}`, direct };
-}
 
 async function connect(hosts: string, sessionTimeoutMs: number): Promise<Zk> {
   const zk = await Zk.connect({ ...parseZkHosts(hosts), sessionTimeoutMs, connectTimeoutMs: 20_000, auth: undefined }, log);
