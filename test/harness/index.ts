@@ -6,7 +6,7 @@
  * started in beforeAll lives until the end of the file. Private ZooKeepers and temp dirs are
  * removed after the file. Everything is also killed/removed when the worker process exits.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +84,31 @@ export interface ZooKeeperServer {
   start(): Promise<void>;
   /** SIGKILL, no clean shutdown. */
   kill(): Promise<void>;
+  /**
+   * SIGSTOP to its JVM, a hung server: connections stay open and nothing answers. Thawed by
+   * `thaw()`, or at the latest after the test (the file, when frozen in beforeAll).
+   */
+  freeze(): void;
+  /** SIGCONT to the JVM `freeze()` stopped; nothing when not frozen. */
+  thaw(): void;
+  /** Runs `body` with the server frozen, thawed after whatever happens. */
+  whileFrozen<T>(body: () => Promise<T>): Promise<T>;
 }
+
+/** The pid of the JVM serving the ZooKeeper whose own dir is `dir`: the process whose command line names its zoo.cfg. */
+function zooKeeperPid(dir: string): number {
+  const cfg = join(dir, 'zoo.cfg');
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(cfg)) return Number(entry);
+    } catch {
+      /* gone meanwhile, or not ours to read */
+    }
+  }
+  throw new Error(`no process runs ZooKeeper with ${cfg}`);
+}
+
 /** A private ZooKeeper for tests that stop or restart it; stopped after the test file. */
 export async function startZooKeeper(): Promise<ZooKeeperServer> {
   const zk = await testkitStartZooKeeper();
@@ -93,7 +117,34 @@ export async function startZooKeeper(): Promise<ZooKeeperServer> {
     await zk.destroy();
     forget();
   }, 'file');
-  return zk;
+  let frozenPid: number | undefined;
+  const thaw = () => {
+    if (frozenPid === undefined) return;
+    const pid = frozenPid;
+    frozenPid = undefined;
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      /* gone meanwhile */
+    }
+  };
+  const freeze = () => {
+    if (frozenPid !== undefined) return;
+    // Looked up at each freeze: a stop/start makes a new JVM.
+    const pid = zooKeeperPid(zk.dir);
+    process.kill(pid, 'SIGSTOP');
+    frozenPid = pid;
+    track(`SIGCONT to frozen ZooKeeper ${zk.connectString} (pid ${pid})`, thaw);
+  };
+  const whileFrozen = async <T>(body: () => Promise<T>): Promise<T> => {
+    freeze();
+    try {
+      return await body();
+    } finally {
+      thaw();
+    }
+  };
+  return { ...zk, freeze, thaw, whileFrozen };
 }
 
 /**

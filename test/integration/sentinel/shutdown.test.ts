@@ -1,35 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, startRedisServer, startZooKeeper, waitFor, zkClient, type ZooKeeperServer } from '../../harness/index.js';
 import { redisPid, registered, startSentinel } from './helpers.js';
 
 const SHUTDOWN_TIMEOUT_MS = 3_000;
-
-/** The pid of the private ZooKeeper's JVM: the process whose command line names its zoo.cfg. */
-function zooKeeperPid(zkServer: ZooKeeperServer): number {
-  // The harness hands out the testkit handle, which knows its own directory.
-  const cfg = `${(zkServer as unknown as { dir: string }).dir}/zoo.cfg`;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(cfg)) return Number(entry);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  throw new Error(`no process runs ZooKeeper with ${cfg}`);
-}
-
-/** Runs `body` with ZooKeeper frozen (SIGSTOP: its sockets stay open, nothing answers), thawed after whatever happens. */
-async function withZooKeeperFrozen(zkServer: ZooKeeperServer, body: () => Promise<void>): Promise<void> {
-  const pid = zooKeeperPid(zkServer);
-  process.kill(pid, 'SIGSTOP');
-  try {
-    await body();
-  } finally {
-    process.kill(pid, 'SIGCONT');
-  }
-}
 
 // pino writes an ISO time.
 const logTime = (l: Record<string, unknown>) => Date.parse(String(l.time));
@@ -55,7 +28,7 @@ describe('redis-zk-sentinel on the way out with ZooKeeper frozen', () => {
 
   it('SIGTERM: says so at once, gives up on the deregistration quickly, stops redis-sentinel and exits 0 within SHUTDOWN_TIMEOUT_MS', async () => {
     const s = await runningSentinel();
-    await withZooKeeperFrozen(zkServer, async () => {
+    await zkServer.whileFrozen(async () => {
       const t0 = Date.now();
       s.proc.signal('SIGTERM');
       const exit = await s.proc.exited;
@@ -73,7 +46,7 @@ describe('redis-zk-sentinel on the way out with ZooKeeper frozen', () => {
 
   it('kill -9 of redis-sentinel: says so at once and exits 137 within a few seconds', async () => {
     const s = await runningSentinel();
-    await withZooKeeperFrozen(zkServer, async () => {
+    await zkServer.whileFrozen(async () => {
       const t0 = Date.now();
       process.kill(s.childPid, 'SIGKILL');
       const said = await s.proc.waitForLog((l) => String(l.msg).startsWith('redis-sentinel exited'), 2_000);

@@ -1,43 +1,16 @@
 // A ZooKeeper that hangs (SIGSTOP: connections stay open, nothing answers) must not hold up a
 // wrapper's stop beyond SHUTDOWN_TIMEOUT_MS (Marathon SIGKILLs after its grace period), nor
 // keep it silent when its redis-server dies.
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isAlive, startZooKeeper, waitFor, type ZooKeeperServer } from '../../harness/index.js';
+import { isAlive, startZooKeeper, waitFor } from '../../harness/index.js';
 import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
 
 const SHUTDOWN_TIMEOUT_MS = 3_000;
-
-/** The pid of the java process serving ZooKeeper on `port` (its zoo.cfg names the port). */
-function zooKeeperPid(port: number): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (!argv.includes('org.apache.zookeeper.server.ZooKeeperServerMain')) continue;
-      const cfg = argv[argv.length - 1];
-      if (cfg !== undefined && new RegExp(`^clientPort=${port}$`, 'm').test(readFileSync(cfg, 'utf8'))) return Number(entry);
-    } catch {
-      /* gone or not ours to read */
-    }
-  }
-  throw new Error(`no ZooKeeper process found for port ${port}`);
-}
 
 function redisPidOf(s: ServerUnderTest): number {
   const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
   if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
   return line.pid as number;
-}
-
-async function withFrozen<T>(zk: ZooKeeperServer, body: () => Promise<T>): Promise<T> {
-  const pid = zooKeeperPid(zk.port);
-  process.kill(pid, 'SIGSTOP');
-  try {
-    return await body();
-  } finally {
-    process.kill(pid, 'SIGCONT');
-  }
 }
 
 const msgs = (s: ServerUnderTest) => s.proc.logs().map((l) => String(l.msg));
@@ -54,7 +27,7 @@ describe('redis-zk-server with a frozen ZooKeeper', () => {
     const bRedis = redisPidOf(b);
     const aRedis = redisPidOf(a);
 
-    await withFrozen(zk, async () => {
+    await zk.whileFrozen(async () => {
       // The replica: SIGTERM → said at once, bounded deregistration, redis-server stopped, exit 0.
       let t0 = Date.now();
       b.proc.signal('SIGTERM');

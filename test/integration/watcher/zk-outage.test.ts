@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startProgram, startZooKeeper, waitFor } from '../../harness/index.js';
 import { startGroup, watcherEnv } from './group.js';
@@ -10,22 +9,6 @@ async function health(base: string): Promise<{ status: number; body: Record<stri
   } catch {
     return undefined;
   }
-}
-
-/** The pid of the java process serving ZooKeeper on `port` (its zoo.cfg names the port). */
-function zooKeeperPid(port: number): number {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (!argv.includes('org.apache.zookeeper.server.ZooKeeperServerMain')) continue;
-      const cfg = argv[argv.length - 1];
-      if (cfg !== undefined && new RegExp(`^clientPort=${port}$`, 'm').test(readFileSync(cfg, 'utf8'))) return Number(entry);
-    } catch {
-      /* gone or not ours to read */
-    }
-  }
-  throw new Error(`no ZooKeeper process found for port ${port}`);
 }
 
 describe('redis-zk-watcher /health follows ZooKeeper', () => {
@@ -65,8 +48,7 @@ describe('redis-zk-watcher /health follows ZooKeeper', () => {
     const base = `http://127.0.0.1:${env.PORT0}`;
     await waitFor(async () => (await health(base))?.status === 200, { what: 'healthy', timeoutMs: 15_000 });
 
-    const pid = zooKeeperPid(zkServer.port);
-    process.kill(pid, 'SIGSTOP');
+    zkServer.freeze();
     try {
       const frozenAt = Date.now();
       const down = await waitFor(async () => {
@@ -77,7 +59,7 @@ describe('redis-zk-watcher /health follows ZooKeeper', () => {
       expect(down.body).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/ZooKeeper/) });
       expect(down.body.zookeeper).not.toBe('connected');
     } finally {
-      process.kill(pid, 'SIGCONT');
+      zkServer.thaw();
     }
     await waitFor(async () => (await health(base))?.status === 200, { what: '/health 200 after SIGCONT', timeoutMs: 20_000 });
   });
