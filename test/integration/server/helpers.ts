@@ -1,7 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { freePort, type ProgramProcess, redisClient, startProcess, startProgram, tempDir, waitFor } from '../../harness/index.js';
+import { freePort, type ProgramProcess, redisClient, startProgram, tempDir } from '../../harness/index.js';
+import { startRedisSentinel } from '../../harness/redis-sentinel.js';
 
 export interface ServerUnderTest {
   port: number;
@@ -65,25 +64,7 @@ export function isUp(line: Record<string, unknown>): boolean {
 
 /** A plain redis-sentinel (1 s down-after, 3 s failover timeout) monitoring 127.0.0.1:masterPort; returns its port. */
 export async function startSentinel(masterPort: number): Promise<number> {
-  const port = await freePort();
-  const dir = tempDir('redis-zk-sentinel-test-');
-  const conf = join(dir, 'sentinel.conf');
-  writeFileSync(
-    conf,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      `dir ${dir}`,
-      `sentinel monitor mymaster 127.0.0.1 ${masterPort} 2`,
-      'sentinel down-after-milliseconds mymaster 1000',
-      'sentinel failover-timeout mymaster 3000',
-      '',
-    ].join('\n'),
-  );
-  startProcess(`redis-sentinel:${port}`, 'redis-sentinel', [conf]);
-  const c = redisClient(port);
-  await waitFor(async () => (await c.ping()) === 'PONG', { what: `sentinel ${port} up` });
-  return port;
+  return (await startRedisSentinel({ masterPort, quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 3000 })).port;
 }
 
 /** Every sentinel sees the replica connected (not just named in the master's INFO). */

@@ -5,10 +5,9 @@
  * these tests about the watcher alone: a failover here is Sentinel's, not another program's.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import zookeeper from 'node-zookeeper-client';
-import { freePort, redisClient, startProcess, startRedisServer, tempDir, waitFor, zkClient, type RedisServer, type StartedProcess, type TestZk } from '../../harness/index.js';
+import { freePort, redisClient, startRedisServer, waitFor, zkClient, type RedisServer, type StartedProcess, type TestZk } from '../../harness/index.js';
+import { startRedisSentinel } from '../../harness/redis-sentinel.js';
 
 export interface SentinelProc {
   port: number;
@@ -47,23 +46,7 @@ export async function startGroup(opts: { zkHosts: string; name?: string; sentine
 
   const sentinels: SentinelProc[] = [];
   for (let i = 0; i < (opts.sentinels ?? 3); i += 1) {
-    const port = await freePort();
-    const dir = tempDir('watcher-sentinel-');
-    const conf = join(dir, 'sentinel.conf');
-    writeFileSync(
-      conf,
-      [
-        `port ${port}`,
-        'bind 127.0.0.1',
-        `dir ${dir}`,
-        `sentinel monitor ${name} 127.0.0.1 ${master.port} 2`,
-        `sentinel down-after-milliseconds ${name} 1000`,
-        `sentinel failover-timeout ${name} 3000`,
-        `sentinel parallel-syncs ${name} 1`,
-        '',
-      ].join('\n'),
-    );
-    const proc = startProcess(`redis-sentinel:${port}`, 'redis-sentinel', [conf]);
+    const { port, process: proc } = await startRedisSentinel({ masterPort: master.port, name, quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 3000, parallelSyncs: 1 });
     sentinels.push({ port, process: proc, id: randomUUID() });
   }
   const clients = new Map(sentinels.map((s) => [s.port, redisClient(s.port)]));
