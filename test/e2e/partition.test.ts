@@ -14,6 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { freePort, redisClient, startProgram, tempDir, waitFor, zkClient, type TestZk } from '../harness/index.js';
 import { createNetLab, netnsUnavailable, startZooKeeperOnBridge, type NetHost, type NetLab } from '../harness/netns.js';
+import { recordHistory } from '../harness/zk-history.js';
 import type { StartedProcess } from '../harness/index.js';
 
 const unavailable = netnsUnavailable();
@@ -121,26 +122,6 @@ async function httpMaster(url: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Every value /redis/master takes, seen through watches. */
-function recordHistory(zk: TestZk, path = '/redis/master'): { values: string[]; times: number[] } {
-  const h = { values: [] as string[], times: [] as number[] };
-  const read = () =>
-    zk.client.getData(
-      path,
-      () => read(),
-      (err, data) => {
-        if (err) return void zk.client.exists(path, () => read(), () => {});
-        const v = data?.toString('utf8') ?? '';
-        if (h.values[h.values.length - 1] !== v) {
-          h.values.push(v);
-          h.times.push(Date.now());
-        }
-      },
-    );
-  read();
-  return h;
 }
 
 interface Figures {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { sharedZkHosts, startProgram, waitFor, zkClient } from '../../harness/index.js';
-import { recordHistory, startGroup, watcherEnv } from './group.js';
+import { startGroup, watcherEnv } from './group.js';
+import { recordHistory } from '../../harness/zk-history.js';
 
 async function health(port: string): Promise<number> {
   try {

@@ -2,7 +2,8 @@ import { createServer, type Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, onTestFailed } from 'vitest';
 import { freePort, redisClient, sharedZkHosts, startProgram, waitFor, zkClient } from '../../harness/index.js';
-import { recordHistory, startGroup, watcherEnv } from './group.js';
+import { startGroup, watcherEnv } from './group.js';
+import { recordHistory } from '../../harness/zk-history.js';
 
 /** A "sentinel" that accepts connections and never answers, like a host behind a partition that still completes the handshake. */
 async function blackhole(): Promise<{ port: number; close: () => void }> {
