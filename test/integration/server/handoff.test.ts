@@ -1,25 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
-import { isUp, replication, sentinelsSeeReplica, startSentinel, startServer } from './helpers.js';
+import { registerSentinels, replication, startLinkedPair } from './helpers.js';
 
 describe('rolling restart of the master with sentinels', () => {
   it('SIGTERM on the master asks a sentinel to fail over first; no acknowledged write is lost', async () => {
     const hosts = sharedZkHosts();
     // A budget (SHUTDOWN_TIMEOUT_MS/2) that a loaded 2-core machine can meet for a real failover.
-    const a = await startServer(hosts, { env: { SHUTDOWN_TIMEOUT_MS: '20000' } });
-    await a.proc.waitForLog(isUp, 20_000);
-    const b = await startServer(hosts);
-    await b.proc.waitForLog(isUp, 20_000);
-    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked' });
-    const zk = await zkClient(hosts);
-    await zk.set('/redis/sentinels', '');
-    const sentinelPorts: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const port = await startSentinel(a.port);
-      sentinelPorts.push(port);
-      await zk.create(`/redis/sentinels/s${i}`, `127.0.0.1 ${port}`, 0);
-    }
-    await waitFor(() => sentinelsSeeReplica(sentinelPorts), { what: 'every sentinel connected to the replica', timeoutMs: 20_000 });
+    const { a, b } = await startLinkedPair(hosts, { a: { SHUTDOWN_TIMEOUT_MS: '20000' } });
+    await registerSentinels(await zkClient(hosts), a.port);
 
     // A write acknowledged by a replica (WAIT 1) before the SIGTERM.
     await a.redis.set('last-write', 'kept');

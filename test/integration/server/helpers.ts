@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { freePort, type ProgramProcess, redisClient, startProgram, tempDir } from '../../harness/index.js';
+import { freePort, type ProgramProcess, redisClient, startProgram, tempDir, type TestZk, waitFor } from '../../harness/index.js';
 import { startRedisSentinel } from '../../harness/redis-sentinel.js';
 
 export interface ServerUnderTest {
@@ -44,6 +44,19 @@ export async function startServer(zkHosts: string, opts: { port?: number; env?: 
   };
 }
 
+/** A master `a` and a replica `b` on `zkHosts`, both up and registered, b's replication link up. */
+export async function startLinkedPair(
+  zkHosts: string,
+  env: { a?: Record<string, string>; b?: Record<string, string> } = {},
+): Promise<{ a: ServerUnderTest; b: ServerUnderTest }> {
+  const a = await startServer(zkHosts, { env: env.a });
+  await a.proc.waitForLog(isUp, 20_000);
+  const b = await startServer(zkHosts, { env: env.b });
+  await b.proc.waitForLog(isUp, 20_000);
+  await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to a' });
+  return { a, b };
+}
+
 export interface Replication {
   role: string;
   masterPort: number | undefined;
@@ -75,4 +88,20 @@ export async function sentinelsSeeReplica(ports: number[]): Promise<boolean> {
     if (flags.length !== 1 || flags[0] !== 'slave') return false;
   }
   return true;
+}
+
+/**
+ * Three plain redis-sentinels monitoring 127.0.0.1:masterPort, registered as /redis/sentinels/s0..s2;
+ * resolves with their ports once every one sees the replica connected.
+ */
+export async function registerSentinels(zk: TestZk, masterPort: number): Promise<number[]> {
+  await zk.set('/redis/sentinels', '');
+  const sentinelPorts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await startSentinel(masterPort);
+    sentinelPorts.push(port);
+    await zk.create(`/redis/sentinels/s${i}`, `127.0.0.1 ${port}`, 0);
+  }
+  await waitFor(() => sentinelsSeeReplica(sentinelPorts), { what: 'every sentinel connected to the replica', timeoutMs: 20_000 });
+  return sentinelPorts;
 }

@@ -2,27 +2,16 @@
 // ZooKeeper) must not pull nodes away from the live master the sentinels agree on.
 import { describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
-import { isUp, replication, sentinelsSeeReplica, startSentinel, startServer } from './helpers.js';
+import { isUp, registerSentinels, replication, startLinkedPair, startServer } from './helpers.js';
 
 const msgs = (logs: Record<string, unknown>[]) => logs.map((l) => String(l.msg));
 
 describe('a stale /redis/master naming a dead node (no watcher)', () => {
   it('a replaced task follows the sentinels\' master and is not re-pointed to the dead record; nor is anyone on a later write of it', async () => {
     const hosts = sharedZkHosts();
-    const a = await startServer(hosts);
-    await a.proc.waitForLog(isUp, 20_000);
-    const b = await startServer(hosts);
-    await b.proc.waitForLog(isUp, 20_000);
-    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to a' });
+    const { a, b } = await startLinkedPair(hosts);
     const zk = await zkClient(hosts);
-    await zk.set('/redis/sentinels', '');
-    const sentinelPorts: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const port = await startSentinel(a.port);
-      sentinelPorts.push(port);
-      await zk.create(`/redis/sentinels/s${i}`, `127.0.0.1 ${port}`, 0);
-    }
-    await waitFor(() => sentinelsSeeReplica(sentinelPorts), { what: 'every sentinel connected to the replica', timeoutMs: 20_000 });
+    const sentinelPorts = await registerSentinels(zk, a.port);
 
     // The master's redis-server dies; its wrapper exits (Marathon would replace the task). The
     // sentinels promote b, and with no watcher ZooKeeper keeps naming the dead a.

@@ -2,8 +2,8 @@
 // wrapper's stop beyond SHUTDOWN_TIMEOUT_MS (Marathon SIGKILLs after its grace period), nor
 // keep it silent when its redis-server dies.
 import { describe, expect, it } from 'vitest';
-import { isAlive, startZooKeeper, waitFor } from '../../harness/index.js';
-import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
+import { isAlive, startZooKeeper } from '../../harness/index.js';
+import { type ServerUnderTest, startLinkedPair } from './helpers.js';
 
 const SHUTDOWN_TIMEOUT_MS = 3_000;
 
@@ -19,11 +19,7 @@ describe('redis-zk-server with a frozen ZooKeeper', () => {
   it('SIGTERM of a replica exits 0 within SHUTDOWN_TIMEOUT_MS and stops redis-server; kill -9 of the master\'s redis-server is logged at once, exit 137', async () => {
     const zk = await startZooKeeper();
     const env = { SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) };
-    const a = await startServer(zk.connectString, { env });
-    await a.proc.waitForLog(isUp, 20_000);
-    const b = await startServer(zk.connectString, { env });
-    await b.proc.waitForLog(isUp, 20_000);
-    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to a' });
+    const { a, b } = await startLinkedPair(zk.connectString, { a: env, b: env });
     const bRedis = redisPidOf(b);
     const aRedis = redisPidOf(a);
 
