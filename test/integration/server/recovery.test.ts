@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { freePort, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
-import { isUp, replication, startServer } from './helpers.js';
+import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
+
+/** A master `a` and a replica `b` on `hosts`, both up; b holds the key `kept` written to a. */
+async function masterAndReplicaKeeping(hosts: string): Promise<{ a: ServerUnderTest; b: ServerUnderTest }> {
+  const a = await startServer(hosts);
+  await a.proc.waitForLog(isUp, 20_000);
+  const b = await startServer(hosts);
+  await b.proc.waitForLog(isUp, 20_000);
+  await a.redis.set('kept', 'yes');
+  await waitFor(async () => (await b.redis.get('kept')) === 'yes', { what: 'b to have the key' });
+  return { a, b };
+}
 
 describe('a dead or restarted recorded master', () => {
   it('/redis/master names a dead address and nobody holds data: the new wrapper claims', async () => {
@@ -47,12 +58,7 @@ describe('a dead or restarted recorded master', () => {
 
   it('a master restarted in place does not come back empty over a replica holding data', async () => {
     const hosts = sharedZkHosts();
-    const a = await startServer(hosts);
-    await a.proc.waitForLog(isUp, 20_000);
-    const b = await startServer(hosts);
-    await b.proc.waitForLog(isUp, 20_000);
-    await a.redis.set('kept', 'yes');
-    await waitFor(async () => (await b.redis.get('kept')) === 'yes', { what: 'b to have the key' });
+    const { a, b } = await masterAndReplicaKeeping(hosts);
 
     a.proc.signal('SIGTERM');
     expect((await a.proc.exited).code).toBe(0);
@@ -76,12 +82,7 @@ describe('a dead or restarted recorded master', () => {
 describe('with sentinels registered', () => {
   it('a master restarted in place waits (lock released) until the record names a live master, then follows it', async () => {
     const hosts = sharedZkHosts();
-    const a = await startServer(hosts);
-    await a.proc.waitForLog(isUp, 20_000);
-    const b = await startServer(hosts);
-    await b.proc.waitForLog(isUp, 20_000);
-    await a.redis.set('kept', 'yes');
-    await waitFor(async () => (await b.redis.get('kept')) === 'yes', { what: 'b to have the key' });
+    const { a, b } = await masterAndReplicaKeeping(hosts);
     const zk = await zkClient(hosts);
     // A registered sentinel that knows nothing: the wrapper must leave the promotion to sentinels.
     await zk.set('/redis/sentinels', '');
