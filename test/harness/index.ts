@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import zookeeper from 'node-zookeeper-client';
 import { inject } from 'vitest';
-import { freePort as testkitFreePort, spawnGroup, startZooKeeper as testkitStartZooKeeper } from '@redis-zk/testkit';
+import { freePort as testkitFreePort, spawnGroup, startZooKeeper as testkitStartZooKeeper, type ZooKeeperHandle } from '@redis-zk/testkit';
 import { removeDirOnExit, track } from './resources.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -95,6 +95,16 @@ export interface ZooKeeperServer {
   whileFrozen<T>(body: () => Promise<T>): Promise<T>;
 }
 
+/** A testkit ZooKeeper stopped and its dir removed after the test file (the dir also on exit). */
+export function destroyAfterFile(zk: ZooKeeperHandle): ZooKeeperHandle {
+  const forget = removeDirOnExit(zk.dir);
+  track(`ZooKeeper ${zk.connectString}`, async () => {
+    await zk.destroy();
+    forget();
+  }, 'file');
+  return zk;
+}
+
 /** The pid of the JVM serving the ZooKeeper whose own dir is `dir`: the process whose command line names its zoo.cfg. */
 function zooKeeperPid(dir: string): number {
   const cfg = join(dir, 'zoo.cfg');
@@ -111,12 +121,7 @@ function zooKeeperPid(dir: string): number {
 
 /** A private ZooKeeper for tests that stop or restart it; stopped after the test file. */
 export async function startZooKeeper(): Promise<ZooKeeperServer> {
-  const zk = await testkitStartZooKeeper();
-  const forget = removeDirOnExit(zk.dir);
-  track(`ZooKeeper ${zk.connectString}`, async () => {
-    await zk.destroy();
-    forget();
-  }, 'file');
+  const zk = destroyAfterFile(await testkitStartZooKeeper());
   let frozenPid: number | undefined;
   const thaw = () => {
     if (frozenPid === undefined) return;

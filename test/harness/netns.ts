@@ -15,8 +15,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { startZooKeeper as testkitStartZooKeeper, type ZooKeeperHandle } from '@redis-zk/testkit';
-import { bundlePath, startProcess, type ProgramName, type StartedProcess } from './index.js';
-import { removeDirOnExit, track } from './resources.js';
+import { bundlePath, destroyAfterFile, startProcess, type ProgramName, type StartedProcess } from './index.js';
+import { track } from './resources.js';
 
 const NS_PREFIX = 'rzk-';
 const BRIDGE_PREFIX = 'rzkbr';
@@ -229,11 +229,5 @@ function makeHost(k: number, prefix: string, bridge: string, index: number): Net
 
 /** A private ZooKeeper on the lab's bridge address (reachable from every unpartitioned host); stopped after the file. */
 export async function startZooKeeperOnBridge(lab: NetLab): Promise<ZooKeeperHandle> {
-  const zk = await testkitStartZooKeeper({ host: lab.bridgeAddress });
-  const forget = removeDirOnExit(zk.dir);
-  track(`ZooKeeper ${zk.connectString}`, async () => {
-    await zk.destroy();
-    forget();
-  }, 'file');
-  return zk;
+  return destroyAfterFile(await testkitStartZooKeeper({ host: lab.bridgeAddress }));
 }
