@@ -33,7 +33,8 @@ export interface ReplicaDecision {
 }
 
 const DOWN_FLAGS = ['s_down', 'o_down', 'disconnected'];
-const isDown = (flags: readonly string[]) => flags.some((f) => DOWN_FLAGS.includes(f));
+/** Sentinel's flags for an instance it cannot reach (o_down only ever marks a master). */
+export const isDown = (flags: readonly string[]) => flags.some((f) => DOWN_FLAGS.includes(f));
 
 /**
  * Sentinel never forgets a replica address, and Marathon restarts a task on a new port: without

@@ -1,5 +1,5 @@
-import { redisCommand, sentinelMaster, type HostPort, type RedisAuth } from '@redis-zk/core';
-import type { KnownReplica } from './decide-replicas.js';
+import { pairsToRecord, redisCommand, sentinelMaster, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { isDown, type KnownReplica } from './decide-replicas.js';
 import type { GroupTimings } from './sentinel-conf.js';
 
 /** Our own redis-sentinel, driven over its socket (secrets travel there, never on a command line). */
@@ -41,16 +41,7 @@ export class SentinelControl {
 
   /** Replicas the sentinel considers alive (not down, not disconnected). */
   async healthyReplicas(name: string): Promise<number> {
-    const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'REPLICAS', name);
-    if (!Array.isArray(reply)) return 0;
-    let n = 0;
-    for (const entry of reply) {
-      if (!Array.isArray(entry)) continue;
-      const i = entry.indexOf('flags');
-      const flags = String(entry[i + 1] ?? '').split(',');
-      if (!flags.includes('s_down') && !flags.includes('disconnected')) n += 1;
-    }
-    return n;
+    return (await this.replicas(name)).filter((r) => !isDown(r.flags)).length;
   }
 
   /** Every replica our sentinel knows for the group, live or dead. */
@@ -58,10 +49,9 @@ export class SentinelControl {
     const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'REPLICAS', name);
     if (!Array.isArray(reply)) return [];
     return reply.filter(Array.isArray).map((entry: unknown[]) => {
-      const field = (k: string) => String(entry[entry.indexOf(k) + 1] ?? '');
-      const flags = field('flags').split(',');
-      const down = flags.includes('s_down') || flags.includes('disconnected');
-      return { addr: `${field('ip')} ${field('port')}`, flags, downForMs: down ? Number(field('last-ok-ping-reply')) || 0 : 0 };
+      const f = pairsToRecord(entry);
+      const flags = (f['flags'] ?? '').split(',');
+      return { addr: `${f['ip']} ${f['port']}`, flags, downForMs: isDown(flags) ? Number(f['last-ok-ping-reply']) || 0 : 0 };
     });
   }
 }

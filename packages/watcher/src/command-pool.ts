@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { joinHostPort, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { joinHostPort, pairsToRecord, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
 
 /** A connection unused for this long is closed. */
 const IDLE_MS = 60_000;
@@ -96,10 +96,7 @@ export class CommandPool {
 export async function askSentinelMaster(pool: CommandPool, sentinel: HostPort, name: string): Promise<Record<string, string> | undefined> {
   try {
     const reply = await pool.call(sentinel, 'SENTINEL', 'MASTER', name);
-    if (!Array.isArray(reply)) return undefined;
-    const out: Record<string, string> = {};
-    for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
-    return out;
+    return Array.isArray(reply) ? pairsToRecord(reply) : undefined;
   } catch {
     return undefined;
   }

@@ -35,7 +35,11 @@ export async function sentinelMaster(sentinel: HostPort, auth: RedisAuth, name: 
     if (isRedisZkError(err)) return undefined;
     throw err;
   }
-  if (!Array.isArray(reply)) return undefined;
+  return Array.isArray(reply) ? pairsToRecord(reply) : undefined;
+}
+
+/** A Sentinel reply of alternating field names and values (`SENTINEL MASTER`, each `SENTINEL REPLICAS` entry) as a map. */
+export function pairsToRecord(reply: readonly unknown[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
   return out;
