@@ -4,6 +4,7 @@ import {
   isRedisZkError,
   Lock,
   type Logger,
+  whenAborted,
   type RedisAuth,
   type TxOp,
   type Zk,
@@ -37,9 +38,8 @@ export interface Decided {
 class Aborted extends Error {}
 
 function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(new Aborted());
-    else signal.addEventListener('abort', () => reject(new Aborted()), { once: true });
+  return whenAborted(signal, undefined).then(() => {
+    throw new Aborted();
   });
 }
 
