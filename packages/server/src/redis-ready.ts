@@ -1,4 +1,4 @@
-import { type HostPort, type RedisAuth, RedisZkError, formatHostPort, parseInfo, redisCommand } from '@redis-zk/core';
+import { type HostPort, type RedisAuth, RedisZkError, parseInfo, redisCommand, waitForPing } from '@redis-zk/core';
 
 /** The `process_id` the Redis at `addr` reports in `INFO server`; undefined when it does not tell. */
 export async function answeringPid(addr: HostPort, auth: RedisAuth): Promise<number | undefined> {
@@ -23,7 +23,7 @@ export function foreignRedisError(addr: HostPort, theirs: number, ours: number):
  * failed to bind, and we would register and claim master for it. So the answer must come from
  * our child's pid (supervise keeps the pid: setpriv execs redis-server in place).
  */
-export async function waitUntilAnswering(
+export function waitUntilAnswering(
   addr: HostPort,
   auth: RedisAuth,
   pid: number,
@@ -31,24 +31,5 @@ export async function waitUntilAnswering(
   giveUp: Promise<unknown>,
   pollMs = 5,
 ): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  let last = 'no attempt made';
-  let gaveUp = false;
-  void giveUp.then(() => (gaveUp = true));
-  while (Date.now() < until && !gaveUp) {
-    try {
-      const auth1 = { ...auth, timeoutMs: Math.max(50, Math.min(auth.timeoutMs, until - Date.now())) };
-      // INFO is served while loading the dataset; PING waits until the data is in.
-      const theirs = await answeringPid(addr, auth1);
-      if (theirs !== undefined && theirs !== pid) throw foreignRedisError(addr, theirs, pid);
-      if ((await redisCommand(addr, auth1, 'PING')) === 'PONG') return;
-      last = 'unexpected reply';
-    } catch (err) {
-      if (err instanceof RedisZkError && err.code === 'CHILD_START_FAILED') throw err;
-      // Refused while it starts, LOADING while it reads its data: both are what we wait for.
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-  throw new RedisZkError('REDIS_TIMEOUT', `redis-server at ${formatHostPort(addr)} did not answer PING within ${deadlineMs} ms (last: ${last})`);
+  return waitForPing(addr, auth, deadlineMs, { pollMs, pid, giveUp, foreign: (theirs) => foreignRedisError(addr, theirs, pid) });
 }

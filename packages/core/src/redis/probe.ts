@@ -114,22 +114,54 @@ export async function probeRedis(addr: HostPort, auth: RedisAuth): Promise<Redis
   }
 }
 
+export interface PingWaitOptions {
+  /** Pause between attempts (default 100 ms; a refused connection costs nothing, so a caller holding a lock polls faster). */
+  pollMs?: number;
+  /**
+   * Only this process counts: `INFO server`'s process_id must be it. Another server answering on
+   * the port (ours failed to bind) is a failure, not something to wait for.
+   */
+  pid?: number;
+  /** The error for another process answering (default: CHILD_START_FAILED naming both pids). */
+  foreign?: (theirs: number) => Error;
+  /** Stop waiting once this settles (the child exited). */
+  giveUp?: Promise<unknown>;
+}
+
 /** Resolves once the server answers PING (any role), polling until `deadlineMs` elapses; REDIS_TIMEOUT then. */
-export async function waitForPing(addr: HostPort, auth: RedisAuth, deadlineMs: number): Promise<void> {
+export async function waitForPing(addr: HostPort, auth: RedisAuth, deadlineMs: number, opts: PingWaitOptions = {}): Promise<void> {
   const until = Date.now() + deadlineMs;
+  const pollMs = opts.pollMs ?? 100;
   let last = 'no attempt made';
-  for (;;) {
+  let gaveUp = false;
+  void opts.giveUp?.then(
+    () => (gaveUp = true),
+    () => (gaveUp = true),
+  );
+  let foreign: Error | undefined;
+  while (!gaveUp) {
     const remaining = until - Date.now();
     if (remaining <= 0) break;
     try {
-      const reply = await withConnection(addr, { ...auth, timeoutMs: Math.max(50, Math.min(auth.timeoutMs, remaining)) }, (c) => c.ping());
+      const reply = await withConnection(addr, { ...auth, timeoutMs: Math.max(50, Math.min(auth.timeoutMs, remaining)) }, async (c) => {
+        if (opts.pid !== undefined) {
+          // INFO is served while the dataset loads; PING waits until the data is in.
+          const theirs = Number(parseInfo(await c.info('server'))['server']?.['process_id']);
+          if (Number.isInteger(theirs) && theirs > 0 && theirs !== opts.pid) {
+            foreign = opts.foreign?.(theirs) ?? new RedisZkError('CHILD_START_FAILED', `port ${addr.port} is served by another process (pid ${theirs}), not the one we started (pid ${opts.pid})`);
+            throw foreign;
+          }
+        }
+        return c.ping();
+      });
       if (reply === 'PONG') return;
       last = `unexpected reply ${JSON.stringify(reply)}`;
     } catch (err) {
+      if (foreign !== undefined) throw foreign;
       last = err instanceof Error ? err.message : String(err);
       // LOADING (dataset still loading) and connection refusals are what waiting is for.
     }
-    await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, until - Date.now()))));
+    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, until - Date.now()))));
   }
   throw new RedisZkError('REDIS_TIMEOUT', `Redis at ${joinHostPort(addr)} did not answer PING within ${deadlineMs} ms (last: ${last})`);
 }
