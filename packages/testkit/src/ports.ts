@@ -1,29 +1,35 @@
 import { createServer } from 'node:net';
 
-/** Ports handed out by this process: the OS may offer a just-closed port again before its user binds it. */
+/** Ports handed out by this process: a port stays ours until its user binds it. */
 const handed = new Set<number>();
 
-function probePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Each process draws from its own slice of 10000–31999, below Linux's ephemeral range
+ * (32768+): bind(0) in two test workers can offer both the same port before either user binds
+ * it, and an outgoing connection's source port can take it meanwhile. Slices keyed by the
+ * vitest worker id (else the pid) keep parallel workers, and the launcher, apart.
+ */
+const SLICES = 8;
+const SLICE_SIZE = 2_750;
+const slot = Number(process.env.VITEST_POOL_ID ?? process.pid) % SLICES;
+const base = 10_000 + slot * SLICE_SIZE;
+
+function isFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
-    srv.once('error', reject);
-    srv.listen({ host, port: 0, exclusive: true }, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
   });
 }
 
-/** A TCP port free on `host` right now and never handed out before by this process. */
+/** A TCP port free on `host` right now, from this process's slice, never handed out before by it. */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = await probePort(host);
-    if (port > 0 && !handed.has(port)) {
-      handed.add(port);
-      return port;
-    }
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = base + Math.floor(Math.random() * SLICE_SIZE);
+    if (handed.has(port) || !(await isFree(host, port))) continue;
+    handed.add(port);
+    return port;
   }
-  throw new Error(`no free port found on ${host} after 100 attempts`);
+  throw new Error(`no free port found on ${host} in ${base}-${base + SLICE_SIZE - 1} after 200 attempts`);
 }
