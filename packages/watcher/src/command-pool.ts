@@ -27,8 +27,9 @@ export class CommandPool {
     try {
       return await entry.client.call(command, ...args);
     } catch (err) {
-      // A timeout or reset leaves the connection in an unknown state: start afresh next time.
-      this.drop(key, entry.client);
+      // A timeout or reset leaves the connection in an unknown state: start afresh next time
+      // (an error reply, such as "No such master", leaves it fine).
+      if (!(err instanceof Error && err.name === 'ReplyError')) this.drop(key, entry.client);
       throw err;
     }
   }
@@ -92,12 +93,16 @@ export class CommandPool {
   }
 }
 
-/** `SENTINEL MASTER <name>` as a flat map; undefined when unknown or unreachable. */
+/**
+ * `SENTINEL MASTER <name>` as a flat map; undefined when the sentinel does not monitor the name.
+ * An unreachable sentinel rejects: it must not pass for one that does not know the group.
+ */
 export async function askSentinelMaster(pool: CommandPool, sentinel: HostPort, name: string): Promise<Record<string, string> | undefined> {
   try {
     const reply = await pool.call(sentinel, 'SENTINEL', 'MASTER', name);
     return Array.isArray(reply) ? pairsToRecord(reply) : undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof Error && /no such master/i.test(err.message)) return undefined;
+    throw err;
   }
 }

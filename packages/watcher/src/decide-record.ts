@@ -1,13 +1,13 @@
-import { formatHostPort, sameHostPort, type HostPort } from '@redis-zk/core';
+import { formatHostPort, sameHostPort, type HostPort, type RecordValue } from '@redis-zk/core';
 
 /** What the watcher observed about one group, gathered by reconcile.ts. */
 export interface GroupObservation {
   name: string;
   /** Parsed `/redis/masters/<name>`: absent, unparsable, or an address. */
-  record: { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'address'; addr: HostPort };
+  record: RecordValue;
   /** `/redis/epochs/<name>`: undefined when absent or not a decimal number. */
   storedEpoch: number | undefined;
-  /** The sentinel answer with the highest config epoch, or undefined when no sentinel knows the group. */
+  /** The master a majority of the registered sentinels name (or the confirmed announcer), undefined when none. */
   candidate: { addr: HostPort; epoch: number; sentinels: number } | undefined;
   /** ROLE on the candidate said master. */
   candidateIsMaster: boolean;
@@ -36,7 +36,7 @@ export function decideRecord(o: GroupObservation): RecordDecision {
     return { action: 'none', reason: `The sentinels name ${fmt(c.addr)} (epoch ${c.epoch}) for ${o.name}, but it does not answer ROLE as master yet; waiting.` };
   }
   const rec = o.record;
-  if (rec.kind === 'address' && sameHostPort(rec.addr, c.addr)) {
+  if (rec.kind === 'valid' && sameHostPort(rec.addr, c.addr)) {
     if (o.storedEpoch === c.epoch && o.inSync) return { action: 'none', reason: `ZooKeeper already records ${fmt(c.addr)} at epoch ${c.epoch} for ${o.name}.` };
     return {
       action: 'write',
@@ -49,7 +49,7 @@ export function decideRecord(o: GroupObservation): RecordDecision {
     };
   }
   const write = (why: string): RecordDecision => ({ action: 'write', master: c.addr, epoch: c.epoch, changed: true, reason: why });
-  if (rec.kind === 'absent') return write(`ZooKeeper has no master for ${o.name}; recording ${fmt(c.addr)} (epoch ${c.epoch}) as the sentinels report.`);
+  if (rec.kind === 'absent' || rec.kind === 'empty') return write(`ZooKeeper has no master for ${o.name}; recording ${fmt(c.addr)} (epoch ${c.epoch}) as the sentinels report.`);
   if (rec.kind === 'invalid') return write(`ZooKeeper's record for ${o.name} is unusable (${rec.reason}); replacing it with ${fmt(c.addr)} (epoch ${c.epoch}).`);
   const recorded = fmt(rec.addr);
   if (o.storedEpoch === undefined) return write(`ZooKeeper records ${recorded} for ${o.name} with no epoch; the sentinels say ${fmt(c.addr)} (epoch ${c.epoch}), confirmed master.`);
@@ -61,16 +61,4 @@ export function decideRecord(o: GroupObservation): RecordDecision {
     action: 'none',
     reason: `Refusing to move ${o.name} from ${recorded} (epoch ${o.storedEpoch}, still a live master) to ${fmt(c.addr)} at epoch ${c.epoch}: that would go back to an older master.`,
   };
-}
-
-/** The highest config epoch among the sentinels' answers; ties go to the address most sentinels name. */
-export function pickCandidate(answers: readonly { addr: HostPort; epoch: number }[]): GroupObservation['candidate'] {
-  let best: GroupObservation['candidate'];
-  for (const a of answers) {
-    const count = answers.filter((b) => b.epoch === a.epoch && sameHostPort(b.addr, a.addr)).length;
-    if (best === undefined || a.epoch > best.epoch || (a.epoch === best.epoch && count > best.sentinels)) {
-      best = { addr: a.addr, epoch: a.epoch, sentinels: count };
-    }
-  }
-  return best;
 }

@@ -74,6 +74,8 @@ await runProgram({
     // 4. Periodic reconcile, so a failover missed between sentinels or while down is repaired.
     const interval = setInterval(() => void reconciler.all('periodic check'), config.reconcileIntervalMs);
     state.on('groups', () => void reconciler.all('the set of groups changed'));
+    // A new registration is vetted at once: it is handed out by /sentinels only once it answers.
+    state.on('sentinels', () => void reconciler.request(config.masterName, 'the registered sentinels changed'));
 
     // 5. HTTP API from memory; Redis facts for /status refreshed in the background.
     const facts = new RedisFacts(() => state.currentMaster(), auth);

@@ -1,10 +1,28 @@
 import { performance } from 'node:perf_hooks';
-import { isRedisZkError, joinHostPort, parseHostPort, sameHostPort, zkPaths, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import {
+  askSentinels,
+  confirmsLineage,
+  formatHostPort,
+  isRecordConflict,
+  isRedisZkError,
+  observationFromInfo,
+  readGroupSnapshot,
+  RetriesExhausted,
+  sameHostPort,
+  sentinelVerdict,
+  withRetry,
+  writeRecord,
+  zkPaths,
+  type GroupSnapshot,
+  type HostPort,
+  type Logger,
+  type RedisAuth,
+  type SentinelAnswer,
+  type Zk,
+} from '@redis-zk/core';
 import { askSentinelMaster, CommandPool } from './command-pool.js';
-import { decideRecord, pickCandidate, type GroupObservation, type RecordDecision } from './decide-record.js';
+import { decideRecord, type GroupObservation, type RecordDecision } from './decide-record.js';
 import { decideSwitch, type AnnouncerAnswer } from './decide-switch.js';
-import { gather } from './gather.js';
-import { readGroup, writeRecord, type StoredGroup } from './record-writer.js';
 import type { WatcherState } from './state.js';
 
 export interface Written {
@@ -17,7 +35,8 @@ export interface Written {
 }
 
 /** What a run knows about the master before reading ZooKeeper again after a lost race. */
-type Candidate = { candidate: GroupObservation['candidate']; candidateIsMaster: boolean } | { askAll: string };
+type Answered = { candidate: GroupObservation['candidate']; candidateIsMaster: boolean };
+type Candidate = Answered | { askAll: string };
 
 /** A bounded number of re-reads after a lost version race: each loser re-decides on fresh data. */
 const MAX_ATTEMPTS = 5;
@@ -39,16 +58,25 @@ interface Lane {
   again: Job | undefined;
 }
 
+/** INFO replication of an address that answered as master, reduced to what decisions use. */
+interface MasterFacts {
+  replid: string;
+  replid2: string;
+}
+
 /**
- * Confirms what the sentinels say with ROLE and repairs ZooKeeper when it differs. Per group two
- * lanes: switches (a +switch-master, confirmed by the sentinel that announced it and by the new
- * master) and checks (periodic and on (re)subscription, asking every sentinel). A switch never
- * waits behind a check that is waiting on a slow sentinel; both write with the same
- * version-checked transaction, so running side by side is as safe as two watchers.
+ * Confirms what the sentinels say and repairs ZooKeeper when it differs, by the one authority
+ * rule (core/coordination/authority.ts). Per group two lanes: switches (a +switch-master,
+ * confirmed by the announcing sentinel and by the new master's lineage) and checks (periodic and
+ * on (re)subscription, where a majority of the registered sentinels decides). A switch never
+ * waits behind a check that is waiting on a slow sentinel; both write through the one writer,
+ * version-checked, so running side by side is as safe as two watchers.
  */
 export class Reconciler {
   private readonly lanes = new Map<string, { switch: Lane; check: Lane }>();
   private readonly pool: CommandPool;
+  /** The replication ID last seen on each address while it answered as master (lineage checks). */
+  private readonly replids = new Map<string, string>();
 
   constructor(
     private readonly zk: Zk,
@@ -114,129 +142,154 @@ export class Reconciler {
     return run;
   }
 
+  private snapshot(name: string): Promise<GroupSnapshot> {
+    // The registries are kept current by the state's watches: only the group's own nodes are read.
+    return readGroupSnapshot(this.zk, name, { isDefault: name === this.defaultName, registries: false });
+  }
+
   /** True when the run reached a decision (written, or nothing to do). */
   private async once(name: string, job: Job): Promise<boolean> {
-    const isDefault = name === this.defaultName;
     const hint = job.hint;
     if (hint === undefined) return this.decideAndWrite(name, job.why, await this.askAll(name), undefined);
     // The announcer, the announced master and ZooKeeper, all at once.
-    const [answer, toIsMaster, stored] = await Promise.all([this.askAnnouncer(hint.sentinel, name), this.isMaster(hint.to), readGroup(this.zk, name, isDefault)]);
+    const [answer, toFacts, stored] = await Promise.all([this.askAnnouncer(hint.sentinel, name), this.masterFacts(hint.to), this.snapshot(name)]);
     if (job.since !== undefined) this.log.debug({ group: name, ms: Math.round(performance.now() - job.since) }, `Asked the announcing sentinel, the announced master and ZooKeeper about ${name}.`);
-    const fromAnnouncer = (s: StoredGroup): Candidate => {
-      const verdict = decideSwitch({ name, sentinel: hint.sentinel, announced: hint.to, answer, record: s.record, storedEpoch: s.epoch });
+    const fromAnnouncer = (s: GroupSnapshot): Candidate => {
+      const recorded = s.record.kind === 'valid' ? s.record.addr : undefined;
+      const lineage = confirmsLineage({
+        announced: hint.to,
+        announcedReplid2: toFacts?.replid2,
+        previousReplid: recorded === undefined ? undefined : this.replids.get(formatHostPort(recorded)),
+        members: this.state.nodes,
+      });
+      const verdict = decideSwitch({ name, sentinel: hint.sentinel, announced: hint.to, answer, record: s.record, storedEpoch: s.epoch, lineage });
       if (verdict.action === 'ask-all') return { askAll: verdict.reason };
-      return { candidate: verdict.candidate, candidateIsMaster: toIsMaster };
+      return { candidate: verdict.candidate, candidateIsMaster: toFacts !== undefined };
     };
     return this.decideAndWrite(name, job.why, fromAnnouncer, stored, job.since);
   }
 
   /**
-   * Reads ZooKeeper (unless given the first read), decides and writes with a version check; a
+   * Reads ZooKeeper (unless given the first read), decides and writes through the one writer; a
    * lost race re-reads and decides again. `source` is fixed answers, or a function of the record
    * that may ask for every sentinel instead.
    */
-  private async decideAndWrite(name: string, why: string, source: Candidate | ((s: StoredGroup) => Candidate), firstRead: StoredGroup | undefined, since?: number): Promise<boolean> {
-    const isDefault = name === this.defaultName;
+  private async decideAndWrite(name: string, why: string, source: Candidate | ((s: GroupSnapshot) => Candidate), firstRead: GroupSnapshot | undefined, since?: number): Promise<boolean> {
     let prefetched = firstRead;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const stored = prefetched ?? (await readGroup(this.zk, name, isDefault));
-      prefetched = undefined;
-      let known = typeof source === 'function' ? source(stored) : source;
-      if ('askAll' in known) {
-        this.log.info({ group: name, why }, known.askAll);
-        known = await this.askAll(name);
-        source = known;
-        continue;
-      }
-      const { candidate, candidateIsMaster } = known;
-      let recordedIsLiveMaster: boolean | undefined;
-      if (stored.record.kind === 'address' && candidate !== undefined && !sameHostPort(stored.record.addr, candidate.addr)) {
-        // Only worth a round trip when the epoch alone does not decide.
-        if (stored.epoch !== undefined && candidate.epoch <= stored.epoch) recordedIsLiveMaster = await this.isMaster(stored.record.addr);
-      }
-      const observation: GroupObservation = { name, record: stored.record, inSync: stored.inSync, storedEpoch: stored.epoch, candidate, candidateIsMaster, recordedIsLiveMaster };
-      const decision: RecordDecision = decideRecord(observation);
-      if (decision.action === 'none') {
-        const refusing = decision.reason.startsWith('Refusing');
-        this.log[refusing ? 'warn' : 'debug']({ group: name, why }, decision.reason);
-        return candidate !== undefined && candidateIsMaster;
-      }
-      try {
-        await writeRecord(this.zk, name, isDefault, stored, decision.master, decision.epoch);
-      } catch (err) {
-        if (isRedisZkError(err, 'ZK_BAD_VERSION') || isRedisZkError(err, 'ZK_NODE_EXISTS')) {
-          this.log.info({ group: name, attempt }, `Another writer changed ${name} while deciding; re-reading and deciding again.`);
-          continue;
-        }
-        if (isRedisZkError(err, 'ZK_NO_NODE')) {
-          await this.zk.mkdirp(zkPaths.MASTERS);
-          await this.zk.mkdirp(zkPaths.EPOCHS);
-          continue;
-        }
-        throw err;
-      }
-      // For a switch, how long from the announcement reaching us to ZooKeeper having it.
-      const ms = since === undefined ? undefined : Math.round((performance.now() - since) * 10) / 10;
-      this.log.info({ group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
-      this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why });
-      return true;
-    }
-    this.log.warn({ group: name }, `Gave up writing ${name} after ${MAX_ATTEMPTS} version conflicts; the next event or interval retries.`);
-    return false;
-  }
-
-  /** Every registered sentinel, deciding from those that answered (highest epoch wins), and ROLE on the winner. */
-  private async askAll(name: string): Promise<Candidate> {
-    const sentinels = this.state.sentinels;
-    const { answers, pending } = await gather(
-      sentinels.map((s) => this.askOne(s, name)),
-      { quorum: Math.floor(sentinels.length / 2) + 1, graceMs: STRAGGLER_GRACE_MS, deadlineMs: this.auth.timeoutMs },
-    );
-    if (pending > 0) this.log.debug({ group: name, pending, answered: answers.length }, `Deciding ${name} from the sentinels that answered; ${pending} did not in time.`);
-    const candidate = pickCandidate(answers);
-    const candidateIsMaster = candidate !== undefined && (await this.isMaster(candidate.addr));
-    return { candidate, candidateIsMaster };
-  }
-
-  private async askOne(s: HostPort, name: string): Promise<{ addr: HostPort; epoch: number } | undefined> {
-    const a = await this.askAnnouncer(s, name);
-    if (a.kind === 'failover-in-progress') {
-      this.log.debug({ sentinel: s, group: name }, `Sentinel ${joinHostPort(s)} is running a failover of ${name}; not using its answer until it switches.`);
-      return undefined;
-    }
-    if (a.kind === 'unusable') {
-      this.log.warn({ sentinel: s, group: name }, `Sentinel ${joinHostPort(s)} gave an unusable answer for ${name}; ignoring it.`);
-      return undefined;
-    }
-    return a.kind === 'master' ? { addr: a.addr, epoch: a.epoch } : undefined;
-  }
-
-  private async askAnnouncer(s: HostPort, name: string): Promise<AnnouncerAnswer> {
-    const m = await askSentinelMaster(this.pool, s, name);
-    if (m === undefined) return { kind: 'none' };
-    // The failover leader raises the master's config epoch when the replica is promoted but
-    // changes the address only at the switch: mid-failover its pair is (old address, new
-    // epoch), which would pin ZooKeeper to the old master. Others learn both at once.
-    if ((m.flags ?? '').split(',').includes('failover_in_progress')) return { kind: 'failover-in-progress' };
-    const addr = parseHostPort(`${m.ip ?? ''} ${m.port ?? ''}`);
-    const epoch = Number(m['config-epoch']);
-    if (!addr.ok || !Number.isSafeInteger(epoch) || epoch < 0) return { kind: 'unusable' };
-    return { kind: 'master', addr: addr.value, epoch };
-  }
-
-  /** ROLE said master. On a master, also keeps connections open to its replicas: the next switch promotes one. */
-  private async isMaster(addr: HostPort): Promise<boolean> {
     try {
-      const role = await this.pool.call(addr, 'ROLE');
-      if (!Array.isArray(role) || role[0] !== 'master') return false;
-      for (const r of Array.isArray(role[2]) ? (role[2] as unknown[]) : []) {
-        if (!Array.isArray(r)) continue;
-        const replica = parseHostPort(`${String(r[0])} ${String(r[1])}`);
-        if (replica.ok) this.pool.warm(replica.value);
-      }
-      return true;
-    } catch {
+      return await withRetry(
+        async () => {
+          const stored = prefetched ?? (await this.snapshot(name));
+          prefetched = undefined;
+          let known = typeof source === 'function' ? source(stored) : source;
+          if ('askAll' in known) {
+            this.log.info({ group: name, why }, known.askAll);
+            known = await this.askAll(name);
+            source = known;
+          }
+          return this.decideOn(name, why, stored, known, since);
+        },
+        {
+          attempts: MAX_ATTEMPTS,
+          retryOn: isRecordConflict,
+          onRetry: (err, attempt) => this.log.info({ group: name, attempt, code: isRedisZkError(err) ? err.code : undefined }, `Another writer changed ${name} while deciding; re-reading and deciding again.`),
+        },
+      );
+    } catch (err) {
+      if (!(err instanceof RetriesExhausted)) throw err;
+      this.log.warn({ group: name }, `Gave up writing ${name} after ${MAX_ATTEMPTS} version conflicts; the next event or interval retries.`);
       return false;
     }
   }
+
+  private async decideOn(name: string, why: string, stored: GroupSnapshot, known: Answered, since: number | undefined): Promise<boolean> {
+    const { candidate, candidateIsMaster } = known;
+    let recordedIsLiveMaster: boolean | undefined;
+    if (stored.record.kind === 'valid' && candidate !== undefined && !sameHostPort(stored.record.addr, candidate.addr)) {
+      // Only worth a round trip when the epoch alone does not decide.
+      if (stored.epoch !== undefined && candidate.epoch <= stored.epoch) recordedIsLiveMaster = (await this.masterFacts(stored.record.addr)) !== undefined;
+    }
+    const observation: GroupObservation = { name, record: stored.record, inSync: stored.inSync, storedEpoch: stored.epoch, candidate, candidateIsMaster, recordedIsLiveMaster };
+    const decision: RecordDecision = decideRecord(observation);
+    if (decision.action === 'none') {
+      const refusing = decision.reason.startsWith('Refusing');
+      this.log[refusing ? 'warn' : 'debug']({ group: name, why }, decision.reason);
+      return candidate !== undefined && candidateIsMaster;
+    }
+    try {
+      await writeRecord(this.zk, stored, decision.master, decision.epoch);
+    } catch (err) {
+      if (isRedisZkError(err, 'ZK_NO_NODE')) {
+        await this.zk.mkdirp(zkPaths.MASTERS);
+        await this.zk.mkdirp(zkPaths.EPOCHS);
+      }
+      throw err;
+    }
+    // For a switch, how long from the announcement reaching us to ZooKeeper having it.
+    const ms = since === undefined ? undefined : Math.round((performance.now() - since) * 10) / 10;
+    this.log.info({ group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
+    this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why });
+    return true;
+  }
+
+  /** Every registered sentinel; a majority of them must name the master (rule A1), confirmed by INFO on it. */
+  private async askAll(name: string): Promise<Answered> {
+    const sentinels = distinct(this.state.sentinels);
+    const answers = await askSentinels(sentinels, name, (s, n) => askSentinelMaster(this.pool, s, n), { graceMs: STRAGGLER_GRACE_MS, deadlineMs: this.auth.timeoutMs });
+    const verdict = sentinelVerdict(sentinels.length, answers);
+    const late = answers.filter((a) => a.kind === 'unreachable' && a.error === 'no answer in time').length;
+    if (late > 0) this.log.debug({ group: name, pending: late, answered: answers.length - late }, `Deciding ${name} from the sentinels that answered; ${late} did not in time.`);
+    if (name === this.defaultName) this.state.vet(answers, verdict);
+    if (verdict.kind !== 'agreed') {
+      this.log.debug({ group: name, answers: answers.map(describeAnswer) }, `No decision for ${name}: ${verdict.reason}.`);
+      return { candidate: undefined, candidateIsMaster: false };
+    }
+    const candidate = { addr: verdict.master, epoch: verdict.epoch, sentinels: verdict.votes };
+    return { candidate, candidateIsMaster: (await this.masterFacts(candidate.addr)) !== undefined };
+  }
+
+  private async askAnnouncer(s: HostPort, name: string): Promise<AnnouncerAnswer> {
+    const [answer] = await askSentinels([s], name, (x, n) => askSentinelMaster(this.pool, x, n), { graceMs: 0, deadlineMs: this.auth.timeoutMs });
+    switch (answer?.kind) {
+      case 'master':
+        return { kind: 'master', addr: answer.master, epoch: answer.epoch };
+      case 'failover-in-progress':
+        return { kind: 'failover-in-progress' };
+      case 'unreachable':
+        return answer.error.startsWith('an unusable') ? { kind: 'unusable' } : { kind: 'none' };
+      default:
+        return { kind: 'none' };
+    }
+  }
+
+  /**
+   * INFO replication when the address answers as master, else undefined. Remembers its replication
+   * ID for later lineage checks, and keeps connections open to its replicas: the next switch
+   * promotes one.
+   */
+  private async masterFacts(addr: HostPort): Promise<MasterFacts | undefined> {
+    try {
+      const info = await this.pool.call(addr, 'INFO', 'replication');
+      const o = observationFromInfo(String(info));
+      if (o.role !== 'master') return undefined;
+      this.replids.set(formatHostPort(addr), o.replid);
+      if (this.replids.size > 1000) this.replids.delete(this.replids.keys().next().value as string);
+      for (const r of o.replicas) this.pool.warm({ host: r.host, port: r.port });
+      return { replid: o.replid, replid2: o.replid2 };
+    } catch {
+      return undefined;
+    }
+  }
 }
+
+function distinct(list: readonly HostPort[]): HostPort[] {
+  const out: HostPort[] = [];
+  for (const a of list) if (!out.some((b) => sameHostPort(a, b))) out.push({ host: a.host, port: a.port });
+  return out;
+}
+
+function describeAnswer(a: SentinelAnswer): string {
+  const s = formatHostPort(a.sentinel);
+  return a.kind === 'master' ? `${s}: ${formatHostPort(a.master)} epoch ${a.epoch}` : `${s}: ${a.kind}`;
+}
+

@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { parseHostPort, preview, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type Zk, type ZkState } from '@redis-zk/core';
+import { classifyRecord, formatHostPort, parseEpoch, parseHostPort, preview, sameHostPort, type SentinelAnswer, type SentinelVerdict, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
   id: string;
 }
 
-export type MasterRecord = { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'address'; addr: HostPort };
 
 interface StateEvents {
   /** The set of live sentinels changed. */
@@ -22,11 +21,17 @@ export class WatcherState extends EventEmitter<StateEvents> {
   sentinels: SentinelEntry[] = [];
   nodes: SentinelEntry[] = [];
   /** `/redis/master` */
-  master: MasterRecord = { kind: 'absent' };
+  master: RecordValue = { kind: 'absent' };
   /** `/redis/masters/<name>` */
-  masters = new Map<string, MasterRecord>();
+  masters = new Map<string, RecordValue>();
   epochs = new Map<string, number | undefined>();
   zkState: ZkState = 'connecting';
+  /**
+   * Registered sentinels found fit to hand out, by address, from the last all-sentinels check of
+   * the default group: answering, monitoring the group and agreeing with the majority. Undefined
+   * until the first check.
+   */
+  private fit: Map<string, string | undefined> | undefined;
   private readonly watches: Disposable[] = [];
   /** Refusals already logged, so one garbage record is one warning, not one per watch fire. */
   private readonly refused = new Set<string>();
@@ -64,6 +69,48 @@ export class WatcherState extends EventEmitter<StateEvents> {
     );
   }
 
+  /**
+   * Records the outcome of an all-sentinels check of the default group: each registered
+   * sentinel is fit or refused with a reason, said in the log once per change.
+   */
+  vet(answers: readonly SentinelAnswer[], verdict: SentinelVerdict): void {
+    const next = new Map<string, string | undefined>();
+    for (const a of answers) {
+      const key = formatHostPort(a.sentinel);
+      let refusal: string | undefined;
+      if (a.kind === 'unreachable') refusal = `it does not answer (${a.error})`;
+      else if (a.kind === 'unknown-group') refusal = `it does not monitor ${this.defaultName}`;
+      else if (a.kind === 'master' && verdict.kind === 'agreed' && !sameHostPort(a.master, verdict.master)) {
+        refusal = `it names ${formatHostPort(a.master)} (epoch ${a.epoch}) while the majority names ${formatHostPort(verdict.master)}`;
+      }
+      // Mid-failover a sentinel keeps its previous standing.
+      if (a.kind === 'failover-in-progress') refusal = this.fit?.get(key);
+      next.set(key, refusal);
+      const before = this.fit?.get(key);
+      const known = this.fit?.has(key) ?? false;
+      if (refusal !== undefined && (before === undefined || !sameKind(before, refusal))) {
+        this.log.warn({ sentinel: key, group: this.defaultName }, `Refusing the registered sentinel ${key}: ${refusal}; it is not handed out by /sentinels or /sentinel.`);
+      } else if (refusal === undefined && known && before !== undefined) {
+        this.log.info({ sentinel: key, group: this.defaultName }, `The registered sentinel ${key} is fit again.`);
+      }
+    }
+    this.fit = next;
+  }
+
+  /** The sentinels /sentinels and /sentinel hand out: registered and found fit by the last check. */
+  servedSentinels(): SentinelEntry[] {
+    const fit = this.fit;
+    if (fit === undefined) return [];
+    return this.sentinels.filter((s) => fit.has(formatHostPort(s)) && fit.get(formatHostPort(s)) === undefined);
+  }
+
+  /** Why a registered sentinel is not handed out, for /status. */
+  refusal(s: HostPort): string | undefined {
+    const key = formatHostPort(s);
+    if (this.fit === undefined || !this.fit.has(key)) return 'not checked yet';
+    return this.fit.get(key);
+  }
+
   /** MASTER_NAME plus every group under /redis/masters. */
   groups(): string[] {
     return [...new Set([this.defaultName, ...this.masters.keys()])].sort();
@@ -75,7 +122,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
 
   /** The default group's master as clients see it (`/redis/master`). */
   currentMaster(): HostPort | undefined {
-    return this.master.kind === 'address' ? this.master.addr : undefined;
+    return this.master.kind === 'valid' ? this.master.addr : undefined;
   }
 
   close(): void {
@@ -92,12 +139,10 @@ export class WatcherState extends EventEmitter<StateEvents> {
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  private record(value: string | undefined, path: string): MasterRecord {
-    if (value === undefined || value === '') return { kind: 'absent' };
-    const parsed = parseHostPort(value);
-    if (parsed.ok) return { kind: 'address', addr: parsed.value };
-    this.refuse(path, value, parsed.reason);
-    return { kind: 'invalid', reason: parsed.reason };
+  private record(value: string | undefined, path: string): RecordValue {
+    const r = classifyRecord(value);
+    if (r.kind === 'invalid' && value !== undefined) this.refuse(path, value, r.reason);
+    return r;
   }
 
   private refuse(path: string, value: string, reason: string): void {
@@ -109,13 +154,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
   }
 }
 
-export function parseEpoch(value: string | undefined): number | undefined {
-  if (value === undefined || !/^[0-9]{1,15}$/.test(value)) return undefined;
-  return Number(value);
-}
-
-export function parseRecord(value: string | undefined): MasterRecord {
-  if (value === undefined || value === '') return { kind: 'absent' };
-  const parsed = parseHostPort(value);
-  return parsed.ok ? { kind: 'address', addr: parsed.value } : { kind: 'invalid', reason: parsed.reason };
+/** Refusals of the same kind (the epoch or the error text may change) are said once. */
+function sameKind(a: string, b: string): boolean {
+  return a.split(' ').slice(0, 3).join(' ') === b.split(' ').slice(0, 3).join(' ');
 }

@@ -13,7 +13,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
   };
   return {
     name,
-    sentinels: () => state.sentinels.map(({ host, port }) => ({ host, port })),
+    sentinels: () => state.servedSentinels().map(({ host, port }) => ({ host, port })),
     master: () => state.currentMaster(),
     health: () => {
       const zookeeper = state.zkState;
@@ -49,9 +49,13 @@ export function createView(name: string, state: WatcherState, subscription: Subs
         keysPerDb: seen?.keysPerDb ?? {},
         groups: state.groups().map((g) => {
           const rec = g === name ? state.master : state.masters.get(g);
-          return { name: g, master: rec?.kind === 'address' ? joinHostPort(rec.addr) : null, epoch: state.epochs.get(g) ?? null };
+          return { name: g, master: rec?.kind === 'valid' ? joinHostPort(rec.addr) : null, epoch: state.epochs.get(g) ?? null };
         }),
-        sentinels: state.sentinels.map(({ host, port }) => ({ host, port })),
+        sentinels: state.servedSentinels().map(({ host, port }) => ({ host, port })),
+        refusedSentinels: state.sentinels.flatMap(({ host, port }) => {
+          const reason = state.refusal({ host, port });
+          return reason === undefined ? [] : [{ host, port, reason }];
+        }),
         nodes: state.nodes.map(({ host, port }) => ({ host, port })),
         subscription: {
           connected: sub !== null,

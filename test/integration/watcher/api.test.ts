@@ -92,7 +92,11 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     const w = startProgram('watcher', env);
     await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed') && l.sentinel === `127.0.0.1:${fake.port}`);
     for (const s of group.sentinels) await zk.set(`/redis/sentinels/${s.id}`, `127.0.0.1 ${s.port}`);
-    await waitFor(async () => (await (await fetch(`http://127.0.0.1:${env.PORT0}/sentinels`)).text()).split(',').length === 4, { what: 'watcher to see all sentinels' });
+    // The fake answers no SENTINEL MASTER: it is registered, but refused and never handed out.
+    await waitFor(async () => (await (await fetch(`http://127.0.0.1:${env.PORT0}/sentinels`)).text()).split(',').length === 3, { what: 'watcher to hand out the three real sentinels' });
+    expect(await (await fetch(`http://127.0.0.1:${env.PORT0}/sentinels`)).text()).not.toContain(String(fake.port));
+    const status = (await (await fetch(`http://127.0.0.1:${env.PORT0}/status`)).json()) as { refusedSentinels: { port: number; reason: string }[] };
+    expect(status.refusedSentinels).toEqual([expect.objectContaining({ port: fake.port, reason: expect.stringMatching(/does not answer/) })]);
     const publisher = redisClient(fake.port);
     for (const payload of ['garbage', 'mymaster 1.2.3.4 1 5.6.7.8', 'mymaster 1.2.3.4 x 5.6.7.8 9', '', 'x'.repeat(5000)]) {
       expect(await publisher.publish('+switch-master', payload)).toBe(1);

@@ -61,6 +61,9 @@ export async function startGroup(opts: { zkHosts: string; name?: string; sentine
     },
     { what: 'sentinels to discover each other and the replicas', timeoutMs: 20_000 },
   );
+  // As redis-zk-server does: every server a live node of the group (rule A2 checks membership).
+  await zk.set('/redis/nodes', '');
+  for (const srv of servers) await zk.create(`/redis/nodes/${randomUUID()}`, `127.0.0.1 ${srv.port}`, zookeeper.CreateMode.EPHEMERAL);
   for (const s of sentinels) {
     await zk.set('/redis/sentinels', '');
     await zk.create(`/redis/sentinels/${s.id}`, `127.0.0.1 ${s.port}`, opts.registerPersistent ? zookeeper.CreateMode.PERSISTENT : zookeeper.CreateMode.EPHEMERAL);

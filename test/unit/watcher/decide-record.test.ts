@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRecord, pickCandidate, type GroupObservation } from '../../../packages/watcher/src/decide-record.js';
+import { decideRecord, type GroupObservation } from '../../../packages/watcher/src/decide-record.js';
 
 const A = { host: '10.0.0.1', port: 6379 };
 const B = { host: '10.0.0.2', port: 6379 };
@@ -7,7 +7,7 @@ const B = { host: '10.0.0.2', port: 6379 };
 function obs(over: Partial<GroupObservation>): GroupObservation {
   return {
     name: 'mymaster',
-    record: { kind: 'address', addr: A },
+    record: { kind: 'valid', addr: A },
     inSync: true,
     storedEpoch: 3,
     candidate: { addr: B, epoch: 4, sentinels: 3 },
@@ -35,16 +35,16 @@ describe('decideRecord', () => {
   });
 
   it('does nothing for a duplicate event (same address, same epoch)', () => {
-    const d = decideRecord(obs({ record: { kind: 'address', addr: B }, storedEpoch: 4 }));
+    const d = decideRecord(obs({ record: { kind: 'valid', addr: B }, storedEpoch: 4 }));
     expect(d.action).toBe('none');
   });
 
   it('stores the epoch when the address is right but the epoch differs', () => {
-    expect(decideRecord(obs({ record: { kind: 'address', addr: B }, storedEpoch: undefined }))).toMatchObject({ action: 'write', changed: false, epoch: 4 });
+    expect(decideRecord(obs({ record: { kind: 'valid', addr: B }, storedEpoch: undefined }))).toMatchObject({ action: 'write', changed: false, epoch: 4 });
   });
 
   it('repairs the default group when /redis/masters/<name> is out of step with /redis/master', () => {
-    expect(decideRecord(obs({ record: { kind: 'address', addr: B }, storedEpoch: 4, inSync: false }))).toMatchObject({ action: 'write', changed: false });
+    expect(decideRecord(obs({ record: { kind: 'valid', addr: B }, storedEpoch: 4, inSync: false }))).toMatchObject({ action: 'write', changed: false });
   });
 
   it('never goes back to an older master that is still live', () => {
@@ -65,19 +65,7 @@ describe('decideRecord', () => {
 
   it('writes when there is no record, or the record is garbage, or it has no epoch', () => {
     expect(decideRecord(obs({ record: { kind: 'absent' } }))).toMatchObject({ action: 'write' });
-    expect(decideRecord(obs({ record: { kind: 'invalid', reason: 'it is empty' }, storedEpoch: 99 }))).toMatchObject({ action: 'write' });
+    expect(decideRecord(obs({ record: { kind: 'invalid', preview: '', reason: 'it is empty' }, storedEpoch: 99 }))).toMatchObject({ action: 'write' });
     expect(decideRecord(obs({ storedEpoch: undefined, candidate: { addr: B, epoch: 0, sentinels: 3 } }))).toMatchObject({ action: 'write' });
-  });
-});
-
-describe('pickCandidate', () => {
-  it('takes the highest config epoch', () => {
-    expect(pickCandidate([{ addr: A, epoch: 2 }, { addr: B, epoch: 3 }, { addr: A, epoch: 2 }])).toEqual({ addr: B, epoch: 3, sentinels: 1 });
-  });
-  it('breaks ties by how many sentinels name the address', () => {
-    expect(pickCandidate([{ addr: A, epoch: 3 }, { addr: B, epoch: 3 }, { addr: B, epoch: 3 }])).toEqual({ addr: B, epoch: 3, sentinels: 2 });
-  });
-  it('gives undefined without answers', () => {
-    expect(pickCandidate([])).toBeUndefined();
   });
 });

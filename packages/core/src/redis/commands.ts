@@ -26,13 +26,17 @@ export async function sentinelMasterAddr(sentinel: HostPort, auth: RedisAuth, na
   return parsed.ok ? parsed.value : undefined;
 }
 
-/** `SENTINEL MASTER <name>` as a flat key → value map; undefined when unknown or unreachable. */
-export async function sentinelMaster(sentinel: HostPort, auth: RedisAuth, name: string): Promise<Record<string, string> | undefined> {
+/**
+ * `SENTINEL MASTER <name>` as a flat key → value map; undefined when unknown or unreachable.
+ * `strict`: failures reject (REDIS_UNREACHABLE, REDIS_COMMAND_FAILED "No such master" …), so a
+ * caller can tell a sentinel that does not monitor the name from one that does not answer.
+ */
+export async function sentinelMaster(sentinel: HostPort, auth: RedisAuth, name: string, opts: { strict?: boolean } = {}): Promise<Record<string, string> | undefined> {
   let reply: unknown;
   try {
     reply = await redisCommand(sentinel, auth, 'SENTINEL', 'MASTER', name);
   } catch (err) {
-    if (isRedisZkError(err)) return undefined;
+    if (isRedisZkError(err) && opts.strict !== true) return undefined;
     throw err;
   }
   return Array.isArray(reply) ? pairsToRecord(reply) : undefined;

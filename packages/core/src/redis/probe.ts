@@ -31,6 +31,9 @@ export interface RedisObservation {
   /** For a master: its connected replicas. */
   replicas: ReplicaInfo[];
   runId: string;
+  /** master_replid / master_replid2: a promoted replica keeps its old master's ID as replid2. */
+  replid: string;
+  replid2: string;
 }
 
 export type RedisProbe = RedisObservation | { reachable: false; error: string };
@@ -101,6 +104,8 @@ export function observationFromInfo(text: string): RedisObservation {
     keysPerDb,
     replicas,
     runId: info['server']?.['run_id'] ?? '',
+    replid: repl['master_replid'] ?? '',
+    replid2: repl['master_replid2'] ?? '',
   };
 }
 

@@ -57,6 +57,11 @@ export const statusSchema = {
       items: { type: 'object', properties: { name: { type: 'string' }, master: { type: ['string', 'null'] }, epoch: { type: ['integer', 'null'] } } },
     },
     sentinels: { type: 'array', items: hostPort },
+    /** Registered sentinels that are not handed out, and why. */
+    refusedSentinels: {
+      type: 'array',
+      items: { type: 'object', required: ['host', 'port', 'reason'], properties: { host: { type: 'string' }, port: { type: 'integer' }, reason: { type: 'string' } } },
+    },
     nodes: { type: 'array', items: hostPort },
     subscription: {
       type: 'object',

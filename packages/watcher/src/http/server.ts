@@ -49,7 +49,7 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
   app.get('/sentinel', { schema: { response: { 200: sentinelSchema, ...errors } } }, (req, reply) => {
     const list = view.sentinels();
     const one = list[Math.floor(Math.random() * list.length)];
-    if (one === undefined) return unavailable(reply, 'no live sentinel is registered in ZooKeeper');
+    if (one === undefined) return unavailable(reply, 'no registered sentinel answers for the group (see /status: refusedSentinels)');
     return represent(req, reply, joinHostPort(one), { host: one.host, port: one.port });
   });
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { gather } from '../../../packages/watcher/src/gather.js';
+import { gather } from '../../../packages/core/src/coordination/gather.js';
 
 const after = <T>(ms: number, v: T): Promise<T> => new Promise((r) => setTimeout(() => r(v), ms));
 const never = <T>(): Promise<T> => new Promise<T>(() => {});

@@ -1,0 +1,99 @@
+import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
+
+/**
+ * The one rule for "who is the master", used by every program (DESIGN.md, "Authority"): the
+ * master moves only on evidence no single input can forge.
+ *
+ *   (A1) A strict majority of the live *registered* sentinels (not of those that happened to
+ *        answer) name the same address. One rogue, dead or lagging sentinel is one vote.
+ *   (A2) Or the failover leader's announcement, confirmed by the new master's own lineage (a
+ *        promoted replica keeps its old master's replication ID as `master_replid2`) and by its
+ *        membership in the group's live nodes (`/redis/nodes`).
+ *
+ * The config epoch orders answers that pass one of these tests; it never overrides them.
+ */
+
+/** What one registered sentinel said about a group (`SENTINEL MASTER <name>`). */
+export type SentinelAnswer =
+  | { kind: 'master'; sentinel: HostPort; master: HostPort; epoch: number; flags: readonly string[] }
+  /** It answered but does not monitor the group. */
+  | { kind: 'unknown-group'; sentinel: HostPort }
+  /** Mid-failover the leader reports (old address, new epoch): no vote until it switches. */
+  | { kind: 'failover-in-progress'; sentinel: HostPort }
+  | { kind: 'unreachable'; sentinel: HostPort; error: string };
+
+export type SentinelVerdict =
+  | {
+      kind: 'agreed';
+      master: HostPort;
+      /** The highest config epoch among the sentinels that name it. */
+      epoch: number;
+      votes: number;
+      registered: number;
+      /** Sentinels that answered and named another master or did not monitor the group. */
+      dissenters: HostPort[];
+      reason: string;
+    }
+  | { kind: 'none'; registered: number; votes: number; reason: string };
+
+export function majorityOf(registered: number): number {
+  return Math.floor(registered / 2) + 1;
+}
+
+/**
+ * (A1): the address a strict majority of the `registered` sentinels name. `registered` counts the
+ * distinct live registered sentinels; answers from sentinels not registered must not be passed.
+ */
+export function sentinelVerdict(registered: number, answers: readonly SentinelAnswer[]): SentinelVerdict {
+  const need = majorityOf(registered);
+  const named = answers.filter((a): a is Extract<SentinelAnswer, { kind: 'master' }> => a.kind === 'master');
+  let best: { master: HostPort; votes: number; epoch: number } | undefined;
+  for (const a of named) {
+    const same = named.filter((b) => sameHostPort(a.master, b.master));
+    if (best === undefined || same.length > best.votes) best = { master: a.master, votes: same.length, epoch: Math.max(...same.map((b) => b.epoch)) };
+  }
+  if (registered === 0) return { kind: 'none', registered, votes: 0, reason: 'no sentinel is registered' };
+  if (best === undefined || best.votes < need) {
+    const counted = best === undefined ? 'no sentinel names a master' : `at most ${best.votes} name the same master (${formatHostPort(best.master)})`;
+    return { kind: 'none', registered, votes: best?.votes ?? 0, reason: `no majority of the ${registered} registered sentinel(s): ${counted}, ${need} needed` };
+  }
+  const winner = best;
+  const dissenters = answers
+    .filter((a) => a.kind === 'unknown-group' || (a.kind === 'master' && !sameHostPort(a.master, winner.master)))
+    .map((a) => a.sentinel);
+  return {
+    kind: 'agreed',
+    master: winner.master,
+    epoch: winner.epoch,
+    votes: winner.votes,
+    registered,
+    dissenters,
+    reason: `${winner.votes} of the ${registered} registered sentinel(s) name ${formatHostPort(winner.master)} (epoch ${winner.epoch})`,
+  };
+}
+
+/** What (A2) looks at: the announced master's replication facts and the group's live nodes. */
+export interface LineageEvidence {
+  announced: HostPort;
+  /** `master_replid2` of the announced address (INFO replication), when it answered as master. */
+  announcedReplid2: string | undefined;
+  /** The replication ID last seen on the master being replaced; undefined when never seen. */
+  previousReplid: string | undefined;
+  /** `<host> <port>` of the group's live nodes. */
+  members: readonly HostPort[];
+}
+
+export type LineageVerdict = { ok: true; reason: string } | { ok: false; reason: string };
+
+const NO_REPLID = /^0+$/;
+
+/** (A2): the announced master descends from the master it replaces and is one of the group's nodes. */
+export function confirmsLineage(e: LineageEvidence): LineageVerdict {
+  const who = formatHostPort(e.announced);
+  if (!e.members.some((m) => sameHostPort(m, e.announced))) return { ok: false, reason: `${who} is not one of the group's live nodes in /redis/nodes` };
+  if (e.previousReplid === undefined || NO_REPLID.test(e.previousReplid)) return { ok: false, reason: `the replication ID of the previous master is not known` };
+  if (e.announcedReplid2 === undefined || e.announcedReplid2 !== e.previousReplid) {
+    return { ok: false, reason: `${who} does not carry the previous master's replication ID (master_replid2 ${e.announcedReplid2 ?? 'unknown'})` };
+  }
+  return { ok: true, reason: `${who} is a live node of the group and was promoted from the previous master (master_replid2 matches)` };
+}
