@@ -17,6 +17,8 @@ export interface RedisSentinelOptions {
   downAfterMs?: number;
   failoverTimeoutMs?: number;
   parallelSyncs?: number;
+  /** More sentinel.conf lines (e.g. `sentinel config-epoch mymaster 50`). */
+  extraConf?: string[];
 }
 
 export interface RedisSentinel {
@@ -35,6 +37,7 @@ export async function startRedisSentinel(opts: RedisSentinelOptions): Promise<Re
   if (opts.downAfterMs !== undefined) lines.push(`sentinel down-after-milliseconds ${name} ${opts.downAfterMs}`);
   if (opts.failoverTimeoutMs !== undefined) lines.push(`sentinel failover-timeout ${name} ${opts.failoverTimeoutMs}`);
   if (opts.parallelSyncs !== undefined) lines.push(`sentinel parallel-syncs ${name} ${opts.parallelSyncs}`);
+  lines.push(...(opts.extraConf ?? []));
   writeFileSync(conf, [...lines, ''].join('\n'));
   const proc = startProcess(`redis-sentinel:${port}`, 'redis-sentinel', [conf]);
   const client = redisClient(port);
