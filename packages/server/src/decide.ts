@@ -1,5 +1,4 @@
-import { formatHostPort, type HostPort, type RedisProbe, sameHostPort } from '@redis-zk/core';
-import { describeRecord, type MasterRecord } from './record.js';
+import { formatHostPort, type HostPort, type RedisProbe, sameHostPort, type RecordValue, describeRecordValue } from '@redis-zk/core';
 
 /** A live `/redis/nodes` entry other than ourselves, and what its Redis said. */
 export interface NodeView {
@@ -10,7 +9,7 @@ export interface NodeView {
 /** Everything the startup decision looks at, gathered under the lock by observe.ts. */
 export interface Observation {
   self: HostPort;
-  record: MasterRecord;
+  record: RecordValue;
   /** Probe of the recorded master, when the record is valid and not ourselves. */
   recordProbe: RedisProbe | undefined;
   /** Live sentinels registered in `/redis/sentinels`. */
@@ -82,7 +81,7 @@ export function decideStartup(obs: Observation): StartupDecision {
     return {
       action: 'replicate',
       master: s,
-      reason: `The sentinels know a newer master than ZooKeeper: they agree on ${formatHostPort(s)}, which answers as master, while /redis/master is ${describeRecord(record)}; starting as its replica.`,
+      reason: `The sentinels know a newer master than ZooKeeper: they agree on ${formatHostPort(s)}, which answers as master, while /redis/master is ${describeRecordValue(record)}; starting as its replica.`,
     };
   }
 

@@ -1,18 +1,33 @@
-import { formatHostPort, type HostPort, type RedisProbe, sameHostPort } from '@redis-zk/core';
-import type { MasterRecord } from './record.js';
+import { formatHostPort, type HostPort, type RedisProbe, sameHostPort, type SentinelVerdict, type RecordValue } from '@redis-zk/core';
 
 export interface FollowInput {
   self: HostPort;
-  record: MasterRecord;
+  record: RecordValue;
   /** INFO of our own redis-server: its role now (sentinels may already have moved it). */
   own: RedisProbe;
   /** INFO of the recorded address, when the record names another node than the one we follow (needsTargetProbe). */
   target: RedisProbe | undefined;
+  /** What backs acting on the record, gathered when acting would move us (needsTargetProbe). */
+  authority: FollowAuthority;
 }
+
+/**
+ * The authority rule applied to the record: with sentinels registered, a record alone moves
+ * nobody — a majority of them must name the recorded address (the watcher repairs a record they
+ * contradict). With none registered (hand-over mode) the record is the authority, but only for an
+ * address that is one of the group's live nodes.
+ */
+export type FollowAuthority =
+  | { kind: 'sentinels'; verdict: SentinelVerdict }
+  | { kind: 'record'; recordIsMember: boolean }
+  /** Not gathered: acting on the record would not move us. */
+  | { kind: 'unchecked' };
 
 export type FollowDecision =
   | { action: 'none'; reason: string }
   | { action: 'refuse'; reason: string }
+  /** Our own redis-server does not answer: apply the record as soon as it does. */
+  | { action: 'wait-own'; reason: string }
   | { action: 'promote'; reason: string }
   | { action: 'replicate'; master: HostPort; reason: string }
   /**
@@ -31,8 +46,10 @@ function currentMaster(own: RedisProbe): HostPort | undefined {
  * ZooKeeper session just back) while the sentinels already moved everyone to a newer master:
  * following a recorded address that does not answer as master would undo their decision.
  */
-export function needsTargetProbe(self: HostPort, record: MasterRecord, own: RedisProbe): boolean {
-  if (record.kind !== 'valid' || sameHostPort(record.addr, self) || !own.reachable) return false;
+export function needsTargetProbe(self: HostPort, record: RecordValue, own: RedisProbe): boolean {
+  if (record.kind !== 'valid' || !own.reachable) return false;
+  // A replica named by the record would promote itself: that moves the master too.
+  if (sameHostPort(record.addr, self)) return own.role !== 'master';
   if (own.role === 'master') return true;
   return own.role === 'slave' && !sameHostPort(currentMaster(own), record.addr);
 }
@@ -42,7 +59,17 @@ function describeTarget(target: RedisProbe | undefined): string {
   return `answers as ${target.role}`;
 }
 
-export function decideFollow({ self, record, own, target }: FollowInput): FollowDecision {
+/** Why the authority does not back moving to `rec`, or undefined when it does. */
+function unbacked(a: FollowAuthority, rec: HostPort): string | undefined {
+  if (a.kind === 'unchecked') return 'the sentinels were not asked';
+  if (a.kind === 'record') return a.recordIsMember ? undefined : `${formatHostPort(rec)} is not one of the group's live nodes in /redis/nodes`;
+  const v = a.verdict;
+  if (v.kind === 'none') return `the sentinels do not back it: ${v.reason}`;
+  if (sameHostPort(v.master, rec)) return undefined;
+  return `the sentinels name ${formatHostPort(v.master)} (${v.votes} of ${v.registered}), not the record, so the watcher repairs the record`;
+}
+
+export function decideFollow({ self, record, own, target, authority }: FollowInput): FollowDecision {
   if (record.kind === 'invalid') {
     return { action: 'refuse', reason: `Refusing /redis/master ${JSON.stringify(record.preview)}: ${record.reason}; keeping the current role.` };
   }
@@ -50,14 +77,21 @@ export function decideFollow({ self, record, own, target }: FollowInput): Follow
     return { action: 'none', reason: `/redis/master is ${record.kind}; keeping the current role.` };
   }
   if (!own.reachable) {
-    return { action: 'none', reason: `Our redis-server does not answer (${own.error}); cannot follow /redis/master now.` };
+    return { action: 'wait-own', reason: `Our redis-server does not answer (${own.error}); applying /redis/master ${formatHostPort(record.addr)} as soon as it does.` };
   }
   const rec = record.addr;
   if (sameHostPort(rec, self)) {
     if (own.role === 'master') return { action: 'none', reason: 'The record names us and we are already the master.' };
+    const no = unbacked(authority, rec);
+    if (no !== undefined) {
+      return { action: 'recheck', master: rec, reason: `/redis/master names this node ${formatHostPort(self)}, but ${no}; staying a replica.`, refusal: 'Refusing to promote this replica' };
+    }
     return { action: 'promote', reason: `/redis/master names this node ${formatHostPort(self)}; promoting it to master.` };
   }
-  const answersAsMaster = target !== undefined && target.reachable && target.role === 'master';
+  const targetIsMaster = target !== undefined && target.reachable && target.role === 'master';
+  const no = unbacked(authority, rec);
+  const answersAsMaster = targetIsMaster && no === undefined;
+  const because = targetIsMaster ? no : `it ${describeTarget(target)}`;
   if (own.role === 'slave') {
     const current = currentMaster(own);
     if (sameHostPort(current, rec)) return { action: 'none', reason: `Already a replica of the recorded master ${formatHostPort(rec)}.` };
@@ -72,7 +106,7 @@ export function decideFollow({ self, record, own, target }: FollowInput): Follow
     return {
       action: 'recheck',
       master: rec,
-      reason: `/redis/master names ${formatHostPort(rec)} but it ${describeTarget(target)}; this replica keeps replicating ${was}.`,
+      reason: `/redis/master names ${formatHostPort(rec)} but ${because}; this replica keeps replicating ${was}.`,
       refusal: `Refusing to re-point this replica to ${formatHostPort(rec)}`,
     };
   }
@@ -86,7 +120,7 @@ export function decideFollow({ self, record, own, target }: FollowInput): Follow
   return {
     action: 'recheck',
     master: rec,
-    reason: `/redis/master names ${formatHostPort(rec)} but it ${describeTarget(target)}; staying master for now.`,
+    reason: `/redis/master names ${formatHostPort(rec)} but ${because}; staying master for now.`,
     refusal: `Refusing to demote this master to a replica of ${formatHostPort(rec)}`,
   };
 }

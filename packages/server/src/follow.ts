@@ -4,20 +4,22 @@ import {
   type HostPort,
   type Logger,
   probeRedis,
+  readGroupSnapshot,
+  sameHostPort,
   type RedisAuth,
   redisCommand,
   watchData,
   type Zk,
-  zkPaths,
-} from '@redis-zk/core';
-import { decideFollow, needsTargetProbe } from './follow-decide.js';
-import { classifyRecord, describeRecord, type MasterRecord } from './record.js';
+  zkPaths, type RecordValue, describeRecordValue, classifyRecord } from '@redis-zk/core';
+import { decideFollow, type FollowAuthority, needsTargetProbe } from './follow-decide.js';
+import { askGroupSentinels } from './observe.js';
 
 export interface FollowOptions {
   zk: Zk;
   self: HostPort;
   /** Where our own redis-server is reached for INFO/REPLICAOF. */
   local: HostPort;
+  masterName: string;
   auth: RedisAuth;
   log: Logger;
   /** How long we wait for a newly recorded master to answer as master before refusing to follow it. */
@@ -28,8 +30,11 @@ export interface FollowOptions {
    * The record the startup decision already took into account (it may have chosen the sentinels'
    * master over it): its first delivery by the watch is not applied again.
    */
-  startupRecord?: MasterRecord;
+  startupRecord?: RecordValue;
 }
+
+/** While our own redis-server does not answer, how often the record is tried again. */
+const OWN_RETRY_MS = 250;
 
 export interface Follower {
   close(): void;
@@ -41,6 +46,12 @@ export interface Follower {
  */
 export function follow(opts: FollowOptions): Follower {
   const { zk, self, local, auth, log } = opts;
+  /** The authority for acting on the record: the sentinels when registered, else membership. */
+  const gatherAuthority = async (record: HostPort): Promise<FollowAuthority> => {
+    const snap = await readGroupSnapshot(zk, opts.masterName, { isDefault: true });
+    if (snap.sentinels.length === 0) return { kind: 'record', recordIsMember: snap.nodes.some((n) => sameHostPort(n.addr, record)) };
+    return { kind: 'sentinels', verdict: await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.masterName, auth) };
+  };
   const demoteWaitMs = opts.demoteWaitMs ?? 5_000;
   const recheckMs = opts.recheckMs ?? 10_000;
   let latest: string | undefined;
@@ -49,6 +60,7 @@ export function follow(opts: FollowOptions): Follower {
   let closed = false;
   let first = true;
   let lastRefused: string | undefined;
+  let lastWaitingOwn: string | undefined;
   let recheckTimer: NodeJS.Timeout | undefined;
 
   /** `periodic`: a re-check of a refused record, one probe and no retry window. */
@@ -58,13 +70,24 @@ export function follow(opts: FollowOptions): Follower {
     let said = false;
     for (;;) {
       const own = await probeRedis(local, auth);
-      const target = needsTargetProbe(self, record, own) && record.kind === 'valid' ? await probeRedis(record.addr, auth) : undefined;
-      const d = decideFollow({ self, record, own, target });
+      const moves = needsTargetProbe(self, record, own) && record.kind === 'valid';
+      const [target, authority] = moves
+        ? await Promise.all([sameHostPort(record.addr, self) ? Promise.resolve(undefined) : probeRedis(record.addr, auth), gatherAuthority(record.addr)])
+        : [undefined, { kind: 'unchecked' } as const];
+      const d = decideFollow({ self, record, own, target, authority });
       // A refusal is said once per value; anything applied or settled starts afresh.
       if (d.action !== 'recheck' && d.action !== 'refuse') lastRefused = undefined;
+      if (d.action !== 'wait-own') lastWaitingOwn = undefined;
       switch (d.action) {
         case 'none':
           log.debug({ record: raw === undefined ? null : record.kind }, d.reason);
+          return;
+        case 'wait-own':
+          // An old master stopped (SIGSTOP, a long fork) past a failover must be demoted the
+          // moment it answers again, not when Sentinel gets round to it.
+          if (raw !== lastWaitingOwn) log.warn({ record: describeRecordValue(record) }, d.reason);
+          lastWaitingOwn = raw;
+          scheduleRetry(OWN_RETRY_MS, false);
           return;
         case 'refuse':
           if (raw !== lastRefused) log.warn({ record: record.kind === 'invalid' ? record.preview : undefined }, d.reason);
@@ -87,7 +110,7 @@ export function follow(opts: FollowOptions): Follower {
             if (raw !== lastRefused) log.warn({ master: formatHostPort(d.master), action: 'refuse' }, line);
             else log.debug({ master: formatHostPort(d.master) }, line);
             lastRefused = raw;
-            scheduleRecheck();
+            scheduleRetry(recheckMs, true);
             return;
           }
           if (!said) log.info({ master: formatHostPort(d.master) }, `${d.reason} Checking again shortly.`);
@@ -98,14 +121,15 @@ export function follow(opts: FollowOptions): Follower {
   };
 
   let periodicDue = false;
-  const scheduleRecheck = () => {
+  /** Applies the latest value again after `ms` (unless a newer one came): `periodic` is one probe, no retry window. */
+  const scheduleRetry = (ms: number, periodic: boolean) => {
     clearTimeout(recheckTimer);
     recheckTimer = setTimeout(() => {
       if (closed || pending) return;
-      periodicDue = true;
+      periodicDue = periodic;
       pending = true;
       void drain();
-    }, recheckMs);
+    }, ms);
     recheckTimer.unref();
   };
 
@@ -131,10 +155,10 @@ export function follow(opts: FollowOptions): Follower {
   const watch: Disposable = watchData(zk, zkPaths.MASTER, (value) => {
     const wasFirst = first;
     first = false;
-    if (wasFirst && opts.startupRecord !== undefined && describeRecord(classifyRecord(value)) === describeRecord(opts.startupRecord)) {
+    if (wasFirst && opts.startupRecord !== undefined && describeRecordValue(classifyRecord(value)) === describeRecordValue(opts.startupRecord)) {
       // The startup decision just weighed this very record (and may have preferred the
       // sentinels' newer master): applying it again would undo that decision.
-      log.debug({ record: describeRecord(opts.startupRecord) }, '/redis/master is unchanged since the startup decision; nothing to apply.');
+      log.debug({ record: describeRecordValue(opts.startupRecord) }, '/redis/master is unchanged since the startup decision; nothing to apply.');
       latest = value;
       return;
     }

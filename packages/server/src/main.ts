@@ -39,7 +39,7 @@ await runProgram({
     // 2. ZooKeeper, then the lock.
     const zk = await Zk.connect(config.zk, log);
     try {
-      await Promise.all([zk.mkdirp(zkPaths.NODES), zk.mkdirp(zkPaths.LOCK), zk.mkdirp(zkPaths.MASTERS)]);
+      await Promise.all([zk.mkdirp(zkPaths.NODES), zk.mkdirp(zkPaths.LOCK), zk.mkdirp(zkPaths.MASTERS), zk.mkdirp(zkPaths.EPOCHS)]);
 
       // 3. Decide under the lock (and write the record for a claim or a handover).
       const decided = await decideUnderLock({ zk, self, masterName: config.masterName, auth, log, shutdown: ctx.shutdown });
@@ -72,7 +72,7 @@ await runProgram({
       );
 
       // 6. Follow /redis/master while running.
-      const follower = follow({ zk, self, local, auth, log, startupRecord: decided.observedRecord });
+      const follower = follow({ zk, self, local, auth, log, masterName: config.masterName, startupRecord: decided.observedRecord });
       const handOff = () =>
         handOffMaster({ zk, self, local, auth, masterName: config.masterName, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });

@@ -1,83 +1,58 @@
 import {
+  askOnce,
+  askSentinels,
+  type GroupSnapshot,
   type HostPort,
-  type NodeData,
-  parseHostPort,
   probeRedis,
+  readGroupSnapshot,
   type RedisAuth,
   type RedisProbe,
   sameHostPort,
-  sentinelMasterAddr,
+  type SentinelVerdict,
+  sentinelVerdict,
   type Zk,
-  zkPaths,
 } from '@redis-zk/core';
 import { type NodeView, type Observation, settledWithoutNodes } from './decide.js';
-import { classifyRecord } from './record.js';
-
-/** What a claim or handover must write over: the versions read under the lock. */
-export interface RecordVersions {
-  master: number | undefined;
-  group: number | undefined;
-}
 
 export interface Observed {
   obs: Observation;
-  versions: RecordVersions;
+  /** What the one writer checks a claim or handover against. */
+  snapshot: GroupSnapshot;
+  verdict: SentinelVerdict;
   /** Other live wrappers registered (probed only when the decision needs them). */
   registeredNodes: number;
 }
 
-async function readChildren(zk: Zk, dir: string): Promise<string[]> {
-  const names = await zk.children(dir);
-  const values = await Promise.all(names.map((n) => zk.get(`${dir}/${n}`).catch(() => undefined)));
-  return values.flatMap((v) => (v === undefined ? [] : [v.data.toString('utf8')]));
+/** After a majority of the registered sentinels answered, how long the others still get. */
+const STRAGGLER_GRACE_MS = 100;
+
+/** What the registered sentinels say of the group, by the one authority rule (a majority of them). */
+export async function askGroupSentinels(sentinels: readonly HostPort[], masterName: string, auth: RedisAuth): Promise<SentinelVerdict> {
+  const answers = await askSentinels(sentinels, masterName, askOnce(auth), { graceMs: STRAGGLER_GRACE_MS, deadlineMs: auth.timeoutMs });
+  return sentinelVerdict(sentinels.length, answers);
 }
 
-function addresses(values: string[]): HostPort[] {
-  const out: HostPort[] = [];
-  for (const v of values) {
-    const p = parseHostPort(v);
-    if (p.ok && !out.some((a) => sameHostPort(a, p.value))) out.push(p.value);
-  }
-  return out;
-}
-
-/** The address a majority of the answering sentinels report, if any. */
-export function agreedAddress(answers: (HostPort | undefined)[]): HostPort | undefined {
-  const known = answers.filter((a): a is HostPort => a !== undefined);
-  for (const a of known) {
-    const votes = known.filter((b) => sameHostPort(a, b)).length;
-    if (votes * 2 > known.length) return a;
-  }
-  return undefined;
-}
-
-/** Gathers the Observation: ZooKeeper reads, then every probe in parallel. */
+/** Gathers the Observation: one group snapshot, then every probe in parallel. */
 export async function observe(zk: Zk, self: HostPort, masterName: string, auth: RedisAuth): Promise<Observed> {
-  const [masterNode, groupNode, sentinelValues, nodeValues]: [NodeData | undefined, NodeData | undefined, string[], string[]] = await Promise.all([
-    zk.get(zkPaths.MASTER),
-    zk.get(zkPaths.masterOf(masterName)),
-    readChildren(zk, zkPaths.SENTINELS),
-    readChildren(zk, zkPaths.NODES),
-  ]);
-  const record = classifyRecord(masterNode?.data.toString('utf8'));
-  const sentinels = addresses(sentinelValues);
-  const others = addresses(nodeValues).filter((a) => !sameHostPort(a, self));
+  const snapshot = await readGroupSnapshot(zk, masterName, { isDefault: true });
+  const record = snapshot.record;
+  const sentinels = snapshot.sentinels.map((m) => m.addr);
+  const others = snapshot.nodes.map((m) => m.addr).filter((a) => !sameHostPort(a, self));
 
   const recordAddr = record.kind === 'valid' && !sameHostPort(record.addr, self) ? record.addr : undefined;
-  const [recordProbe, sentinelAnswers] = await Promise.all([
+  const [recordProbe, verdict] = await Promise.all([
     recordAddr ? probeRedis(recordAddr, auth) : Promise.resolve(undefined),
-    Promise.all(sentinels.map((s) => sentinelMasterAddr(s, auth, masterName).catch(() => undefined))),
+    askGroupSentinels(sentinels, masterName, auth),
   ]);
-  const sentinelMaster = agreedAddress(sentinelAnswers);
+  const sentinelMaster = verdict.kind === 'agreed' ? verdict.master : undefined;
   let sentinelMasterProbe: RedisProbe | undefined;
   if (sentinelMaster !== undefined && !sameHostPort(sentinelMaster, self)) {
     sentinelMasterProbe = sameHostPort(sentinelMaster, recordAddr) ? recordProbe : await probeRedis(sentinelMaster, auth);
   }
   const obs: Observation = { self, record, recordProbe, sentinelCount: sentinels.length, sentinelMaster, sentinelMasterProbe, nodes: [] };
-  const versions = { master: masterNode?.stat.version, group: groupNode?.stat.version };
   // A live master (recorded or the sentinels') settles it whatever the other nodes hold: skip
   // probing every node, which each of twenty wrappers starting together would do under the lock.
-  if (settledWithoutNodes(obs)) return { obs, versions, registeredNodes: others.length };
+  if (settledWithoutNodes(obs)) return { obs, snapshot, verdict, registeredNodes: others.length };
   obs.nodes = await Promise.all(others.map(async (addr): Promise<NodeView> => ({ addr, probe: await probeRedis(addr, auth) })));
-  return { obs, versions, registeredNodes: others.length };
+  return { obs, snapshot, verdict, registeredNodes: others.length };
 }

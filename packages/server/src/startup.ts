@@ -1,18 +1,17 @@
 import {
   formatHostPort,
   type HostPort,
+  isRecordConflict,
   isRedisZkError,
   Lock,
+  writeRecord,
   type Logger,
   whenAborted,
   type RedisAuth,
-  type TxOp,
   type Zk,
-  zkPaths,
-} from '@redis-zk/core';
+  zkPaths, type RecordValue } from '@redis-zk/core';
 import { decideStartup, type StartupDecision } from './decide.js';
-import { observe, type RecordVersions } from './observe.js';
-import type { MasterRecord } from './record.js';
+import { observe } from './observe.js';
 
 export interface StartupOptions {
   zk: Zk;
@@ -32,7 +31,7 @@ export interface Decided {
   /** Whom to replicate; undefined when we start as master. */
   replicaOf: HostPort | undefined;
   /** The /redis/master value a `replicate` decision weighed without writing (it may be stale). */
-  observedRecord?: MasterRecord;
+  observedRecord?: RecordValue;
 }
 
 class Aborted extends Error {}
@@ -41,14 +40,6 @@ function untilAborted(signal: AbortSignal): Promise<never> {
   return whenAborted(signal, undefined).then(() => {
     throw new Aborted();
   });
-}
-
-/** The default group's two records, written together with the versions read under the lock. */
-export function recordWrite(masterName: string, addr: HostPort, versions: RecordVersions): TxOp[] {
-  const data = formatHostPort(addr);
-  const op = (path: string, version: number | undefined): TxOp =>
-    version === undefined ? { op: 'create', path, data, mode: 'persistent' } : { op: 'set', path, data, version };
-  return [op(zkPaths.MASTER, versions.master), op(zkPaths.masterOf(masterName), versions.group)];
 }
 
 /**
@@ -67,7 +58,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock /redis/lock, held by ${holder}.`) }),
         aborted,
       ]);
-      const { obs, versions, registeredNodes } = await Promise.race([observe(zk, self, o.masterName, o.auth), aborted]);
+      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.masterName, o.auth), aborted]);
       const decision = decideStartup(obs);
       log.info(
         {
@@ -90,11 +81,13 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       if (decision.action === 'replicate') return { lock, decision, replicaOf: decision.master, observedRecord: obs.record };
       const target = decision.action === 'claim' ? self : decision.master;
       try {
-        await zk.transaction(recordWrite(o.masterName, target, versions));
+        await writeRecord(zk, snapshot, target);
       } catch (err) {
         // Someone (the watcher) wrote meanwhile: decide again on what is there now.
-        if (isRedisZkError(err, 'ZK_BAD_VERSION') || isRedisZkError(err, 'ZK_NODE_EXISTS') || isRedisZkError(err, 'ZK_NO_NODE')) {
-          log.warn({ code: err.code }, '/redis/master changed while deciding; observing again.');
+        if (isRecordConflict(err)) {
+          log.warn({ code: isRedisZkError(err) ? err.code : undefined }, '/redis/master changed while deciding; observing again.');
+          // A parent removed by hand: put it back rather than spin on the same failure.
+          if (isRedisZkError(err, 'ZK_NO_NODE')) await Promise.all([zk.mkdirp(zkPaths.MASTERS), zk.mkdirp(zkPaths.EPOCHS)]);
           await lock.release();
           continue;
         }

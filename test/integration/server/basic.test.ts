@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { freePort, runProgramToExit, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
-import { isUp, replication, startServer } from './helpers.js';
+import { isUp, replication, startLinkedPair, startServer } from './helpers.js';
 
 describe('redis-zk-server basics', () => {
   it('prints --help with every variable and the exit codes', async () => {
@@ -33,29 +33,48 @@ describe('redis-zk-server basics', () => {
     expect(String(cfgLine?.msg)).toMatch(/Claiming master/);
   });
 
-  it('a running replica follows a change of /redis/master within a second; the old master demotes itself', async () => {
+  it('a running replica follows a change of /redis/master to another live node within a second; that node promotes itself, the old master demotes itself', async () => {
     const hosts = sharedZkHosts();
-    const other = sharedZkHosts(); // an unrelated group whose master becomes the new target
     const a = await startServer(hosts);
     await a.proc.waitForLog(isUp, 20_000);
     const b = await startServer(hosts);
     await b.proc.waitForLog(isUp, 20_000);
-    const x = await startServer(other);
-    await x.proc.waitForLog(isUp, 20_000);
-    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to a' });
+    const c = await startServer(hosts);
+    await c.proc.waitForLog(isUp, 20_000);
+    await waitFor(async () => (await replication(b.redis)).linkUp && (await replication(c.redis)).linkUp, { what: 'b and c linked to a' });
 
+    // No sentinel registered: the record is the authority (an operator's hand-over), for a live node of the group.
     const zk = await zkClient(hosts);
     const t0 = Date.now();
-    await zk.set('/redis/master', `127.0.0.1 ${x.port}`);
-    await waitFor(async () => (await replication(b.redis)).masterPort === x.port, { what: 'b to re-point to x', timeoutMs: 5_000, intervalMs: 20 });
+    await zk.set('/redis/master', `127.0.0.1 ${c.port}`);
+    await waitFor(async () => (await replication(b.redis)).masterPort === c.port, { what: 'b to re-point to c', timeoutMs: 5_000, intervalMs: 20 });
     const followMs = Date.now() - t0;
     console.log(`replica re-pointed ${followMs} ms after the /redis/master change`);
     expect(followMs).toBeLessThan(1_000);
+    expect((await replication(c.redis)).role).toBe('master');
     await waitFor(async () => {
       const r = await replication(a.redis);
-      return r.role === 'slave' && r.masterPort === x.port;
-    }, { what: 'the old master a to demote itself to a replica of x', timeoutMs: 5_000 });
-    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to x' });
+      return r.role === 'slave' && r.masterPort === c.port;
+    }, { what: 'the old master a to demote itself to a replica of c', timeoutMs: 5_000 });
+    await waitFor(async () => (await replication(b.redis)).linkUp, { what: 'b linked to c' });
+  });
+
+  it('a live master of another group written into /redis/master moves nobody: it is not a node of this group (refused in one line)', async () => {
+    const hosts = sharedZkHosts();
+    const { a, b } = await startLinkedPair(hosts);
+    await a.redis.set('ours', '1');
+    const x = await startServer(sharedZkHosts());
+    await x.proc.waitForLog(isUp, 20_000);
+    await x.redis.set('theirs', '1');
+    const zk = await zkClient(hosts);
+    await zk.set('/redis/master', `127.0.0.1 ${x.port}`);
+    const refused = (l: Record<string, unknown>) => typeof l.msg === 'string' && l.msg.includes(`not one of the group's live nodes`) && l.action === 'refuse';
+    await a.proc.waitForLog(refused, 10_000);
+    await b.proc.waitForLog(refused, 10_000);
+    expect((await replication(a.redis)).role).toBe('master');
+    expect(await replication(b.redis)).toMatchObject({ role: 'slave', masterPort: a.port, linkUp: true });
+    expect(await b.redis.get('ours')).toBe('1');
+    expect(await b.redis.get('theirs')).toBeNull();
   });
 
   it('SIGTERM stops redis-server, removes the /redis/nodes entry and exits 0', async () => {

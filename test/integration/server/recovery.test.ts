@@ -101,7 +101,9 @@ describe('with sentinels registered', () => {
     const d = await startServer(hosts);
     await d.proc.waitForLog((l) => l.action === 'wait', 20_000);
 
-    // What the watcher would write after the sentinels promoted b.
+    // The sentinels promote b (with sentinels registered, a record alone promotes nobody), then
+    // the watcher records it.
+    await b.redis.call('REPLICAOF', 'NO', 'ONE');
     await zk.set('/redis/master', `127.0.0.1 ${b.port}`);
     await waitFor(async () => (await replication(b.redis)).role === 'master', { what: 'b promoted' });
     await a2.proc.waitForLog(isUp, 20_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostPort, RedisObservation, RedisProbe } from '@redis-zk/core';
 import { bestNode, decideStartup, type NodeView, type Observation, settledWithoutNodes } from '../../../packages/server/src/decide.js';
-import { classifyRecord } from '../../../packages/server/src/record.js';
+import { classifyRecord } from '../../../packages/core/src/index.js';
 
 const SELF: HostPort = { host: '10.0.0.1', port: 6379 };
 const A: HostPort = { host: '10.0.0.2', port: 6379 };

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redisConfText } from '../../../packages/server/src/redis-conf.js';
-import { agreedAddress } from '../../../packages/server/src/observe.js';
-import { recordWrite } from '../../../packages/server/src/startup.js';
+import { recordOps } from '../../../packages/core/src/index.js';
 
 const base = { include: undefined, port: 7001, bind: '127.0.0.1', dir: '/data/r', announce: { host: '10.1.2.3', port: 31001 }, password: undefined, replicaOf: undefined };
 
@@ -29,22 +28,18 @@ describe('redisConfText', () => {
   });
 });
 
-describe('agreedAddress', () => {
-  const a = { host: 'a', port: 1 };
-  const b = { host: 'b', port: 1 };
-  it('needs a majority of the answers', () => {
-    expect(agreedAddress([a, a, b])).toEqual(a);
-    expect(agreedAddress([a, b])).toBeUndefined();
-    expect(agreedAddress([a, undefined, undefined])).toEqual(a);
-    expect(agreedAddress([])).toBeUndefined();
-  });
-});
-
-describe('recordWrite', () => {
-  it('creates missing records and sets existing ones with the versions read', () => {
-    expect(recordWrite('g', { host: 'h', port: 2 }, { master: undefined, group: 4 })).toEqual([
-      { op: 'create', path: '/redis/master', data: 'h 2', mode: 'persistent' },
+describe('recordOps (the one writer)', () => {
+  it('creates missing nodes and sets existing ones with the versions read, epoch first', () => {
+    expect(recordOps({ name: 'g', isDefault: true, epoch: 3, versions: { epoch: 7, master: undefined, group: 4 } }, { host: 'h', port: 2 })).toEqual([
+      { op: 'set', path: '/redis/epochs/g', data: '3', version: 7 },
       { op: 'set', path: '/redis/masters/g', data: 'h 2', version: 4 },
+      { op: 'create', path: '/redis/master', data: 'h 2', mode: 'persistent' },
+    ]);
+  });
+  it('a group other than the default does not touch /redis/master; a new epoch node starts at 0', () => {
+    expect(recordOps({ name: 'g', isDefault: false, epoch: undefined, versions: { epoch: undefined, master: undefined, group: undefined } }, { host: 'h', port: 2 }).map((o) => `${o.op} ${o.path}`)).toEqual([
+      'create /redis/epochs/g',
+      'create /redis/masters/g',
     ]);
   });
 });
