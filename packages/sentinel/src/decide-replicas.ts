@@ -23,8 +23,8 @@ export interface ReplicaObservation {
 }
 
 export interface ReplicaDecision {
-  /** `reset`: reset now; `wait`: dead replicas, but not now (failover, unhealthy master); `none`: nothing dead (yet). */
-  action: 'reset' | 'wait' | 'none';
+  /** `forget`: forget now; `wait`: dead replicas, but not now (failover, unhealthy master); `none`: nothing dead (yet). */
+  action: 'forget' | 'wait' | 'none';
   /** `<name>: <host> <port>` of the dead replicas our sentinel still counts. */
   dead: string[];
   /** Unregistered replicas down for less than settleMs: look again after this long. */
@@ -38,12 +38,12 @@ export const isDown = (flags: readonly string[]) => flags.some((f) => DOWN_FLAGS
 
 /**
  * Sentinel never forgets a replica address, and Marathon restarts a task on a new port: without
- * a reset, every replacement adds one more dead replica to num-slaves. A replica is dead when it
+ * forgetting, every replacement adds one more dead replica to num-slaves. A replica is dead when it
  * is down and no live redis-zk-server announces it — for settleMs, so one restarting in place is
- * not dropped. The reset throws away the sentinel's state, so never during a failover nor while
- * the master is unhealthy (the sentinel needs its view of the replicas to fail over).
+ * not dropped. Forgetting restarts the sentinel for a moment, so never during a failover nor while
+ * the master is unhealthy (the other sentinels may need its vote).
  */
-export function decideReplicaReset(o: ReplicaObservation): ReplicaDecision {
+export function decideReplicaForget(o: ReplicaObservation): ReplicaDecision {
   const dead: string[] = [];
   const deadGroups = new Set<string>();
   let recheckInMs: number | undefined;
@@ -72,7 +72,7 @@ export function decideReplicaReset(o: ReplicaObservation): ReplicaDecision {
   }
   const busy = o.groups.filter((g) => g.masterFlags.includes('failover_in_progress')).map((g) => g.name);
   if (busy.length > 0) {
-    return { action: 'wait', dead, recheckInMs, reason: `dead replicas (${dead.join(', ')}) stay for now: a failover is in progress for ${busy.join(', ')} and a reset would abort it` };
+    return { action: 'wait', dead, recheckInMs, reason: `dead replicas (${dead.join(', ')}) stay for now: a failover is in progress for ${busy.join(', ')} and restarting our sentinel would cost it a vote` };
   }
   const unhealthy = o.groups.filter((g) => isDown(g.masterFlags)).map((g) => g.name);
   if (unhealthy.length > 0) {
@@ -84,9 +84,9 @@ export function decideReplicaReset(o: ReplicaObservation): ReplicaDecision {
     };
   }
   return {
-    action: 'reset',
+    action: 'forget',
     dead,
     recheckInMs,
-    reason: `our sentinel still counts replicas that are down for at least ${o.settleMs} ms and not registered in /redis/nodes (${dead.join(', ')}); resetting it so num-slaves counts only live replicas`,
+    reason: `our sentinel still counts replicas that are down for at least ${o.settleMs} ms and not registered in /redis/nodes (${dead.join(', ')}); forgetting them so num-slaves counts only live replicas`,
   };
 }

@@ -1,10 +1,10 @@
-import { formatHostPort, sameHostPort, type HostPort } from '@redis-zk/core';
+import { formatHostPort, sameHostPort, type HostPort, type SentinelVerdict } from '@redis-zk/core';
 
 export interface StartObservation {
   /** The group's ZooKeeper record. */
   record: HostPort;
-  /** What each live registered sentinel that answered says the group's master is. */
-  sentinelsSay: HostPort[];
+  /** What the live registered sentinels say, by the one authority rule (a majority of them). */
+  verdict: SentinelVerdict;
   /** Role of the address the sentinels agree on (probed only when they agree on another one). */
   agreedRole: 'master' | 'slave' | 'unreachable' | undefined;
   /** Role of the recorded master. */
@@ -19,32 +19,27 @@ export interface StartDecision {
   reason: string;
 }
 
-/** The address every answering sentinel reports, when they all report the same one. */
-export function sentinelAgreement(says: HostPort[]): HostPort | undefined {
-  const first = says[0];
-  if (first === undefined) return undefined;
-  return says.every((s) => sameHostPort(s, first)) ? first : undefined;
-}
-
 /**
- * Which master the fresh sentinel monitors: ZooKeeper's record, unless the live sentinels agree
- * on another master that really is one (they may have failed over while the watcher was away).
+ * Which master the fresh sentinel monitors: ZooKeeper's record, unless a majority of the live
+ * registered sentinels name another master that really is one (they may have failed over while
+ * the watcher was away). One sentinel alone never overrides the record.
  */
 export function decideStartMaster(o: StartObservation): StartDecision {
-  const agreed = sentinelAgreement(o.sentinelsSay);
+  const v = o.verdict;
+  const agreed = v.kind === 'agreed' ? v.master : undefined;
   if (agreed !== undefined && !sameHostPort(agreed, o.record) && o.agreedRole === 'master') {
     return {
       action: 'monitor',
       master: agreed,
       warn: false,
-      reason: `the ${o.sentinelsSay.length} live sentinel(s) agree the master is ${formatHostPort(agreed)}, which answers role:master, while ZooKeeper still records ${formatHostPort(o.record)}; the sentinels win`,
+      reason: `${v.reason}, which answers role:master, while ZooKeeper still records ${formatHostPort(o.record)}; the sentinels win`,
     };
   }
   const why =
     agreed === undefined
-      ? o.sentinelsSay.length === 0
+      ? v.registered === 0
         ? 'no live sentinel reports another master'
-        : 'the live sentinels do not agree on one master'
+        : `the live sentinels do not back another master (${v.reason})`
       : sameHostPort(agreed, o.record)
         ? 'the live sentinels agree with it'
         : `the sentinels' ${formatHostPort(agreed)} is ${o.agreedRole ?? 'unprobed'}, not a master`;

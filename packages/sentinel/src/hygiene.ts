@@ -1,51 +1,52 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lock, parseHostPort, redisCommand, watchChildren, zkPaths, type Disposable, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
-import { decideReplicaReset, type ReplicaDecision } from './decide-replicas.js';
-import { decideAudit, decideReset, decideResetNow, rediscovered, staleAfterReset, staleSentinels } from './decide-reset.js';
+import { Lock, watchChildren, zkPaths, type Disposable, type Logger, type Zk } from '@redis-zk/core';
+import { decideReplicaForget, type ReplicaDecision } from './decide-replicas.js';
+import { decideAudit, decideDeparture, decideForgetNow, staleSentinels } from './decide-forget.js';
 import type { SentinelControl } from './sentinel-control.js';
+import { pruneKnown } from './sentinel-conf.js';
+import type { SentinelProcess } from './sentinel-process.js';
 
 export interface HygieneOptions {
   zk: Zk;
   log: Logger;
   control: SentinelControl;
+  process: SentinelProcess;
   /** Our own registration value, `<host> <port>`. */
   self: string;
-  sentinelAuth: RedisAuth;
   /** The groups our sentinel monitors right now. */
   groups: () => string[];
-  /** How long one sentinel may take to rediscover the live set before the lock moves on. */
-  rediscoverTimeoutMs?: number;
   lockTimeoutMs?: number;
   auditEveryMs?: number;
+  /** After a departure, how long a replacement gets to take over the entry (hellos go out every 2 s). */
+  departureSettleMs?: number;
   /** How long a replica no live redis-zk-server announces must be down before it is dropped. */
   replicaSettleMs: number;
 }
 
-type ResetKind = 'sentinels' | 'replicas';
-
 /**
- * Keeps departed sentinels and dead replicas out of our sentinel's tables: when a
- * /redis/sentinels entry vanishes (and whenever the periodic audit finds an unregistered entry
- * twice in a row), or when our sentinel counts a replica that is down and no longer in
- * /redis/nodes (decideReplicaReset), reset our sentinel under the group-wide reset lock and hold
- * the lock until it knows exactly the registered set again, so at most one sentinel at a time is
- * rediscovering.
+ * Keeps departed sentinels and dead replicas out of our sentinel's tables without ever leaving it
+ * blind (decide-forget.ts): an unregistered sentinel entry seen at two audits in a row, or a
+ * replica down and no longer in /redis/nodes (decideReplicaForget), is forgotten by restarting our
+ * sentinel on its own config minus those entries, under the sentinel membership lock, so at most
+ * one sentinel of the group is restarting at a time.
  */
 export class Hygiene {
   private previous: Map<string, string> | undefined;
   private live = new Map<string, string>();
-  private departed = new Set<string>();
   private watch: Disposable | undefined;
   private audit: NodeJS.Timeout | undefined;
+  private departureTimer: NodeJS.Timeout | undefined;
   private lastStale: string[] = [];
   private running = false;
-  private pending = new Set<ResetKind>();
+  private pending = false;
   private closed = false;
   /** `<host> <port>` of the live redis-zk-servers; undefined until /redis/nodes was read. */
   private nodes: Set<string> | undefined;
   private nodesWatch: Disposable | undefined;
   private replicaTimer: NodeJS.Timeout | undefined;
   private lastReplicaReason: string | undefined;
+  /** Forgets done, for logs and tests. */
+  forgets = 0;
 
   constructor(private readonly o: HygieneOptions) {}
 
@@ -55,11 +56,12 @@ export class Hygiene {
       const previous = this.previous;
       this.previous = new Map(children);
       if (previous === undefined) return;
-      const d = decideReset({ previous, current: children });
+      const d = decideDeparture({ previous, current: children });
       if (d.action === 'none') return;
       this.o.log.info({ departed: d.departed, live: children.size }, d.reason);
-      for (const a of d.departed) this.departed.add(a);
-      this.request('sentinels');
+      clearTimeout(this.departureTimer);
+      this.departureTimer = setTimeout(() => void this.runAudit(), this.o.departureSettleMs ?? 6_000);
+      this.departureTimer.unref();
     });
     this.nodesWatch = watchChildren(this.o.zk, zkPaths.NODES, (children) => {
       const previous = this.nodes;
@@ -76,6 +78,7 @@ export class Hygiene {
     this.closed = true;
     clearInterval(this.audit);
     clearTimeout(this.replicaTimer);
+    clearTimeout(this.departureTimer);
     this.watch?.close();
     this.nodesWatch?.close();
   }
@@ -91,10 +94,10 @@ export class Hygiene {
       for (const g of this.o.groups()) for (const s of staleSentinels(await this.o.control.knownSentinels(g), this.expected())) stale.add(s);
       const d = decideAudit(this.lastStale, [...stale]);
       this.lastStale = [...stale];
-      if (d.action === 'reset') {
+      if (d.action === 'forget') {
         this.o.log.info({ stale: d.stale }, d.reason);
         this.lastStale = [];
-        this.request('sentinels');
+        this.request();
       }
     } catch (err) {
       this.o.log.debug({ err: String(err) }, 'sentinel audit failed; next time');
@@ -116,13 +119,12 @@ export class Hygiene {
       const master = await this.o.control.master(name);
       groups.push({ name, masterFlags: (master?.flags ?? '').split(','), replicas: await this.o.control.replicas(name) });
     }
-    return decideReplicaReset({ groups, registered: this.nodes, settleMs: this.o.replicaSettleMs });
+    return decideReplicaForget({ groups, registered: this.nodes, settleMs: this.o.replicaSettleMs });
   }
 
   private async checkReplicas(): Promise<void> {
     if (this.closed) return;
     if (this.running) {
-      // Our sentinel is being reset right now: its tables are in flux, look again after.
       this.scheduleReplicaCheck(2_000);
       return;
     }
@@ -136,7 +138,7 @@ export class Hygiene {
       }
       if (d.reason !== this.lastReplicaReason) this.o.log.info({ dead: d.dead }, d.reason);
       this.lastReplicaReason = d.reason;
-      if (d.action === 'reset') this.request('replicas');
+      if (d.action === 'forget') this.request();
       // A wait is re-evaluated: soon, and by every audit.
       else this.scheduleReplicaCheck(5_000);
     } catch (err) {
@@ -144,8 +146,8 @@ export class Hygiene {
     }
   }
 
-  private request(kind: ResetKind): void {
-    this.pending.add(kind);
+  private request(): void {
+    this.pending = true;
     void this.drain();
   }
 
@@ -153,17 +155,14 @@ export class Hygiene {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.pending.size > 0 && !this.closed) {
-        // A reset for departed sentinels drops the dead replicas as well.
-        const kind: ResetKind = this.pending.has('sentinels') ? 'sentinels' : 'replicas';
-        if (kind === 'sentinels') this.pending.clear();
-        else this.pending.delete(kind);
+      while (this.pending && !this.closed) {
+        this.pending = false;
         try {
-          await this.resetOnce(kind);
+          await this.forgetOnce();
         } catch (err) {
           if (this.closed) return;
-          this.o.log.warn({ err: String(err) }, 'sentinel reset failed; retrying in 2 s');
-          this.pending.add(kind);
+          this.o.log.warn({ err: String(err) }, 'forgetting stale sentinel entries failed; retrying in 2 s');
+          this.pending = true;
           await sleep(2_000);
         }
       }
@@ -172,45 +171,14 @@ export class Hygiene {
     }
   }
 
-  /** A departed sentinel still running (stopping after SIGTERM) would say hello again right after our reset. */
-  private async waitDepartedSilent(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (const addr of [...this.departed]) {
-      const registeredAgain = [...this.live.values()].includes(addr);
-      const parsed = parseHostPort(addr);
-      if (registeredAgain || !parsed.ok) {
-        this.departed.delete(addr);
-        continue;
-      }
-      while (Date.now() < deadline) {
-        const answers = await redisCommand(parsed.value, this.o.sentinelAuth, 'PING').then(
-          () => true,
-          () => false,
-        );
-        if (!answers) break;
-        await sleep(200);
-      }
-      this.departed.delete(addr);
-    }
-  }
-
-  private async resetOnce(kind: ResetKind): Promise<void> {
+  private async forgetOnce(): Promise<void> {
     const { zk, log, control } = this.o;
     const lock = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
     await lock.acquire({
       timeoutMs: this.o.lockTimeoutMs ?? 300_000,
-      onWait: (holder) => log.info({ holder }, 'waiting for the sentinel reset lock: another sentinel is resetting'),
+      onWait: (holder) => log.info({ holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting'),
     });
     try {
-      if (kind === 'replicas') {
-        // The lock may have taken a while (another sentinel rediscovering): decide again.
-        const d = await this.observeReplicas();
-        if (d?.action !== 'reset') {
-          log.info({ dead: d?.dead }, d?.reason ?? 'no view of /redis/nodes; no replica reset');
-          return;
-        }
-      }
-      await this.waitDepartedSilent(10_000);
       for (;;) {
         if (this.closed) return;
         const masters = new Map<string, { flags: string; lastOkPingMs: number }>();
@@ -218,47 +186,31 @@ export class Hygiene {
           const m = await control.master(g);
           masters.set(g, { flags: m?.flags ?? '', lastOkPingMs: Number(m?.['last-ok-ping-reply'] ?? 0) || 0 });
         }
-        const gate = decideResetNow({ masters });
-        if (gate.action === 'reset') break;
+        const gate = decideForgetNow({ masters });
+        if (gate.action === 'forget') break;
         log.info({ masters: Object.fromEntries(masters) }, gate.reason);
         await sleep(1_000);
       }
+      // Decided again under the lock, on what our sentinel knows now.
+      const expected = new Set(this.expected());
+      const replicas = await this.observeReplicas();
+      const dead = new Set(replicas?.action === 'forget' ? replicas.dead : []);
+      let dropped = { sentinels: [] as string[], replicas: [] as string[] };
       const groups = this.o.groups();
       const before = new Map<string, number>();
       for (const g of groups) before.set(g, await control.healthyReplicas(g));
-      for (const g of groups) await control.reset(g);
-      log.info({ groups, why: kind, replicasBefore: Object.fromEntries(before) }, 'reset our sentinel (SENTINEL RESET) under the reset lock; waiting until it rediscovers the live sentinels and replicas');
-      const started = Date.now();
-      let lastReset = started;
-      const timeout = this.o.rediscoverTimeoutMs ?? 30_000;
-      for (;;) {
-        if (this.closed) return;
-        const expected = this.expected();
-        const states = await Promise.all(
-          groups.map(async (g) => ({
-            group: g,
-            known: await control.knownSentinels(g),
-            expected,
-            numReplicas: Number((await control.master(g))?.['num-slaves'] ?? -1),
-            replicasBefore: before.get(g) ?? 0,
-          })),
-        );
-        if (states.every(rediscovered)) {
-          log.info({ states, tookMs: Date.now() - started }, 'our sentinel rediscovered the live sentinels and replicas; releasing the reset lock');
-          return;
-        }
-        const stale = states.filter((s) => staleAfterReset(s, Date.now() - lastReset));
-        if (stale.length > 0) {
-          log.info({ states }, 'our sentinel knows a sentinel that is not registered (a departed one said hello after the reset); resetting again');
-          for (const s of stale) await control.reset(s.group);
-          lastReset = Date.now();
-        }
-        if (Date.now() - started > timeout) {
-          log.warn({ states }, `our sentinel did not rediscover the live set within ${timeout} ms; releasing the reset lock anyway`);
-          return;
-        }
-        await sleep(500);
-      }
+      await this.o.process.restartWith((conf) => {
+        const p = pruneKnown(conf, { keepSentinel: (_g, addr) => expected.has(addr), keepReplica: (g, addr) => !dead.has(`${g}: ${addr}`) });
+        dropped = p;
+        return p.text;
+      });
+      this.forgets += 1;
+      const after = new Map<string, number>();
+      for (const g of groups) after.set(g, await control.healthyReplicas(g).catch(() => -1));
+      log.info(
+        { forgotSentinels: dropped.sentinels, forgotReplicas: dropped.replicas, replicasBefore: Object.fromEntries(before), replicasAfter: Object.fromEntries(after) },
+        `restarted our sentinel on its own config without ${dropped.sentinels.length} departed sentinel(s) and ${dropped.replicas.length} dead replica(s); it kept every live replica (no SENTINEL RESET)`,
+      );
     } finally {
       await lock.release().catch(() => undefined);
     }

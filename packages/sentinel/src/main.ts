@@ -1,12 +1,12 @@
 import {
+  Lock,
+  readGroupSnapshot,
   Registration,
   Zk,
   formatHostPort,
   loadSentinelConfig,
   resolveAddress,
   runProgram,
-  supervise,
-  waitForPing,
   whenAborted,
   zkPaths,
   type ChildExit,
@@ -14,10 +14,12 @@ import {
   type RedisAuth,
 } from '@redis-zk/core';
 import { readBaseConf, writeSentinelConf } from './conf-file.js';
+import { claimSentinelId, knownSentinelsOf } from './sentinel-id.js';
+import { SentinelProcess } from './sentinel-process.js';
 import { Groups, readOtherGroups } from './groups.js';
 import { HELP } from './help.js';
 import { Hygiene } from './hygiene.js';
-import { generateSentinelConf, type GroupTimings } from './sentinel-conf.js';
+import { generateSentinelConf, type GroupTimings, type MonitoredGroup } from './sentinel-conf.js';
 import { SentinelControl } from './sentinel-control.js';
 import { chooseStartMaster } from './start-master.js';
 import { waitForMaster } from './wait-master.js';
@@ -47,16 +49,6 @@ await runProgram({
         return 0;
       }
 
-      // 2. Which master to monitor (sentinels win over a stale record), and the other groups.
-      const redisAuth: RedisAuth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
-      const sentinelAuth: RedisAuth = { password: undefined, timeoutMs: config.probeTimeoutMs };
-      const start = await chooseStartMaster(zk, record, config.masterName, { redis: redisAuth, sentinel: sentinelAuth }, log);
-      if (start.warn) log.warn({ master: formatHostPort(start.master) }, start.reason);
-      else log.info({ master: formatHostPort(start.master) }, start.reason);
-      const others = await readOtherGroups(zk, config.masterName, log);
-      const groups = [{ name: config.masterName, master: start.master }, ...others];
-
-      // 3. A fresh sentinel.conf.
       const timings: GroupTimings = {
         quorum: config.quorum,
         downAfterMs: config.downAfterMs,
@@ -64,35 +56,60 @@ await runProgram({
         parallelSyncs: config.parallelSyncs,
         authPass: config.redisPassword,
       };
-      const confPath = await writeSentinelConf(
-        config.workDir,
-        generateSentinelConf({ ...timings, port: config.port, bind: address.listen.join(' '), dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf }),
-      );
-      log.info({ conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), ...timings, authPass: undefined }, 'wrote a fresh sentinel.conf');
-
-      // 4. redis-sentinel, supervised (with umask 077, so its own rewrites of sentinel.conf keep
-      // auth-pass private); registered only once it answers.
-      const child = await supervise(config.redisSentinelBin, [confPath], { log, shutdownTimeoutMs: config.shutdownTimeoutMs, cwd: config.workDir });
       const local: HostPort = { host: address.local, port: config.port };
-      const answered = await Promise.race([
-        waitForPing(local, sentinelAuth, 30_000).then(() => 'up' as const),
-        child.exited.then((exit) => exit),
-        whenAborted(ctx.shutdown, 'shutdown' as const),
-      ]).catch(async (err: unknown) => {
-        await child.stop();
-        throw err;
-      });
-      if (answered === 'shutdown') {
-        await child.stop();
-        return 0;
+      let groups: MonitoredGroup[];
+
+      // 2. Under the sentinel membership lock (held until we are registered, so two starting
+      //    sentinels never take the same myid): which master to monitor (a majority of the
+      //    registered sentinels wins over a stale record), our myid, the other groups.
+      const redisAuth: RedisAuth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
+      const sentinelAuth: RedisAuth = { password: undefined, timeoutMs: config.probeTimeoutMs };
+      const membership = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
+      await membership.acquire({ timeoutMs: 300_000, onWait: (holder) => log.info({ holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting') });
+      let registration: Registration;
+      let sentinel: SentinelProcess;
+      try {
+        const snapshot = await readGroupSnapshot(zk, config.masterName, { isDefault: true });
+        const start = await chooseStartMaster(snapshot, record, { redis: redisAuth, sentinel: sentinelAuth }, log);
+        if (start.warn) log.warn({ master: formatHostPort(start.master) }, start.reason);
+        else log.info({ master: formatHostPort(start.master) }, start.reason);
+        const claimed = await claimSentinelId(zk, self, sentinelAuth, log);
+        log.info({ myid: claimed.id, from: claimed.from === undefined ? undefined : formatHostPort(claimed.from) }, claimed.from === undefined ? 'took a new sentinel myid' : `took the myid of the departed sentinel ${formatHostPort(claimed.from)}: the other sentinels replace its entry with ours`);
+        const knownSentinels = await knownSentinelsOf(snapshot, self, sentinelAuth);
+        const others = await readOtherGroups(zk, config.masterName, log);
+        groups = [
+          { name: config.masterName, master: start.master, knownReplicas: snapshot.nodes.map((n) => n.addr), knownSentinels },
+          ...others.map((g) => ({ ...g, knownSentinels })),
+        ];
+
+        // 3. A fresh sentinel.conf.
+        const confPath = await writeSentinelConf(
+          config.workDir,
+          generateSentinelConf({ ...timings, port: config.port, bind: address.listen.join(' '), dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf, myid: claimed.id }),
+        );
+        log.info(
+          { conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), knownReplicas: groups[0]?.knownReplicas?.length, knownSentinels: knownSentinels.length, ...timings, authPass: undefined },
+          'wrote a fresh sentinel.conf',
+        );
+
+        // 4. redis-sentinel, supervised (with umask 077, so its own rewrites of sentinel.conf keep
+        //    auth-pass private); registered only once it answers, as the process we started.
+        const started = await SentinelProcess.start(
+          { bin: config.redisSentinelBin, confPath, cwd: config.workDir, local, auth: sentinelAuth, log, shutdownTimeoutMs: config.shutdownTimeoutMs, startTimeoutMs: 30_000 },
+          whenAborted(ctx.shutdown, 'shutdown' as const),
+        );
+        if (started === 'gave-up') return 0;
+        if (!(started instanceof SentinelProcess)) {
+          log.error({ code: started.code, signal: started.signal }, 'redis-sentinel exited before it answered');
+          return started.exitCode;
+        }
+        sentinel = started;
+        registration = new Registration(zk, zkPaths.SENTINELS, formatHostPort(self));
+        await registration.start();
+        log.info({ path: registration.path, sentinel: formatHostPort(self), myid: claimed.id }, 'redis-sentinel answers; registered in ZooKeeper');
+      } finally {
+        await membership.release().catch(() => undefined);
       }
-      if (answered !== 'up') {
-        log.error({ code: answered.code, signal: answered.signal }, 'redis-sentinel exited before it answered');
-        return answered.exitCode;
-      }
-      const registration = new Registration(zk, zkPaths.SENTINELS, formatHostPort(self));
-      await registration.start();
-      log.info({ path: registration.path, sentinel: formatHostPort(self) }, 'redis-sentinel answers; registered in ZooKeeper');
 
       // 5. Follow groups and keep the sentinel tables clean.
       const control = new SentinelControl(local, sentinelAuth);
@@ -101,8 +118,9 @@ await runProgram({
       // A dead replica is one unregistered and down for 3 × down-after (at least 5 s): long enough
       // for a replica restarting in place to come back, short enough that num-slaves stays true.
       const replicaSettleMs = Math.max(5_000, 3 * config.downAfterMs);
-      const hygiene = new Hygiene({ zk, log, control, self: formatHostPort(self), sentinelAuth, groups: () => groupFollower.names(), replicaSettleMs });
+      const hygiene = new Hygiene({ zk, log, control, process: sentinel, self: formatHostPort(self), groups: () => groupFollower.names(), replicaSettleMs });
       hygiene.start();
+      const child = sentinel;
 
       // 6. Until the child dies or we are told to stop.
       const outcome = await Promise.race([

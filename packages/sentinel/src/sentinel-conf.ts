@@ -1,8 +1,21 @@
-import type { HostPort } from '@redis-zk/core';
+import { sameHostPort, type HostPort } from '@redis-zk/core';
 
 export interface MonitoredGroup {
   name: string;
   master: HostPort;
+  /**
+   * What a fresh sentinel must know before it can take part in a failover: the replicas (the
+   * group's live nodes) and the other sentinels (address and myid). Without them a sentinel that
+   * wins the leader election in its first seconds aborts with no good replica.
+   */
+  knownReplicas?: HostPort[];
+  knownSentinels?: KnownSentinel[];
+}
+
+export interface KnownSentinel {
+  addr: HostPort;
+  /** `SENTINEL MYID`: 40 hex characters. */
+  id: string;
 }
 
 export interface GroupTimings {
@@ -25,6 +38,8 @@ export interface SentinelConfInput extends GroupTimings {
   groups: MonitoredGroup[];
   /** The user's SENTINEL_CONF text, if any. */
   base: string | undefined;
+  /** The myid claimed in ZooKeeper: a departed sentinel's, so the others replace its entry. */
+  myid?: string;
 }
 
 /** Top-level directives we always write ourselves. `daemonize yes` would detach from supervision. */
@@ -118,11 +133,56 @@ export function generateSentinelConf(input: SentinelConfInput): string {
   // Sentinels must reach each other across hosts; the bind address and auth are the protection.
   if (!userProtectedMode) out.push('protected-mode no');
   out.push(`sentinel announce-ip ${input.announceIp}`, `sentinel announce-port ${input.announcePort}`);
+  if (input.myid !== undefined) out.push(`sentinel myid ${input.myid}`);
   if (!userResolveHostnames && input.groups.some((g) => !isIp(g.master.host))) out.push('sentinel resolve-hostnames yes');
   for (const g of input.groups) {
     out.push(`sentinel monitor ${g.name} ${g.master.host} ${g.master.port} ${input.quorum}`);
     out.push(...groupLines(g.name, input));
     out.push(...(perGroup.get(g.name) ?? []));
+    for (const r of g.knownReplicas ?? []) if (!sameHostPort(r, g.master)) out.push(`sentinel known-replica ${g.name} ${r.host} ${r.port}`);
+    for (const k of g.knownSentinels ?? []) if (k.id !== input.myid) out.push(`sentinel known-sentinel ${g.name} ${k.addr.host} ${k.addr.port} ${k.id}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+export interface PruneInput {
+  /** Keep a `known-sentinel` entry of this address (`<host> <port>`)? */
+  keepSentinel: (group: string, addr: string) => boolean;
+  /** Keep a `known-replica` entry? */
+  keepReplica: (group: string, addr: string) => boolean;
+}
+
+export interface Pruned {
+  text: string;
+  /** `<group>: <host> <port>` of every entry dropped. */
+  sentinels: string[];
+  replicas: string[];
+}
+
+/**
+ * The sentinel's own rewritten config minus the entries to forget. Restarting the sentinel on it
+ * forgets departed sentinels and dead replicas while keeping everything else it knew — the live
+ * replicas above all — where SENTINEL RESET forgets everything and leaves a sentinel that can win
+ * an election knowing no replica.
+ */
+export function pruneKnown(text: string, p: PruneInput): Pruned {
+  const sentinels: string[] = [];
+  const replicas: string[] = [];
+  const kept = text.split('\n').filter((line) => {
+    const t = tokens(line);
+    if ((t[0] ?? '').toLowerCase() !== 'sentinel' || t.length < 5) return true;
+    const sub = (t[1] ?? '').toLowerCase();
+    const group = t[2] ?? '';
+    const addr = `${t[3]} ${t[4]}`;
+    if (sub === 'known-sentinel' && !p.keepSentinel(group, addr)) {
+      sentinels.push(`${group}: ${addr}`);
+      return false;
+    }
+    if ((sub === 'known-replica' || sub === 'known-slave') && !p.keepReplica(group, addr)) {
+      replicas.push(`${group}: ${addr}`);
+      return false;
+    }
+    return true;
+  });
+  return { text: kept.join('\n'), sentinels, replicas };
 }

@@ -25,10 +25,6 @@ export class SentinelControl {
     await redisCommand(this.addr, this.auth, 'SENTINEL', 'REMOVE', name);
   }
 
-  async reset(name: string): Promise<void> {
-    await redisCommand(this.addr, this.auth, 'SENTINEL', 'RESET', name);
-  }
-
   /** `<host> <port>` of the other sentinels ours knows for the group. */
   async knownSentinels(name: string): Promise<string[]> {
     const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'SENTINELS', name);

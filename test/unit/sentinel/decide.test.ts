@@ -1,66 +1,85 @@
 import { describe, expect, it } from 'vitest';
 import { decideStartMaster } from '../../../packages/sentinel/src/decide-start.js';
-import { decideReset, decideResetNow, rediscovered } from '../../../packages/sentinel/src/decide-reset.js';
+import { decideAudit, decideDeparture, decideForgetNow } from '../../../packages/sentinel/src/decide-forget.js';
+import { generateSentinelConf, pruneKnown } from '../../../packages/sentinel/src/sentinel-conf.js';
 import { decideRepoint } from '../../../packages/sentinel/src/decide-repoint.js';
 import { decideGroups } from '../../../packages/sentinel/src/decide-groups.js';
 
 const A = { host: '10.0.0.1', port: 6379 };
 const B = { host: '10.0.0.2', port: 6379 };
 
+const S = (i: number) => ({ host: '10.0.1.1', port: 26379 + i });
+const agreed = (master: typeof A, votes: number, registered: number) => ({ kind: 'agreed' as const, master, epoch: 1, votes, registered, dissenters: [], reason: `${votes} of the ${registered} registered sentinel(s) name ${master.host} ${master.port}` });
+const none = (registered: number) => ({ kind: 'none' as const, registered, votes: 0, reason: 'no majority' });
+
 describe('decideStartMaster', () => {
   it('monitors the record when no sentinel is live', () => {
-    const d = decideStartMaster({ record: A, sentinelsSay: [], agreedRole: undefined, recordRole: 'master' });
+    const d = decideStartMaster({ record: A, verdict: none(0), agreedRole: undefined, recordRole: 'master' });
     expect(d.master).toEqual(A);
     expect(d.warn).toBe(false);
     expect(d.reason).toMatch(/no live sentinel/);
   });
-  it('lets agreeing sentinels win when their master answers role:master', () => {
-    const d = decideStartMaster({ record: A, sentinelsSay: [B, B], agreedRole: 'master', recordRole: 'slave' });
+  it('lets a majority of the registered sentinels win when their master answers role:master', () => {
+    const d = decideStartMaster({ record: A, verdict: agreed(B, 2, 3), agreedRole: 'master', recordRole: 'slave' });
     expect(d.master).toEqual(B);
     expect(d.reason).toMatch(/sentinels win/);
   });
-  it('keeps the record when the sentinels disagree or their master is not a master', () => {
-    expect(decideStartMaster({ record: A, sentinelsSay: [B, A], agreedRole: undefined, recordRole: 'master' }).master).toEqual(A);
-    expect(decideStartMaster({ record: A, sentinelsSay: [B], agreedRole: 'unreachable', recordRole: 'master' }).master).toEqual(A);
+  it('keeps the record without a majority, or when their master is not a master', () => {
+    expect(decideStartMaster({ record: A, verdict: none(3), agreedRole: undefined, recordRole: 'master' }).master).toEqual(A);
+    expect(decideStartMaster({ record: A, verdict: agreed(B, 1, 1), agreedRole: 'unreachable', recordRole: 'master' }).master).toEqual(A);
   });
   it('monitors an unreachable recorded master with a warning', () => {
-    const d = decideStartMaster({ record: A, sentinelsSay: [], agreedRole: undefined, recordRole: 'unreachable' });
+    const d = decideStartMaster({ record: A, verdict: none(0), agreedRole: undefined, recordRole: 'unreachable' });
     expect(d.master).toEqual(A);
     expect(d.warn).toBe(true);
     expect(d.reason).toMatch(/does not answer/);
   });
 });
 
-describe('decideReset', () => {
+describe('decideDeparture and decideForgetNow (no SENTINEL RESET, ever)', () => {
   const m = (...e: [string, string][]) => new Map(e);
-  it('resets when a registered sentinel vanished', () => {
-    const d = decideReset({ previous: m(['a', '10.0.0.1 26379'], ['b', '10.0.0.2 26379']), current: m(['a', '10.0.0.1 26379']) });
-    expect(d.action).toBe('reset');
+  it('a vanished registration schedules an audit, never an immediate reset', () => {
+    const d = decideDeparture({ previous: m(['a', '10.0.0.1 26379'], ['b', '10.0.0.2 26379']), current: m(['a', '10.0.0.1 26379']) });
+    expect(d.action).toBe('audit');
     expect(d.departed).toEqual(['10.0.0.2 26379']);
   });
-  it('does nothing when sentinels only joined', () => {
-    expect(decideReset({ previous: m(['a', 'x 1']), current: m(['a', 'x 1'], ['b', 'y 2']) }).action).toBe('none');
+  it('does nothing when sentinels only joined, or one re-registered at the same address (a session expiry)', () => {
+    expect(decideDeparture({ previous: m(['a', 'x 1']), current: m(['a', 'x 1'], ['b', 'y 2']) }).action).toBe('none');
+    expect(decideDeparture({ previous: m(['a', 'x 1']), current: m(['a2', 'x 1']) }).action).toBe('none');
   });
   it('waits while a failover is in progress', () => {
-    expect(decideResetNow({ masters: new Map([['mymaster', { flags: 'master,failover_in_progress', lastOkPingMs: 100 }]]) }).action).toBe('wait');
-    expect(decideResetNow({ masters: new Map([['mymaster', { flags: 'master', lastOkPingMs: 100 }]]) }).action).toBe('reset');
+    expect(decideForgetNow({ masters: new Map([['mymaster', { flags: 'master,failover_in_progress', lastOkPingMs: 100 }]]) }).action).toBe('wait');
+    expect(decideForgetNow({ masters: new Map([['mymaster', { flags: 'master', lastOkPingMs: 100 }]]) }).action).toBe('forget');
   });
-  it('waits while a master does not answer, flagged down or not yet (a partition: the reset would leave no replica to promote)', () => {
+  it('waits while a master does not answer, flagged down or not yet', () => {
     for (const flags of ['master,s_down', 'master,s_down,o_down', 'master,disconnected']) {
-      expect(decideResetNow({ masters: new Map([['mymaster', { flags, lastOkPingMs: 100 }]]) }).action, flags).toBe('wait');
+      expect(decideForgetNow({ masters: new Map([['mymaster', { flags, lastOkPingMs: 100 }]]) }).action, flags).toBe('wait');
     }
-    const silent = decideResetNow({ masters: new Map([['mymaster', { flags: 'master', lastOkPingMs: 2_500 }]]) });
+    const silent = decideForgetNow({ masters: new Map([['mymaster', { flags: 'master', lastOkPingMs: 2_500 }]]) });
     expect(silent.action).toBe('wait');
     expect(silent.reason).toMatch(/not answering/);
-    expect(decideResetNow({ masters: new Map([['a', { flags: 'master', lastOkPingMs: 10 }], ['b', { flags: 'master,s_down', lastOkPingMs: 9_000 }]]) }).action).toBe('wait');
+    expect(decideForgetNow({ masters: new Map([['a', { flags: 'master', lastOkPingMs: 10 }], ['b', { flags: 'master,s_down', lastOkPingMs: 9_000 }]]) }).action).toBe('wait');
   });
-  it('counts rediscovery as exactly the registered others (members, not just the count) and the replicas seen before', () => {
-    const expected = ['h 1', 'h 2'];
-    expect(rediscovered({ known: ['h 2', 'h 1'], expected, numReplicas: 2, replicasBefore: 2 })).toBe(true);
-    expect(rediscovered({ known: ['h 1'], expected, numReplicas: 2, replicasBefore: 2 })).toBe(false);
-    // A departed sentinel's late hello stands in for a live one not heard yet: not rediscovered.
-    expect(rediscovered({ known: ['h 1', 'h 9'], expected, numReplicas: 2, replicasBefore: 2 })).toBe(false);
-    expect(rediscovered({ known: ['h 1', 'h 2'], expected, numReplicas: 1, replicasBefore: 2 })).toBe(false);
+});
+
+describe('pruneKnown (forgetting by restart keeps everything else)', () => {
+  it('drops only the departed sentinels and dead replicas', () => {
+    const conf = ['sentinel myid abc', 'sentinel known-replica m 10.0.0.2 6379', 'sentinel known-replica m 10.0.0.3 6379', 'sentinel known-sentinel m 10.0.1.1 26379 aaa', 'sentinel known-sentinel m 10.0.1.9 26379 bbb', 'sentinel current-epoch 7'].join('\n');
+    const p = pruneKnown(conf, { keepSentinel: (_g, a) => a === '10.0.1.1 26379', keepReplica: (_g, a) => a !== '10.0.0.3 6379' });
+    expect(p.text.split('\n')).toEqual(['sentinel myid abc', 'sentinel known-replica m 10.0.0.2 6379', 'sentinel known-sentinel m 10.0.1.1 26379 aaa', 'sentinel current-epoch 7']);
+    expect(p).toMatchObject({ sentinels: ['m: 10.0.1.9 26379'], replicas: ['m: 10.0.0.3 6379'] });
+  });
+  it('a fresh conf carries the claimed myid, the live replicas and the other sentinels', () => {
+    const text = generateSentinelConf({
+      port: 26379, bind: '10.0.1.1', dir: '/d', announceIp: '10.0.1.1', announcePort: 26379, quorum: 2, downAfterMs: 1000, failoverTimeoutMs: 3000, parallelSyncs: 1, authPass: undefined, base: undefined,
+      myid: 'c'.repeat(40),
+      groups: [{ name: 'm', master: A, knownReplicas: [A, B], knownSentinels: [{ addr: S(1), id: 'd'.repeat(40) }, { addr: S(2), id: 'c'.repeat(40) }] }],
+    });
+    expect(text).toContain(`sentinel myid ${'c'.repeat(40)}\n`);
+    expect(text).toContain('sentinel known-replica m 10.0.0.2 6379\n');
+    expect(text).not.toContain('known-replica m 10.0.0.1 6379');
+    expect(text).toContain(`sentinel known-sentinel m 10.0.1.1 26380 ${'d'.repeat(40)}\n`);
+    expect(text).not.toContain(`known-sentinel m 10.0.1.1 26381`);
   });
 });
 
@@ -99,18 +118,10 @@ describe('decideGroups', () => {
   });
 });
 
-describe('staleAfterReset and decideAudit', () => {
-  it('calls an unregistered entry stale only after the hello period has passed', async () => {
-    const { staleAfterReset } = await import('../../../packages/sentinel/src/decide-reset.js');
-    const o = { known: ['h 1', 'h 9'], expected: ['h 1'], numReplicas: 2, replicasBefore: 2 };
-    expect(staleAfterReset(o, 1_000)).toBe(false);
-    expect(staleAfterReset(o, 7_000)).toBe(true);
-    expect(staleAfterReset({ ...o, known: ['h 1'] }, 7_000)).toBe(false);
-  });
-  it('resets only for an entry unregistered at two audits in a row', async () => {
-    const { decideAudit } = await import('../../../packages/sentinel/src/decide-reset.js');
+describe('decideAudit', () => {
+  it('forgets only an entry unregistered at two audits in a row', () => {
     expect(decideAudit([], ['h 9']).action).toBe('none');
-    expect(decideAudit(['h 9'], ['h 9'])).toMatchObject({ action: 'reset', stale: ['h 9'] });
+    expect(decideAudit(['h 9'], ['h 9'])).toMatchObject({ action: 'forget', stale: ['h 9'] });
     expect(decideAudit(['h 8'], ['h 9']).action).toBe('none');
   });
 });

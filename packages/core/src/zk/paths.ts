@@ -23,3 +23,13 @@ export function epochOf(name: string): string {
  * live set before the next forgets departed ones (beside the master-decision lock, never in it).
  */
 export const SENTINEL_RESET_LOCK = '/redis/lock-sentinel-reset';
+/**
+ * The myids sentinels have used (`/redis/sentinel-ids/<myid>`, persistent, data: `<host> <port>`
+ * of its last owner). A sentinel that starts takes the id of one that is gone, so the other
+ * sentinels replace the departed entry by Sentinel's own rule (same run id at a new address)
+ * instead of piling it up or needing a reset.
+ */
+export const SENTINEL_IDS = '/redis/sentinel-ids';
+export function sentinelIdOf(id: string): string {
+  return `${SENTINEL_IDS}/${id}`;
+}
