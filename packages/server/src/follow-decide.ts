@@ -124,3 +124,39 @@ export function decideFollow({ self, record, own, target, authority }: FollowInp
     refusal: `Refusing to demote this master to a replica of ${formatHostPort(rec)}`,
   };
 }
+
+export interface RelinkInput {
+  self: HostPort;
+  own: RedisProbe;
+  /** How long our replica's link has been down, as we observed it. */
+  linkDownMs: number;
+  verdict: SentinelVerdict | undefined;
+  /** INFO of the sentinels' master, when they agree on one other than ours. */
+  target: RedisProbe | undefined;
+}
+
+/** A replica's link must be down this long before it looks for its master elsewhere. */
+export const RELINK_AFTER_MS = 2_000;
+
+/**
+ * A replica whose master is gone is re-pointed by the failover leader only if the sentinels knew
+ * it (they learn replicas from the master's INFO every 10 s: one that joined just before the
+ * master died is not known), and by us only on a record change (the watcher may be down). So a
+ * replica whose link stays down follows the master a majority of the registered sentinels name,
+ * once it answers as master: rule A1, the same evidence that moved the master.
+ */
+export function decideRelink({ self, own, linkDownMs, verdict, target }: RelinkInput): FollowDecision {
+  if (!own.reachable || own.role !== 'slave' || own.linkUp) return { action: 'none', reason: 'Our replica is linked (or not a replica).' };
+  if (linkDownMs < RELINK_AFTER_MS) return { action: 'none', reason: `Our replica's link has been down for ${linkDownMs} ms; giving it time.` };
+  if (verdict === undefined || verdict.kind !== 'agreed') return { action: 'none', reason: `Our replica's link is down and the sentinels name no master${verdict ? ` (${verdict.reason})` : ''}.` };
+  const current = currentMaster(own);
+  if (sameHostPort(verdict.master, current) || sameHostPort(verdict.master, self)) return { action: 'none', reason: `Our replica's link is down, but the sentinels name the same master ${formatHostPort(verdict.master)}.` };
+  if (!(target !== undefined && target.reachable && target.role === 'master')) {
+    return { action: 'none', reason: `The sentinels name ${formatHostPort(verdict.master)}, but it ${describeTarget(target)}; waiting.` };
+  }
+  return {
+    action: 'replicate',
+    master: verdict.master,
+    reason: `Our replica's link to ${current ? formatHostPort(current) : 'its master'} has been down for ${linkDownMs} ms and ${verdict.reason}, which answers as master; re-pointing this replica to it.`,
+  };
+}

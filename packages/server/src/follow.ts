@@ -11,7 +11,7 @@ import {
   watchData,
   type Zk,
   zkPaths, type RecordValue, describeRecordValue, classifyRecord } from '@redis-zk/core';
-import { decideFollow, type FollowAuthority, needsTargetProbe } from './follow-decide.js';
+import { decideFollow, decideRelink, RELINK_AFTER_MS, type FollowAuthority, needsTargetProbe } from './follow-decide.js';
 import { askGroupSentinels } from './observe.js';
 
 export interface FollowOptions {
@@ -32,6 +32,9 @@ export interface FollowOptions {
    */
   startupRecord?: RecordValue;
 }
+
+/** How often a replica checks its link to its master. */
+const LINK_CHECK_MS = 1_000;
 
 /** While our own redis-server does not answer, how often the record is tried again. */
 const OWN_RETRY_MS = 250;
@@ -152,6 +155,41 @@ export function follow(opts: FollowOptions): Follower {
     }
   };
 
+  // A replica whose link stays down looks for the master the sentinels name (decideRelink).
+  let linkDownSince: number | undefined;
+  let relinking = false;
+  const checkLink = async (): Promise<void> => {
+    if (closed || running || relinking) return;
+    relinking = true;
+    try {
+      const own = await probeRedis(local, auth);
+      if (!own.reachable || own.role !== 'slave' || own.linkUp) {
+        linkDownSince = undefined;
+        return;
+      }
+      linkDownSince ??= Date.now();
+      const linkDownMs = Date.now() - linkDownSince;
+      let verdict;
+      let target;
+      if (linkDownMs >= RELINK_AFTER_MS) {
+        const snap = await readGroupSnapshot(zk, opts.masterName, { isDefault: true });
+        if (snap.sentinels.length > 0) verdict = await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.masterName, auth);
+        if (verdict?.kind === 'agreed' && !sameHostPort(verdict.master, self)) target = await probeRedis(verdict.master, auth);
+      }
+      const d = decideRelink({ self, own, linkDownMs, verdict, target });
+      if (d.action !== 'replicate' || closed || running) return;
+      log.info({ action: d.action, master: formatHostPort(d.master) }, d.reason);
+      await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
+      linkDownSince = undefined;
+    } catch (err) {
+      log.debug({ err: err instanceof Error ? err.message : String(err) }, 'Replica link check failed; next time.');
+    } finally {
+      relinking = false;
+    }
+  };
+  const linkTimer = setInterval(() => void checkLink(), LINK_CHECK_MS);
+  linkTimer.unref();
+
   const watch: Disposable = watchData(zk, zkPaths.MASTER, (value) => {
     const wasFirst = first;
     first = false;
@@ -173,6 +211,7 @@ export function follow(opts: FollowOptions): Follower {
     close() {
       closed = true;
       clearTimeout(recheckTimer);
+      clearInterval(linkTimer);
       watch.close();
     },
   };
