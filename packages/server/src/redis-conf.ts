@@ -10,6 +10,8 @@ export interface RedisConfInput {
   announce: HostPort;
   password: string | undefined;
   replicaOf: HostPort | undefined;
+  /** REDIS_APPENDONLY */
+  appendOnly: boolean;
 }
 
 /** Quotes a value for redis.conf (paths may contain spaces). */
@@ -30,6 +32,10 @@ export function redisConfText(c: RedisConfInput): string {
     `replica-announce-ip ${c.announce.host}`,
     `replica-announce-port ${c.announce.port}`,
   );
+  // Durable by default: Redis's own RDB snapshot defaults stay, and the AOF (fsync every second)
+  // keeps a kill -9 of every node from losing more than about a second of acknowledged writes.
+  lines.push(`appendonly ${c.appendOnly ? 'yes' : 'no'}`);
+  if (c.appendOnly) lines.push('appendfsync everysec');
   if (c.password !== undefined) lines.push(`requirepass ${q(c.password)}`, `masterauth ${q(c.password)}`);
   if (c.replicaOf !== undefined) lines.push(`replicaof ${c.replicaOf.host} ${c.replicaOf.port}`);
   return `${lines.join('\n')}\n`;

@@ -32,6 +32,7 @@ export async function startRedisServer(
     announce,
     password: config.redisPassword,
     replicaOf,
+    appendOnly: config.appendOnly,
   });
   await writeFile(confPath, text, { mode: 0o600 });
   await chmod(confPath, 0o600);

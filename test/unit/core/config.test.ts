@@ -39,6 +39,7 @@ const BAD: Record<string, string[]> = {
   MASTER_WAIT_TIMEOUT_MS: ['99', 'abc'],
   RECONCILE_INTERVAL_MS: ['99', 'abc'],
   HOOK_TIMEOUT_MS: ['99', 'abc'],
+  REDIS_APPENDONLY: ['true', 'YES', 'always'],
 };
 /** Paths, commands and the sandbox: any string is acceptable at load time. */
 const FREE_FORM = ['MESOS_SANDBOX', 'REDIS_SERVER_BIN', 'REDIS_CONF', 'REDIS_DATA_DIR', 'REDIS_SENTINEL_BIN', 'SENTINEL_CONF', 'SENTINEL_DIR', 'HOOK_COMMAND'];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { redisConfText } from '../../../packages/server/src/redis-conf.js';
 import { recordOps } from '../../../packages/core/src/index.js';
 
-const base = { include: undefined, port: 7001, bind: '127.0.0.1', dir: '/data/r', announce: { host: '10.1.2.3', port: 31001 }, password: undefined, replicaOf: undefined };
+const base = { include: undefined, port: 7001, bind: '127.0.0.1', dir: '/data/r', announce: { host: '10.1.2.3', port: 31001 }, password: undefined, replicaOf: undefined, appendOnly: true };
 
 describe('redisConfText', () => {
   it('writes the wrapper settings for a master', () => {
@@ -15,6 +15,11 @@ describe('redisConfText', () => {
     expect(lines).toContain('replica-announce-ip 10.1.2.3');
     expect(lines).toContain('replica-announce-port 31001');
     expect(t).not.toMatch(/replicaof|requirepass|masterauth|include/);
+  });
+  it('is durable by default (AOF, fsync every second, beside the RDB snapshot defaults); REDIS_APPENDONLY=no keeps RDB only', () => {
+    expect(redisConfText(base)).toMatch(/^appendonly yes\nappendfsync everysec$/m);
+    expect(redisConfText(base)).not.toMatch(/^save /m);
+    expect(redisConfText({ ...base, appendOnly: false })).toMatch(/^appendonly no$/m);
   });
   it('puts the include first so the wrapper settings win', () => {
     const lines = redisConfText({ ...base, include: '/etc/my redis.conf' }).trim().split('\n').filter((l) => !l.startsWith('#'));

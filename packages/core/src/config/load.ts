@@ -40,6 +40,8 @@ export interface ServerConfig extends CommonConfig {
   program: 'server';
   redisServerBin: string;
   redisConf: string | undefined;
+  /** REDIS_APPENDONLY: the AOF on (the default) or RDB snapshots only. */
+  appendOnly: boolean;
   dataDir: string;
   shutdownTimeoutMs: number;
   /** Arguments after `--`, passed to redis-server unchanged. */
@@ -106,6 +108,7 @@ export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConf
     program: 'server',
     redisServerBin: readString(env, 'REDIS_SERVER_BIN', 'redis-server'),
     redisConf: readOptional(env, 'REDIS_CONF'),
+    appendOnly: readEnum(env, 'REDIS_APPENDONLY', 'yes', ['yes', 'no'] as const) === 'yes',
     dataDir: workDir(env, 'REDIS_DATA_DIR', 'redis-data', 'redis-zk-server', common.port),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     extraArgs,
