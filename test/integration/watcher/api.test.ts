@@ -61,8 +61,10 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'not found' });
     const post = await fetch(`${base}/master`, { method: 'POST' });
-    expect(post.status).toBe(404);
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect(post.headers.get('content-type')).toMatch(/json/);
+    expect((await fetch(`${base}/health`, { headers: { accept: 'text/plain' } })).status).toBe(406);
   });
 
   it('bad environment: one line, exit 2', async () => {

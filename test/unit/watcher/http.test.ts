@@ -27,6 +27,33 @@ async function get(v: WatcherView, url: string, accept?: string) {
 }
 
 describe('HTTP API (in-process, fake view)', () => {
+  it('/status and /health follow the Accept rules of the other endpoints: 406 when JSON is not acceptable', async () => {
+    for (const url of ['/status', '/health']) {
+      const refused = await get(view(), url, 'text/plain');
+      expect(refused.statusCode, url).toBe(406);
+      expect(refused.json()).toMatchObject({ error: 'not acceptable', message: expect.stringContaining('application/json') });
+      await app?.close();
+      for (const accept of [undefined, '*/*', 'application/*', 'text/plain;q=0.5, application/json']) {
+        expect((await get(view(), url, accept)).statusCode, `${url} ${accept}`).toBe(200);
+        await app?.close();
+      }
+    }
+  });
+
+  it('a method other than GET on an endpoint is 405 with Allow; an unknown path stays 404', async () => {
+    app = createHttpServer(view());
+    for (const url of ['/master', '/sentinels', '/status', '/health']) {
+      for (const method of ['POST', 'DELETE', 'PUT'] as const) {
+        const r = await app.inject({ method, url });
+        expect(r.statusCode, `${method} ${url}`).toBe(405);
+        expect(r.headers.allow).toBe('GET, HEAD');
+        expect(r.json()).toMatchObject({ error: 'method not allowed' });
+      }
+    }
+    expect((await app.inject({ method: 'POST', url: '/nope' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'HEAD', url: '/master' })).statusCode).toBe(200);
+  });
+
   it('GET /sentinels: the original comma-separated text by default, JSON when asked', async () => {
     const text = await get(view(), '/sentinels');
     expect(text.statusCode).toBe(200);
@@ -73,11 +100,11 @@ describe('HTTP API (in-process, fake view)', () => {
     expect(bad.json()).toMatchObject({ status: 'unavailable', reason: /ZooKeeper/ });
   });
 
-  it('unknown paths and methods get a JSON 404', async () => {
+  it('unknown paths get a JSON 404, whatever the method', async () => {
     const r = await get(view(), '/nope');
     expect(r.statusCode).toBe(404);
     expect(r.json()).toMatchObject({ error: 'not found' });
-    const post = await app!.inject({ method: 'POST', url: '/master' });
+    const post = await app!.inject({ method: 'POST', url: '/nope' });
     expect(post.statusCode).toBe(404);
     expect(post.headers['content-type']).toMatch(/json/);
   });

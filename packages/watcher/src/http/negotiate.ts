@@ -47,3 +47,10 @@ export function negotiate(accept: string | undefined): Representation | undefine
   if (text <= 0 && json <= 0) return undefined;
   return json > text ? 'json' : 'text';
 }
+
+/** For the JSON-only endpoints: the same rules, with JSON the one representation (undefined: 406). */
+export function acceptsJson(accept: string | undefined): boolean {
+  if (accept === undefined || accept.trim() === '') return true;
+  const ranges = parseAccept(accept);
+  return ranges.length === 0 || quality(ranges, 'application/json') > 0;
+}

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { joinHostPort, type HostPort } from '@redis-zk/core';
-import { negotiate } from './negotiate.js';
+import { acceptsJson, negotiate } from './negotiate.js';
 import { errorSchema, healthSchema, masterSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
 
 export interface Health {
@@ -21,9 +21,16 @@ export interface WatcherView {
 
 const TEXT = 'text/plain; charset=utf-8';
 
-function notAcceptable(reply: FastifyReply): FastifyReply {
-  return reply.code(406).type('application/json').send({ error: 'not acceptable', message: 'this resource is available as text/plain or application/json' });
+function notAcceptable(reply: FastifyReply, types = 'text/plain or application/json'): FastifyReply {
+  return reply.code(406).type('application/json').send({ error: 'not acceptable', message: `this resource is available as ${types}` });
 }
+
+/** The JSON-only endpoints answer 406 to a client that accepts no JSON, like the others do. */
+function jsonOnly(req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  return acceptsJson(req.headers.accept) ? undefined : notAcceptable(reply, 'application/json');
+}
+
+const ENDPOINTS = ['/sentinels', '/sentinel', '/master', '/status', '/health'] as const;
 
 function unavailable(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(503).type('application/json').send({ error: 'unavailable', message });
@@ -59,15 +66,27 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
     return represent(req, reply, joinHostPort(m), { name: view.name, host: m.host, port: m.port });
   });
 
-  app.get('/status', { schema: { response: { 200: statusSchema } } }, (_req, reply) => reply.type('application/json').send(view.status()));
+  app.get('/status', { schema: { response: { 200: statusSchema, 406: errorSchema } } }, (req, reply) => jsonOnly(req, reply) ?? reply.type('application/json').send(view.status()));
 
-  app.get('/health', { schema: { response: { 200: healthSchema, 503: healthSchema } } }, (_req, reply) => {
+  app.get('/health', { schema: { response: { 200: healthSchema, 503: healthSchema, 406: errorSchema } } }, (req, reply) => {
+    const refused = jsonOnly(req, reply);
+    if (refused !== undefined) return refused;
     const h = view.health();
     return reply
       .code(h.ok ? 200 : 503)
       .type('application/json')
       .send({ status: h.ok ? 'ok' : 'unavailable', reason: h.reason, zookeeper: h.zookeeper, subscription: h.subscription });
   });
+
+  // No endpoint changes state: any other method on one is 405 with what is allowed.
+  for (const url of ENDPOINTS) {
+    app.route({
+      method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url,
+      handler: (req, reply) =>
+        reply.code(405).header('allow', 'GET, HEAD').type('application/json').send({ error: 'method not allowed', message: `${req.method} ${url} is not allowed; ${url} answers GET (and HEAD)` }),
+    });
+  }
 
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).type('application/json').send({ error: 'not found', message: `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /status or /health` });
