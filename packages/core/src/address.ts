@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { RedisZkError } from './errors.js';
+import { ConfigError, RedisZkError } from './errors.js';
 import { isIPv4 } from './config/parse.js';
 
 export interface ResolvedAddress {
@@ -22,6 +22,8 @@ export interface ResolvedAddress {
 export interface AddressInputs {
   bindIp: string | undefined;
   netIface: string;
+  /** NET_IFACE was set by the user (not the eth0 default): an interface that is not there is an error. */
+  netIfaceSet?: boolean;
   hostEnv: string | undefined;
 }
 
@@ -43,6 +45,11 @@ export async function resolveAddress(
   if (inputs.bindIp !== undefined) return addressOf(inputs.bindIp, inputs.bindIp, 'BIND_IP');
   const ifaceIp = ipv4Of(interfaces[inputs.netIface]);
   if (ifaceIp !== undefined) return addressOf(ifaceIp, ifaceIp, 'NET_IFACE');
+  if (inputs.netIfaceSet === true) {
+    const present = Object.keys(interfaces).sort().join(', ');
+    const why = interfaces[inputs.netIface] === undefined ? 'there is no such interface' : 'it has no IPv4 address';
+    throw new ConfigError('NET_IFACE', inputs.netIface, `an interface of this machine with an IPv4 address (${why}; present: ${present || 'none'})`);
+  }
   if (inputs.hostEnv !== undefined) {
     const ip = isIPv4(inputs.hostEnv) ? inputs.hostEnv : await resolveHost(inputs.hostEnv);
     if (ip !== undefined) return addressOf(ip, '0.0.0.0', 'HOST');

@@ -28,7 +28,7 @@ await runProgram({
     await checkBaseConf(config.redisConf);
 
     // 1. Our announced address and port.
-    const address = await resolveAddress({ bindIp: config.bindIp, netIface: config.netIface, hostEnv: config.hostEnv });
+    const address = await resolveAddress(config);
     const self = { host: address.announce, port: config.port };
     const local = { host: address.local, port: config.port };
     const auth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };

@@ -1,7 +1,7 @@
 import { Zk, joinHostPort, loadWatcherConfig, runProgram, whenAborted, zkPaths, type RedisAuth } from '@redis-zk/core';
 import { runBehaviours, type Behaviour } from './behaviours/behaviour.js';
 import { EventLog } from './behaviours/event-log.js';
-import { hookCommandBehaviour } from './behaviours/hook-command.js';
+import { checkHookCommand, hookCommandBehaviour } from './behaviours/hook-command.js';
 import { zkRecordBehaviour } from './behaviours/zk-record.js';
 import { parseSwitchMaster } from './events.js';
 import { helpText } from './help.js';
@@ -23,6 +23,7 @@ await runProgram({
     // 0. Configuration: a bad value is one line and exit 2 (runProgram).
     const config = loadWatcherConfig(ctx.env);
     const log = ctx.makeLogger(config.logLevel);
+    await checkHookCommand(config.hookCommand);
     const auth: RedisAuth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
 
     // 1. ZooKeeper, and the in-memory view every answer comes from.

@@ -15,6 +15,8 @@ const BAD_ENV: [string, string][] = [
   ['SHUTDOWN_TIMEOUT_MS', '1e9'],
   ['REDIS_CONF', '/nonexistent/redis.conf'],
   ['REDIS_PASSWORD', 'with space'],
+  ['ZK_HOSTS', '127.0.0.1:1,zk2'],
+  ['REDIS_APPENDONLY', 'always'],
 ];
 
 describe('bad input', () => {
@@ -26,6 +28,14 @@ describe('bad input', () => {
     expect(lines[0]).toContain(name);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     if (name === 'REDIS_PASSWORD') expect(r.stderr).not.toContain('with space');
+  });
+
+  it('NET_IFACE naming an interface that is not there: one line naming it and the interfaces present, exit 2 (never another address)', async () => {
+    const r = await runProgramToExit('server', { ZK_HOSTS: '127.0.0.1:1', BIND_IP: '', NET_IFACE: 'nosuch0', PORT0: '6390' });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/NET_IFACE="nosuch0" is invalid: expected an interface of this machine with an IPv4 address \(there is no such interface; present: .*lo/);
   });
 
   const MALFORMED: [string, string][] = [

@@ -68,7 +68,7 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
   });
 
   it('bad environment: one line, exit 2', async () => {
-    const bad: Record<string, string>[] = [{ PORT0: 'abc' }, { ZK_HOSTS: 'not a host:xx' }, { RECONCILE_INTERVAL_MS: '0' }, { HOOK_TIMEOUT_MS: '-5' }];
+    const bad: Record<string, string>[] = [{ PORT0: 'abc' }, { ZK_HOSTS: 'not a host:xx' }, { RECONCILE_INTERVAL_MS: '0' }, { HOOK_TIMEOUT_MS: '-5' }, { HOOK_COMMAND: '/nonexistent/hook.sh' }, { HOOK_COMMAND: 'no-such-hook-xyz' }];
     for (const env of bad) {
       const r = await runProgramToExit('watcher', env);
       expect(r.code).toBe(2);

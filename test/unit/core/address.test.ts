@@ -13,6 +13,16 @@ const interfaces = { lo: [v4('127.0.0.1', true)], eth0: [v6('fe80::1'), v4('10.0
 const noLookup = async () => undefined;
 
 describe('resolveAddress order: BIND_IP, NET_IFACE, HOST, first non-internal IPv4', () => {
+  it('a NET_IFACE the user set that is not there (or has no IPv4) is an error naming it, never a fall-through to another address', async () => {
+    const err = await resolveAddress({ bindIp: undefined, netIface: 'eth9', netIfaceSet: true, hostEnv: '10.1.1.1' }, interfaces, noLookup).catch((e: unknown) => e);
+    expect(isRedisZkError(err, 'CONFIG_INVALID')).toBe(true);
+    expect(String((err as Error).message)).toMatch(/^NET_IFACE="eth9" is invalid: expected an interface of this machine with an IPv4 address \(there is no such interface; present: eth0, eth1, lo\)$/);
+    const noV4 = await resolveAddress({ bindIp: undefined, netIface: 'v6only', netIfaceSet: true, hostEnv: undefined }, { ...interfaces, v6only: [v6('fe80::2')] }, noLookup).catch((e: unknown) => e);
+    expect(String((noV4 as Error).message)).toMatch(/it has no IPv4 address/);
+    // BIND_IP still wins over a wrong NET_IFACE.
+    expect((await resolveAddress({ bindIp: '10.9.9.9', netIface: 'eth9', netIfaceSet: true, hostEnv: undefined }, interfaces, noLookup)).source).toBe('BIND_IP');
+  });
+
   it('BIND_IP wins over everything and is also what is bound', async () => {
     expect(await resolveAddress({ bindIp: '10.9.9.9', netIface: 'eth0', hostEnv: '10.1.1.1' }, interfaces, noLookup)).toEqual({
       announce: '10.9.9.9',

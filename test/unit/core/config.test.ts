@@ -19,7 +19,7 @@ const PROGRAMS: ProgramName[] = ['server', 'sentinel', 'watcher'];
 
 /** Bad values per validated variable. Every variable in VARIABLES is either here or in FREE_FORM. */
 const BAD: Record<string, string[]> = {
-  ZK_HOSTS: ['zk1:abc', 'zk1:99999', 'zk1:0', 'zk1:2181/bad chroot', 'zk1:2181//a', ',', 'zk 1:2181', 'zk1:2181,', 'http://zk1'],
+  ZK_HOSTS: ['a:1,b', 'zk1,zk2:2182', 'zk1:abc', 'zk1:99999', 'zk1:0', 'zk1:2181/bad chroot', 'zk1:2181//a', ',', 'zk 1:2181', 'zk1:2181,', 'http://zk1'],
   ZK_SESSION_TIMEOUT_MS: ['abc', '999', '600001', '-5', '1.5', '1e4'],
   ZK_CONNECT_TIMEOUT_MS: ['abc', '99', '86400001', '-1'],
   ZK_AUTH: ['nocolon-s3', 'usr-s3:', ':pw-s3', 'us er:pw-s3'],
@@ -55,6 +55,12 @@ function configErrorOf(program: ProgramName, env: Env): ConfigError | undefined 
 }
 
 describe('config loaders', () => {
+  it('a relative REDIS_DATA_DIR / SENTINEL_DIR / MESOS_SANDBOX is made absolute once (the child runs inside it)', () => {
+    expect(loadServerConfig({ REDIS_DATA_DIR: 'data/r' }).dataDir).toBe(`${process.cwd()}/data/r`);
+    expect(loadServerConfig({ MESOS_SANDBOX: 'sb' }).dataDir).toBe(`${process.cwd()}/sb/redis-data`);
+    expect(loadSentinelConfig({ SENTINEL_DIR: './s' }).workDir).toBe(`${process.cwd()}/s`);
+  });
+
   it('every variable is either validated here or deliberately free-form', () => {
     const covered = new Set([...Object.keys(BAD), ...FREE_FORM]);
     expect(VARIABLES.map((v) => v.name).filter((n) => !covered.has(n))).toEqual([]);
@@ -69,7 +75,7 @@ describe('config loaders', () => {
   });
 
   it('read a valid environment', () => {
-    const c = loadSentinelConfig({ ZK_HOSTS: 'zk1:2181,zk2/team-a', PORT0: '31001', BIND_IP: '10.0.0.5', SENTINEL_QUORUM: '3', REDIS_PASSWORD: 'pw' });
+    const c = loadSentinelConfig({ ZK_HOSTS: 'zk1,zk2/team-a', PORT0: '31001', BIND_IP: '10.0.0.5', SENTINEL_QUORUM: '3', REDIS_PASSWORD: 'pw' });
     expect(c.zk).toMatchObject({ connectString: 'zk1:2181,zk2:2181/team-a', chroot: '/team-a' });
     expect(c).toMatchObject({ port: 31001, bindIp: '10.0.0.5', quorum: 3, redisPassword: 'pw' });
   });

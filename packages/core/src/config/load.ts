@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import {
   type Env,
@@ -29,6 +29,7 @@ export interface CommonConfig {
   port: number;
   bindIp: string | undefined;
   netIface: string;
+  netIfaceSet: boolean;
   hostEnv: string | undefined;
   masterName: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -86,6 +87,7 @@ function loadCommon(program: ProgramName, env: Env): CommonConfig {
     port: readPort(env, 'PORT0', DEFAULT_PORT[program]),
     bindIp,
     netIface: readString(env, 'NET_IFACE', 'eth0', /^[A-Za-z0-9_.@-]{1,15}$/, 'a network interface name like eth0'),
+    netIfaceSet: raw(env, 'NET_IFACE') !== undefined,
     hostEnv: readString(env, 'HOST', '', /^[A-Za-z0-9.-]{1,253}$/, 'a host name or IPv4 address') || undefined,
     masterName: readString(env, 'MASTER_NAME', 'mymaster', MASTER_NAME_PATTERN, 'a name of letters, digits, ".", "_" or "-" (at most 64)'),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
@@ -95,10 +97,12 @@ function loadCommon(program: ProgramName, env: Env): CommonConfig {
 }
 
 function workDir(env: Env, name: string, sandboxSub: string, tmpPrefix: string, port: number): string {
+  // Absolute once, here: the child runs in this directory, and a relative `dir` in its config
+  // would be applied a second time below it.
   const explicit = readOptional(env, name);
-  if (explicit !== undefined) return explicit;
+  if (explicit !== undefined) return resolve(explicit);
   const sandbox = readOptional(env, 'MESOS_SANDBOX');
-  return sandbox !== undefined ? join(sandbox, sandboxSub) : join(tmpdir(), `${tmpPrefix}-${port}`);
+  return sandbox !== undefined ? resolve(sandbox, sandboxSub) : join(tmpdir(), `${tmpPrefix}-${port}`);
 }
 
 export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConfig {

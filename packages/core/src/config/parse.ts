@@ -82,8 +82,14 @@ export function parseZkHosts(value: string, name = 'ZK_HOSTS'): ZkHosts {
       throw new ConfigError(name, value, `${expected} (the chroot "${chroot}" must be /name[/name…])`);
     }
   }
-  const servers = hostsPart.split(',').map((s) => {
-    const m = /^([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?$/.exec(s.trim());
+  const parts = hostsPart.split(',').map((s) => ({ text: s.trim(), m: /^([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?$/.exec(s.trim()) }));
+  // "zk1:2182,zk2" is a typo more often than a wish for 2181 on the second server.
+  const withPort = parts.filter((p) => p.m?.[2] !== undefined);
+  const bare = parts.find((p) => p.m !== null && p.m[2] === undefined);
+  if (withPort.length > 0 && bare !== undefined) {
+    throw new ConfigError(name, value, `${expected}, with a port on every server when one has one ("${bare.text}" has none)`);
+  }
+  const servers = parts.map(({ m }) => {
     const port = m?.[2] === undefined ? 2181 : Number(m[2]);
     if (!m || !(isIPv4(m[1]!) || isHostname(m[1]!)) || port < 1 || port > 65535) {
       throw new ConfigError(name, value, expected);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { preview, type Logger } from '@redis-zk/core';
+import { access, constants, stat } from 'node:fs/promises';
+import { ConfigError, preview, type Logger } from '@redis-zk/core';
 import type { SwitchEvent } from '../events.js';
 import type { Behaviour } from './behaviour.js';
 
@@ -54,4 +55,28 @@ export function hookCommandBehaviour(command: string, timeoutMs: number, log: Lo
         });
       }),
   };
+}
+
+/**
+ * HOOK_COMMAND is checked at start, not at the first failover: its first word must be a shell
+ * builtin, or an executable file (given as a path, or found on PATH).
+ */
+export async function checkHookCommand(command: string | undefined): Promise<void> {
+  if (command === undefined) return;
+  const word = command.trim().split(/\s+/)[0] ?? '';
+  if (word.includes('/')) {
+    try {
+      await access(word, constants.X_OK);
+      if (!(await stat(word)).isFile()) throw new Error('not a file');
+    } catch {
+      throw new ConfigError('HOOK_COMMAND', command, `a command that exists and is executable (${word} is not an executable file)`);
+    }
+    return;
+  }
+  const found = await new Promise<boolean>((resolve) => {
+    const child = spawn('sh', ['-c', 'command -v -- "$1" >/dev/null 2>&1', 'redis-zk-hook-check', word], { stdio: 'ignore' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
+  if (!found) throw new ConfigError('HOOK_COMMAND', command, `a command that exists and is executable (${word} is not a shell builtin and not found on PATH)`);
 }
