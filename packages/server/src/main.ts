@@ -7,6 +7,8 @@ import {
   Zk,
   zkPaths,
 } from '@redis-zk/core';
+import { readFile } from 'node:fs/promises';
+import { parseRejection, rejectionError } from './config-rejection.js';
 import { follow } from './follow.js';
 import { HELP } from './help.js';
 import { checkBaseConf, startRedisServer } from './redis-process.js';
@@ -57,6 +59,13 @@ await runProgram({
         child.exited,
       ]);
       if (started !== 'up') {
+        // A config redis-server rejects: say whose line it is (REDIS_CONF is a configuration error).
+        const rejected = parseRejection(child.stderrTail(), config.redisConf === undefined ? undefined : await readFile(config.redisConf, 'utf8').catch(() => undefined), config.extraArgs);
+        if (rejected !== undefined) {
+          const err = rejectionError(rejected, config.redisConf);
+          if (err !== undefined) throw err;
+          log.error({ line: rejected.line, source: rejected.source }, `redis-server rejects '${rejected.line}' from the ${rejected.source === 'arguments' ? 'arguments after --' : 'generated config'}: ${rejected.reason}.`);
+        }
         // The usual cause is a port someone else's redis-server holds: say so when one answers there.
         const theirs = await answeringPid(local, auth).catch(() => undefined);
         if (theirs !== undefined) log.error(foreignRedisError(local, theirs, child.pid).message);

@@ -41,5 +41,6 @@ export async function startRedisServer(
     log,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     cwd: config.dataDir,
+    keepStderr: true,
   });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { freePort, runProgramToExit, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, runProgramToExit, sharedZkHosts, tempDir, waitFor, zkClient } from '../../harness/index.js';
 import { isUp, replication, startServer } from './helpers.js';
 
 const BAD_ENV: [string, string][] = [
@@ -36,6 +38,20 @@ describe('bad input', () => {
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/NET_IFACE="nosuch0" is invalid: expected an interface of this machine with an IPv4 address \(there is no such interface; present: .*lo/);
+  });
+
+  it('a REDIS_CONF that redis-server rejects: one line naming REDIS_CONF and the directive, exit 2', async () => {
+    const dir = tempDir();
+    const conf = join(dir, 'base.conf');
+    writeFileSync(conf, 'maxmemory 64mb\nno-such-directive yes\n');
+    const hosts = sharedZkHosts();
+    await zkClient(hosts);
+    const r = await runProgramToExit('server', { ZK_HOSTS: hosts, BIND_IP: '127.0.0.1', PORT0: String(await freePort()), REDIS_CONF: conf, REDIS_DATA_DIR: tempDir() });
+    expect(r.code).toBe(2);
+    // redis-server's own lines pass through; ours is one line after them.
+    const ours = r.stderr.split('\n').filter((l) => l.startsWith('redis-zk-server:'));
+    expect(ours).toEqual([`redis-zk-server: REDIS_CONF="${conf}" is invalid: expected a redis.conf that redis-server accepts (it rejects 'no-such-directive yes': Bad directive or wrong number of arguments)`]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   const MALFORMED: [string, string][] = [

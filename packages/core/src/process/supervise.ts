@@ -19,6 +19,11 @@ export interface SuperviseOptions {
   cwd?: string;
   /** Added to (and overriding) the wrapper's own environment. */
   env?: Record<string, string | undefined>;
+  /**
+   * Pass stderr through a pipe and keep its last bytes (Supervised.stderrTail), so a child that
+   * dies at start can be explained in one line; it still reaches our stderr unchanged.
+   */
+  keepStderr?: boolean;
 }
 
 export interface Supervised {
@@ -27,7 +32,11 @@ export interface Supervised {
   exited: Promise<ChildExit>;
   /** SIGTERM, then SIGKILL after shutdownTimeoutMs; resolves with the exit. Idempotent. */
   stop(signal?: NodeJS.Signals): Promise<ChildExit>;
+  /** The last few KB of stderr, with keepStderr; '' otherwise. */
+  stderrTail(): string;
 }
+
+const STDERR_TAIL = 8_192;
 
 /** Children still running, SIGKILLed synchronously when the wrapper exits (normally or by process.exit). */
 const running = new Set<number>();
@@ -94,7 +103,7 @@ export async function supervise(command: string, args: string[], opts: Supervise
   process.umask(0o077);
   const [file, argv] = withParentDeathSignal(command, args);
   const child: ResultPromise = execa(file, argv, {
-    stdio: 'inherit',
+    stdio: opts.keepStderr === true ? ['inherit', 'inherit', 'pipe'] : 'inherit',
     reject: false,
     cwd: opts.cwd,
     env: opts.env,
@@ -103,6 +112,11 @@ export async function supervise(command: string, args: string[], opts: Supervise
     forceKillAfterDelay: false,
   });
   // Listen before anything is awaited so a child that dies at once is not missed.
+  let tail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+  });
   const exitEvent = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
@@ -142,5 +156,5 @@ export async function supervise(command: string, args: string[], opts: Supervise
     return stopping;
   };
 
-  return { pid, exited, stop };
+  return { pid, exited, stop, stderrTail: () => tail };
 }
