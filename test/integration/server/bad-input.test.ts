@@ -54,6 +54,24 @@ describe('bad input', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('a group created with ZK_AUTH: a server started without it, or with other credentials, says so naming ZK_AUTH, exit 2', async () => {
+    const hosts = sharedZkHosts();
+    await zkClient(hosts);
+    const owner = await startServer(hosts, { env: { ZK_AUTH: 'redis-zk:right-pw' } });
+    await owner.proc.waitForLog(isUp, 20_000);
+    for (const auth of [undefined, 'redis-zk:wrong-pw', 'intruder:pw']) {
+      const env: Record<string, string> = { ZK_HOSTS: hosts, BIND_IP: '127.0.0.1', PORT0: String(await freePort()), REDIS_DATA_DIR: tempDir() };
+      if (auth !== undefined) env.ZK_AUTH = auth;
+      const r = await runProgramToExit('server', env);
+      expect(r.code, String(auth)).toBe(2);
+      const ours = r.stderr.trim().split('\n');
+      expect(ours).toHaveLength(1);
+      expect(ours[0]).toMatch(new RegExp(`ZK_AUTH ${auth === undefined ? 'is unset' : 'names another one'}; set ZK_AUTH`));
+      expect(r.stderr).not.toContain('pw');
+    }
+    expect(await owner.redis.ping()).toBe('PONG');
+  });
+
   const MALFORMED: [string, string][] = [
     ['garbage', 'garbage'],
     ['host without port', 'host'],

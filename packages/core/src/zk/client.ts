@@ -81,10 +81,19 @@ function errorCodeOf(zkCode: number): ErrorCode {
   }
 }
 
-function toError(err: unknown, what: string): RedisZkError {
+function toError(err: unknown, what: string, authSet: boolean): RedisZkError {
   if (err instanceof RedisZkError) return err;
   if (err instanceof Exception) {
-    return new RedisZkError(errorCodeOf(err.getCode()), `ZooKeeper ${what} failed: ${err.getName()}`, { cause: err });
+    const code = errorCodeOf(err.getCode());
+    // The one cause an operator can fix: nodes written by another identity than ours.
+    if (code === 'ZK_NO_AUTH') {
+      return new RedisZkError(
+        code,
+        `ZooKeeper refused ${what} (NOAUTH): the node is writable only by the identity that created it, and ZK_AUTH ${authSet ? 'names another one' : 'is unset'}; set ZK_AUTH to the digest credentials the group was created with`,
+        { cause: err },
+      );
+    }
+    return new RedisZkError(code, `ZooKeeper ${what} failed: ${err.getName()}`, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new RedisZkError('ZK_ERROR', `ZooKeeper ${what} failed: ${message}`, { cause: err });
@@ -471,7 +480,7 @@ export class Zk extends EventEmitter<ZkEvents> {
         clearTimeout(timer);
         this.off('connected', send);
         this.off('state', onState);
-        if (err) reject(toError(err, what));
+        if (err) reject(toError(err, what, this.config.auth !== undefined));
         else resolve(value as T);
       };
       const timer = setTimeout(
