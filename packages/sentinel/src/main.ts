@@ -13,6 +13,7 @@ import {
   type HostPort,
   type RedisAuth,
 } from '@redis-zk/core';
+import { AuthCheck } from './auth-check.js';
 import { readBaseConf, writeSentinelConf } from './conf-file.js';
 import { claimSentinelId, knownSentinelsOf } from './sentinel-id.js';
 import { SentinelProcess } from './sentinel-process.js';
@@ -120,6 +121,8 @@ await runProgram({
       const replicaSettleMs = Math.max(5_000, 3 * config.downAfterMs);
       const hygiene = new Hygiene({ zk, log, control, process: sentinel, self: formatHostPort(self), groups: () => groupFollower.names(), replicaSettleMs });
       hygiene.start();
+      const authCheck = new AuthCheck({ control, groups: () => groupFollower.names(), redisAuth, log });
+      authCheck.start();
       const child = sentinel;
 
       // 6. Until the child dies or we are told to stop.
@@ -131,6 +134,7 @@ await runProgram({
       if (outcome === 'shutdown') log.info({ signal: String(ctx.shutdown.reason) }, 'shutting down: deregistering, then stopping redis-sentinel');
       else log.error({ code: outcome.code, signal: outcome.signal, exitCode: outcome.exitCode }, 'redis-sentinel exited; deregistering, then exiting with its status');
       hygiene.close();
+      authCheck.close();
       groupFollower.close();
       // Deregister first (the watcher and the other sentinels must stop using us), but briefly:
       // if ZooKeeper does not answer, the entry vanishes with the session anyway.

@@ -5,6 +5,7 @@ import {
   formatHostPort,
   isRecordConflict,
   isRedisZkError,
+  monitoringHealth,
   observationFromInfo,
   readGroupSnapshot,
   RetriesExhausted,
@@ -240,6 +241,7 @@ export class Reconciler {
     const late = answers.filter((a) => a.kind === 'unreachable' && a.error === 'no answer in time').length;
     if (late > 0) this.log.debug({ group: name, pending: late, answered: answers.length - late }, `Deciding ${name} from the sentinels that answered; ${late} did not in time.`);
     if (name === this.defaultName) this.state.vet(answers, verdict);
+    this.state.setMonitoring(name, monitoringHealth(name, answers));
     if (verdict.kind !== 'agreed') {
       this.log.debug({ group: name, answers: answers.map(describeAnswer) }, `No decision for ${name}: ${verdict.reason}.`);
       return { candidate: undefined, candidateIsMaster: false };

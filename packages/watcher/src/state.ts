@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { classifyRecord, formatHostPort, parseEpoch, parseHostPort, preview, sameHostPort, type SentinelAnswer, type SentinelVerdict, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
+import { classifyRecord, formatHostPort, parseEpoch, parseHostPort, preview, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
   id: string;
@@ -109,6 +109,16 @@ export class WatcherState extends EventEmitter<StateEvents> {
     const key = formatHostPort(s);
     if (this.fit === undefined || !this.fit.has(key)) return 'not checked yet';
     return this.fit.get(key);
+  }
+
+  /** Per group, whether the sentinels can monitor its master (from the last all-sentinels check). */
+  readonly monitoring = new Map<string, MonitoringHealth>();
+
+  setMonitoring(name: string, h: MonitoringHealth): void {
+    const before = this.monitoring.get(name);
+    this.monitoring.set(name, h);
+    if (!h.ok && (before === undefined || before.ok || before.reason !== h.reason)) this.log.error({ group: name }, `${h.reason[0]!.toUpperCase()}${h.reason.slice(1)}.`);
+    else if (h.ok && before !== undefined && !before.ok) this.log.info({ group: name }, `The sentinels monitor the master of ${name} again.`);
   }
 
   /** MASTER_NAME plus every group under /redis/masters. */

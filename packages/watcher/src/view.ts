@@ -23,6 +23,10 @@ export function createView(name: string, state: WatcherState, subscription: Subs
         const reason = state.sentinels.length === 0 ? `no live sentinel is registered in ${zkPaths.SENTINELS}` : 'not subscribed to any sentinel yet';
         return { ok: false, reason, zookeeper, subscription: null };
       }
+      for (const g of state.groups()) {
+        const m = state.monitoring.get(g);
+        if (m !== undefined && !m.ok) return { ok: false, reason: m.reason, zookeeper, subscription: sub };
+      }
       return { ok: true, reason: `connected to ZooKeeper and subscribed to sentinel ${sub.sentinel}`, zookeeper, subscription: sub };
     },
     status: () => {

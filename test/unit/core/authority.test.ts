@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerFrom, confirmsLineage, majorityOf, RetriesExhausted, sentinelVerdict, withRetry, type SentinelAnswer } from '../../../packages/core/src/index.js';
+import { answerFrom, confirmsLineage, majorityOf, monitoringHealth, RetriesExhausted, sentinelVerdict, withRetry, type SentinelAnswer } from '../../../packages/core/src/index.js';
 
 const A = { host: '10.0.0.1', port: 6379 };
 const B = { host: '10.0.0.2', port: 6379 };
@@ -99,5 +99,19 @@ describe('withRetry (one retry policy)', () => {
       ),
     ).rejects.toThrow('fatal');
     expect(calls).toBe(1);
+  });
+});
+
+describe('monitoringHealth (can the sentinels monitor the master at all?)', () => {
+  const blind = (i: number): SentinelAnswer => ({ kind: 'master', sentinel: s(i), master: A, epoch: 1, flags: ['master', 's_down', 'disconnected'], lastOkPingMs: 9_000, downAfterMs: 1_000 });
+  it('unhealthy when a majority have had no valid reply for longer than down-after, naming REDIS_PASSWORD', () => {
+    const h = monitoringHealth('mymaster', [blind(0), blind(1), names(2, A)]);
+    expect(h.ok).toBe(false);
+    if (!h.ok) expect(h.reason).toMatch(/cannot monitor the master 10\.0\.0\.1 6379 of mymaster: 2 of 3 .*REDIS_PASSWORD/);
+  });
+  it('healthy during a failover, within down-after, or with a minority blind', () => {
+    expect(monitoringHealth('m', [blind(0), blind(1), { kind: 'failover-in-progress', sentinel: s(2) }]).ok).toBe(true);
+    expect(monitoringHealth('m', [{ ...blind(0), lastOkPingMs: 500 } as SentinelAnswer, { ...blind(1), lastOkPingMs: 500 } as SentinelAnswer]).ok).toBe(true);
+    expect(monitoringHealth('m', [blind(0), names(1, A), names(2, A)]).ok).toBe(true);
   });
 });

@@ -15,7 +15,16 @@ import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
 
 /** What one registered sentinel said about a group (`SENTINEL MASTER <name>`). */
 export type SentinelAnswer =
-  | { kind: 'master'; sentinel: HostPort; master: HostPort; epoch: number; flags: readonly string[] }
+  | {
+      kind: 'master';
+      sentinel: HostPort;
+      master: HostPort;
+      epoch: number;
+      flags: readonly string[];
+      /** How long since the master last answered this sentinel's PING validly, and the group's down-after. */
+      lastOkPingMs?: number;
+      downAfterMs?: number;
+    }
   /** It answered but does not monitor the group. */
   | { kind: 'unknown-group'; sentinel: HostPort }
   /** Mid-failover the leader reports (old address, new epoch): no vote until it switches. */
@@ -96,4 +105,27 @@ export function confirmsLineage(e: LineageEvidence): LineageVerdict {
     return { ok: false, reason: `${who} does not carry the previous master's replication ID (master_replid2 ${e.announcedReplid2 ?? 'unknown'})` };
   }
   return { ok: true, reason: `${who} is a live node of the group and was promoted from the previous master (master_replid2 matches)` };
+}
+
+export type MonitoringHealth = { ok: true } | { ok: false; reason: string };
+
+const DOWN = ['s_down', 'o_down', 'disconnected'];
+
+/**
+ * Whether the sentinels can monitor the group's master at all: not when a majority of those that
+ * answered have had no valid reply from it for longer than down-after (a password they do not
+ * have, a master down that nobody fails over). A failover in progress is not a failure.
+ */
+export function monitoringHealth(name: string, answers: readonly SentinelAnswer[]): MonitoringHealth {
+  const named = answers.filter((a): a is Extract<SentinelAnswer, { kind: 'master' }> => a.kind === 'master');
+  if (named.length === 0 || answers.some((a) => a.kind === 'failover-in-progress')) return { ok: true };
+  const blind = named.filter((a) => a.flags.some((f) => DOWN.includes(f)) && (a.lastOkPingMs ?? 0) > (a.downAfterMs ?? Number.POSITIVE_INFINITY));
+  if (blind.length * 2 <= named.length) return { ok: true };
+  const a = blind[0]!;
+  return {
+    ok: false,
+    reason:
+      `the sentinels cannot monitor the master ${formatHostPort(a.master)} of ${name}: ${blind.length} of ${named.length} report it ${a.flags.join(',')} ` +
+      `with no valid reply for ${a.lastOkPingMs} ms (down-after ${a.downAfterMs} ms) — a REDIS_PASSWORD on the sentinels that the servers do not accept, or a master down that is not failed over`,
+  };
 }

@@ -18,7 +18,8 @@ export function answerFrom(sentinel: HostPort, reply: SentinelMasterReply): Sent
   const addr = parseHostPort(`${reply.ip ?? ''} ${reply.port ?? ''}`);
   const epoch = Number(reply['config-epoch']);
   if (!addr.ok || !Number.isSafeInteger(epoch) || epoch < 0) return { kind: 'unreachable', sentinel, error: 'an unusable SENTINEL MASTER reply' };
-  return { kind: 'master', sentinel, master: addr.value, epoch, flags };
+  const ms = (v: string | undefined) => (v !== undefined && /^[0-9]+$/.test(v) ? Number(v) : undefined);
+  return { kind: 'master', sentinel, master: addr.value, epoch, flags, lastOkPingMs: ms(reply['last-ok-ping-reply']), downAfterMs: ms(reply['down-after-milliseconds']) };
 }
 
 export type AskSentinel = (sentinel: HostPort, name: string) => Promise<SentinelMasterReply>;
