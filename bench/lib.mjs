@@ -111,6 +111,9 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
   await waitFor(async () => /connected_slaves:2/.test(await m.info('replication')), 'replicas');
   m.disconnect();
   await zkSet(client, '/redis/master', `127.0.0.1 ${ports[0]}`);
+  // As redis-zk-server does: each server a live node of the group (the watcher's fast path checks it).
+  await zkMkdirp(client, '/redis/nodes');
+  for (const [i, port] of ports.entries()) await cb((d) => client.create(`/redis/nodes/n${i}`, Buffer.from(`127.0.0.1 ${port}`), zookeeper.CreateMode.EPHEMERAL, d));
 
   const sentinels = [];
   for (let i = 0; i < 3; i += 1) {

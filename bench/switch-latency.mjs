@@ -3,7 +3,7 @@
 // and the watch fire of an independent ZooKeeper client. Switches come from SENTINEL FAILOVER.
 //   node bench/switch-latency.mjs          (BENCH_SWITCHES=20)
 import { performance } from 'node:perf_hooks';
-import { buildBundles, percentile, redis, startGroup, startWatcher, waitFor } from './lib.mjs';
+import { buildBundles, percentile, redis, startGroup, startWatcher, waitFor, zkConnect } from './lib.mjs';
 
 const N = Number(process.env.BENCH_SWITCHES ?? 20);
 buildBundles();
@@ -57,8 +57,31 @@ for (let i = 0; i < N; i += 1) {
     }
   }, 'replicas to reattach', 30_000);
 }
+// The ZooKeeper floor in the same run: one client's setData to another client's watch firing.
+const writer = await zkConnect(g.hosts);
+const setData = (value) =>
+  new Promise((resolve, reject) => writer.setData('/bench-floor', Buffer.from(value), -1, (err) => (err ? reject(err) : resolve())));
+await new Promise((resolve) => writer.create('/bench-floor', Buffer.alloc(0), () => resolve()));
+const floor = [];
+for (let i = 0; i < N; i += 1) {
+  const value = `floor ${i}`;
+  // Armed first (as the switch measurement's watch is), then written; the fire is timed with its re-read, like a switch.
+  let fired;
+  const seen = new Promise((resolve) => (fired = resolve));
+  const read = () => g.client.getData('/bench-floor', () => read(), (err, data) => !err && data?.toString('utf8') === value && fired(performance.now()));
+  await new Promise((resolve) => g.client.getData('/bench-floor', () => read(), () => resolve()));
+  const t0 = performance.now();
+  await setData(value);
+  floor.push((await seen) - t0);
+}
+writer.close();
+const floorSorted = [...floor].sort((a, b) => a - b);
+
 const sorted = [...latencies].sort((a, b) => a - b);
 console.log(`\nswitch latency (+switch-master → ZooKeeper watch on /redis/master), ${N} switches in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`  settings: loopback, 3 redis-server + 3 redis-sentinel 7.0 (quorum 2), 1 watcher, ZooKeeper 3.8 standalone, SENTINEL FAILOVER`);
 console.log(`  min ${sorted[0].toFixed(2)} ms  p50 ${percentile(sorted, 50).toFixed(2)} ms  p99 ${percentile(sorted, 99).toFixed(2)} ms  max ${sorted[sorted.length - 1].toFixed(2)} ms`);
+console.log(`ZooKeeper floor (setData → another client's watch), same run, ${N} writes`);
+console.log(`  min ${floorSorted[0].toFixed(2)} ms  p50 ${percentile(floorSorted, 50).toFixed(2)} ms  p99 ${percentile(floorSorted, 99).toFixed(2)} ms  max ${floorSorted[floorSorted.length - 1].toFixed(2)} ms`);
+console.log(`  switch p50 / floor p50: ${(percentile(sorted, 50) / percentile(floorSorted, 50)).toFixed(1)}x`);
 process.exit(0);
