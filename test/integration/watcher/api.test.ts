@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { redisClient, runProgramToExit, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient, type ProgramProcess } from '../../harness/index.js';
+import { freePort, redisClient, runProgramToExit, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient, type ProgramProcess } from '../../harness/index.js';
 import { startGroup, watcherEnv, type Group } from './group.js';
 
 let group: Group;
@@ -123,12 +123,21 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     await zk.set('/redis/master', 'not an address at all');
     await zk.set('/redis/epochs/mymaster', 'NaN');
     await zk.create('/redis/sentinels/junk', 'x'.repeat(10_000));
+    await zk.create('/redis/sentinels/empty', '');
+    await zk.create('/redis/sentinels/big', 'y'.repeat(1_000_000));
+    const deadPort = await freePort();
+    await zk.create('/redis/sentinels/dead', `127.0.0.1 ${deadPort}`);
     const { w, base } = await startWatcher();
     await waitFor(async () => (await zk.get('/redis/master')) === goodMaster, { what: '/redis/master repaired', timeoutMs: 5_000 });
     expect(await zk.get('/redis/epochs/mymaster')).toMatch(/^[0-9]+$/);
-    expect((await (await fetch(`${base}/sentinels`)).text()).split(',')).toHaveLength(3);
-    expect(w.logs().some((l) => typeof l.msg === 'string' && l.msg.includes('Ignoring /redis/sentinels/junk'))).toBe(true);
-    await zk.remove('/redis/sentinels/junk');
+    await waitFor(async () => (await (await fetch(`${base}/sentinels`)).text()).split(',').length === 3, { what: 'only the three real sentinels handed out' });
+    expect(await (await fetch(`${base}/sentinels`)).text()).not.toContain(String(deadPort));
+    for (let i = 0; i < 60; i += 1) expect(await (await fetch(`${base}/sentinel`)).text()).not.toContain(String(deadPort));
+    for (const junk of ['junk', 'empty', 'big']) expect(w.logs().filter((l) => typeof l.msg === 'string' && l.msg.includes(`Ignoring /redis/sentinels/${junk}`)), junk).toHaveLength(1);
+    expect(w.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith(`Refusing the registered sentinel 127.0.0.1 ${deadPort}`))).toHaveLength(1);
+    // No log line carries the 1 MB value.
+    expect(Math.max(...w.output().split('\n').map((l) => l.length))).toBeLessThan(5_000);
+    for (const junk of ['junk', 'empty', 'big', 'dead']) await zk.remove(`/redis/sentinels/${junk}`);
   });
 
   it('a stale record with a higher stored epoch (whole group restarted) is replaced once the recorded master is dead', async () => {
