@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { classifyRecord, formatHostPort, parseEpoch, parseHostPort, preview, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
+import { classifyRecord, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
   id: string;
@@ -139,14 +139,12 @@ export class WatcherState extends EventEmitter<StateEvents> {
     for (const w of this.watches.splice(0)) w.close();
   }
 
+  /** The registry parsed as every program parses it (core parseMembers); refusals said once. */
   private addresses(children: Map<string, string>, parent: string): SentinelEntry[] {
-    const out: SentinelEntry[] = [];
-    for (const [id, value] of children) {
-      const parsed = parseHostPort(value);
-      if (parsed.ok) out.push({ id, ...parsed.value });
-      else this.refuse(`${parent}/${id}`, value, parsed.reason);
-    }
-    return out.sort((a, b) => a.id.localeCompare(b.id));
+    const refused: RefusedEntry[] = [];
+    const members = parseMembers(parent, children, refused);
+    for (const r of refused) this.refuse(r.path, r.preview, r.reason);
+    return members.map((m) => ({ id: m.id, ...m.addr }));
   }
 
   private record(value: string | undefined, path: string): RecordValue {
