@@ -123,11 +123,10 @@ await runProgram({
       hygiene.start();
       const authCheck = new AuthCheck({ control, groups: () => groupFollower.names(), redisAuth, log });
       authCheck.start();
-      const child = sentinel;
 
       // 6. Until the child dies or we are told to stop.
       const outcome = await Promise.race([
-        child.exited,
+        sentinel.exited,
         whenAborted(ctx.shutdown, 'shutdown' as const),
       ]);
       // Say what happened at once: what follows may wait on a ZooKeeper that does not answer.
@@ -144,7 +143,7 @@ await runProgram({
       else if (deregistered.outcome === 'timeout') log.warn({ path: registration.path, timeoutMs: deregisterMs }, `ZooKeeper did not confirm our deregistration within ${deregisterMs} ms; going on, the entry vanishes with the session`);
       else log.warn({ err: String(deregistered.err) }, 'could not remove our registration; going on, it vanishes with the session');
       if (outcome === 'shutdown') {
-        const exit: ChildExit = await child.stop();
+        const exit: ChildExit = await sentinel.stop();
         log.info({ code: exit.code, signal: exit.signal }, 'redis-sentinel stopped');
         return 0;
       }

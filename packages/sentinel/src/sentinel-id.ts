@@ -28,24 +28,30 @@ export async function sentinelMyId(addr: HostPort, auth: RedisAuth): Promise<str
  */
 export async function claimSentinelId(zk: Zk, self: HostPort, auth: RedisAuth, log: Logger): Promise<ClaimedId> {
   await zk.mkdirp(zkPaths.SENTINEL_IDS);
-  for (const id of (await zk.children(zkPaths.SENTINEL_IDS)).sort()) {
-    if (!MYID.test(id)) {
-      log.warn({ node: preview(id) }, `Ignoring ${zkPaths.SENTINEL_IDS}/${preview(id)}: not a sentinel myid (40 hex characters).`);
-      continue;
-    }
-    const node = await zk.get(zkPaths.sentinelIdOf(id));
-    if (node === undefined) continue;
-    const owner = parseHostPort(node.data.toString('utf8'));
-    const free = !owner.ok || sameHostPort(owner.value, self) || (await sentinelMyId(owner.value, auth)) !== id;
-    if (!free) continue;
+  const ids = (await zk.children(zkPaths.SENTINEL_IDS)).sort();
+  for (const id of ids.filter((i) => !MYID.test(i))) log.warn({ node: preview(id) }, `Ignoring ${zkPaths.SENTINEL_IDS}/${preview(id)}: not a sentinel myid (40 hex characters).`);
+  // Every owner asked at once: a dead host costs one probe timeout, not one per id.
+  const entries = await Promise.all(
+    ids
+      .filter((id) => MYID.test(id))
+      .map(async (id) => {
+        const node = await zk.get(zkPaths.sentinelIdOf(id));
+        if (node === undefined) return undefined;
+        const owner = parseHostPort(node.data.toString('utf8'));
+        const free = !owner.ok || sameHostPort(owner.value, self) || (await sentinelMyId(owner.value, auth)) !== id;
+        return free ? { id, version: node.stat.version, owner: owner.ok ? owner.value : undefined } : undefined;
+      }),
+  );
+  for (const e of entries) {
+    if (e === undefined) continue;
     try {
-      await zk.set(zkPaths.sentinelIdOf(id), formatHostPort(self), node.stat.version);
+      await zk.set(zkPaths.sentinelIdOf(e.id), formatHostPort(self), e.version);
     } catch (err) {
       // Someone else claimed it meanwhile (only possible without the lock): look at the next one.
       if (isRedisZkError(err, 'ZK_BAD_VERSION') || isRedisZkError(err, 'ZK_NO_NODE')) continue;
       throw err;
     }
-    return { id, from: owner.ok ? owner.value : undefined };
+    return { id: e.id, from: e.owner };
   }
   const id = randomBytes(20).toString('hex');
   await zk.create(zkPaths.sentinelIdOf(id), formatHostPort(self));

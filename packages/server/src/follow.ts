@@ -1,16 +1,20 @@
 import {
+  classifyRecord,
+  describeRecordValue,
   type Disposable,
   formatHostPort,
   type HostPort,
   type Logger,
   probeRedis,
   readGroupSnapshot,
-  sameHostPort,
+  type RecordValue,
   type RedisAuth,
   redisCommand,
+  sameHostPort,
   watchData,
   type Zk,
-  zkPaths, type RecordValue, describeRecordValue, classifyRecord } from '@redis-zk/core';
+  zkPaths,
+} from '@redis-zk/core';
 import { decideFollow, decideRelink, RELINK_AFTER_MS, type FollowAuthority, needsTargetProbe } from './follow-decide.js';
 import { askGroupSentinels } from './observe.js';
 

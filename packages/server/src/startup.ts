@@ -4,12 +4,14 @@ import {
   isRecordConflict,
   isRedisZkError,
   Lock,
-  writeRecord,
   type Logger,
-  whenAborted,
+  type RecordValue,
   type RedisAuth,
+  whenAborted,
+  writeRecord,
   type Zk,
-  zkPaths, type RecordValue } from '@redis-zk/core';
+  zkPaths,
+} from '@redis-zk/core';
 import { decideStartup, type StartupDecision } from './decide.js';
 import { observe } from './observe.js';
 
