@@ -3,6 +3,7 @@ import zookeeper from 'node-zookeeper-client';
 import type { Logger } from '../log.js';
 import type { ZkConfig } from '../config/load.js';
 import { RedisZkError, type ErrorCode } from '../errors.js';
+import { limitHandshake, limitSilence, restoreLastVersion, shutdownClient } from './library-patches.js';
 
 export interface Stat {
   version: number;
@@ -122,174 +123,6 @@ function toStat(s: zookeeper.Stat): Stat {
 
 function hostsOnly(config: ZkConfig): string {
   return config.servers.map((s) => `${s.host}:${s.port}`).join(',');
-}
-
-/**
- * Closes a node-zookeeper-client client for good. `close()` alone is not enough while the client
- * is reconnecting: it then never reaches a server to end the session and may keep a socket open,
- * so after a short grace we destroy the socket ourselves.
- */
-function shutdownClient(client: Client, graceMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const connected = client.getState() === zookeeper.State.SYNC_CONNECTED;
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      // Internal of node-zookeeper-client: stop any reconnect attempt still in flight.
-      const cm = (client as unknown as { connectionManager?: { socket?: { destroy(): void }; state?: number } })
-        .connectionManager;
-      try {
-        // CLOSING (-1) makes its socket-close handler stop instead of reconnecting; -2 is CLOSED.
-        if (cm && cm.state !== -2) {
-          cm.state = -1;
-          cm.socket?.destroy();
-        }
-      } catch {
-        /* already gone */
-      }
-      client.removeAllListeners();
-      resolve();
-    };
-    const timer = setTimeout(finish, connected ? graceMs : 0);
-    client.once('disconnected', finish);
-    try {
-      client.close();
-    } catch {
-      finish();
-    }
-  });
-}
-
-/** node-zookeeper-client's ConnectionManager, as far as `limitHandshake` touches it. */
-interface ConnectionManagerInternals {
-  state: number;
-  socket?: { destroy(): void; once(event: 'close', listener: () => void): unknown };
-  connectTimeout: number;
-  onSocketConnected: (...args: unknown[]) => unknown;
-}
-
-/** node-zookeeper-client's ConnectionManager STATES.CONNECTING. */
-const CM_CONNECTING = 1;
-
-/**
- * node-zookeeper-client stops its connect timer as soon as TCP connects, then waits for the
- * ConnectResponse with no deadline. A ZooKeeper that is still starting can accept a connection
- * and then neither answer nor close it (3.8 drops it from its books on a NullPointerException in
- * removeCnxn — "zkDb is null" — before closing the socket): the client then hangs in CONNECTING
- * for good and never learns its session expired, so registrations and watches are never
- * restored. Like the Java client, give the handshake `connectTimeout` (session timeout / number
- * of servers) and then drop the socket, which makes node-zookeeper-client try again.
- * Internal of node-zookeeper-client: without the expected shape this does nothing.
- */
-function limitHandshake(client: Client): void {
-  const cm = (client as unknown as { connectionManager?: ConnectionManagerInternals }).connectionManager;
-  if (!cm || typeof cm.onSocketConnected !== 'function' || typeof cm.connectTimeout !== 'number') return;
-  const onSocketConnected = cm.onSocketConnected;
-  // Set on the instance before connect(): connect() binds `this.onSocketConnected` per attempt.
-  cm.onSocketConnected = function (this: ConnectionManagerInternals, ...args: unknown[]): unknown {
-    const socket = this.socket;
-    if (socket) {
-      const timer = setTimeout(() => {
-        if (this.state === CM_CONNECTING && this.socket === socket) socket.destroy();
-      }, this.connectTimeout);
-      timer.unref();
-      socket.once('close', () => clearTimeout(timer));
-    }
-    return onSocketConnected.apply(this, args);
-  };
-}
-
-/** node-zookeeper-client's ConnectionManager, as far as `limitSilence` touches it. */
-interface SilenceInternals {
-  state: number;
-  socket?: {
-    destroy(): void;
-    on(event: 'data', listener: () => void): unknown;
-    once(event: 'close', listener: () => void): unknown;
-  };
-  /** The negotiated session timeout once connected (the requested one before). */
-  sessionTimeout: number;
-  /** It pings after this long without socket activity: session timeout / 3. */
-  pingTimeout: number;
-  onSocketConnected: (...args: unknown[]) => unknown;
-}
-
-/** node-zookeeper-client's ConnectionManager STATES.CONNECTED and CONNECTED_READ_ONLY. */
-const CM_CONNECTED = 2;
-const CM_CONNECTED_READ_ONLY = 3;
-
-/**
- * node-zookeeper-client has no read timeout once connected (its `readTimeout` is commented out):
- * a server that hangs (SIGSTOP, a stuck JVM, a dead host behind a live NAT entry) keeps the TCP
- * connection open, and the client stays "connected" for good, so nobody notices and no expiry
- * is ever learnt. Like the Java client, drop the connection when nothing at all was received for
- * 2/3 of the negotiated session timeout: node-zookeeper-client then reconnects (next server),
- * says `disconnected`, and resumes the session or learns it expired. A healthy idle connection
- * always hears within that window: the library pings after session timeout / 3 without socket
- * activity and each request is answered.
- * Internal of node-zookeeper-client: without the expected shape this does nothing.
- */
-function limitSilence(client: Client, onSilent: (silentMs: number, readTimeoutMs: number) => void): void {
-  const cm = (client as unknown as { connectionManager?: SilenceInternals }).connectionManager;
-  if (
-    !cm ||
-    typeof cm.onSocketConnected !== 'function' ||
-    typeof cm.sessionTimeout !== 'number' ||
-    typeof cm.pingTimeout !== 'number'
-  ) {
-    return;
-  }
-  const onSocketConnected = cm.onSocketConnected;
-  cm.onSocketConnected = function (this: SilenceInternals, ...args: unknown[]): unknown {
-    const socket = this.socket;
-    if (socket && typeof socket.on === 'function') {
-      let lastReceived = Date.now();
-      let closed = false;
-      let timer: NodeJS.Timeout | undefined;
-      const readTimeout = () => Math.floor((this.sessionTimeout * 2) / 3);
-      const live = () => !closed && this.socket === socket;
-      const connected = () => this.state === CM_CONNECTED || this.state === CM_CONNECTED_READ_ONLY;
-      const arm = (ms: number) => {
-        timer = setTimeout(check, Math.max(ms, 10));
-        timer.unref();
-      };
-      const check = () => {
-        if (!live()) return;
-        // The handshake has its own deadline (limitHandshake); count silence from the connect.
-        if (!connected()) {
-          lastReceived = Date.now();
-          arm(readTimeout());
-          return;
-        }
-        if (Date.now() - lastReceived < readTimeout()) {
-          arm(lastReceived + readTimeout() - Date.now());
-          return;
-        }
-        // A timer that fired late (busy event loop) runs before the reads waiting since: let them in first.
-        setImmediate(() => {
-          if (!live() || !connected()) return;
-          const silentMs = Date.now() - lastReceived;
-          if (silentMs < readTimeout()) {
-            arm(lastReceived + readTimeout() - Date.now());
-            return;
-          }
-          onSilent(silentMs, readTimeout());
-          socket.destroy();
-        });
-      };
-      socket.on('data', () => {
-        lastReceived = Date.now();
-      });
-      socket.once('close', () => {
-        closed = true;
-        clearTimeout(timer);
-      });
-      arm(readTimeout());
-    }
-    return onSocketConnected.apply(this, args);
-  };
 }
 
 /**
@@ -603,13 +436,7 @@ export class Zk extends EventEmitter<ZkEvents> {
         else if (o.op === 'set') tx.setData(o.path, toBuffer(o.data), o.version ?? -1);
         else if (o.op === 'remove') tx.remove(o.path, o.version ?? -1);
         else tx.check(o.path, o.version);
-        // node-zookeeper-client 1.1.3 turns version 0 into -1 ("any version") with `version || -1`,
-        // which silently drops the check on a node never written since its creation: put it back.
-        if (o.op !== 'create') {
-          const queued = (tx as unknown as { ops: { version?: number }[] }).ops;
-          const last = queued[queued.length - 1];
-          if (last) last.version = o.op === 'check' ? o.version : (o.version ?? -1);
-        }
+        if (o.op !== 'create') restoreLastVersion(tx, o.op === 'check' ? o.version : (o.version ?? -1));
       }
       tx.commit((err) => done(err));
     });
