@@ -19,6 +19,40 @@ export interface Observation {
   sentinelMasterProbe: RedisProbe | undefined;
   /** Other live wrappers (our own stale entry of a previous run is left out). */
   nodes: NodeView[];
+  /** Set when our redis-server already runs held (data found on disk): what it holds, and since when. */
+  held?: HeldView;
+}
+
+/** Our own redis-server, started read-only as a replica of nothing to learn what its disk holds. */
+export interface HeldView {
+  keys: number;
+  offset: number;
+  /** When it was registered, and how long the rest of the group gets to come back (GROUP_RESTART_WAIT_MS). */
+  since: number;
+  settleMs: number;
+  now: number;
+}
+
+/** The placeholder master of a held redis-server: a replica of nothing, read-only, keeping its data. */
+export const HOLD: HostPort = { host: '127.0.0.1', port: 1 };
+
+export function isHeld(p: RedisProbe): boolean {
+  return p.reachable && p.role === 'slave' && p.masterHost === HOLD.host && p.masterPort === HOLD.port;
+}
+
+/**
+ * Of the nodes back from disk, the one to become master: the most keys, then the replication
+ * offset, then the lowest address, so every wrapper picks the same. Keys first: a restarted
+ * master reports offset 0 while a restarted replica may report the offset its RDB recorded.
+ */
+export function mostAdvanced(nodes: readonly NodeView[]): NodeView | undefined {
+  return [...nodes]
+    .filter((n) => n.probe.reachable && n.probe.keys > 0)
+    .sort((a, b) => {
+      const pa = a.probe as Extract<RedisProbe, { reachable: true }>;
+      const pb = b.probe as Extract<RedisProbe, { reachable: true }>;
+      return pb.keys - pa.keys || pb.offset - pa.offset || compareAddr(a.addr, b.addr);
+    })[0];
 }
 
 export type StartupDecision =
@@ -102,6 +136,25 @@ export function decideStartup(obs: Observation): StartupDecision {
       master: recorded,
       reason: `The recorded master ${formatHostPort(recorded)} does not answer us, but the live replica ${formatHostPort(linked.addr)} is linked to it; starting as its replica.`,
     };
+  }
+
+  // (G) The whole group came back from disk: every live node holding data is held like us, and no
+  // master answers. The first to come back must not claim over a node that holds more: the group
+  // gets GROUP_RESTART_WAIT_MS to come back, then the most advanced claims (it is us, or we wait).
+  const h = obs.held;
+  if (h !== undefined && h.keys > 0 && obs.nodes.every((n) => !n.probe.reachable || isHeld(n.probe) || !holdsData(n.probe))) {
+    const waited = h.now - h.since;
+    const us: NodeView = { addr: self, probe: { reachable: true, role: 'slave', masterHost: HOLD.host, masterPort: HOLD.port, linkUp: false, offset: h.offset, keys: h.keys, keysPerDb: {}, replicas: [], runId: '', replid: '', replid2: '' } };
+    const back = [us, ...obs.nodes.filter((n) => n.probe.reachable && isHeld(n.probe))];
+    const summary = back.map(describeNode).join(', ');
+    if (waited < h.settleMs) {
+      return { action: 'wait', reason: `Waiting for the rest of the group to come back from disk (${waited} of ${h.settleMs} ms): no master answers and the nodes back so far hold ${summary}.` };
+    }
+    const best = mostAdvanced(back);
+    if (best !== undefined && sameHostPort(best.addr, self)) {
+      return { action: 'claim', reason: `Claiming master: the whole group came back from disk and this node holds the most (${summary}).` };
+    }
+    return { action: 'wait', reason: `Waiting: the whole group came back from disk and ${best === undefined ? 'no node' : describeNode(best)} holds the most (${summary}); it claims master, then this node replicates it.` };
   }
 
   const withData = obs.nodes.filter((n) => holdsData(n.probe));

@@ -1,5 +1,9 @@
 import {
   formatHostPort,
+  type HostPort,
+  probeRedis,
+  redisCommand,
+  type Supervised,
   loadServerConfig,
   Registration,
   resolveAddress,
@@ -17,6 +21,8 @@ import { checkPortFree } from './port-check.js';
 import { runUntilExit } from './run.js';
 import { handOffMaster } from './shutdown.js';
 import { decideUnderLock } from './startup.js';
+import { HOLD } from './decide.js';
+import { hasPersistedData } from './persisted.js';
 
 const REDIS_START_DEADLINE_MS = 60_000;
 
@@ -43,22 +49,15 @@ await runProgram({
     try {
       await Promise.all([zk.mkdirp(zkPaths.NODES), zk.mkdirp(zkPaths.LOCK), zk.mkdirp(zkPaths.MASTERS), zk.mkdirp(zkPaths.EPOCHS)]);
 
-      // 3. Decide under the lock (and write the record for a claim or a handover).
-      const decided = await decideUnderLock({ zk, self, masterName: config.masterName, auth, log, shutdown: ctx.shutdown });
-      if (decided === undefined) {
-        log.info('Shutdown requested before redis-server was started.');
-        return 0;
-      }
-
-      // 5. redis-server as a supervised child, announcing our address.
-      const child = await startRedisServer(config, address.listen.join(' '), self, decided.replicaOf, log);
-
-      // 4. Keep the lock until redis-server answers and our /redis/nodes entry exists.
-      const started = await Promise.race([
-        waitUntilAnswering(local, auth, child.pid, REDIS_START_DEADLINE_MS, child.exited).then(() => 'up' as const),
-        child.exited,
-      ]);
-      if (started !== 'up') {
+      // redis-server as a supervised child, announcing our address; resolves once it answers as
+      // the process we started, or with the exit code to give (said in one line).
+      const startChild = async (replicaOf: HostPort | undefined): Promise<Supervised | number> => {
+        const child = await startRedisServer(config, address.listen.join(' '), self, replicaOf, log);
+        const started = await Promise.race([
+          waitUntilAnswering(local, auth, child.pid, REDIS_START_DEADLINE_MS, child.exited).then(() => 'up' as const),
+          child.exited,
+        ]);
+        if (started === 'up') return child;
         // A config redis-server rejects: say whose line it is (REDIS_CONF is a configuration error).
         const rejected = parseRejection(child.stderrTail(), config.redisConf === undefined ? undefined : await readFile(config.redisConf, 'utf8').catch(() => undefined), config.extraArgs);
         if (rejected !== undefined) {
@@ -71,9 +70,50 @@ await runProgram({
         if (theirs !== undefined) log.error(foreignRedisError(local, theirs, child.pid).message);
         log.error({ code: started.code, signal: started.signal }, `redis-server exited during start (status ${started.exitCode}).`);
         return started.exitCode === 0 ? 1 : started.exitCode;
+      };
+
+      // 3a. Data on disk: redis-server starts first, held (read-only, a replica of nothing), so
+      //     the decision knows what it holds and the others see it; after a whole-group restart
+      //     the most advanced node becomes the master, not the first one back.
+      let child: Supervised | undefined;
+      let registration: Registration | undefined;
+      let held: { keys: number; offset: number; since: number; settleMs: number } | undefined;
+      if (await hasPersistedData(config.dataDir)) {
+        log.info({ dataDir: config.dataDir }, 'Found data on disk: starting redis-server held (read-only, a replica of nothing) to learn what it holds before deciding.');
+        const started = await startChild(HOLD);
+        if (typeof started === 'number') return started;
+        child = started;
+        const own = await probeRedis(local, auth);
+        if (own.reachable && own.keys > 0) {
+          registration = new Registration(zk, zkPaths.NODES, formatHostPort(self));
+          await registration.start();
+          held = { keys: own.keys, offset: own.offset, since: Date.now(), settleMs: config.groupRestartWaitMs };
+          log.info({ keys: own.keys, offset: own.offset, node: registration.path }, `redis-server holds ${own.keys} keys from disk; registered held.`);
+        }
       }
-      const registration = new Registration(zk, zkPaths.NODES, formatHostPort(self));
-      await registration.start();
+
+      // 3. Decide under the lock (and write the record for a claim or a handover).
+      const decided = await decideUnderLock({ zk, self, masterName: config.masterName, auth, log, shutdown: ctx.shutdown, held });
+      if (decided === undefined) {
+        log.info('Shutdown requested before a decision was made.');
+        await child?.stop();
+        return 0;
+      }
+
+      // 4/5. Start redis-server in its decided role (or move the held one there), and keep the
+      //      lock until it answers and our /redis/nodes entry exists.
+      if (child === undefined) {
+        const started = await startChild(decided.replicaOf);
+        if (typeof started === 'number') return started;
+        child = started;
+      } else {
+        const role = decided.replicaOf === undefined ? ['NO', 'ONE'] : [decided.replicaOf.host, decided.replicaOf.port];
+        await redisCommand(local, auth, 'REPLICAOF', ...role);
+      }
+      if (registration === undefined) {
+        registration = new Registration(zk, zkPaths.NODES, formatHostPort(self));
+        await registration.start();
+      }
       await decided.lock.release();
       log.info(
         { role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path },

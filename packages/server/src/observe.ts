@@ -12,7 +12,7 @@ import {
   sentinelVerdict,
   type Zk,
 } from '@redis-zk/core';
-import { type NodeView, type Observation, settledWithoutNodes } from './decide.js';
+import { type HeldView, type NodeView, type Observation, settledWithoutNodes } from './decide.js';
 
 export interface Observed {
   obs: Observation;
@@ -33,7 +33,7 @@ export async function askGroupSentinels(sentinels: readonly HostPort[], masterNa
 }
 
 /** Gathers the Observation: one group snapshot, then every probe in parallel. */
-export async function observe(zk: Zk, self: HostPort, masterName: string, auth: RedisAuth): Promise<Observed> {
+export async function observe(zk: Zk, self: HostPort, masterName: string, auth: RedisAuth, held?: HeldView): Promise<Observed> {
   const snapshot = await readGroupSnapshot(zk, masterName, { isDefault: true });
   const record = snapshot.record;
   const sentinels = snapshot.sentinels.map((m) => m.addr);
@@ -49,7 +49,7 @@ export async function observe(zk: Zk, self: HostPort, masterName: string, auth: 
   if (sentinelMaster !== undefined && !sameHostPort(sentinelMaster, self)) {
     sentinelMasterProbe = sameHostPort(sentinelMaster, recordAddr) ? recordProbe : await probeRedis(sentinelMaster, auth);
   }
-  const obs: Observation = { self, record, recordProbe, sentinelCount: sentinels.length, sentinelMaster, sentinelMasterProbe, nodes: [] };
+  const obs: Observation = { self, record, recordProbe, sentinelCount: sentinels.length, sentinelMaster, sentinelMasterProbe, nodes: [], held };
   // A live master (recorded or the sentinels') settles it whatever the other nodes hold: skip
   // probing every node, which each of twenty wrappers starting together would do under the lock.
   if (settledWithoutNodes(obs)) return { obs, snapshot, verdict, registeredNodes: others.length };

@@ -24,6 +24,8 @@ export interface StartupOptions {
   shutdown: AbortSignal;
   /** Pause between observations while waiting for the sentinels. */
   waitRetryMs?: number;
+  /** Our redis-server already runs held (data found on disk): what it holds, and the settle window. */
+  held?: { keys: number; offset: number; since: number; settleMs: number };
 }
 
 export interface Decided {
@@ -60,7 +62,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock /redis/lock, held by ${holder}.`) }),
         aborted,
       ]);
-      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.masterName, o.auth), aborted]);
+      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.masterName, o.auth, o.held && { ...o.held, now: Date.now() }), aborted]);
       const decision = decideStartup(obs);
       log.info(
         {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostPort, RedisObservation, RedisProbe } from '@redis-zk/core';
-import { bestNode, decideStartup, type NodeView, type Observation, settledWithoutNodes } from '../../../packages/server/src/decide.js';
+import { bestNode, decideStartup, HOLD, type NodeView, type Observation, settledWithoutNodes } from '../../../packages/server/src/decide.js';
 import { classifyRecord } from '../../../packages/core/src/index.js';
 
 const SELF: HostPort = { host: '10.0.0.1', port: 6379 };
@@ -139,5 +139,31 @@ describe('settledWithoutNodes (node probes skipped under the lock)', () => {
     expect(settledWithoutNodes(obs({ record: { kind: 'absent' } }))).toBe(false);
     expect(settledWithoutNodes(obs({ record: rec(SELF) }))).toBe(false);
     expect(settledWithoutNodes(obs({ record: rec(A), recordProbe: up('slave') }))).toBe(false);
+  });
+});
+
+describe('decideStartup (G): the whole group back from disk', () => {
+  const held = (keys: number, offset = 0): RedisObservation => ({ ...up('slave', offset, keys), masterHost: HOLD.host, masterPort: HOLD.port, linkUp: false });
+  const me = (keys: number, waitedMs: number, offset = 0) => ({ keys, offset, since: 0, settleMs: 3_000, now: waitedMs });
+  it('waits for the rest of the group during the settle window, even alone and holding data', () => {
+    const d = decideStartup(obs({ record: rec(A), recordProbe: DOWN, held: me(100, 500) }));
+    expect(d.action).toBe('wait');
+    expect(d.reason).toMatch(/^Waiting for the rest of the group to come back from disk \(500 of 3000 ms\)/);
+  });
+  it('after the window, the node holding the most claims; the others wait for it (keys before offset)', () => {
+    expect(decideStartup(obs({ record: rec(A), recordProbe: DOWN, held: me(200, 3_000), nodes: [node(B, held(100, 999))] })).action).toBe('claim');
+    const d = decideStartup(obs({ record: rec(A), recordProbe: DOWN, held: me(100, 3_000, 999), nodes: [node(B, held(200))] }));
+    expect(d.action).toBe('wait');
+    expect(d.reason).toMatch(/10\.0\.0\.3 6379 \(role slave, offset 0, 200 keys\) holds the most/);
+  });
+  it('a tie goes to the lowest address, the same for every wrapper', () => {
+    expect(decideStartup(obs({ record: rec(A), recordProbe: DOWN, held: me(5, 3_000), nodes: [node(B, held(5))] })).action).toBe('claim');
+    expect(decideStartup(obs({ self: B, record: rec(A), recordProbe: DOWN, held: me(5, 3_000), nodes: [node(SELF, held(5))] })).action).toBe('wait');
+  });
+  it('not a group restart when a master answers, or live replicas of a real master hold data (the sentinels are on it)', () => {
+    expect(decideStartup(obs({ record: rec(A), recordProbe: up('master', 1, 1), held: me(100, 3_000) }))).toMatchObject({ action: 'replicate', master: A });
+    const d = decideStartup(obs({ record: rec(A), recordProbe: DOWN, sentinelCount: 3, held: me(100, 3_000), nodes: [node(B, { ...up('slave', 50, 10), masterHost: A.host, masterPort: A.port, linkUp: false })] }));
+    expect(d.action).toBe('wait');
+    expect(d.reason).toMatch(/sentinels are expected to promote/);
   });
 });

@@ -43,6 +43,8 @@ export interface ServerConfig extends CommonConfig {
   redisConf: string | undefined;
   /** REDIS_APPENDONLY: the AOF on (the default) or RDB snapshots only. */
   appendOnly: boolean;
+  /** GROUP_RESTART_WAIT_MS */
+  groupRestartWaitMs: number;
   dataDir: string;
   shutdownTimeoutMs: number;
   /** Arguments after `--`, passed to redis-server unchanged. */
@@ -113,6 +115,7 @@ export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConf
     redisServerBin: readString(env, 'REDIS_SERVER_BIN', 'redis-server'),
     redisConf: readOptional(env, 'REDIS_CONF'),
     appendOnly: readEnum(env, 'REDIS_APPENDONLY', 'yes', ['yes', 'no'] as const) === 'yes',
+    groupRestartWaitMs: readInt(env, 'GROUP_RESTART_WAIT_MS', 10_000, 0, 600_000),
     dataDir: workDir(env, 'REDIS_DATA_DIR', 'redis-data', 'redis-zk-server', common.port),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     extraArgs,

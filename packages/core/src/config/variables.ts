@@ -33,6 +33,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'REDIS_SERVER_BIN', programs: ['server'], default: 'redis-server', meaning: 'the redis-server executable' },
   { name: 'REDIS_CONF', programs: ['server'], default: '—', meaning: "a base redis.conf included before the wrapper's own settings" },
   { name: 'REDIS_APPENDONLY', programs: ['server'], default: 'yes', meaning: 'yes: the append-only file, fsync every second, beside the RDB snapshots (a kill -9 loses at most about a second of writes); no: RDB snapshots only (Redis defaults: 1 h/1 change, 5 min/100, 1 min/10000); wins over REDIS_CONF' },
+  { name: 'GROUP_RESTART_WAIT_MS', programs: ['server'], default: '10000', meaning: 'a server that finds data on disk while no master answers waits this long for the rest of the group to come back from disk, so the node holding the most becomes the master' },
   { name: 'REDIS_DATA_DIR', programs: ['server'], default: '$MESOS_SANDBOX/redis-data (else <tmp>/redis-zk-server-<PORT0>)', meaning: "redis-server's working directory (RDB/AOF files, generated config)" },
   { name: 'REDIS_PROBE_TIMEOUT_MS', programs: ['server', 'sentinel', 'watcher'], default: '1000', meaning: 'timeout for probing another Redis or Sentinel (connect and reply)' },
   { name: 'REDIS_SENTINEL_BIN', programs: ['sentinel'], default: 'redis-sentinel', meaning: 'the redis-sentinel executable' },
