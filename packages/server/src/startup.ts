@@ -54,6 +54,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
   const { zk, self, log } = o;
   const aborted = untilAborted(o.shutdown);
   aborted.catch(() => undefined);
+  const refusedSaid = new Set<string>();
   try {
     for (;;) {
       const lock = new Lock(zk, zkPaths.LOCK);
@@ -76,6 +77,12 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       );
       if (obs.record.kind === 'invalid') {
         log.warn({ preview: obs.record.preview }, `Refusing the invalid /redis/master value: ${obs.record.reason}.`);
+      }
+      // Junk in the registries is never a node or a sentinel; said once per entry.
+      for (const r of snapshot.refused) {
+        if (refusedSaid.has(r.path)) continue;
+        refusedSaid.add(r.path);
+        log.warn({ path: r.path, preview: r.preview }, `Ignoring ${r.path}: ${r.reason}.`);
       }
       if (decision.action === 'wait') {
         await lock.release();

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, runProgramToExit, sharedZkHosts, tempDir, waitFor, zkClient } from '../../harness/index.js';
 import { isUp, replication, startServer } from './helpers.js';
+import { registered, startSentinel } from '../sentinel/helpers.js';
 
 const BAD_ENV: [string, string][] = [
   ['PORT0', 'abc'],
@@ -79,6 +80,27 @@ describe('bad input', () => {
     ['empty', ''],
     ['1 MB', 'x'.repeat(1_000_000)],
   ];
+
+  it('garbage in /redis/nodes, /redis/sentinels and /redis/sentinel-ids is refused in one line each and never used', async () => {
+    const hosts = sharedZkHosts();
+    const zk = await zkClient(hosts);
+    await zk.set('/redis/nodes/junk', 'not an address');
+    await zk.set('/redis/nodes/big', 'z'.repeat(100_000));
+    await zk.set('/redis/sentinels/empty', '');
+    await zk.set('/redis/sentinel-ids/not-a-myid', '127.0.0.1 1');
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    for (const path of ['/redis/nodes/junk', '/redis/nodes/big', '/redis/sentinels/empty']) {
+      expect(a.proc.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith(`Ignoring ${path}:`)), path).toHaveLength(1);
+    }
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
+    expect((await replication(a.redis)).role).toBe('master');
+    expect(Math.max(...a.proc.output().split('\n').map((l) => l.length))).toBeLessThan(5_000);
+    const s = await startSentinel(hosts);
+    await s.proc.waitForLog(registered, 20_000);
+    expect(s.proc.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Ignoring /redis/sentinel-ids/not-a-myid'))).toHaveLength(1);
+    expect(s.proc.logs().some((l) => l.msg === 'took a new sentinel myid')).toBe(true);
+  });
 
   it.each(MALFORMED)('/redis/master %s at start: logged refusal, claims master, no crash', async (label, value) => {
     const hosts = sharedZkHosts();
