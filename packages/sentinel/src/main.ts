@@ -96,7 +96,7 @@ await runProgram({
         // 4. redis-sentinel, supervised (with umask 077, so its own rewrites of sentinel.conf keep
         //    auth-pass private); registered only once it answers, as the process we started.
         const started = await SentinelProcess.start(
-          { bin: config.redisSentinelBin, confPath, cwd: config.workDir, local, auth: sentinelAuth, log, shutdownTimeoutMs: config.shutdownTimeoutMs, startTimeoutMs: 30_000 },
+          { bin: config.redisSentinelBin, confPath, cwd: config.workDir, local, auth: sentinelAuth, log, shutdownTimeoutMs: config.shutdownTimeoutMs, startTimeoutMs: 30_000, infoPeriodMs: config.infoPeriodMs },
           whenAborted(ctx.shutdown, 'shutdown' as const),
         );
         if (started === 'gave-up') return 0;

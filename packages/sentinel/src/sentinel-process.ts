@@ -12,6 +12,8 @@ export interface SentinelProcessOptions {
   shutdownTimeoutMs: number;
   /** How long the child gets to answer PING after a start. */
   startTimeoutMs: number;
+  /** SENTINEL DEBUG INFO-PERIOD, applied after every start (it is not kept in sentinel.conf). */
+  infoPeriodMs: number;
 }
 
 /**
@@ -52,6 +54,9 @@ export class SentinelProcess {
       throw err;
     });
     if (answered === 'gave-up') await child.stop();
+    // Sentinel learns a master's replicas from its INFO, every 10 s by default: a replica that
+    // joined just before the master died is then unknown, and a failover finds no good replica.
+    if (answered === 'up') await redisCommand(this.o.local, this.o.auth, 'SENTINEL', 'DEBUG', 'INFO-PERIOD', this.o.infoPeriodMs);
     return answered;
   }
 

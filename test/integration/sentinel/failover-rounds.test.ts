@@ -30,6 +30,9 @@ describe('five failovers in a row on a busy machine', () => {
     const sentinels: StartedSentinel[] = await Promise.all([0, 1, 2].map(() => startSentinel(hosts, sentinelEnv)));
     await Promise.all(sentinels.map((s) => s.proc.waitForLog(registered, 20_000)));
     const ports = () => sentinels.map((s) => s.port);
+    // Replicas are learnt from INFO every second, not every 10 s (SENTINEL_INFO_PERIOD_MS).
+    const debug = (await redisClient(sentinels[0]!.port).call('SENTINEL', 'DEBUG')) as string[];
+    expect(debug[debug.indexOf('INFO-PERIOD') + 1]).toBe('1000');
 
     const agreedMaster = (not?: string) =>
       waitFor(

@@ -41,6 +41,7 @@ const BAD: Record<string, string[]> = {
   HOOK_TIMEOUT_MS: ['99', 'abc'],
   REDIS_APPENDONLY: ['true', 'YES', 'always'],
   GROUP_RESTART_WAIT_MS: ['-1', 'soon', '600001'],
+  SENTINEL_INFO_PERIOD_MS: ['99', 'fast', '60001'],
 };
 /** Paths, commands and the sandbox: any string is acceptable at load time. */
 const FREE_FORM = ['MESOS_SANDBOX', 'REDIS_SERVER_BIN', 'REDIS_CONF', 'REDIS_DATA_DIR', 'REDIS_SENTINEL_BIN', 'SENTINEL_CONF', 'SENTINEL_DIR', 'HOOK_COMMAND'];

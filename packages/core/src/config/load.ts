@@ -60,6 +60,7 @@ export interface SentinelConfig extends CommonConfig {
   downAfterMs: number;
   failoverTimeoutMs: number;
   parallelSyncs: number;
+  infoPeriodMs: number;
   masterWaitTimeoutMs: number;
   shutdownTimeoutMs: number;
 }
@@ -134,6 +135,7 @@ export function loadSentinelConfig(env: Env): SentinelConfig {
     downAfterMs: readInt(env, 'SENTINEL_DOWN_AFTER_MS', 5_000, 100, DAY_MS),
     failoverTimeoutMs: readInt(env, 'SENTINEL_FAILOVER_TIMEOUT_MS', 60_000, 1_000, DAY_MS),
     parallelSyncs: readInt(env, 'SENTINEL_PARALLEL_SYNCS', 1, 1, 100),
+    infoPeriodMs: readInt(env, 'SENTINEL_INFO_PERIOD_MS', 1_000, 100, 60_000),
     masterWaitTimeoutMs: readInt(env, 'MASTER_WAIT_TIMEOUT_MS', 300_000, 100, DAY_MS),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
   };

@@ -43,6 +43,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'SENTINEL_DOWN_AFTER_MS', programs: ['sentinel'], default: '5000', meaning: 'sentinel down-after-milliseconds' },
   { name: 'SENTINEL_FAILOVER_TIMEOUT_MS', programs: ['sentinel'], default: '60000', meaning: 'sentinel failover-timeout' },
   { name: 'SENTINEL_PARALLEL_SYNCS', programs: ['sentinel'], default: '1', meaning: 'sentinel parallel-syncs' },
+  { name: 'SENTINEL_INFO_PERIOD_MS', programs: ['sentinel'], default: '1000', meaning: "how often redis-sentinel asks each master and replica for INFO (SENTINEL DEBUG INFO-PERIOD; Sentinel's own default 10000): a replica that joined is known, and can be promoted, within this long" },
   { name: 'MASTER_WAIT_TIMEOUT_MS', programs: ['sentinel'], default: '300000', meaning: 'how long to wait for /redis/master to appear before exiting non-zero' },
   { name: 'RECONCILE_INTERVAL_MS', programs: ['watcher'], default: '5000', meaning: 'how often the watcher checks the sentinels against ZooKeeper' },
   { name: 'HOOK_COMMAND', programs: ['watcher'], default: '—', meaning: 'command run on every master switch with <name> <old-host> <old-port> <new-host> <new-port>' },
