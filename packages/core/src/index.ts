@@ -21,3 +21,4 @@ export * from './coordination/writer.js';
 export * from './coordination/gather.js';
 export * from './coordination/sentinel-answers.js';
 export * from './coordination/retry.js';
+export * from './coordination/single-flight.js';

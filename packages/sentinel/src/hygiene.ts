@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lock, watchChildren, zkPaths, type Disposable, type Logger, type Zk } from '@redis-zk/core';
+import { Lock, SingleFlight, watchChildren, withRetry, zkPaths, type Disposable, type Logger, type Zk } from '@redis-zk/core';
 import { decideReplicaForget, type ReplicaDecision } from './decide-replicas.js';
 import { decideAudit, decideDeparture, decideForgetNow, staleSentinels } from './decide-forget.js';
 import type { SentinelControl } from './sentinel-control.js';
@@ -37,9 +37,19 @@ export class Hygiene {
   private audit: NodeJS.Timeout | undefined;
   private departureTimer: NodeJS.Timeout | undefined;
   private lastStale: string[] = [];
-  private running = false;
-  private pending = false;
   private closed = false;
+  /** One forget at a time; asking during one makes one more after it (fresh observations). */
+  private readonly forgetting = new SingleFlight<void>(
+    () =>
+      withRetry(() => this.forgetOnce(), {
+        attempts: Number.POSITIVE_INFINITY,
+        delayMs: 2_000,
+        backoff: 1,
+        retryOn: () => !this.closed,
+        onRetry: (err) => this.o.log.warn({ err: String(err) }, 'forgetting stale sentinel entries failed; retrying in 2 s'),
+      }),
+    () => {},
+  );
   /** `<host> <port>` of the live redis-zk-servers; undefined until /redis/nodes was read. */
   private nodes: Set<string> | undefined;
   private nodesWatch: Disposable | undefined;
@@ -88,7 +98,7 @@ export class Hygiene {
   }
 
   private async runAudit(): Promise<void> {
-    if (this.running || this.closed || this.previous === undefined) return;
+    if (this.forgetting.busy || this.closed || this.previous === undefined) return;
     try {
       const stale = new Set<string>();
       for (const g of this.o.groups()) for (const s of staleSentinels(await this.o.control.knownSentinels(g), this.expected())) stale.add(s);
@@ -124,7 +134,7 @@ export class Hygiene {
 
   private async checkReplicas(): Promise<void> {
     if (this.closed) return;
-    if (this.running) {
+    if (this.forgetting.busy) {
       this.scheduleReplicaCheck(2_000);
       return;
     }
@@ -147,28 +157,7 @@ export class Hygiene {
   }
 
   private request(): void {
-    this.pending = true;
-    void this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.pending && !this.closed) {
-        this.pending = false;
-        try {
-          await this.forgetOnce();
-        } catch (err) {
-          if (this.closed) return;
-          this.o.log.warn({ err: String(err) }, 'forgetting stale sentinel entries failed; retrying in 2 s');
-          this.pending = true;
-          await sleep(2_000);
-        }
-      }
-    } finally {
-      this.running = false;
-    }
+    void this.forgetting.request();
   }
 
   private async forgetOnce(): Promise<void> {

@@ -11,6 +11,7 @@ import {
   type RedisAuth,
   redisCommand,
   sameHostPort,
+  SingleFlight,
   watchData,
   type Zk,
   zkPaths,
@@ -62,9 +63,14 @@ export function follow(opts: FollowOptions): Follower {
   const demoteWaitMs = opts.demoteWaitMs ?? 5_000;
   const recheckMs = opts.recheckMs ?? 10_000;
   let latest: string | undefined;
-  let pending = false;
-  let running = false;
   let closed = false;
+  // One value applied at a time, always the latest: changes that arrive meanwhile collapse.
+  const applying = new SingleFlight<{ raw: string | undefined; periodic: boolean }>(
+    async ({ raw, periodic }) => {
+      if (!closed) await apply(raw, periodic);
+    },
+    (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not apply /redis/master to our redis-server; will retry on the next change.'),
+  );
   let first = true;
   let lastRefused: string | undefined;
   let lastWaitingOwn: string | undefined;
@@ -110,7 +116,7 @@ export function follow(opts: FollowOptions): Follower {
           return;
         case 'recheck':
           // A newer value supersedes this one; the loop picks it up.
-          if (closed || pending) return;
+          if (closed || applying.pending) return;
           if (Date.now() >= deadline) {
             const line = `${d.reason} ${d.refusal}: it did not answer as master${periodic ? '' : ` within ${demoteWaitMs} ms`}; checking again every ${recheckMs} ms and on the next change.`;
             // Said once per record value; the periodic re-checks stay quiet until something changes.
@@ -127,43 +133,21 @@ export function follow(opts: FollowOptions): Follower {
     }
   };
 
-  let periodicDue = false;
   /** Applies the latest value again after `ms` (unless a newer one came): `periodic` is one probe, no retry window. */
   const scheduleRetry = (ms: number, periodic: boolean) => {
     clearTimeout(recheckTimer);
     recheckTimer = setTimeout(() => {
-      if (closed || pending) return;
-      periodicDue = periodic;
-      pending = true;
-      void drain();
+      if (closed || applying.pending) return;
+      void applying.request({ raw: latest, periodic });
     }, ms);
     recheckTimer.unref();
-  };
-
-  const drain = async (): Promise<void> => {
-    if (running) return;
-    running = true;
-    try {
-      while (pending && !closed) {
-        pending = false;
-        const periodic = periodicDue;
-        periodicDue = false;
-        try {
-          await apply(latest, periodic);
-        } catch (err) {
-          log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not apply /redis/master to our redis-server; will retry on the next change.');
-        }
-      }
-    } finally {
-      running = false;
-    }
   };
 
   // A replica whose link stays down looks for the master the sentinels name (decideRelink).
   let linkDownSince: number | undefined;
   let relinking = false;
   const checkLink = async (): Promise<void> => {
-    if (closed || running || relinking) return;
+    if (closed || applying.busy || relinking) return;
     relinking = true;
     try {
       const own = await probeRedis(local, auth);
@@ -181,7 +165,7 @@ export function follow(opts: FollowOptions): Follower {
         if (verdict?.kind === 'agreed' && !sameHostPort(verdict.master, self)) target = await probeRedis(verdict.master, auth);
       }
       const d = decideRelink({ self, own, linkDownMs, verdict, target });
-      if (d.action !== 'replicate' || closed || running) return;
+      if (d.action !== 'replicate' || closed || applying.busy) return;
       log.info({ action: d.action, master: formatHostPort(d.master) }, d.reason);
       await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
       linkDownSince = undefined;
@@ -205,10 +189,8 @@ export function follow(opts: FollowOptions): Follower {
       return;
     }
     clearTimeout(recheckTimer);
-    periodicDue = false;
     latest = value;
-    pending = true;
-    void drain();
+    void applying.request({ raw: value, periodic: false });
   });
 
   return {

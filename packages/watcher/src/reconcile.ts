@@ -11,6 +11,7 @@ import {
   RetriesExhausted,
   sameHostPort,
   sentinelVerdict,
+  SingleFlight,
   withRetry,
   writeRecord,
   zkPaths,
@@ -53,12 +54,6 @@ export interface SwitchHint {
 
 type Job = { why: string; hint?: SwitchHint; since?: number };
 
-/** One lane of runs: one at a time, and a request during a run makes exactly one more run after it. */
-interface Lane {
-  running: Promise<void> | undefined;
-  again: Job | undefined;
-}
-
 /** INFO replication of an address that answered as master, reduced to what decisions use. */
 interface MasterFacts {
   replid: string;
@@ -74,7 +69,8 @@ interface MasterFacts {
  * version-checked, so running side by side is as safe as two watchers.
  */
 export class Reconciler {
-  private readonly lanes = new Map<string, { switch: Lane; check: Lane }>();
+  /** Per group, one run at a time in each lane (a request during a run makes one more after it). */
+  private readonly lanes = new Map<string, { switch: SingleFlight<Job>; check: SingleFlight<Job> }>();
   private readonly pool: CommandPool;
   /** The replication ID last seen on each address while it answered as master (lineage checks). */
   private readonly replids = new Map<string, string>();
@@ -111,36 +107,23 @@ export class Reconciler {
   private enqueue(name: string, kind: 'switch' | 'check', job: Job): Promise<void> {
     let lanes = this.lanes.get(name);
     if (lanes === undefined) {
-      lanes = { switch: { running: undefined, again: undefined }, check: { running: undefined, again: undefined } };
+      lanes = { switch: new SingleFlight((j) => this.runJob(name, 'switch', j)), check: new SingleFlight((j) => this.runJob(name, 'check', j)) };
       this.lanes.set(name, lanes);
     }
-    const lane = lanes[kind];
-    if (lane.running !== undefined) {
-      lane.again = job;
-      return lane.running;
-    }
-    const group = lanes;
-    const run = (async () => {
-      let next: Job | undefined = job;
-      while (next !== undefined) {
-        lane.again = undefined;
-        const settled = await this.once(name, next).catch((err: unknown) => {
-          this.log.warn({ group: name, code: isRedisZkError(err) ? err.code : undefined, err: isRedisZkError(err) ? undefined : err }, `Reconciling ${name} failed: ${err instanceof Error ? err.message : String(err)}; the next event or interval retries.`);
-          return false;
-        });
-        // A switch just settled from fresh sentinel answers: a check still waiting its turn would
-        // learn nothing newer (the running one, if any, finishes and may only be refused).
-        if (kind === 'switch' && settled && group.check.again !== undefined) {
-          this.log.debug({ group: name, superseded: group.check.again.why }, `Dropping a queued check of ${name}: the switch run just settled it.`);
-          group.check.again = undefined;
-        }
-        next = lane.again;
-      }
-    })().finally(() => {
-      lane.running = undefined;
+    return lanes[kind].request(job);
+  }
+
+  private async runJob(name: string, kind: 'switch' | 'check', job: Job): Promise<void> {
+    const settled = await this.once(name, job).catch((err: unknown) => {
+      this.log.warn({ group: name, code: isRedisZkError(err) ? err.code : undefined, err: isRedisZkError(err) ? undefined : err }, `Reconciling ${name} failed: ${err instanceof Error ? err.message : String(err)}; the next event or interval retries.`);
+      return false;
     });
-    lane.running = run;
-    return run;
+    // A switch just settled from fresh sentinel answers: a check still waiting its turn would
+    // learn nothing newer (the running one, if any, finishes and may only be refused).
+    if (kind === 'switch' && settled) {
+      const dropped = this.lanes.get(name)?.check.dropPending();
+      if (dropped !== undefined) this.log.debug({ group: name, superseded: dropped.why }, `Dropping a queued check of ${name}: the switch run just settled it.`);
+    }
   }
 
   private snapshot(name: string): Promise<GroupSnapshot> {

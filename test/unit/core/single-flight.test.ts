@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { SingleFlight } from '../../../packages/core/src/index.js';
+
+describe('SingleFlight', () => {
+  it('runs one at a time; requests during a run collapse into one more run with the latest job', async () => {
+    const ran: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const f = new SingleFlight<number>(async (n) => {
+      ran.push(n);
+      if (n === 1) await gate;
+    });
+    const first = f.request(1);
+    expect(f.busy).toBe(true);
+    void f.request(2);
+    const last = f.request(3);
+    release();
+    await Promise.all([first, last]);
+    expect(ran).toEqual([1, 3]);
+    expect(f.busy).toBe(false);
+  });
+  it('an error is reported and does not stop the next run; a pending request can be dropped', async () => {
+    const errors: unknown[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const ran: string[] = [];
+    const f = new SingleFlight<string>(
+      async (j) => {
+        ran.push(j);
+        if (j === 'a') await gate;
+        if (j === 'boom') throw new Error('boom');
+      },
+      (err) => errors.push(err),
+    );
+    const p = f.request('a');
+    void f.request('b');
+    expect(f.dropPending()).toBe('b');
+    release();
+    await p;
+    await f.request('boom');
+    await f.request('c');
+    expect(ran).toEqual(['a', 'boom', 'c']);
+    expect(errors).toHaveLength(1);
+  });
+});
