@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger, parseZkHosts, Zk } from '@redis-zk/core';
 import type { ZooKeeperHandle } from '@redis-zk/testkit';
 import { isAlive, sharedZkHosts, startZooKeeper, waitFor, zkClient } from '../../harness/index.js';
@@ -119,6 +119,7 @@ describe('redis-zk-server under faults', () => {
     const hosts = `${zkServer.connectString}/down-${Date.now()}`;
     // A session that outlives the outage: the registrations must not even blink.
     const [a, b] = await pair(hosts, { ZK_SESSION_TIMEOUT_MS: '20000' });
+    onTestFailed(() => console.log([a, b].flatMap((s) => s.proc.logs().slice(-40).map((l) => `${l.time} ${s.port} ${l.level} ${l.msg} ${l.zkState ?? ''}`)).join('\n')));
     const zk = await testZk(hosts);
     const before = await nodes(zk);
     expect(before.size).toBe(2);
