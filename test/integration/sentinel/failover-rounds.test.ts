@@ -50,6 +50,7 @@ describe('five failovers in a row on a busy machine', () => {
       );
 
     // A sentinel restart before the kill, or only the delay after the previous failover ended.
+    const killed: string[] = [];
     const rounds = [
       { restart: true, delayMs: 500 },
       { restart: true, delayMs: 1_500 },
@@ -72,6 +73,7 @@ describe('five failovers in a row on a busy machine', () => {
       // The fault's timing, not a wait for a condition: the master dies this long after.
       await new Promise((r) => setTimeout(r, round.delayMs));
       const oldPort = Number(old.split(' ')[1]);
+      killed.push(old);
       process.kill(await redisPid(oldPort), 'SIGKILL');
       const t0 = Date.now();
       let agreed: string;
@@ -96,7 +98,12 @@ describe('five failovers in a row on a busy machine', () => {
       servers.push(replacement);
       await replacement.proc.waitForLog(serverUp, 30_000);
     }
-    for (const s of sentinels) expect(s.proc.output(), `sentinel ${s.port} aborted a failover for want of a replica`).not.toMatch(/-failover-abort-no-good-slave/);
+    // No failover of a master we killed was aborted for want of a replica. (On busy cores a master
+    // just promoted can miss the 1 s down-after once and be tried while its replicas are still
+    // re-pointing: Sentinel's false alarm, aborted harmlessly, not a blind sentinel.)
+    for (const s of sentinels) {
+      for (const old of killed) expect(s.proc.output(), `sentinel ${s.port} aborted the failover of ${old}`).not.toContain(`-failover-abort-no-good-slave master mymaster ${old}`);
+    }
     for (const s of sentinels) expect(s.proc.output()).not.toMatch(/\+reset-master/);
   }, 240_000);
 });
