@@ -25,8 +25,8 @@ const fmt = formatHostPort;
 
 /**
  * Whether ZooKeeper's record of a group should be replaced by what the sentinels say.
- * ZooKeeper never goes back to an older master: a higher config epoch wins; an equal or lower
- * one wins only when the recorded master is no longer a live master (a full group restart
+ * ZooKeeper never goes back to an older master: a higher config epoch wins, an equal one repairs a
+ * record the sentinels never wrote, a lower one wins only when the recorded master is no longer a live master (a full group restart
  * starts the sentinels' epochs again at 0, and refusing then would refuse for ever).
  */
 export function decideRecord(o: GroupObservation): RecordDecision {
@@ -54,6 +54,12 @@ export function decideRecord(o: GroupObservation): RecordDecision {
   const recorded = fmt(rec.addr);
   if (o.storedEpoch === undefined) return write(`ZooKeeper records ${recorded} for ${o.name} with no epoch; the sentinels say ${fmt(c.addr)} (epoch ${c.epoch}), confirmed master.`);
   if (c.epoch > o.storedEpoch) return write(`The sentinels moved ${o.name} from ${recorded} to ${fmt(c.addr)} (epoch ${c.epoch} > ${o.storedEpoch}); recording it.`);
+  // Every failover has an epoch of its own: at the stored epoch the sentinels' master is the one
+  // recorded then, so another address in the record was not written from them (by hand, or
+  // forged). The record is repaired; it never moves the master.
+  if (c.epoch === o.storedEpoch) {
+    return write(`/redis/masters/${o.name} names ${recorded}, but the sentinels name ${fmt(c.addr)} at the stored epoch ${c.epoch}: the record was not written from their failover; repairing it.`);
+  }
   if (o.recordedIsLiveMaster === false) {
     return write(`The recorded master ${recorded} of ${o.name} is no longer a live master and the sentinels say ${fmt(c.addr)} at epoch ${c.epoch} (stored ${o.storedEpoch}, e.g. after a full group restart); recording it.`);
   }

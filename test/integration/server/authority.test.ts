@@ -26,6 +26,9 @@ describe('redis-zk-server: one authority for the master', () => {
     const refused = (l: Record<string, unknown>) => typeof l.msg === 'string' && /the sentinels name 127\.0\.0\.1 \d+ \(3 of 3\), not the record/.test(l.msg) && l.action === 'refuse';
     await a.proc.waitForLog(refused, 10_000);
     await b.proc.waitForLog(refused, 10_000);
+    // A watcher repairs the record to the sentinels' master (the value was not written from a failover).
+    startProgram('watcher', await watcherEnv(hosts));
+    await waitFor(async () => (await zk.get('/redis/master')) === `127.0.0.1 ${a.port}`, { what: '/redis/master repaired to the real master', timeoutMs: 10_000 });
     expect((await replication(a.redis)).role).toBe('master');
     expect(await replication(b.redis)).toMatchObject({ role: 'slave', masterPort: a.port, linkUp: true });
     expect(await a.redis.dbsize()).toBe(100);

@@ -53,8 +53,10 @@ describe('decideRecord', () => {
     expect(d.reason).toMatch(/^Refusing/);
   });
 
-  it('refuses an equal epoch naming another address while the recorded master is live', () => {
-    expect(decideRecord(obs({ storedEpoch: 4, recordedIsLiveMaster: true })).action).toBe('none');
+  it('repairs a record naming another live master at the sentinels\' own epoch (written by hand or forged, not by a failover)', () => {
+    const d = decideRecord(obs({ storedEpoch: 4, recordedIsLiveMaster: true }));
+    expect(d).toMatchObject({ action: 'write', master: B, epoch: 4, changed: true });
+    expect(d.reason).toMatch(/was not written from their failover; repairing it/);
   });
 
   it('accepts a lower epoch when the recorded master is no longer live (full group restart)', () => {
