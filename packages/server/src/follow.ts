@@ -2,6 +2,7 @@ import {
   classifyRecord,
   describeRecordValue,
   type Disposable,
+  type GroupSnapshot,
   formatHostPort,
   type HostPort,
   type Logger,
@@ -9,6 +10,7 @@ import {
   readGroupSnapshot,
   type RecordValue,
   type RedisAuth,
+  type SentinelVerdict,
   redisCommand,
   sameHostPort,
   SingleFlight,
@@ -55,10 +57,15 @@ export interface Follower {
 export function follow(opts: FollowOptions): Follower {
   const { zk, self, local, auth, log } = opts;
   /** The authority for acting on the record: the sentinels when registered, else membership. */
-  const gatherAuthority = async (record: HostPort): Promise<FollowAuthority> => {
+  /** The group's snapshot and, when sentinels are registered, their verdict. */
+  const askGroup = async (): Promise<{ snap: GroupSnapshot; verdict: SentinelVerdict | undefined }> => {
     const snap = await readGroupSnapshot(zk, opts.masterName, { isDefault: true });
-    if (snap.sentinels.length === 0) return { kind: 'record', recordIsMember: snap.nodes.some((n) => sameHostPort(n.addr, record)) };
-    return { kind: 'sentinels', verdict: await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.masterName, auth) };
+    const verdict = snap.sentinels.length === 0 ? undefined : await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.masterName, auth);
+    return { snap, verdict };
+  };
+  const gatherAuthority = async (record: HostPort): Promise<FollowAuthority> => {
+    const { snap, verdict } = await askGroup();
+    return verdict === undefined ? { kind: 'record', recordIsMember: snap.nodes.some((n) => sameHostPort(n.addr, record)) } : { kind: 'sentinels', verdict };
   };
   const demoteWaitMs = opts.demoteWaitMs ?? 5_000;
   const recheckMs = opts.recheckMs ?? 10_000;
@@ -157,11 +164,10 @@ export function follow(opts: FollowOptions): Follower {
       }
       linkDownSince ??= Date.now();
       const linkDownMs = Date.now() - linkDownSince;
-      let verdict;
+      let verdict: SentinelVerdict | undefined;
       let target;
       if (linkDownMs >= RELINK_AFTER_MS) {
-        const snap = await readGroupSnapshot(zk, opts.masterName, { isDefault: true });
-        if (snap.sentinels.length > 0) verdict = await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.masterName, auth);
+        ({ verdict } = await askGroup());
         if (verdict?.kind === 'agreed' && !sameHostPort(verdict.master, self)) target = await probeRedis(verdict.master, auth);
       }
       const d = decideRelink({ self, own, linkDownMs, verdict, target });

@@ -240,8 +240,8 @@ export class Reconciler {
         return { kind: 'master', addr: answer.master, epoch: answer.epoch };
       case 'failover-in-progress':
         return { kind: 'failover-in-progress' };
-      case 'unreachable':
-        return answer.error.startsWith('an unusable') ? { kind: 'unusable' } : { kind: 'none' };
+      case 'unusable':
+        return { kind: 'unusable' };
       default:
         return { kind: 'none' };
     }

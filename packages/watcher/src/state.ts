@@ -80,6 +80,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
       let refusal: string | undefined;
       if (a.kind === 'unreachable') refusal = `it does not answer (${a.error})`;
       else if (a.kind === 'unknown-group') refusal = `it does not monitor ${this.defaultName}`;
+      else if (a.kind === 'unusable') refusal = 'it gives an unusable SENTINEL MASTER answer';
       else if (a.kind === 'master' && verdict.kind === 'agreed' && !sameHostPort(a.master, verdict.master)) {
         refusal = `it names ${formatHostPort(a.master)} (epoch ${a.epoch}) while the majority names ${formatHostPort(verdict.master)}`;
       }

@@ -55,7 +55,7 @@ describe('answerFrom (one SENTINEL MASTER reply to a vote)', () => {
   it('a failover in progress is no vote; no reply is "does not monitor"', () => {
     expect(answerFrom(s(0), { ip: '10.0.0.1', port: '6379', 'config-epoch': '5', flags: 'master,failover_in_progress' }).kind).toBe('failover-in-progress');
     expect(answerFrom(s(0), undefined).kind).toBe('unknown-group');
-    expect(answerFrom(s(0), { ip: 'x y', port: '0', 'config-epoch': '-1' }).kind).toBe('unreachable');
+    expect(answerFrom(s(0), { ip: 'x y', port: '0', 'config-epoch': '-1' }).kind).toBe('unusable');
   });
 });
 

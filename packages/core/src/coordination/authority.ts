@@ -29,6 +29,8 @@ export type SentinelAnswer =
   | { kind: 'unknown-group'; sentinel: HostPort }
   /** Mid-failover the leader reports (old address, new epoch): no vote until it switches. */
   | { kind: 'failover-in-progress'; sentinel: HostPort }
+  /** It answered SENTINEL MASTER with something that is not an address and an epoch. */
+  | { kind: 'unusable'; sentinel: HostPort }
   | { kind: 'unreachable'; sentinel: HostPort; error: string };
 
 export type SentinelVerdict =

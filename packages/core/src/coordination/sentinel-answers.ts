@@ -17,7 +17,7 @@ export function answerFrom(sentinel: HostPort, reply: SentinelMasterReply): Sent
   if (flags.includes('failover_in_progress')) return { kind: 'failover-in-progress', sentinel };
   const addr = parseHostPort(`${reply.ip ?? ''} ${reply.port ?? ''}`);
   const epoch = Number(reply['config-epoch']);
-  if (!addr.ok || !Number.isSafeInteger(epoch) || epoch < 0) return { kind: 'unreachable', sentinel, error: 'an unusable SENTINEL MASTER reply' };
+  if (!addr.ok || !Number.isSafeInteger(epoch) || epoch < 0) return { kind: 'unusable', sentinel };
   const ms = (v: string | undefined) => (v !== undefined && /^[0-9]+$/.test(v) ? Number(v) : undefined);
   return { kind: 'master', sentinel, master: addr.value, epoch, flags, lastOkPingMs: ms(reply['last-ok-ping-reply']), downAfterMs: ms(reply['down-after-milliseconds']) };
 }
