@@ -109,7 +109,9 @@ await runProgram({
         await registration.start();
         log.info({ path: registration.path, sentinel: formatHostPort(self), myid: claimed.id }, 'redis-sentinel answers; registered in ZooKeeper');
       } finally {
-        await membership.release().catch(() => undefined);
+        // Not awaited: with ZooKeeper hung the release waits for its deadline, and a SIGTERM
+        // meanwhile must be handled at once (the lock node vanishes with our session anyway).
+        void membership.release().catch(() => undefined);
       }
 
       // 5. Follow groups and keep the sentinel tables clean.
