@@ -17,6 +17,10 @@ describe('whole-group restart from disk with unequal data', () => {
     const dirs = { a: tempDir(), b: tempDir(), c: tempDir() };
     const procs: ProgramProcess[] = [];
     onTestFailed(() => console.log(procs.flatMap((p) => p.logs().map((l) => `${l.time} ${l.pid} ${l.level} ${l.msg}`)).join('\n')));
+    // The scenario needs the data on disk: a replica restarts its AOF with a rewrite after its
+    // full sync, and what it received is not on disk until that rewrite is done.
+    const onDisk = (r: { info(s: string): Promise<string> }) =>
+      waitFor(async () => { const i = await r.info('persistence'); return /aof_enabled:1/.test(i) && /aof_rewrite_in_progress:0/.test(i) && /aof_rewrite_scheduled:0/.test(i) && /aof_last_bgrewrite_status:ok/.test(i); }, { what: 'the AOF on disk (no rewrite pending)', timeoutMs: 15_000 });
     const start = async (dir: string) => {
       const port = await freePort();
       const proc = startProgram('server', serverEnv(hosts, port, { REDIS_DATA_DIR: dir, GROUP_RESTART_WAIT_MS: '3000' }), ARGS);
@@ -31,11 +35,13 @@ describe('whole-group restart from disk with unequal data', () => {
     await waitFor(async () => (await replication(b.redis)).linkUp && (await replication(c.redis)).linkUp, { what: 'b and c linked to a' });
     for (let i = 0; i < 100; i += 1) await a.redis.set(`k${i}`, String(i));
     expect(await a.redis.call('WAIT', '2', '5000')).toBe(2);
+    for (const n of [a, b, c]) await onDisk(n.redis);
     // c is lost first; a and b take 100 more acknowledged writes.
     c.proc.killGroup();
     await c.proc.exited;
     for (let i = 100; i < 200; i += 1) await a.redis.set(`k${i}`, String(i));
     expect(await a.redis.call('WAIT', '1', '5000')).toBe(1);
+    for (const n of [a, b]) await onDisk(n.redis);
     for (const n of [a, b]) {
       n.proc.killGroup();
       await n.proc.exited;
