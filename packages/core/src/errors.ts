@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'ZK_CLOSED'
   | 'ZK_CONNECTION_LOSS'
   | 'ZK_NO_AUTH'
+  | 'GROUP_MISMATCH'
   | 'ZK_ERROR'
   | 'LOCK_TIMEOUT'
   | 'RECORD_INVALID'

@@ -22,3 +22,4 @@ export * from './coordination/gather.js';
 export * from './coordination/sentinel-answers.js';
 export * from './coordination/retry.js';
 export * from './coordination/single-flight.js';
+export * from './coordination/group-nodes.js';

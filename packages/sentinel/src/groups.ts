@@ -1,4 +1,5 @@
-import { formatHostPort, parseHostPort, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { formatHostPort, parseHostPort, readGroupSnapshot, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { chooseStartMaster } from './start-master.js';
 import { decideGroups } from './decide-groups.js';
 import { maybeRepoint } from './repoint.js';
 import type { GroupTimings, MonitoredGroup } from './sentinel-conf.js';
@@ -13,20 +14,44 @@ export interface GroupsOptions {
   redisAuth: RedisAuth;
 }
 
-/** The other groups under /redis/masters at start (valid records only); the default group is /redis/master. */
-export async function readOtherGroups(zk: Zk, defaultName: string, log: Logger): Promise<MonitoredGroup[]> {
+/**
+ * Every group to monitor at start, each at the master its registered sentinels agree on (a
+ * stale record loses to their majority, see chooseStartMaster) with its own live nodes as known
+ * replicas. The default group comes first (its record is /redis/master, when there is one), so a
+ * record of another group naming the same instance is the one refused.
+ */
+export async function readStartGroups(
+  zk: Zk,
+  defaultName: string,
+  defaultMaster: HostPort | undefined,
+  auth: { redis: RedisAuth; sentinel: RedisAuth },
+  log: Logger,
+): Promise<{ groups: MonitoredGroup[] }> {
   const names = await zk.children(zkPaths.MASTERS);
   const records = new Map<string, string>();
-  for (const name of names) {
-    const node = await zk.get(zkPaths.masterOf(name));
-    if (node) records.set(name, node.data.toString('utf8'));
-  }
-  const groups: MonitoredGroup[] = [];
-  for (const a of decideGroups(defaultName, records, new Set())) {
-    if (a.action === 'monitor') groups.push({ name: a.name, master: a.master });
+  await Promise.all(
+    names.map(async (name) => {
+      const node = await zk.get(zkPaths.masterOf(name));
+      if (node) records.set(name, node.data.toString('utf8'));
+    }),
+  );
+  const taken = new Map<string, string>();
+  if (defaultMaster !== undefined) taken.set(formatHostPort(defaultMaster), defaultName);
+  const chosen: { name: string; record: HostPort }[] = defaultMaster === undefined ? [] : [{ name: defaultName, record: defaultMaster }];
+  for (const a of decideGroups(defaultName, records, new Set(), taken)) {
+    if (a.action === 'monitor') chosen.push({ name: a.name, record: a.master });
     else if (a.action === 'refuse') log.warn({ group: a.name }, a.reason);
   }
-  return groups;
+  const groups = await Promise.all(
+    chosen.map(async ({ name, record }): Promise<MonitoredGroup> => {
+      const snapshot = await readGroupSnapshot(zk, name, { isDefault: name === defaultName });
+      const start = await chooseStartMaster(snapshot, record, auth, log);
+      if (start.warn) log.warn({ group: name, master: formatHostPort(start.master) }, start.reason);
+      else log.info({ group: name, master: formatHostPort(start.master) }, start.reason);
+      return { name, master: start.master, knownReplicas: snapshot.nodes.map((n) => n.addr) };
+    }),
+  );
+  return { groups };
 }
 
 /**
@@ -93,19 +118,48 @@ export class Groups {
 
   private onRecord(name: string, value: string): void {
     if (this.lastRecord.get(name) === value) return;
-    this.lastRecord.set(name, value);
     const parsed = parseHostPort(value);
     if (!parsed.ok) {
+      this.lastRecord.set(name, value);
       this.o.log.warn({ group: name }, `ignoring the new record of group ${name}: ${parsed.reason}`);
       return;
     }
     const record: HostPort = parsed.value;
+    if (!this.monitored.has(name)) {
+      // The default group, created after we started with other groups only.
+      this.enqueue(() => this.monitorLate(name, record, value));
+      return;
+    }
+    this.lastRecord.set(name, value);
     this.enqueue(() => maybeRepoint(name, record, this.o));
+  }
+
+  private async monitorLate(name: string, record: HostPort, value: string): Promise<void> {
+    if (this.monitored.has(name)) return;
+    const owner = this.taken().get(formatHostPort(record));
+    if (owner !== undefined) {
+      this.o.log.warn({ group: name }, `the record of group ${name} names ${formatHostPort(record)}, the master of group ${owner}; not monitoring ${name} under a second name`);
+      return;
+    }
+    this.o.log.info({ group: name, master: formatHostPort(record) }, `group ${name} appeared with master ${formatHostPort(record)}; monitoring it`);
+    await this.o.control.monitor(name, record, this.o.timings);
+    this.monitored.add(name);
+    this.lastRecord.set(name, value);
+  }
+
+  /** `<host> <port>` of each monitored group's recorded master → the group. */
+  private taken(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const name of this.monitored) {
+      const p = parseHostPort(this.lastRecord.get(name) ?? '');
+      if (p.ok) out.set(formatHostPort(p.value), name);
+    }
+    return out;
   }
 
   private async apply(children: Map<string, string>): Promise<void> {
     const { control, log } = this.o;
-    for (const a of decideGroups(this.o.defaultName, children, this.monitored)) {
+    for (const a of decideGroups(this.o.defaultName, children, this.monitored, this.taken())) {
       if (a.action === 'refuse') {
         if (this.refused.get(a.name) !== children.get(a.name)) log.warn({ group: a.name }, a.reason);
         this.refused.set(a.name, children.get(a.name) ?? '');

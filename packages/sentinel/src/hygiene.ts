@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Lock, SingleFlight, watchChildren, withRetry, zkPaths, type Disposable, type Logger, type Zk } from '@redis-zk/core';
+import { GroupNodes, Lock, SingleFlight, watchChildren, withRetry, zkPaths, type Disposable, type Logger, type Zk } from '@redis-zk/core';
 import { decideReplicaForget, type ReplicaDecision } from './decide-replicas.js';
 import { decideAudit, decideDeparture, decideForgetNow, staleSentinels } from './decide-forget.js';
 import type { SentinelControl } from './sentinel-control.js';
@@ -13,6 +13,8 @@ export interface HygieneOptions {
   process: SentinelProcess;
   /** Our own registration value, `<host> <port>`. */
   self: string;
+  /** The default group's name (its live nodes are /redis/nodes). */
+  defaultName: string;
   /** The groups our sentinel monitors right now. */
   groups: () => string[];
   lockTimeoutMs?: number;
@@ -26,7 +28,7 @@ export interface HygieneOptions {
 /**
  * Keeps departed sentinels and dead replicas out of our sentinel's tables without ever leaving it
  * blind (decide-forget.ts): an unregistered sentinel entry seen at two audits in a row, or a
- * replica down and no longer in /redis/nodes (decideReplicaForget), is forgotten by restarting our
+ * replica down and registered in no group's nodes (decideReplicaForget), is forgotten by restarting our
  * sentinel on its own config minus those entries, under the sentinel membership lock, so at most
  * one sentinel of the group is restarting at a time.
  */
@@ -50,9 +52,9 @@ export class Hygiene {
       }),
     () => {},
   );
-  /** `<host> <port>` of the live redis-zk-servers; undefined until /redis/nodes was read. */
+  /** `<host> <port>` of the live redis-zk-servers of every group; undefined until the registries were read. */
   private nodes: Set<string> | undefined;
-  private nodesWatch: Disposable | undefined;
+  private nodesWatch: GroupNodes | undefined;
   private replicaTimer: NodeJS.Timeout | undefined;
   private lastReplicaReason: string | undefined;
   /** Forgets done, for logs and tests. */
@@ -73,13 +75,14 @@ export class Hygiene {
       this.departureTimer = setTimeout(() => void this.runAudit(), this.o.departureSettleMs ?? 6_000);
       this.departureTimer.unref();
     });
-    this.nodesWatch = watchChildren(this.o.zk, zkPaths.NODES, (children) => {
+    this.nodesWatch = new GroupNodes(this.o.zk, this.o.defaultName, () => {
       const previous = this.nodes;
-      this.nodes = new Set(children.values());
+      this.nodes = this.nodesWatch!.all();
       // A server that left is down at once (kill -9) or soon (SIGTERM): look once it has settled.
       const left = previous === undefined || [...previous].some((n) => !this.nodes!.has(n));
       if (left) this.scheduleReplicaCheck(this.o.replicaSettleMs + 1_000);
     });
+    this.nodesWatch.start();
     this.audit = setInterval(() => void this.runAudit(), this.o.auditEveryMs ?? 15_000);
     this.audit.unref();
   }

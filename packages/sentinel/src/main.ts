@@ -1,6 +1,7 @@
 import {
   Lock,
-  readGroupSnapshot,
+  parseMembers,
+  readRegistry,
   Registration,
   Zk,
   formatHostPort,
@@ -17,13 +18,12 @@ import { AuthCheck } from './auth-check.js';
 import { readBaseConf, writeSentinelConf } from './conf-file.js';
 import { claimSentinelId, knownSentinelsOf } from './sentinel-id.js';
 import { SentinelProcess } from './sentinel-process.js';
-import { Groups, readOtherGroups } from './groups.js';
+import { Groups, readStartGroups } from './groups.js';
 import { HELP } from './help.js';
 import { Hygiene } from './hygiene.js';
 import { generateSentinelConf, type GroupTimings, type MonitoredGroup } from './sentinel-conf.js';
 import { SentinelControl } from './sentinel-control.js';
-import { chooseStartMaster } from './start-master.js';
-import { waitForMaster } from './wait-master.js';
+import { waitForFirstRecord } from './wait-master.js';
 import { within } from './within.js';
 
 /** Bounds on the way out, so SIGTERM ends within SHUTDOWN_TIMEOUT_MS and a little more even with ZooKeeper frozen. */
@@ -44,8 +44,8 @@ await runProgram({
     log.info({ announce: formatHostPort(self), source: address.source }, 'resolved the address to announce');
     const zk = await Zk.connect(config.zk, log);
     try {
-      const record = await waitForMaster(zk, zkPaths.MASTER, { timeoutMs: config.masterWaitTimeoutMs, log, shutdown: ctx.shutdown });
-      if (record === undefined) {
+      const first = await waitForFirstRecord(zk, config.defaultMasterName, { timeoutMs: config.masterWaitTimeoutMs, log, shutdown: ctx.shutdown });
+      if (first === undefined) {
         log.info('shutdown requested while waiting for a master; exiting');
         return 0;
       }
@@ -70,18 +70,12 @@ await runProgram({
       let registration: Registration;
       let sentinel: SentinelProcess;
       try {
-        const snapshot = await readGroupSnapshot(zk, config.masterName, { isDefault: true });
-        const start = await chooseStartMaster(snapshot, record, { redis: redisAuth, sentinel: sentinelAuth }, log);
-        if (start.warn) log.warn({ master: formatHostPort(start.master) }, start.reason);
-        else log.info({ master: formatHostPort(start.master) }, start.reason);
+        const start = await readStartGroups(zk, config.defaultMasterName, first.defaultMaster, { redis: redisAuth, sentinel: sentinelAuth }, log);
         const claimed = await claimSentinelId(zk, self, sentinelAuth, log);
         log.info({ myid: claimed.id, from: claimed.from === undefined ? undefined : formatHostPort(claimed.from) }, claimed.from === undefined ? 'took a new sentinel myid' : `took the myid of the departed sentinel ${formatHostPort(claimed.from)}: the other sentinels replace its entry with ours`);
-        const knownSentinels = await knownSentinelsOf(snapshot, self, sentinelAuth);
-        const others = await readOtherGroups(zk, config.masterName, log);
-        groups = [
-          { name: config.masterName, master: start.master, knownReplicas: snapshot.nodes.map((n) => n.addr), knownSentinels },
-          ...others.map((g) => ({ ...g, knownSentinels })),
-        ];
+        const registered = parseMembers(zkPaths.SENTINELS, await readRegistry(zk, zkPaths.SENTINELS)).map((m) => m.addr);
+        const knownSentinels = await knownSentinelsOf(registered, self, sentinelAuth);
+        groups = start.groups.map((g) => ({ ...g, knownSentinels }));
 
         // 3. A fresh sentinel.conf.
         const confPath = await writeSentinelConf(
@@ -89,7 +83,7 @@ await runProgram({
           generateSentinelConf({ ...timings, port: config.port, bind: address.listen.join(' '), dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf, myid: claimed.id }),
         );
         log.info(
-          { conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), knownReplicas: groups[0]?.knownReplicas?.length, knownSentinels: knownSentinels.length, ...timings, authPass: undefined },
+          { conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), knownReplicas: groups.reduce((n, g) => n + (g.knownReplicas?.length ?? 0), 0), knownSentinels: knownSentinels.length, ...timings, authPass: undefined },
           'wrote a fresh sentinel.conf',
         );
 
@@ -116,12 +110,12 @@ await runProgram({
 
       // 5. Follow groups and keep the sentinel tables clean.
       const control = new SentinelControl(local, sentinelAuth);
-      const groupFollower = new Groups({ zk, log, control, defaultName: config.masterName, timings, redisAuth }, groups);
+      const groupFollower = new Groups({ zk, log, control, defaultName: config.defaultMasterName, timings, redisAuth }, groups);
       groupFollower.start();
       // A dead replica is one unregistered and down for 3 × down-after (at least 5 s): long enough
       // for a replica restarting in place to come back, short enough that num-slaves stays true.
       const replicaSettleMs = Math.max(5_000, 3 * config.downAfterMs);
-      const hygiene = new Hygiene({ zk, log, control, process: sentinel, self: formatHostPort(self), groups: () => groupFollower.names(), replicaSettleMs });
+      const hygiene = new Hygiene({ zk, log, control, process: sentinel, self: formatHostPort(self), defaultName: config.defaultMasterName, groups: () => groupFollower.names(), replicaSettleMs });
       hygiene.start();
       const authCheck = new AuthCheck({ control, groups: () => groupFollower.names(), redisAuth, log });
       authCheck.start();

@@ -59,8 +59,8 @@ export async function claimSentinelId(zk: Zk, self: HostPort, auth: RedisAuth, l
 }
 
 /** The other registered sentinels with their myids (those that answer), for a fresh sentinel.conf. */
-export async function knownSentinelsOf(snapshot: GroupSnapshot, self: HostPort, auth: RedisAuth): Promise<KnownSentinel[]> {
-  const others = snapshot.sentinels.map((m) => m.addr).filter((a) => !sameHostPort(a, self));
+export async function knownSentinelsOf(registered: readonly HostPort[], self: HostPort, auth: RedisAuth): Promise<KnownSentinel[]> {
+  const others = registered.filter((a) => !sameHostPort(a, self));
   const ids = await Promise.all(others.map((a) => sentinelMyId(a, auth)));
   return others.flatMap((addr, i) => (ids[i] === undefined ? [] : [{ addr, id: ids[i] }]));
 }

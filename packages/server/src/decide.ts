@@ -10,6 +10,8 @@ export interface NodeView {
 export interface Observation {
   self: HostPort;
   record: RecordValue;
+  /** The record's path, for the reasons: `/redis/master`, or `/redis/masters/<name>` of another group. */
+  recordPath?: string;
   /** Probe of the recorded master, when the record is valid and not ourselves. */
   recordProbe: RedisProbe | undefined;
   /** Live sentinels registered in `/redis/sentinels`. */
@@ -106,6 +108,7 @@ function describeNode(n: NodeView): string {
 /** The lead's table, in order; the first rule that applies wins. */
 export function decideStartup(obs: Observation): StartupDecision {
   const { self, record } = obs;
+  const path = obs.recordPath ?? '/redis/master';
   const recorded = record.kind === 'valid' ? record.addr : undefined;
   const recordIsSelf = sameHostPort(recorded, self);
 
@@ -115,7 +118,7 @@ export function decideStartup(obs: Observation): StartupDecision {
     return {
       action: 'replicate',
       master: s,
-      reason: `The sentinels know a newer master than ZooKeeper: they agree on ${formatHostPort(s)}, which answers as master, while /redis/master is ${describeRecordValue(record)}; starting as its replica.`,
+      reason: `The sentinels know a newer master than ZooKeeper: they agree on ${formatHostPort(s)}, which answers as master, while ${path} is ${describeRecordValue(record)}; starting as its replica.`,
     };
   }
 
@@ -163,7 +166,7 @@ export function decideStartup(obs: Observation): StartupDecision {
 
   if (recorded !== undefined) {
     const situation = recordIsSelf
-      ? `/redis/master names this very address ${formatHostPort(self)} (restarted in place)`
+      ? `${path} names this very address ${formatHostPort(self)} (restarted in place)`
       : `the recorded master ${formatHostPort(recorded)} ${obs.recordProbe?.reachable ? 'answers but is not a master' : 'does not answer'}`;
     // (3) and (4): never come back as an empty master over live copies of the data.
     if (best !== undefined) {
@@ -189,8 +192,8 @@ export function decideStartup(obs: Observation): StartupDecision {
   // (5) No usable record.
   const why =
     record.kind === 'invalid'
-      ? `/redis/master holds an invalid value that is refused (${JSON.stringify(record.preview)}: ${record.reason})`
-      : `/redis/master is ${record.kind}`;
+      ? `${path} holds an invalid value that is refused (${JSON.stringify(record.preview)}: ${record.reason})`
+      : `${path} is ${record.kind}`;
   if (best !== undefined) {
     return {
       action: 'handover',

@@ -3,6 +3,8 @@ import { formatHostPort, type HostPort, type RedisProbe, sameHostPort, type Sent
 export interface FollowInput {
   self: HostPort;
   record: RecordValue;
+  /** The record's path, for the reasons: `/redis/master`, or `/redis/masters/<name>` of another group. */
+  recordPath?: string;
   /** INFO of our own redis-server: its role now (sentinels may already have moved it). */
   own: RedisProbe;
   /** INFO of the recorded address, when the record names another node than the one we follow (needsTargetProbe). */
@@ -69,24 +71,24 @@ function unbacked(a: FollowAuthority, rec: HostPort): string | undefined {
   return `the sentinels name ${formatHostPort(v.master)} (${v.votes} of ${v.registered}), not the record, so the watcher repairs the record`;
 }
 
-export function decideFollow({ self, record, own, target, authority }: FollowInput): FollowDecision {
+export function decideFollow({ self, record, own, target, authority, recordPath = '/redis/master' }: FollowInput): FollowDecision {
   if (record.kind === 'invalid') {
-    return { action: 'refuse', reason: `Refusing /redis/master ${JSON.stringify(record.preview)}: ${record.reason}; keeping the current role.` };
+    return { action: 'refuse', reason: `Refusing ${recordPath} ${JSON.stringify(record.preview)}: ${record.reason}; keeping the current role.` };
   }
   if (record.kind !== 'valid') {
-    return { action: 'none', reason: `/redis/master is ${record.kind}; keeping the current role.` };
+    return { action: 'none', reason: `${recordPath} is ${record.kind}; keeping the current role.` };
   }
   if (!own.reachable) {
-    return { action: 'wait-own', reason: `Our redis-server does not answer (${own.error}); applying /redis/master ${formatHostPort(record.addr)} as soon as it does.` };
+    return { action: 'wait-own', reason: `Our redis-server does not answer (${own.error}); applying ${recordPath} ${formatHostPort(record.addr)} as soon as it does.` };
   }
   const rec = record.addr;
   if (sameHostPort(rec, self)) {
     if (own.role === 'master') return { action: 'none', reason: 'The record names us and we are already the master.' };
     const no = unbacked(authority, rec);
     if (no !== undefined) {
-      return { action: 'recheck', master: rec, reason: `/redis/master names this node ${formatHostPort(self)}, but ${no}; staying a replica.`, refusal: 'Refusing to promote this replica' };
+      return { action: 'recheck', master: rec, reason: `${recordPath} names this node ${formatHostPort(self)}, but ${no}; staying a replica.`, refusal: 'Refusing to promote this replica' };
     }
-    return { action: 'promote', reason: `/redis/master names this node ${formatHostPort(self)}; promoting it to master.` };
+    return { action: 'promote', reason: `${recordPath} names this node ${formatHostPort(self)}; promoting it to master.` };
   }
   const targetIsMaster = target !== undefined && target.reachable && target.role === 'master';
   const no = unbacked(authority, rec);
@@ -100,13 +102,13 @@ export function decideFollow({ self, record, own, target, authority }: FollowInp
       return {
         action: 'replicate',
         master: rec,
-        reason: `/redis/master changed to ${formatHostPort(rec)}, which answers as master; re-pointing this replica (was replicating ${was}).`,
+        reason: `${recordPath} changed to ${formatHostPort(rec)}, which answers as master; re-pointing this replica (was replicating ${was}).`,
       };
     }
     return {
       action: 'recheck',
       master: rec,
-      reason: `/redis/master names ${formatHostPort(rec)} but ${because}; this replica keeps replicating ${was}.`,
+      reason: `${recordPath} names ${formatHostPort(rec)} but ${because}; this replica keeps replicating ${was}.`,
       refusal: `Refusing to re-point this replica to ${formatHostPort(rec)}`,
     };
   }
@@ -114,13 +116,13 @@ export function decideFollow({ self, record, own, target, authority }: FollowInp
     return {
       action: 'replicate',
       master: rec,
-      reason: `/redis/master names ${formatHostPort(rec)}, which answers as master; demoting this master to its replica.`,
+      reason: `${recordPath} names ${formatHostPort(rec)}, which answers as master; demoting this master to its replica.`,
     };
   }
   return {
     action: 'recheck',
     master: rec,
-    reason: `/redis/master names ${formatHostPort(rec)} but ${because}; staying master for now.`,
+    reason: `${recordPath} names ${formatHostPort(rec)} but ${because}; staying master for now.`,
     refusal: `Refusing to demote this master to a replica of ${formatHostPort(rec)}`,
   };
 }

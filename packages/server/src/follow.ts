@@ -26,7 +26,7 @@ export interface FollowOptions {
   self: HostPort;
   /** Where our own redis-server is reached for INFO/REPLICAOF. */
   local: HostPort;
-  masterName: string;
+  group: zkPaths.GroupLayout;
   auth: RedisAuth;
   log: Logger;
   /** How long we wait for a newly recorded master to answer as master before refusing to follow it. */
@@ -51,16 +51,15 @@ export interface Follower {
 }
 
 /**
- * Watches `/redis/master` while redis-server runs and applies decideFollow to every value,
+ * Watches the group's record (`/redis/master` for the default group) while redis-server runs and applies decideFollow to every value,
  * one at a time, always with the latest value (changes that arrive meanwhile collapse).
  */
 export function follow(opts: FollowOptions): Follower {
   const { zk, self, local, auth, log } = opts;
-  /** The authority for acting on the record: the sentinels when registered, else membership. */
   /** The group's snapshot and, when sentinels are registered, their verdict. */
   const askGroup = async (): Promise<{ snap: GroupSnapshot; verdict: SentinelVerdict | undefined }> => {
-    const snap = await readGroupSnapshot(zk, opts.masterName, { isDefault: true });
-    const verdict = snap.sentinels.length === 0 ? undefined : await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.masterName, auth);
+    const snap = await readGroupSnapshot(zk, opts.group.name, { isDefault: opts.group.isDefault });
+    const verdict = snap.sentinels.length === 0 ? undefined : await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.group.name, auth);
     return { snap, verdict };
   };
   const gatherAuthority = async (record: HostPort): Promise<FollowAuthority> => {
@@ -76,7 +75,7 @@ export function follow(opts: FollowOptions): Follower {
     async ({ raw, periodic }) => {
       if (!closed) await apply(raw, periodic);
     },
-    (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'Could not apply /redis/master to our redis-server; will retry on the next change.'),
+    (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, `Could not apply ${opts.group.published} to our redis-server; will retry on the next change.`),
   );
   let first = true;
   let lastRefused: string | undefined;
@@ -94,7 +93,7 @@ export function follow(opts: FollowOptions): Follower {
       const [target, authority] = moves
         ? await Promise.all([sameHostPort(record.addr, self) ? Promise.resolve(undefined) : probeRedis(record.addr, auth), gatherAuthority(record.addr)])
         : [undefined, { kind: 'unchecked' } as const];
-      const d = decideFollow({ self, record, own, target, authority });
+      const d = decideFollow({ self, record, own, target, authority, recordPath: opts.group.published });
       // A refusal is said once per value; anything applied or settled starts afresh.
       if (d.action !== 'recheck' && d.action !== 'refuse') lastRefused = undefined;
       if (d.action !== 'wait-own') lastWaitingOwn = undefined;
@@ -184,13 +183,13 @@ export function follow(opts: FollowOptions): Follower {
   const linkTimer = setInterval(() => void checkLink(), LINK_CHECK_MS);
   linkTimer.unref();
 
-  const watch: Disposable = watchData(zk, zkPaths.MASTER, (value) => {
+  const watch: Disposable = watchData(zk, opts.group.published, (value) => {
     const wasFirst = first;
     first = false;
     if (wasFirst && opts.startupRecord !== undefined && describeRecordValue(classifyRecord(value)) === describeRecordValue(opts.startupRecord)) {
       // The startup decision just weighed this very record (and may have preferred the
       // sentinels' newer master): applying it again would undo that decision.
-      log.debug({ record: describeRecordValue(opts.startupRecord) }, '/redis/master is unchanged since the startup decision; nothing to apply.');
+      log.debug({ record: describeRecordValue(opts.startupRecord) }, `${opts.group.published} is unchanged since the startup decision; nothing to apply.`);
       latest = value;
       return;
     }

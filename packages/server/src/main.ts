@@ -6,6 +6,7 @@ import {
   type Supervised,
   loadServerConfig,
   Registration,
+  RedisZkError,
   resolveAddress,
   runProgram,
   Zk,
@@ -23,6 +24,8 @@ import { handOffMaster } from './shutdown.js';
 import { decideUnderLock } from './startup.js';
 import { HOLD } from './decide.js';
 import { hasPersistedData } from './persisted.js';
+import { decideGroupIdentity } from './decide-group.js';
+import { readGroupIdentity } from './observe.js';
 
 const REDIS_START_DEADLINE_MS = 60_000;
 
@@ -40,14 +43,19 @@ await runProgram({
     const self = { host: address.announce, port: config.port };
     const local = { host: address.local, port: config.port };
     const auth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
-    log.info({ announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName }, 'redis-zk-server starting.');
+    const group = zkPaths.groupLayout(config.masterName, config.masterName === config.defaultMasterName);
+    log.info({ announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName, defaultGroup: group.isDefault }, 'redis-zk-server starting.');
 
     await checkPortFree(address.listen, config.port, auth);
 
     // 2. ZooKeeper, then the lock.
     const zk = await Zk.connect(config.zk, log);
     try {
-      await Promise.all([zk.mkdirp(zkPaths.NODES), zk.mkdirp(zkPaths.LOCK), zk.mkdirp(zkPaths.MASTERS), zk.mkdirp(zkPaths.EPOCHS)]);
+      await Promise.all([zk.mkdirp(group.nodes), zk.mkdirp(group.lock), zk.mkdirp(zkPaths.MASTERS), zk.mkdirp(zkPaths.EPOCHS)]);
+      // Never join another group's lock (a 0.1.0 group under another name is the default one).
+      const identity = decideGroupIdentity(await readGroupIdentity(zk, group, config.defaultMasterName));
+      if (identity.action === 'refuse') throw new RedisZkError('GROUP_MISMATCH', identity.reason);
+      log.info({ lock: group.lock, nodes: group.nodes, record: group.record }, identity.reason);
 
       // redis-server as a supervised child, announcing our address; resolves once it answers as
       // the process we started, or with the exit code to give (said in one line).
@@ -85,7 +93,7 @@ await runProgram({
         child = started;
         const own = await probeRedis(local, auth);
         if (own.reachable && own.keys > 0) {
-          registration = new Registration(zk, zkPaths.NODES, formatHostPort(self));
+          registration = new Registration(zk, group.nodes, formatHostPort(self));
           await registration.start();
           held = { keys: own.keys, offset: own.offset, since: Date.now(), settleMs: config.groupRestartWaitMs };
           log.info({ keys: own.keys, offset: own.offset, node: registration.path }, `redis-server holds ${own.keys} keys from disk; registered held.`);
@@ -93,7 +101,7 @@ await runProgram({
       }
 
       // 3. Decide under the lock (and write the record for a claim or a handover).
-      const decided = await decideUnderLock({ zk, self, masterName: config.masterName, auth, log, shutdown: ctx.shutdown, held });
+      const decided = await decideUnderLock({ zk, self, group, auth, log, shutdown: ctx.shutdown, held });
       if (decided === undefined) {
         log.info('Shutdown requested before a decision was made.');
         await child?.stop();
@@ -111,7 +119,7 @@ await runProgram({
         await redisCommand(local, auth, 'REPLICAOF', ...role);
       }
       if (registration === undefined) {
-        registration = new Registration(zk, zkPaths.NODES, formatHostPort(self));
+        registration = new Registration(zk, group.nodes, formatHostPort(self));
         await registration.start();
       }
       await decided.lock.release();
@@ -120,10 +128,10 @@ await runProgram({
         'redis-server is up and registered; lock released.',
       );
 
-      // 6. Follow /redis/master while running.
-      const follower = follow({ zk, self, local, auth, log, masterName: config.masterName, startupRecord: decided.observedRecord });
+      // 6. Follow the group's record while running.
+      const follower = follow({ zk, self, local, auth, log, group, startupRecord: decided.observedRecord });
       const handOff = () =>
-        handOffMaster({ zk, self, local, auth, masterName: config.masterName, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
+        handOffMaster({ zk, self, local, auth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });
     } finally {
       // Bounded: a hung ZooKeeper must not keep us from exiting (the session ends with us anyway).

@@ -18,7 +18,7 @@ export interface HandOffOptions {
   self: HostPort;
   local: HostPort;
   auth: RedisAuth;
-  masterName: string;
+  group: zkPaths.GroupLayout;
   log: Logger;
   timeoutMs: number;
 }
@@ -89,7 +89,7 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
   while (asked === undefined && Date.now() < deadline) {
     for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
       try {
-        await redisCommand(s, o.auth, 'SENTINEL', 'FAILOVER', o.masterName);
+        await redisCommand(s, o.auth, 'SENTINEL', 'FAILOVER', o.group.name);
         asked = s;
         break;
       } catch (err) {
@@ -104,13 +104,13 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
     if (asked === undefined) await sleep(200);
   }
   if (asked === undefined) {
-    o.log.warn(`No sentinel agreed to fail over ${o.masterName} within ${o.timeoutMs} ms; stopping anyway.`);
+    o.log.warn(`No sentinel agreed to fail over ${o.group.name} within ${o.timeoutMs} ms; stopping anyway.`);
     return;
   }
-  o.log.info({ sentinel: formatHostPort(asked) }, `Asked sentinel ${formatHostPort(asked)} to fail over ${o.masterName} before stopping this master.`);
+  o.log.info({ sentinel: formatHostPort(asked) }, `Asked sentinel ${formatHostPort(asked)} to fail over ${o.group.name} before stopping this master.`);
 
   while (Date.now() < deadline) {
-    const now = await Promise.all(sentinels.map((s) => sentinelMasterAddr(s, o.auth, o.masterName).catch(() => undefined)));
+    const now = await Promise.all(sentinels.map((s) => sentinelMasterAddr(s, o.auth, o.group.name).catch(() => undefined)));
     const other = now.find((a): a is HostPort => a !== undefined && !sameHostPort(a, o.self));
     if (other !== undefined) {
       const p = await probeRedis(other, o.auth);

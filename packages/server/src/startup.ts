@@ -18,7 +18,7 @@ import { observe } from './observe.js';
 export interface StartupOptions {
   zk: Zk;
   self: HostPort;
-  masterName: string;
+  group: zkPaths.GroupLayout;
   auth: RedisAuth;
   log: Logger;
   shutdown: AbortSignal;
@@ -57,13 +57,13 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
   const refusedSaid = new Set<string>();
   try {
     for (;;) {
-      const lock = new Lock(zk, zkPaths.LOCK);
-      log.info('Taking the master-decision lock /redis/lock.');
+      const lock = new Lock(zk, o.group.lock);
+      log.info(`Taking the master-decision lock ${o.group.lock}.`);
       await Promise.race([
-        lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock /redis/lock, held by ${holder}.`) }),
+        lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock ${o.group.lock}, held by ${holder}.`) }),
         aborted,
       ]);
-      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.masterName, o.auth, o.held && { ...o.held, now: Date.now() }), aborted]);
+      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.group, o.auth, o.held && { ...o.held, now: Date.now() }), aborted]);
       const decision = decideStartup(obs);
       log.info(
         {
@@ -76,7 +76,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         decision.reason,
       );
       if (obs.record.kind === 'invalid') {
-        log.warn({ preview: obs.record.preview }, `Refusing the invalid /redis/master value: ${obs.record.reason}.`);
+        log.warn({ preview: obs.record.preview }, `Refusing the invalid ${o.group.published} value: ${obs.record.reason}.`);
       }
       // Junk in the registries is never a node or a sentinel; said once per entry.
       for (const r of snapshot.refused) {
@@ -86,7 +86,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       }
       if (decision.action === 'wait') {
         await lock.release();
-        await Promise.race([recordChangeOrDelay(zk, o.waitRetryMs ?? 2_000), aborted]);
+        await Promise.race([recordChangeOrDelay(zk, o.group.published, o.waitRetryMs ?? 2_000), aborted]);
         continue;
       }
       if (decision.action === 'replicate') return { lock, decision, replicaOf: decision.master, observedRecord: obs.record };
@@ -96,7 +96,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       } catch (err) {
         // Someone (the watcher) wrote meanwhile: decide again on what is there now.
         if (isRecordConflict(err)) {
-          log.warn({ code: isRedisZkError(err) ? err.code : undefined }, '/redis/master changed while deciding; observing again.');
+          log.warn({ code: isRedisZkError(err) ? err.code : undefined }, `${o.group.published} changed while deciding; observing again.`);
           // A parent removed by hand: put it back rather than spin on the same failure.
           if (isRedisZkError(err, 'ZK_NO_NODE')) await Promise.all([zk.mkdirp(zkPaths.MASTERS), zk.mkdirp(zkPaths.EPOCHS)]);
           await lock.release();
@@ -104,7 +104,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         }
         throw err;
       }
-      log.info({ master: formatHostPort(target) }, `Wrote ${formatHostPort(target)} to /redis/master and /redis/masters/${o.masterName}.`);
+      log.info({ master: formatHostPort(target) }, `Wrote ${formatHostPort(target)} to ${o.group.isDefault ? `/redis/master and ${o.group.record}` : o.group.record}.`);
       return { lock, decision, replicaOf: decision.action === 'claim' ? undefined : decision.master };
     }
   } catch (err) {
@@ -113,10 +113,10 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
   }
 }
 
-async function recordChangeOrDelay(zk: Zk, ms: number): Promise<void> {
+async function recordChangeOrDelay(zk: Zk, path: string, ms: number): Promise<void> {
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    zk.exists(zkPaths.MASTER, () => {
+    zk.exists(path, () => {
       clearTimeout(timer);
       resolve();
     }).catch(() => undefined);

@@ -30,12 +30,12 @@ await runProgram({
     const zk = await Zk.connect(config.zk, log);
     await zk.mkdirp(zkPaths.MASTERS);
     await zk.mkdirp(zkPaths.EPOCHS);
-    const state = new WatcherState(zk, config.masterName, log);
+    const state = new WatcherState(zk, config.defaultMasterName, log);
     state.start();
 
     // 2. Behaviours attached to master switches; the ZooKeeper record is one of them.
     const events = new EventLog();
-    const reconciler = new Reconciler(zk, state, config.masterName, auth, log, (w) => {
+    const reconciler = new Reconciler(zk, state, config.defaultMasterName, auth, log, (w) => {
       if (w.changed) events.add({ kind: 'record-written', name: w.name, to: joinHostPort(w.master), detail: w.reason });
     });
     const recordBehaviour = zkRecordBehaviour(reconciler);
@@ -76,18 +76,18 @@ await runProgram({
     const interval = setInterval(() => void reconciler.all('periodic check'), config.reconcileIntervalMs);
     state.on('groups', () => void reconciler.all('the set of groups changed'));
     // A new registration is vetted at once: it is handed out by /sentinels only once it answers.
-    state.on('sentinels', () => void reconciler.request(config.masterName, 'the registered sentinels changed'));
+    state.on('sentinels', () => void reconciler.request(config.defaultMasterName, 'the registered sentinels changed'));
 
     // 5. HTTP API from memory; Redis facts for /status refreshed in the background.
-    const facts = new RedisFacts(() => state.currentMaster(), auth);
+    const facts = new RedisFacts(() => state.knownMasters(), auth);
     facts.start();
-    const view = createView(config.masterName, state, subscription, facts, events);
+    const view = createView(config.defaultMasterName, state, subscription, facts, events);
     // Mesos-level HTTP health checks connect to the task's loopback interface: a watcher bound
     // to one specific address answers on 127.0.0.1 too (one server per address).
     const hosts = config.bindIp === undefined ? ['0.0.0.0'] : config.bindIp.startsWith('127.') ? [config.bindIp] : [config.bindIp, '127.0.0.1'];
     const apps = hosts.map(() => createHttpServer(view));
     await listenAll(apps, hosts, config.port, config.bindIp);
-    log.info({ hosts, port: config.port, group: config.masterName }, `Watching group ${config.masterName}; HTTP API on port ${config.port}.`);
+    log.info({ hosts, port: config.port, group: config.defaultMasterName }, `Watching every group (default ${config.defaultMasterName}); HTTP API on port ${config.port}.`);
 
     // 6. Until SIGTERM/SIGINT.
     await whenAborted(ctx.shutdown, undefined);

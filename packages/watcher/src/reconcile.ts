@@ -144,7 +144,7 @@ export class Reconciler {
         announced: hint.to,
         announcedReplid2: toFacts?.replid2,
         previousReplid: recorded === undefined ? undefined : this.replids.get(formatHostPort(recorded)),
-        members: this.state.nodes,
+        members: this.state.nodesOf(name),
       });
       const verdict = decideSwitch({ name, sentinel: hint.sentinel, announced: hint.to, answer, record: s.record, storedEpoch: s.epoch, lineage });
       if (verdict.action === 'ask-all') return { askAll: verdict.reason };

@@ -8,15 +8,16 @@ export interface MasterFacts {
 
 /**
  * /status shows Redis facts (replicas, offsets, keys) without a Redis round trip per request:
- * the master is probed in the background and the answer kept.
+ * every group's master is probed in the background and the answers kept.
  */
 export class RedisFacts {
-  latest: MasterFacts | undefined;
+  private readonly latest = new Map<string, MasterFacts>();
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
   constructor(
-    private readonly master: () => HostPort | undefined,
+    /** Group name → its recorded master. */
+    private readonly masters: () => ReadonlyMap<string, HostPort>,
     private readonly auth: RedisAuth,
     private readonly intervalMs = 1_000,
   ) {}
@@ -31,18 +32,23 @@ export class RedisFacts {
     clearInterval(this.timer);
   }
 
+  of(name: string): MasterFacts | undefined {
+    return this.latest.get(name);
+  }
+
   private async refresh(): Promise<void> {
     if (this.busy) return;
-    const addr = this.master();
-    if (addr === undefined) {
-      this.latest = undefined;
-      return;
-    }
     this.busy = true;
     try {
-      const probe = await probeRedis(addr, this.auth).catch((err: unknown) => ({ reachable: false as const, error: String(err) }));
-      // The master may have moved while probing; a fact about the old one is not about "the master".
-      if (sameHostPort(this.master(), addr)) this.latest = { addr, probe, at: new Date() };
+      const masters = this.masters();
+      for (const name of this.latest.keys()) if (!masters.has(name)) this.latest.delete(name);
+      await Promise.all(
+        [...masters].map(async ([name, addr]) => {
+          const probe = await probeRedis(addr, this.auth).catch((err: unknown) => ({ reachable: false as const, error: String(err) }));
+          // The master may have moved while probing; a fact about the old one is not about "the master".
+          if (sameHostPort(this.masters().get(name), addr)) this.latest.set(name, { addr, probe, at: new Date() });
+        }),
+      );
     } finally {
       this.busy = false;
     }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { classifyRecord, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
+import { classifyRecord, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
   id: string;
@@ -19,7 +19,8 @@ interface StateEvents {
  */
 export class WatcherState extends EventEmitter<StateEvents> {
   sentinels: SentinelEntry[] = [];
-  nodes: SentinelEntry[] = [];
+  /** Every group's live nodes (the default group's `/redis/nodes`, the others' `/redis/groups/<name>/nodes`). */
+  private readonly nodes: GroupNodes;
   /** `/redis/master` */
   master: RecordValue = { kind: 'absent' };
   /** `/redis/masters/<name>` */
@@ -42,18 +43,17 @@ export class WatcherState extends EventEmitter<StateEvents> {
     private readonly log: Logger,
   ) {
     super();
+    this.nodes = new GroupNodes(zk, defaultName, () => undefined);
   }
 
   start(): void {
     this.zkState = this.zk.state;
     this.zk.on('state', (s) => (this.zkState = s));
+    this.nodes.start();
     this.watches.push(
       watchChildren(this.zk, zkPaths.SENTINELS, (children) => {
         this.sentinels = this.addresses(children, zkPaths.SENTINELS);
         this.emit('sentinels', this.sentinels);
-      }),
-      watchChildren(this.zk, zkPaths.NODES, (children) => {
-        this.nodes = this.addresses(children, zkPaths.NODES);
       }),
       watchData(this.zk, zkPaths.MASTER, (value) => {
         this.master = this.record(value, zkPaths.MASTER);
@@ -133,10 +133,37 @@ export class WatcherState extends EventEmitter<StateEvents> {
 
   /** The default group's master as clients see it (`/redis/master`). */
   currentMaster(): HostPort | undefined {
-    return this.master.kind === 'valid' ? this.master.addr : undefined;
+    return this.masterOf(this.defaultName);
+  }
+
+  /** A group's record as clients see it: `/redis/master` for the default group, else `/redis/masters/<name>`. */
+  recordOf(name: string): RecordValue | undefined {
+    return name === this.defaultName ? this.master : this.masters.get(name);
+  }
+
+  masterOf(name: string): HostPort | undefined {
+    const r = this.recordOf(name);
+    return r?.kind === 'valid' ? r.addr : undefined;
+  }
+
+  /** Every group whose record names a master → that master. */
+  knownMasters(): Map<string, HostPort> {
+    const out = new Map<string, HostPort>();
+    for (const g of this.groups()) {
+      const m = this.masterOf(g);
+      if (m !== undefined) out.set(g, m);
+    }
+    return out;
+  }
+
+  /** The live nodes of a group, parsed as every program parses them. */
+  nodesOf(name: string): SentinelEntry[] {
+    const dir = zkPaths.groupLayout(name, name === this.defaultName).nodes;
+    return this.addresses(new Map(this.nodes.of(name)), dir);
   }
 
   close(): void {
+    this.nodes.close();
     for (const w of this.watches.splice(0)) w.close();
   }
 

@@ -1,6 +1,6 @@
 import { joinHostPort, zkPaths } from '@redis-zk/core';
 import type { EventLog } from './behaviours/event-log.js';
-import type { WatcherView, Health } from './http/server.js';
+import type { WatcherView, Health, GroupHealth } from './http/server.js';
 import type { RedisFacts } from './redis-facts.js';
 import type { WatcherState } from './state.js';
 import type { Subscription } from './subscription.js';
@@ -11,32 +11,60 @@ export function createView(name: string, state: WatcherState, subscription: Subs
     const c = subscription.current;
     return c === undefined ? null : { sentinel: joinHostPort(c.sentinel), since: c.since.toISOString() };
   };
+  /** A group is unhealthy when its record is unusable or the sentinels cannot monitor its master. */
+  const groupHealth = (g: string): GroupHealth => {
+    const rec = state.recordOf(g);
+    const path = g === name ? zkPaths.MASTER : zkPaths.masterOf(g);
+    if (rec === undefined || rec.kind === 'absent') return { name: g, ok: false, reason: `group ${g} has no record at ${path}` };
+    if (rec.kind !== 'valid') return { name: g, ok: false, reason: `the record of group ${g} at ${path} is ${rec.kind}` };
+    const m = state.monitoring.get(g);
+    if (m !== undefined && !m.ok) return { name: g, ok: false, reason: m.reason };
+    return { name: g, ok: true, reason: m === undefined ? `group ${g} has a master; the sentinels were not asked yet` : `the sentinels monitor the master of ${g}` };
+  };
+  /** Only groups with a record are served (the default group's name is always listed). */
+  const known = (g: string) => state.groups().includes(g);
+  // A default group without a record may simply not exist (a deployment of named groups only).
+  const unhealthyGroups = () => state.groups().map(groupHealth).filter((h) => !h.ok && !(h.name === name && state.recordOf(name)?.kind === 'absent'));
   return {
     name,
     sentinels: () => state.servedSentinels().map(({ host, port }) => ({ host, port })),
-    master: () => state.currentMaster(),
+    master: (g = name) => state.masterOf(g),
+    knows: known,
+    masters: () => state.knownMasters(),
     health: () => {
       const zookeeper = state.zkState;
       const sub = subscriptionInfo();
-      if (zookeeper !== 'connected') return { ok: false, reason: `not connected to ZooKeeper (state ${zookeeper})`, zookeeper, subscription: sub };
+      const unhealthy = unhealthyGroups().map(({ name: g, reason }) => ({ name: g, reason }));
+      if (zookeeper !== 'connected') return { ok: false, reason: `not connected to ZooKeeper (state ${zookeeper})`, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
       if (sub === null) {
         const reason = state.sentinels.length === 0 ? `no live sentinel is registered in ${zkPaths.SENTINELS}` : 'not subscribed to any sentinel yet';
-        return { ok: false, reason, zookeeper, subscription: null };
+        return { ok: false, reason, zookeeper, subscription: null, unhealthyGroups: unhealthy };
       }
-      for (const g of state.groups()) {
-        const m = state.monitoring.get(g);
-        if (m !== undefined && !m.ok) return { ok: false, reason: m.reason, zookeeper, subscription: sub };
-      }
-      return { ok: true, reason: `connected to ZooKeeper and subscribed to sentinel ${sub.sentinel}`, zookeeper, subscription: sub };
+      // The watcher serves every group: one broken group is listed, but only the default group's
+      // monitoring turns /health 503 (as with one group), so Marathon never restarts the shared
+      // watcher over a group it cannot fix. /health/<name> is the check for one group.
+      const m = state.monitoring.get(name);
+      if (m !== undefined && !m.ok) return { ok: false, reason: m.reason, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
+      const also = unhealthy.length === 0 ? '' : `; ${unhealthy.length} group(s) unhealthy: ${unhealthy.map((u) => u.name).join(', ')}`;
+      return { ok: true, reason: `connected to ZooKeeper and subscribed to sentinel ${sub.sentinel}${also}`, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
     },
-    status: () => {
-      const master = state.currentMaster();
-      const latest = facts.latest;
-      const probe = latest?.probe;
+    groupHealth: (g) => {
+      const zookeeper = state.zkState;
+      const sub = subscriptionInfo();
+      if (zookeeper !== 'connected') return { name: g, ok: false, reason: `not connected to ZooKeeper (state ${zookeeper})` };
+      if (sub === null) return { name: g, ok: false, reason: 'not subscribed to any sentinel' };
+      return groupHealth(g);
+    },
+    status: (g = name) => {
+      const master = state.masterOf(g);
+      const latest = facts.of(g);
+      const probe = latest !== undefined && master !== undefined && latest.addr.host === master.host && latest.addr.port === master.port ? latest.probe : undefined;
       const seen = probe !== undefined && probe.reachable ? probe : undefined;
       const sub = subscriptionInfo();
       return {
-        name,
+        name: g,
+        default: g === name,
+        health: groupHealth(g),
         master:
           master === undefined
             ? null
@@ -51,23 +79,24 @@ export function createView(name: string, state: WatcherState, subscription: Subs
               },
         replicas: seen?.replicas.map((r) => ({ host: r.host, port: r.port, state: r.state, offset: r.offset, lag: r.lag })) ?? [],
         keysPerDb: seen?.keysPerDb ?? {},
-        groups: state.groups().map((g) => {
-          const rec = g === name ? state.master : state.masters.get(g);
-          return { name: g, master: rec?.kind === 'valid' ? joinHostPort(rec.addr) : null, epoch: state.epochs.get(g) ?? null };
+        epoch: state.epochs.get(g) ?? null,
+        groups: state.groups().map((o) => {
+          const m = state.masterOf(o);
+          return { name: o, master: m === undefined ? null : joinHostPort(m), epoch: state.epochs.get(o) ?? null };
         }),
         sentinels: state.servedSentinels().map(({ host, port }) => ({ host, port })),
         refusedSentinels: state.sentinels.flatMap(({ host, port }) => {
           const reason = state.refusal({ host, port });
           return reason === undefined ? [] : [{ host, port, reason }];
         }),
-        nodes: state.nodes.map(({ host, port }) => ({ host, port })),
+        nodes: state.nodesOf(g).map(({ host, port }) => ({ host, port })),
         subscription: {
           connected: sub !== null,
           sentinel: sub?.sentinel ?? null,
           since: sub?.since ?? null,
           all: subscription.all().map((c) => ({ sentinel: joinHostPort(c.sentinel), since: c.since.toISOString() })),
         },
-        events: events.list(),
+        events: events.list().filter((e) => e.name === undefined || e.name === g),
         zookeeper: { state: state.zkState },
       };
     },

@@ -28,6 +28,7 @@ const BAD: Record<string, string[]> = {
   NET_IFACE: ['eth 0', 'a'.repeat(16), 'eth0;rm'],
   HOST: ['bad host', 'a_b', 'x'.repeat(254)],
   MASTER_NAME: ['my master', 'x'.repeat(65), 'a/b', 'a:b'],
+  DEFAULT_MASTER_NAME: ['my master', 'a/b'],
   LOG_LEVEL: ['verbose', 'INFO', '3'],
   REDIS_PASSWORD: ['has s3 space', 'quote"s3', "it's3", 'back\\s3', `s3${'x'.repeat(511)}`],
   REDIS_PROBE_TIMEOUT_MS: ['10', 'abc', '60001'],
@@ -70,7 +71,7 @@ describe('config loaders', () => {
 
   it('load with an empty environment to the documented defaults', () => {
     const server = loadServerConfig({});
-    expect(server).toMatchObject({ port: 6379, masterName: 'mymaster', logLevel: 'info', redisServerBin: 'redis-server' });
+    expect(server).toMatchObject({ port: 6379, masterName: 'mymaster', defaultMasterName: 'mymaster', logLevel: 'info', redisServerBin: 'redis-server' });
     expect(server.zk.connectString).toBe('localhost:2181');
     expect(loadSentinelConfig({})).toMatchObject({ port: 26379, quorum: 2, redisSentinelBin: 'redis-sentinel' });
     expect(loadWatcherConfig({})).toMatchObject({ port: 8080, reconcileIntervalMs: 5000 });

@@ -111,10 +111,31 @@ describe('decideGroups', () => {
       new Set(['mymaster', 'old']),
     );
     expect(actions.map((a) => [a.action, a.name])).toEqual([
-      ['monitor', 'g2'],
       ['refuse', 'g3'],
+      ['monitor', 'g2'],
       ['remove', 'old'],
     ]);
+  });
+
+  it('never monitors one instance under two names: a record naming another group\'s master, or two new groups naming one instance, are refused', () => {
+    const actions = decideGroups(
+      'mymaster',
+      new Map([
+        ['g0', '10.0.0.1 6379'],
+        ['g1', '10.0.0.5 6379'],
+        ['g2', '10.0.0.5 6379'],
+        ['g3', '10.0.0.6 6379'],
+      ]),
+      new Set(['mymaster']),
+      new Map([['10.0.0.1 6379', 'mymaster']]),
+    );
+    expect(actions.map((a) => [a.action, a.name])).toEqual([
+      ['refuse', 'g0'],
+      ['refuse', 'g1'],
+      ['refuse', 'g2'],
+      ['monitor', 'g3'],
+    ]);
+    expect(actions[0]!.reason).toContain('the master of group mymaster');
   });
 });
 

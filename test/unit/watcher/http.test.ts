@@ -3,14 +3,21 @@ import { createHttpServer, type WatcherView } from '../../../packages/watcher/sr
 
 const S1 = { host: '10.0.0.1', port: 26379 };
 const S2 = { host: '10.0.0.2', port: 26380 };
+const GROUPS = new Map([
+  ['mymaster', { host: '10.0.0.9', port: 6379 }],
+  ['cache', { host: '10.0.0.8', port: 6380 }],
+]);
 
 function view(over: Partial<WatcherView> = {}): WatcherView {
   return {
     name: 'mymaster',
     sentinels: () => [S1, S2],
-    master: () => ({ host: '10.0.0.9', port: 6379 }),
-    health: () => ({ ok: true, reason: 'fine', zookeeper: 'connected', subscription: { sentinel: '10.0.0.1:26379', since: new Date(0).toISOString() } }),
-    status: () => ({ name: 'mymaster', sentinels: [S1], events: [], zookeeper: { state: 'connected' } }),
+    master: (name = 'mymaster') => GROUPS.get(name),
+    knows: (name) => GROUPS.has(name),
+    masters: () => GROUPS,
+    health: () => ({ ok: true, reason: 'fine', zookeeper: 'connected', subscription: { sentinel: '10.0.0.1:26379', since: new Date(0).toISOString() }, unhealthyGroups: [] }),
+    groupHealth: (name) => ({ name, ok: name === 'mymaster', reason: name === 'mymaster' ? 'fine' : `the sentinels cannot monitor the master of ${name}` }),
+    status: (name = 'mymaster') => ({ name, sentinels: [S1], events: [], zookeeper: { state: 'connected' } }),
     ...over,
   };
 }
@@ -95,9 +102,42 @@ describe('HTTP API (in-process, fake view)', () => {
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ status: 'ok', zookeeper: 'connected' });
     await app?.close();
-    const bad = await get(view({ health: () => ({ ok: false, reason: 'not connected to ZooKeeper (state disconnected)', zookeeper: 'disconnected', subscription: null }) }), '/health');
+    const bad = await get(view({ health: () => ({ ok: false, reason: 'not connected to ZooKeeper (state disconnected)', zookeeper: 'disconnected', subscription: null, unhealthyGroups: [] }) }), '/health');
     expect(bad.statusCode).toBe(503);
     expect(bad.json()).toMatchObject({ status: 'unavailable', reason: /ZooKeeper/ });
+  });
+
+  it('GET /masters: every group, as a JSON map or one "<name> <host>:<port>" line each', async () => {
+    const json = await get(view(), '/masters', 'application/json');
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toEqual({ cache: { host: '10.0.0.8', port: 6380 }, mymaster: { host: '10.0.0.9', port: 6379 } });
+    await app?.close();
+    const text = await get(view(), '/masters');
+    expect(text.headers['content-type']).toMatch(/^text\/plain/);
+    expect(text.body).toBe('cache 10.0.0.8:6380\nmymaster 10.0.0.9:6379\n');
+  });
+
+  it('GET /master/<name>, /status/<name>, /health/<name>: that group; 404 for a group with no record', async () => {
+    const m = await get(view(), '/master/cache', 'application/json');
+    expect(m.json()).toEqual({ name: 'cache', host: '10.0.0.8', port: 6380 });
+    await app?.close();
+    expect((await get(view(), '/master/cache')).body).toBe('10.0.0.8:6380');
+    await app?.close();
+    expect((await get(view(), '/status/cache')).json()).toMatchObject({ name: 'cache' });
+    await app?.close();
+    const h = await get(view(), '/health/cache');
+    expect(h.statusCode).toBe(503);
+    expect(h.json()).toMatchObject({ status: 'unavailable', group: 'cache', reason: /cannot monitor/ });
+    await app?.close();
+    expect((await get(view(), '/health/mymaster')).statusCode).toBe(200);
+    for (const url of ['/master/nope', '/status/nope', '/health/nope']) {
+      await app?.close();
+      const r = await get(view(), url);
+      expect(r.statusCode).toBe(404);
+      expect(r.json()).toMatchObject({ error: 'unknown group' });
+    }
+    await app?.close();
+    expect((await get(view(), '/master/cache', 'text/html')).statusCode).toBe(406);
   });
 
   it('unknown paths get a JSON 404, whatever the method', async () => {

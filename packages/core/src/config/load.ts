@@ -32,6 +32,12 @@ export interface CommonConfig {
   netIfaceSet: boolean;
   hostEnv: string | undefined;
   masterName: string;
+  /**
+   * The group whose record is also `/redis/master` and which keeps 0.1.0's `/redis/lock` and
+   * `/redis/nodes`. Server: DEFAULT_MASTER_NAME, else `mymaster`; sentinel and watcher: their
+   * MASTER_NAME unless DEFAULT_MASTER_NAME says otherwise.
+   */
+  defaultMasterName: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   redisPassword: string | undefined;
   probeTimeoutMs: number;
@@ -75,10 +81,12 @@ export interface WatcherConfig extends CommonConfig {
 const DEFAULT_PORT: Record<ProgramName, number> = { server: 6379, sentinel: 26379, watcher: 8080 };
 const DAY_MS = 86_400_000;
 export const MASTER_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const NAME_EXPECTED = 'a name of letters, digits, ".", "_" or "-" (at most 64)';
 
 function loadCommon(program: ProgramName, env: Env): CommonConfig {
   const bindIp = readOptional(env, 'BIND_IP');
   if (bindIp !== undefined && !isIPv4(bindIp)) throw new ConfigError('BIND_IP', bindIp, 'an IPv4 address like 10.0.3.7');
+  const masterName = readString(env, 'MASTER_NAME', 'mymaster', MASTER_NAME_PATTERN, NAME_EXPECTED);
   return {
     program,
     zk: {
@@ -92,7 +100,8 @@ function loadCommon(program: ProgramName, env: Env): CommonConfig {
     netIface: readString(env, 'NET_IFACE', 'eth0', /^[A-Za-z0-9_.@-]{1,15}$/, 'a network interface name like eth0'),
     netIfaceSet: raw(env, 'NET_IFACE') !== undefined,
     hostEnv: readString(env, 'HOST', '', /^[A-Za-z0-9.-]{1,253}$/, 'a host name or IPv4 address') || undefined,
-    masterName: readString(env, 'MASTER_NAME', 'mymaster', MASTER_NAME_PATTERN, 'a name of letters, digits, ".", "_" or "-" (at most 64)'),
+    masterName,
+    defaultMasterName: readString(env, 'DEFAULT_MASTER_NAME', program === 'server' ? 'mymaster' : masterName, MASTER_NAME_PATTERN, NAME_EXPECTED),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
     redisPassword: readSecret(env, 'REDIS_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
     probeTimeoutMs: readInt(env, 'REDIS_PROBE_TIMEOUT_MS', 1_000, 50, 60_000),

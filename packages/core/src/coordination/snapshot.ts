@@ -101,12 +101,13 @@ export interface SnapshotOptions {
 
 export async function readGroupSnapshot(zk: Zk, name: string, opts: SnapshotOptions): Promise<GroupSnapshot> {
   const withRegistries = opts.registries ?? true;
+  const layout = paths.groupLayout(name, opts.isDefault);
   const [epoch, group, master, sentinels, nodes] = await Promise.all([
     zk.get(paths.epochOf(name)),
     zk.get(paths.masterOf(name)),
     opts.isDefault ? zk.get(paths.MASTER) : Promise.resolve(undefined),
     withRegistries ? readRegistry(zk, paths.SENTINELS) : Promise.resolve(new Map<string, string>()),
-    withRegistries ? readRegistry(zk, paths.NODES) : Promise.resolve(new Map<string, string>()),
+    withRegistries ? readRegistry(zk, layout.nodes) : Promise.resolve(new Map<string, string>()),
   ]);
   const refused: RefusedEntry[] = [];
   return {
@@ -117,7 +118,7 @@ export async function readGroupSnapshot(zk: Zk, name: string, opts: SnapshotOpti
     epoch: parseEpoch(text(epoch)),
     versions: { epoch: epoch?.stat.version, group: group?.stat.version, master: master?.stat.version },
     sentinels: parseMembers(paths.SENTINELS, sentinels, refused),
-    nodes: parseMembers(paths.NODES, nodes, refused),
+    nodes: parseMembers(layout.nodes, nodes, refused),
     refused,
   };
 }

@@ -82,8 +82,9 @@ export async function runProgram(spec: ProgramSpec, argv = process.argv.slice(2)
       if (log) log.fatal({ code: err.code }, err.message);
       process.stderr.write(`${spec.name}: ${err.message}\n`);
       await flush(log);
-      // Credentials that do not match the group's nodes are bad configuration, like a bad value.
-      process.exit(err.code === 'ZK_NO_AUTH' ? 2 : 1);
+      // Credentials that do not match the group's nodes, or a group named so that it would join
+      // another group's lock, are bad configuration, like a bad value.
+      process.exit(err.code === 'ZK_NO_AUTH' || err.code === 'GROUP_MISMATCH' ? 2 : 1);
     }
     if (log) log.fatal({ err }, 'unexpected failure');
     else process.stderr.write(`${spec.name}: unexpected failure: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -12,6 +12,39 @@ export const LOCK = '/redis/lock';
  */
 export const EPOCHS = '/redis/epochs';
 
+/**
+ * Groups other than the default keep their decision lock and live-node registry here
+ * (`/redis/groups/<name>/lock`, `/redis/groups/<name>/nodes`). The default group keeps 0.1.0's
+ * `/redis/lock` and `/redis/nodes`, so old and new servers of a rolling upgrade share one lock.
+ */
+export const GROUPS = '/redis/groups';
+
+/** Where one group lives in ZooKeeper. */
+export interface GroupLayout {
+  name: string;
+  isDefault: boolean;
+  /** `/redis/masters/<name>`; the default group's is mirrored in `/redis/master`. */
+  record: string;
+  /** The node clients read and programs watch: `/redis/master` for the default group, else `record`. */
+  published: string;
+  epoch: string;
+  lock: string;
+  nodes: string;
+}
+
+export function groupLayout(name: string, isDefault: boolean): GroupLayout {
+  const own = `${GROUPS}/${name}`;
+  return {
+    name,
+    isDefault,
+    record: masterOf(name),
+    published: isDefault ? MASTER : masterOf(name),
+    epoch: epochOf(name),
+    lock: isDefault ? LOCK : `${own}/lock`,
+    nodes: isDefault ? NODES : `${own}/nodes`,
+  };
+}
+
 export function masterOf(name: string): string {
   return `${MASTERS}/${name}`;
 }

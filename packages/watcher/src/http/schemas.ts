@@ -25,9 +25,19 @@ export const healthSchema = {
     reason: { type: 'string' },
     zookeeper: { type: 'string' },
     subscription: { type: ['object', 'null'], properties: { sentinel: { type: 'string' }, since: { type: 'string' } } },
+    unhealthyGroups: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, reason: { type: 'string' } } } },
   },
   required: ['status', 'zookeeper'],
 } as const;
+
+export const groupHealthSchema = {
+  type: 'object',
+  properties: { status: { type: 'string' }, group: { type: 'string' }, reason: { type: 'string' } },
+  required: ['status', 'group', 'reason'],
+} as const;
+
+/** JSON /masters: group name → its master. */
+export const mastersSchema = { type: 'object', additionalProperties: hostPort } as const;
 
 const replica = {
   type: 'object',
@@ -38,6 +48,9 @@ export const statusSchema = {
   type: 'object',
   properties: {
     name: { type: 'string' },
+    default: { type: 'boolean' },
+    health: { type: 'object', properties: { name: { type: 'string' }, ok: { type: 'boolean' }, reason: { type: 'string' } } },
+    epoch: { type: ['integer', 'null'] },
     master: {
       type: ['object', 'null'],
       properties: {

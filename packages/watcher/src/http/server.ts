@@ -1,22 +1,35 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { joinHostPort, type HostPort } from '@redis-zk/core';
 import { acceptsJson, negotiate } from './negotiate.js';
-import { errorSchema, healthSchema, masterSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
+import { errorSchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
 
 export interface Health {
   ok: boolean;
   reason: string;
   zookeeper: string;
   subscription: { sentinel: string; since: string } | null;
+  /** Every group that is unhealthy, and why (only the default group's state makes /health 503). */
+  unhealthyGroups: { name: string; reason: string }[];
+}
+
+export interface GroupHealth {
+  name: string;
+  ok: boolean;
+  reason: string;
 }
 
 /** What the API shows; all of it from memory (ZooKeeper watches, background probes). */
 export interface WatcherView {
   name: string;
   sentinels(): HostPort[];
-  master(): HostPort | undefined;
+  /** A group's master (the default group's when no name is given). */
+  master(name?: string): HostPort | undefined;
+  /** Whether a group by this name is served (it has a record, or it is the default group). */
+  knows(name: string): boolean;
+  masters(): ReadonlyMap<string, HostPort>;
   health(): Health;
-  status(): Record<string, unknown>;
+  groupHealth(name: string): GroupHealth;
+  status(name?: string): Record<string, unknown>;
 }
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -30,7 +43,7 @@ function jsonOnly(req: FastifyRequest, reply: FastifyReply): FastifyReply | unde
   return acceptsJson(req.headers.accept) ? undefined : notAcceptable(reply, 'application/json');
 }
 
-const ENDPOINTS = ['/sentinels', '/sentinel', '/master', '/status', '/health'] as const;
+const ENDPOINTS = ['/sentinels', '/sentinel', '/master', '/masters', '/master/:name', '/status', '/status/:name', '/health', '/health/:name'] as const;
 
 function unavailable(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(503).type('application/json').send({ error: 'unavailable', message });
@@ -60,13 +73,43 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
     return represent(req, reply, joinHostPort(one), { host: one.host, port: one.port });
   });
 
-  app.get('/master', { schema: { response: { 200: masterSchema, ...errors } } }, (req, reply) => {
-    const m = view.master();
-    if (m === undefined) return unavailable(reply, `the master of ${view.name} is not known (no valid /redis/master record)`);
-    return represent(req, reply, joinHostPort(m), { name: view.name, host: m.host, port: m.port });
+  const masterOf = (req: FastifyRequest, reply: FastifyReply, name: string): FastifyReply => {
+    const m = view.master(name);
+    const where = name === view.name ? '/redis/master' : `/redis/masters/${name}`;
+    if (m === undefined) return unavailable(reply, `the master of ${name} is not known (no valid ${where} record)`);
+    return represent(req, reply, joinHostPort(m), { name, host: m.host, port: m.port });
+  };
+  const unknownGroup = (reply: FastifyReply, name: string): FastifyReply =>
+    reply.code(404).type('application/json').send({ error: 'unknown group', message: `no group ${JSON.stringify(name.slice(0, 100))} has a record under /redis/masters; GET /masters lists the groups` });
+  type Named = { Params: { name: string } };
+
+  app.get('/master', { schema: { response: { 200: masterSchema, ...errors } } }, (req, reply) => masterOf(req, reply, view.name));
+
+  app.get<Named>('/master/:name', { schema: { response: { 200: masterSchema, 404: errorSchema, ...errors } } }, (req, reply) =>
+    view.knows(req.params.name) ? masterOf(req, reply, req.params.name) : unknownGroup(reply, req.params.name),
+  );
+
+  // Every group with a known master: JSON {name: {host, port}}, text one "<name> <host>:<port>" per line.
+  app.get('/masters', { schema: { response: { 200: mastersSchema, 406: errorSchema } } }, (req, reply) => {
+    const all = [...view.masters()].sort(([a], [b]) => a.localeCompare(b));
+    const text = all.map(([name, m]) => `${name} ${joinHostPort(m)}\n`).join('');
+    return represent(req, reply, text, Object.fromEntries(all.map(([name, m]) => [name, { host: m.host, port: m.port }])));
   });
 
   app.get('/status', { schema: { response: { 200: statusSchema, 406: errorSchema } } }, (req, reply) => jsonOnly(req, reply) ?? reply.type('application/json').send(view.status()));
+
+  app.get<Named>('/status/:name', { schema: { response: { 200: statusSchema, 404: errorSchema, 406: errorSchema } } }, (req, reply) => {
+    if (!view.knows(req.params.name)) return unknownGroup(reply, req.params.name);
+    return jsonOnly(req, reply) ?? reply.type('application/json').send(view.status(req.params.name));
+  });
+
+  app.get<Named>('/health/:name', { schema: { response: { 200: groupHealthSchema, 503: groupHealthSchema, 404: errorSchema, 406: errorSchema } } }, (req, reply) => {
+    if (!view.knows(req.params.name)) return unknownGroup(reply, req.params.name);
+    const refused = jsonOnly(req, reply);
+    if (refused !== undefined) return refused;
+    const h = view.groupHealth(req.params.name);
+    return reply.code(h.ok ? 200 : 503).type('application/json').send({ status: h.ok ? 'ok' : 'unavailable', group: h.name, reason: h.reason });
+  });
 
   app.get('/health', { schema: { response: { 200: healthSchema, 503: healthSchema, 406: errorSchema } } }, (req, reply) => {
     const refused = jsonOnly(req, reply);
@@ -75,7 +118,7 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
     return reply
       .code(h.ok ? 200 : 503)
       .type('application/json')
-      .send({ status: h.ok ? 'ok' : 'unavailable', reason: h.reason, zookeeper: h.zookeeper, subscription: h.subscription });
+      .send({ status: h.ok ? 'ok' : 'unavailable', reason: h.reason, zookeeper: h.zookeeper, subscription: h.subscription, unhealthyGroups: h.unhealthyGroups });
   });
 
   // No endpoint changes state: any other method on one is 405 with what is allowed.
@@ -84,12 +127,12 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
       method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
       url,
       handler: (req, reply) =>
-        reply.code(405).header('allow', 'GET, HEAD').type('application/json').send({ error: 'method not allowed', message: `${req.method} ${url} is not allowed; ${url} answers GET (and HEAD)` }),
+        reply.code(405).header('allow', 'GET, HEAD').type('application/json').send({ error: 'method not allowed', message: `${req.method} ${req.url.slice(0, 200)} is not allowed; it answers GET (and HEAD)` }),
     });
   }
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).type('application/json').send({ error: 'not found', message: `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /status or /health` });
+    void reply.code(404).type('application/json').send({ error: 'not found', message: `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /masters, /master/<name>, /status, /status/<name>, /health or /health/<name>` });
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
