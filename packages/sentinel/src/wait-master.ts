@@ -45,13 +45,13 @@ export function waitForFirstRecord(zk: Zk, defaultName: string, opts: WaitMaster
         reject(
           new RedisZkError(
             'MASTER_WAIT_TIMEOUT',
-            `no valid master record appeared at ${path} or ${zkPaths.MASTERS}/<name> within MASTER_WAIT_TIMEOUT_MS=${opts.timeoutMs} (last seen at ${path}: ${lastState}); start redis-zk-server first or raise MASTER_WAIT_TIMEOUT_MS`,
+            `no valid master record appeared at ${path} within MASTER_WAIT_TIMEOUT_MS=${opts.timeoutMs} (last seen: ${lastState}), nor any group's at ${zkPaths.MASTERS}/<name>; start redis-zk-server first or raise MASTER_WAIT_TIMEOUT_MS`,
           ),
         ),
       );
     }, opts.timeoutMs);
     opts.shutdown.addEventListener('abort', onAbort);
-    opts.log.info({ path, timeoutMs: opts.timeoutMs }, `waiting for a master record at ${path} (group ${defaultName}) or ${zkPaths.MASTERS}/<name> (any other group)`);
+    opts.log.info({ path, timeoutMs: opts.timeoutMs }, `waiting for the master record at ${path} (group ${defaultName}) or any group's at ${zkPaths.MASTERS}/<name>`);
     const valid = (where: string, value: string | undefined): HostPort | undefined => {
       if (value === undefined || value.trim() === '') return undefined;
       const parsed = parseHostPort(value);
