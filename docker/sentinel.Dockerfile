@@ -1,5 +1,5 @@
 # redis-zk-sentinel: supervises redis-sentinel monitoring the master recorded in ZooKeeper
-# Build from the repository root:  docker build -f docker/sentinel.Dockerfile -t redis-zk/sentinel:0.1.0 .
+# Build from the repository root:  docker build -f docker/sentinel.Dockerfile -t redis-zk/sentinel:0.2.0 .
 # (The three Dockerfiles share the same build stage; only the runtime stage differs.)
 
 # --- build: install the workspace exactly as locked, bundle every program into one file each

@@ -1,5 +1,5 @@
 # redis-zk-server: decides master or replica under the ZooKeeper lock and supervises redis-server
-# Build from the repository root:  docker build -f docker/server.Dockerfile -t redis-zk/server:0.1.0 .
+# Build from the repository root:  docker build -f docker/server.Dockerfile -t redis-zk/server:0.2.0 .
 # (The three Dockerfiles share the same build stage; only the runtime stage differs.)
 
 # --- build: install the workspace exactly as locked, bundle every program into one file each

@@ -1,5 +1,5 @@
 # redis-zk-watcher: writes every failover to ZooKeeper, serves the HTTP API
-# Build from the repository root:  docker build -f docker/watcher.Dockerfile -t redis-zk/watcher:0.1.0 .
+# Build from the repository root:  docker build -f docker/watcher.Dockerfile -t redis-zk/watcher:0.2.0 .
 # (The three Dockerfiles share the same build stage; only the runtime stage differs.)
 
 # --- build: install the workspace exactly as locked, bundle every program into one file each

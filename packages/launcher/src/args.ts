@@ -17,6 +17,8 @@ usage: npm start [-- options]   (or: node scripts/local-group.mjs [options])
                         program (server, sentinel, watcher), or all (also *) for every app;
                         the more specific wins. Values are never printed.
   --instances APP=N     instance count instead of the definition's (repeatable)
+  --groups N            N Redis groups (default 1): the server app again as redis-g2 … redis-gN
+                        with MASTER_NAME g2 … gN, sharing the sentinels and the watcher
   --output logs|prefix  task output to .local/logs/<task>.log (default) or to this terminal,
                         each line prefixed by the task name
   --state-dir DIR       where sandboxes/ and logs/ go (default .local)
@@ -57,6 +59,10 @@ export function parseArgs(argv: string[], environment: NodeJS.ProcessEnv = proce
     } else if (arg === '--env') {
       const { app, name, val } = parseEnvArg(value(), environment);
       (opts.env![app === '*' ? ALL_APPS : app] ??= {})[name] = val;
+    } else if (arg === '--groups') {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 1 || v > 100) throw new UsageError(`--groups: expected a number of groups from 1 to 100`);
+      opts.groups = v;
     } else if (arg === '--instances') {
       const m = /^([^=]+)=(\d+)$/.exec(value());
       if (!m) throw new UsageError(`--instances ${argv[i]}: expected APP=N, e.g. redis=5`);

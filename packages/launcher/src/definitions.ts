@@ -121,3 +121,29 @@ export function plainEnv(app: AppDef): { env: Record<string, string>; secrets: s
   }
   return { env, secrets };
 }
+
+/**
+ * The group with `count` Redis groups instead of one: the server app is repeated as
+ * `<id>-g2` … `<id>-g<count>` with MASTER_NAME g2 … g<count>, beside the same sentinels and
+ * watcher (which serve every group), and whatever depended on the server app depends on every
+ * copy. The first group stays the definition's own (the default group).
+ */
+export function withGroups(group: GroupDef, count: number): GroupDef {
+  if (count <= 1) return group;
+  const apps = appsOf(group);
+  const server = apps.find((a) => programOf(a) === 'server');
+  if (server === undefined) throw new Error(`--groups ${count}: the group definition has no redis-zk-server app to repeat`);
+  const copies: AppDef[] = [];
+  for (let i = 2; i <= count; i += 1) copies.push({ ...server, id: `${server.id}-g${i}`, env: { ...server.env, MASTER_NAME: `g${i}` } });
+  const dependOnCopies = (a: AppDef): AppDef => {
+    const deps = a.dependencies?.map((d) => resolveDependency(a.id, d));
+    if (deps === undefined || !deps.includes(server.id)) return a;
+    return { ...a, dependencies: [...(a.dependencies ?? []), ...copies.map((c) => c.id)] };
+  };
+  const rewrite = (g: GroupDef): GroupDef => ({
+    ...g,
+    apps: g.apps?.flatMap((a) => (a === server ? [a, ...copies] : [dependOnCopies(a)])),
+    groups: g.groups?.map(rewrite),
+  });
+  return rewrite(group);
+}

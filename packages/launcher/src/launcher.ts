@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync }
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/testkit';
-import { appsOf, programOf, readGroup, startOrder, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
+import { appsOf, programOf, readGroup, startOrder, withGroups, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
 import { chrootOf, marathonTaskId, taskEnv } from './env.js';
 import { runHealthCheck } from './health.js';
 
@@ -32,6 +32,8 @@ export interface LauncherOptions {
    * (ALL_APPS) for every app; for one app they apply in that order, the most specific last.
    */
   env?: Record<string, Record<string, string>>;
+  /** Redis groups to run (default 1): see withGroups. */
+  groups?: number;
   /** Instance counts per app (same keys), instead of the definition's. */
   instances?: Record<string, number>;
   /** 'logs': each task's output to <stateDir>/logs/<task>.log; 'prefix': to our stdout, prefixed. */
@@ -149,7 +151,7 @@ export interface LocalGroup {
 /** Starts the group's apps in dependency order, each once the ones it depends on are healthy. */
 export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup> {
   const root = opts.root ?? REPO_ROOT;
-  const group = opts.group ?? readGroup(opts.groupFile ?? join(root, 'marathon', 'group.json'));
+  const group = withGroups(opts.group ?? readGroup(opts.groupFile ?? join(root, 'marathon', 'group.json')), opts.groups ?? 1);
   const apps = startOrder(appsOf(group));
   const stateDir = opts.stateDir ?? join(root, '.local');
   const host = opts.host ?? '127.0.0.1';

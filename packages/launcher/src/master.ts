@@ -42,13 +42,23 @@ export async function redisRoles(group: LocalGroup, timeoutMs = 1_000): Promise<
   );
 }
 
-/** The master once the Redis tasks agree: exactly one says master, every other says replica. */
+/**
+ * The master once the Redis tasks agree: in every Redis app (one per group) exactly one says
+ * master, every other says replica. The master returned is the first app's (the default group).
+ */
 export function settledMaster(roles: RedisRole[]): MasterResult {
-  const masters = roles.filter((r) => r.role === 'master');
   const silent = roles.filter((r) => r.role === undefined);
   if (silent.length > 0) return { reason: silent.map((r) => `${r.task.name}: ${r.error ?? 'no answer'}`).join('; '), roles };
-  if (masters.length !== 1) return { reason: `${masters.length} Redis tasks say they are master (${masters.map((r) => r.task.name).join(', ') || 'none'})`, roles };
-  return { master: masters[0]!, roles };
+  const apps = [...new Set(roles.map((r) => r.task.appId))];
+  let first: RedisRole | undefined;
+  for (const app of apps) {
+    const masters = roles.filter((r) => r.task.appId === app && r.role === 'master');
+    const where = apps.length > 1 ? ` in ${app}` : '';
+    if (masters.length !== 1) return { reason: `${masters.length} Redis tasks${where} say they are master (${masters.map((r) => r.task.name).join(', ') || 'none'})`, roles };
+    first ??= masters[0];
+  }
+  if (first === undefined) return { reason: '0 Redis tasks say they are master (none)', roles };
+  return { master: first, roles };
 }
 
 /** Asks until the Redis tasks agree on one master, for at most timeoutMs. */

@@ -50,6 +50,7 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
     const url = `http://${watcher.host}:${watcher.port}`;
     lines.push(`  curl ${url}/master          # where the master is`);
     lines.push(`  curl ${url}/status          # master, replicas, sentinels`);
+    if (group.apps.filter((a) => a.labels?.REDIS_ZK_PROGRAM === 'server').length > 1) lines.push(`  curl ${url}/masters         # every group's master (one line each)`);
     const auth = redis ? cliAuth(group, redis) : '';
     lines.push(`  ${auth}redis-cli -h ${watcher.host} -p "$(curl -s ${url}/master | cut -d: -f2)" set hello world`);
   }

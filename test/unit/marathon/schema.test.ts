@@ -37,6 +37,11 @@ describe.skipIf(!schemaAvailable)('marathon/ against Marathon’s schema', () =>
     expect(ok, `${file}: ${errorsOf(v!.app)}`).toBe(true);
   });
 
+  it('redis-cache.json (a second group) is a valid AppDefinition', () => {
+    const ok = v!.app(readJson(join(marathonDir, 'redis-cache.json')));
+    expect(ok, errorsOf(v!.app)).toBe(true);
+  });
+
   it('group.json is a valid Group', () => {
     const ok = v!.group(readJson(join(marathonDir, 'group.json')));
     expect(ok, errorsOf(v!.group)).toBe(true);

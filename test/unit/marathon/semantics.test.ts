@@ -3,8 +3,9 @@
 // wrappers' own shutdown, placement, and a group that holds exactly the three app files.
 import { describe, expect, it } from 'vitest';
 import { variablesFor } from '../../../packages/core/src/config/variables.js';
-import { appsOf, programOf, startOrder, type AppDef } from '../../../packages/launcher/src/definitions.js';
-import { APP_FILES, apps, group } from './definitions.js';
+import { join } from 'node:path';
+import { appsOf, programOf, startOrder, withGroups, type AppDef } from '../../../packages/launcher/src/definitions.js';
+import { APP_FILES, apps, group, marathonDir, readJson } from './definitions.js';
 
 /** Variables Marathon (or Mesos) sets itself; a definition must not set them. */
 const SET_BY_MARATHON = ['PORT0', 'PORTS', 'PORT', 'HOST', 'MESOS_SANDBOX', 'MESOS_TASK_ID', 'MARATHON_APP_ID'];
@@ -105,5 +106,31 @@ describe('marathon/group.json', () => {
     const envs = appsOf(group).map(plain);
     expect(new Set(envs.map((e) => e.ZK_HOSTS)).size).toBe(1);
     expect(new Set(envs.map((e) => e.MASTER_NAME)).size).toBe(1);
+  });
+});
+
+describe('marathon/redis-cache.json (a second group beside the shared sentinels and watcher)', () => {
+  const cache = readJson<AppDef>(join(marathonDir, 'redis-cache.json'));
+
+  it('is the Redis app again under its own id and MASTER_NAME, nothing else changed', () => {
+    expect(cache.id).toBe('/redis-zk/redis-cache');
+    expect(plain(cache).MASTER_NAME).toBe('cache');
+    const { id: _a, env: envA, ...restA } = cache;
+    const { id: _b, env: envB, ...restB } = apps['redis.json'];
+    expect(restA).toEqual(restB);
+    expect({ ...envA, MASTER_NAME: 'mymaster' }).toEqual(envB);
+    expect(plain(cache).ZK_HOSTS).toBe(plain(apps['redis.json']).ZK_HOSTS);
+  });
+});
+
+describe('withGroups (npm start -- --groups N)', () => {
+  it('repeats the server app with MASTER_NAME g2…gN and makes its dependants wait for every copy', () => {
+    const three = withGroups(group, 3);
+    const all = appsOf(three);
+    expect(all.map((a) => a.id)).toEqual(['/redis-zk/redis', '/redis-zk/redis-g2', '/redis-zk/redis-g3', '/redis-zk/sentinel', '/redis-zk/watcher']);
+    expect(all.filter((a) => programOf(a) === 'server').map((a) => plain(a).MASTER_NAME)).toEqual(['mymaster', 'g2', 'g3']);
+    const order = startOrder(all).map((a) => a.id);
+    expect(order.indexOf('/redis-zk/sentinel')).toBeGreaterThan(order.indexOf('/redis-zk/redis-g3'));
+    expect(withGroups(group, 1)).toBe(group);
   });
 });
