@@ -23,3 +23,4 @@ export * from './coordination/sentinel-answers.js';
 export * from './coordination/retry.js';
 export * from './coordination/single-flight.js';
 export * from './coordination/group-nodes.js';
+export * from './process/node-flags.js';

@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/testkit';
 import { appsOf, programOf, readGroup, startOrder, withGroups, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
+import { WRAPPER_NODE_FLAGS } from '@redis-zk/core';
 import { chrootOf, marathonTaskId, taskEnv } from './env.js';
 import { runHealthCheck } from './health.js';
 
@@ -148,6 +149,9 @@ export interface LocalGroup {
   stop(): Promise<void>;
 }
 
+/** As the images run them: the wrappers with WRAPPER_NODE_FLAGS. */
+const nodeFlags = (program: ProgramName): readonly string[] => (program === 'watcher' ? [] : WRAPPER_NODE_FLAGS);
+
 /** Starts the group's apps in dependency order, each once the ones it depends on are healthy. */
 export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup> {
   const root = opts.root ?? REPO_ROOT;
@@ -212,12 +216,12 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
       logFile = join(stateDir, 'logs', `${name}.log`);
       const fd = openSync(logFile, 'a');
       try {
-        proc = spawnGroup(process.execPath, [bundlePath(program, root)], { env, cwd: sandbox, stdio: ['ignore', fd, fd] });
+        proc = spawnGroup(process.execPath, [...nodeFlags(program), bundlePath(program, root)], { env, cwd: sandbox, stdio: ['ignore', fd, fd] });
       } finally {
         closeSync(fd);
       }
     } else {
-      proc = spawnGroup(process.execPath, [bundlePath(program, root)], { env, cwd: sandbox, stdio: ['ignore', 'pipe', 'pipe'] });
+      proc = spawnGroup(process.execPath, [...nodeFlags(program), bundlePath(program, root)], { env, cwd: sandbox, stdio: ['ignore', 'pipe', 'pipe'] });
       prefixLines(proc, name);
     }
     slot.launches += 1;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './definitions.js';
+import { WRAPPER_NODE_FLAGS } from '../../../packages/core/src/process/node-flags.js';
 
 const PROGRAMS = { server: 'redis-server', sentinel: 'redis-sentinel', watcher: undefined } as const;
 const DEFAULT_PORT = { server: 6379, sentinel: 26379, watcher: 8080 } as const;
@@ -53,7 +54,7 @@ describe.each(Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[])('docker/%s.Doc
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
     const entry = runtime.find((l) => /^ENTRYPOINT /.test(l));
-    expect(JSON.parse(entry!.slice('ENTRYPOINT '.length))).toEqual(['/usr/bin/tini', '--', 'node', `/app/redis-zk-${p}.mjs`]);
+    expect(JSON.parse(entry!.slice('ENTRYPOINT '.length))).toEqual(['/usr/bin/tini', '--', 'node', ...(p === 'watcher' ? [] : WRAPPER_NODE_FLAGS), `/app/redis-zk-${p}.mjs`]);
     expect(lines.lastIndexOf(user!)).toBeLessThan(lines.indexOf(entry!));
     expect(runtime).toContain(`EXPOSE ${DEFAULT_PORT[p]}`);
   });
