@@ -67,6 +67,8 @@ export class Groups {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
   private recheck: NodeJS.Timeout | undefined;
+  /** The last listing of /redis/masters (name → record). */
+  private latest: Map<string, string> | undefined;
 
   constructor(private readonly o: GroupsOptions, initial: MonitoredGroup[]) {
     for (const g of initial) {
@@ -84,7 +86,10 @@ export class Groups {
       watchData(this.o.zk, zkPaths.MASTER, (value) => {
         if (value !== undefined) this.onRecord(this.o.defaultName, value);
       }),
-      watchChildren(this.o.zk, zkPaths.MASTERS, (children) => this.enqueue(() => this.apply(children))),
+      watchChildren(this.o.zk, zkPaths.MASTERS, (children) => {
+        this.latest = children;
+        this.enqueue(() => this.apply(children));
+      }),
     );
     // A record change may arrive while the sentinel's master is not down yet, or mid-failover:
     // look again while ZooKeeper and the sentinel differ.
@@ -104,12 +109,18 @@ export class Groups {
       try {
         await task();
       } catch (err) {
-        this.o.log.warn({ err: String(err) }, 'could not apply a group change to our sentinel; it is retried on the next change');
+        this.o.log.warn({ err: String(err) }, 'could not apply a group change to our sentinel; it is applied again within a few seconds');
       }
     });
   }
 
   private recheckAll(): void {
+    // A group change that failed to apply (our redis-sentinel restarting, a timeout) is applied
+    // again from the latest listing: the groups converge even when ZooKeeper reports no change.
+    if (this.latest !== undefined) {
+      const latest = this.latest;
+      this.enqueue(() => this.apply(latest));
+    }
     for (const name of this.monitored) {
       const parsed = parseHostPort(this.lastRecord.get(name) ?? '');
       if (parsed.ok) this.enqueue(() => maybeRepoint(name, parsed.value, this.o, true));

@@ -12,13 +12,15 @@ redis-zk-sentinel — runs redis-sentinel for a Redis group whose master is reco
 Usage: redis-zk-sentinel [--help] [--version]   (configured by environment variables)
 
 What it does:
-  1. waits (ZooKeeper watch) for /redis/master = "<host> <port>", up to MASTER_WAIT_TIMEOUT_MS;
+  1. waits (ZooKeeper watch) for /redis/master = "<host> <port>" (the default group,
+     DEFAULT_MASTER_NAME) or any group's /redis/masters/<name>, up to MASTER_WAIT_TIMEOUT_MS;
   2. writes a fresh sentinel.conf (0600) in SENTINEL_DIR monitoring MASTER_NAME and every group
      under /redis/masters, with the timings below and SENTINEL_CONF merged in;
   3. runs redis-sentinel supervised and, once it answers, registers /redis/sentinels/<uuid>;
   4. follows groups appearing/vanishing under /redis/masters (SENTINEL MONITOR/REMOVE);
-  5. when a registered sentinel leaves, resets its own sentinel one at a time across the group
-     (ZooKeeper lock ${zkPaths.SENTINEL_RESET_LOCK}) so departed sentinels do not pile up.
+  5. forgets departed sentinels and dead replicas of every group by restarting its own
+     redis-sentinel on its pruned config, one sentinel at a time (ZooKeeper lock
+     ${zkPaths.SENTINEL_RESET_LOCK}), so departed entries do not pile up.
 
 Environment:
 ${envTable()}

@@ -14,8 +14,13 @@ export class SentinelControl {
     return sentinelMaster(this.addr, this.auth, name);
   }
 
+  /** Idempotent: a group our sentinel already monitors (a retry whose first reply was lost) only gets the timings. */
   async monitor(name: string, master: HostPort, t: GroupTimings): Promise<void> {
-    await redisCommand(this.addr, this.auth, 'SENTINEL', 'MONITOR', name, master.host, master.port, t.quorum);
+    try {
+      await redisCommand(this.addr, this.auth, 'SENTINEL', 'MONITOR', name, master.host, master.port, t.quorum);
+    } catch (err) {
+      if (!(err instanceof Error && /Duplicate(d)? master name/i.test(err.message))) throw err;
+    }
     const set: (string | number)[] = ['down-after-milliseconds', t.downAfterMs, 'failover-timeout', t.failoverTimeoutMs, 'parallel-syncs', t.parallelSyncs];
     if (t.authPass !== undefined) set.push('auth-pass', t.authPass);
     await redisCommand(this.addr, this.auth, 'SENTINEL', 'SET', name, ...set);
