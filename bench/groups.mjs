@@ -59,14 +59,16 @@ const base = `http://127.0.0.1:${watcherPort}`;
 
 // Formed: the record names one of the group's servers, which has SERVERS-1 replicas linked.
 const formed = new Set();
+const progress = setInterval(() => console.log(`  … ${formed.size} of ${GROUPS} groups formed after ${(ms(t0) / 1000).toFixed(0)} s`), 15_000);
+const within = (p, limit = 2_000) => Promise.race([p, sleep(limit).then(() => undefined)]);
 await waitFor(async () => {
   await Promise.all(
     names.filter((n) => !formed.has(n)).map(async (n) => {
-      const rec = await get(n === 'mymaster' ? '/redis/master' : `/redis/masters/${n}`);
+      const rec = await within(get(n === 'mymaster' ? '/redis/master' : `/redis/masters/${n}`));
       if (rec === undefined) return;
       const c = redis(Number(rec.split(' ')[1]));
       try {
-        if (new RegExp(`connected_slaves:${SERVERS - 1}\\b`).test(await c.info('replication'))) formed.add(n);
+        if (new RegExp(`connected_slaves:${SERVERS - 1}\\b`).test((await within(c.info('replication'))) ?? '')) formed.add(n);
       } catch {} finally {
         c.disconnect();
       }
@@ -74,6 +76,7 @@ await waitFor(async () => {
   );
   return formed.size === GROUPS;
 }, 'every group formed', 600_000);
+clearInterval(progress);
 const tFormed = ms(t0);
 await waitFor(async () => {
   for (const s of sentinels) {

@@ -113,6 +113,22 @@ describe('two groups, one sentinel set, one watcher', () => {
     await waitFor(async () => (await http('/health/late').catch(() => undefined))?.status === 200, { what: 'the watcher to find late healthy', timeoutMs: 20_000 });
     expect((await http('/health/nope')).status).toBe(404);
 
+    // Its only server dies: /health/late says so; /health names it but stays 200 (the shared
+    // watcher serves the other groups, and restarting it would not help late).
+    const latePid = Number(/process_id:(\d+)/.exec(await info(late[0]!, 'server'))![1]);
+    process.kill(latePid, 'SIGKILL');
+    const lateHealth = await waitFor(async () => {
+      const r = await http('/health/late');
+      return r.status === 503 && ((await r.json()) as { reason: string });
+    }, { what: '/health/late to turn 503', timeoutMs: 30_000 });
+    expect(lateHealth.reason).toMatch(/cannot monitor the master/);
+    // (A sentinel retrying the failover it cannot do counts as busy for a moment: wait for a reading.)
+    await waitFor(async () => {
+      const r = await http('/health');
+      const names = ((await r.json()) as { unhealthyGroups: { name: string }[] }).unhealthyGroups.map((g) => g.name);
+      return r.status === 200 && names.join(',') === 'late';
+    }, { what: '/health to stay 200 and name late as unhealthy', timeoutMs: 15_000 });
+
     // The operator removes the group (its servers gone): the sentinels stop monitoring it.
     await zk.remove('/redis/masters/late');
     await waitFor(
