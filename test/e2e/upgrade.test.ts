@@ -1,10 +1,10 @@
 /**
  * A rolling upgrade from 0.1.0 as Marathon does it: a single-group deployment of the 0.1.0
- * bundles (built from its commit by scripts/build-release.sh), upgraded task by task — a new
- * task started and healthy before an old one is killed (youngest first), old and new side by
- * side meanwhile — servers, then sentinels, then the watcher, while a client writes all along.
- * At no moment do two servers accept writes; no acknowledged write is lost; the group ends on
- * the new layout and fails over with new programs only.
+ * bundles (built from its commit by scripts/build-release.sh), upgraded task by task in each
+ * app's upgradeStrategy order (marathon/*.json), old and new side by side meanwhile — sentinels,
+ * then servers, then the watcher — while a client writes all along. At no moment do two servers
+ * accept writes; no acknowledged write is lost; the group ends on the new layout and fails over
+ * with new programs only.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -172,35 +172,38 @@ describe('rolling upgrade from 0.1.0', () => {
     const probe = startSplitBrainProbe(() => servers.map((s) => s.port));
     await waitFor(() => writer.acked.size > 50, { what: 'writes acknowledged before the upgrade', timeoutMs: 10_000 });
 
-    // Sentinels first (see the README's upgrade notes): a 0.1.0 sentinel asks a master for INFO
-    // every 10 s, so it may not know a replica started seconds ago, and a 0.1.0 master stopped
-    // then finds no sentinel able to fail over to it. New sentinels learn replicas within 1 s.
+    // Marathon's order for each app is its upgradeStrategy (marathon/*.json). Sentinels first
+    // (see the README's upgrade notes): a 0.1.0 sentinel asks a master for INFO every 10 s, so
+    // it may not know a replica started seconds ago, and a 0.1.0 master stopped then finds no
+    // sentinel able to fail over to it. New sentinels learn replicas within 1 s.
+    // sentinel.json, redis.json: maximumOverCapacity 0, minimumHealthCapacity 0.66 — one old
+    // task killed (youngest first), then its replacement started and healthy, then the next.
+    const dump = (err: unknown, what: string) => async () => {
+      const roles = await Promise.all(servers.map(async (s) => `${s.version}:${s.port}=${await role(s.port)}`));
+      const tail = (t: Task) => t.proc.output().split('\n').filter((l) => !l.includes('"level":"debug"')).slice(-25).join('\n');
+      console.log(`${what}: record ${await zk.get('/redis/master')}; servers ${roles.join(' ')}\n${[...servers, ...sentinels].map((t) => `--- ${t.version} ${t.port}:\n${tail(t)}`).join('\n')}`);
+      throw err;
+    };
     for (const old of [...sentinels].reverse()) {
+      await stopTask(old);
+      sentinels = sentinels.filter((s) => s !== old);
       const fresh = await sentinel('new');
       sentinels.push(fresh);
       await registered('/redis/sentinels', fresh);
-      await stopTask(old);
-      sentinels = sentinels.filter((s) => s !== old);
     }
-    // Then the servers: a new task up and in sync, then the youngest old one stopped (the master last).
     for (const old of [...servers].reverse()) {
+      const before = writer.acked.size;
+      await stopTask(old);
+      servers = servers.filter((s) => s !== old);
+      await waitFor(() => writer.acked.size > before + 20, { what: `writes acknowledged again after stopping ${old.port}`, timeoutMs: 30_000 }).catch((err: unknown) => dump(err, `after stopping ${old.port}`)());
       const fresh = await server('new');
       servers.push(fresh);
       await registered('/redis/nodes', fresh);
       await waitFor(async () => /master_link_status:up/.test(String(await call(fresh.port, 'INFO', 'replication'))), { what: `new server ${fresh.port} in sync`, timeoutMs: 30_000 });
-      const before = writer.acked.size;
-      await stopTask(old);
-      servers = servers.filter((s) => s !== old);
-      await waitFor(() => writer.acked.size > before + 20, { what: `writes acknowledged again after stopping ${old.port}`, timeoutMs: 30_000 }).catch(async (err: unknown) => {
-        const roles = await Promise.all(servers.map(async (s) => `${s.version}:${s.port}=${await role(s.port)}`));
-        const tail = (t: Task) => t.proc.output().split('\n').filter((l) => !l.includes('"level":"debug"')).slice(-25).join('\n');
-        console.log(`record ${await zk.get('/redis/master')}; servers ${roles.join(' ')}\n--- stopped ${old.port}:\n${tail(old)}\n${[...servers, ...sentinels].map((t) => `--- ${t.version} ${t.port}:\n${tail(t)}`).join('\n')}`);
-        throw err;
-      });
     }
     expect(servers.every((s) => s.version === 'new')).toBe(true);
 
-    // Then the watcher.
+    // watcher.json: maximumOverCapacity 1 — the new one healthy, then the old one stopped.
     const w = await watcher('new');
     watchers.push(w);
     await healthy(w);
@@ -216,7 +219,7 @@ describe('rolling upgrade from 0.1.0', () => {
     await waitFor(() => writer.acked.size > sizeThen + 20, { what: 'writes replicated past the checked ones', timeoutMs: 10_000 });
     const acked = writer.acked.size;
     process.kill(pid, 'SIGKILL');
-    await waitFor(async () => (await zk.get('/redis/master')) !== `127.0.0.1 ${master}`, { what: '/redis/master to move off the killed master', timeoutMs: 30_000 });
+    await waitFor(async () => (await zk.get('/redis/master')) !== `127.0.0.1 ${master}`, { what: '/redis/master to move off the killed master', timeoutMs: 30_000 }).catch((err: unknown) => dump(err, 'after the kill -9')());
     await waitFor(() => writer.acked.size > acked + 20, { what: 'writes acknowledged after the failover', timeoutMs: 30_000 });
     await writer.stop();
     await probe.stop();

@@ -50,8 +50,13 @@ interface ConnectionManagerInternals {
   state: number;
   socket?: { destroy(): void; once(event: 'close', listener: () => void): unknown };
   connectTimeout: number;
+  /** The requested session timeout (before the handshake completes). */
+  sessionTimeout?: number;
   onSocketConnected: (...args: unknown[]) => unknown;
 }
+
+/** A healthy ZooKeeper answers a handshake in milliseconds; a silent one is given this at least. */
+const HANDSHAKE_FLOOR_MS = 2_000;
 
 /** node-zookeeper-client's ConnectionManager STATES.CONNECTING. */
 const CM_CONNECTING = 1;
@@ -63,7 +68,10 @@ const CM_CONNECTING = 1;
  * removeCnxn — "zkDb is null" — before closing the socket): the client then hangs in CONNECTING
  * for good and never learns its session expired, so registrations and watches are never
  * restored. Like the Java client, give the handshake `connectTimeout` (session timeout / number
- * of servers) and then drop the socket, which makes node-zookeeper-client try again.
+ * of servers), but at most a third of the session timeout (at least 2 s), and then drop the
+ * socket, which makes node-zookeeper-client try again: with one server and a 20 s session, a
+ * full 20 s spent on one silent attempt would leave no time for the next before the session
+ * expires (CI caught a wrapper still silent 10 s after ZooKeeper was back).
  * Internal of node-zookeeper-client: without the expected shape this does nothing.
  */
 export function limitHandshake(client: Client): void {
@@ -74,9 +82,10 @@ export function limitHandshake(client: Client): void {
   cm.onSocketConnected = function (this: ConnectionManagerInternals, ...args: unknown[]): unknown {
     const socket = this.socket;
     if (socket) {
+      const third = this.sessionTimeout === undefined ? this.connectTimeout : Math.max(HANDSHAKE_FLOOR_MS, Math.floor(this.sessionTimeout / 3));
       const timer = setTimeout(() => {
         if (this.state === CM_CONNECTING && this.socket === socket) socket.destroy();
-      }, this.connectTimeout);
+      }, Math.min(this.connectTimeout, third));
       timer.unref();
       socket.once('close', () => clearTimeout(timer));
     }
