@@ -232,8 +232,10 @@ describe('rolling upgrade from 0.1.0', () => {
     // moment may be lost, as Redis documents; every planned step before it lost nothing.)
     const now = (await zk.get('/redis/master'))!;
     const finalMaster = Number(now.split(' ')[1]);
-    const roles = await Promise.all(servers.filter((s) => s.port !== master).map((s) => role(s.port)));
-    expect(roles.filter((r) => r === 'master')).toHaveLength(1);
+    const live = servers.filter((s) => s.port !== master);
+    await waitFor(async () => (await Promise.all(live.map((s) => role(s.port)))).filter((r) => r === 'master').length === 1, { what: 'exactly one master among the live servers', timeoutMs: 15_000 }).catch((err: unknown) =>
+      dump(err, 'at the end')(),
+    );
     const c = redisClient(finalMaster);
     const keys = [...writer.acked.keys()].filter((k) => Number(k.slice(1)) < lastPlanned);
     const values = await c.mget(...keys);
