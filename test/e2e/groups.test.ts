@@ -61,8 +61,9 @@ describe('two groups, one sentinel set, one watcher', () => {
     const cache = await startServers(hosts, zk, 'cache', 2);
 
     // Layout: the default group where 0.1.0 put it, the other under /redis/groups/cache.
-    expect((await zk.children('/redis/nodes')).length).toBe(2);
-    expect((await zk.children('/redis/groups/cache/nodes')).length).toBe(2);
+    // (A replica links up as soon as its redis-server starts, a moment before its wrapper registers.)
+    await waitFor(async () => (await zk.children('/redis/nodes')).length === 2, { what: 'two servers in /redis/nodes', timeoutMs: 10_000 });
+    await waitFor(async () => (await zk.children('/redis/groups/cache/nodes')).length === 2, { what: 'two servers in /redis/groups/cache/nodes', timeoutMs: 10_000 });
     expect(await zk.get('/redis/masters/mymaster')).toBe(`127.0.0.1 ${main[0]}`);
     expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${main[0]}`);
     expect(await zk.get('/redis/masters/cache')).toBe(`127.0.0.1 ${cache[0]}`);
@@ -87,9 +88,11 @@ describe('two groups, one sentinel set, one watcher', () => {
     expect(await (await http('/masters')).json()).toEqual({ cache: { host: '127.0.0.1', port: cache[0] }, mymaster: { host: '127.0.0.1', port: main[0] } });
     expect(await (await http('/masters', 'text/plain')).text()).toBe(`cache 127.0.0.1:${cache[0]}\nmymaster 127.0.0.1:${main[0]}\n`);
     expect(await (await http('/master/cache', 'text/plain')).text()).toBe(`127.0.0.1:${cache[0]}`);
-    const cacheStatus = (await (await http('/status/cache')).json()) as { name: string; nodes: unknown[] };
+    const cacheStatus = await waitFor(async () => {
+      const st = (await (await http('/status/cache')).json()) as { name: string; nodes: unknown[] };
+      return st.nodes.length === 2 && st;
+    }, { what: "the watcher's /status/cache to list cache's two nodes", timeoutMs: 10_000 });
     expect(cacheStatus.name).toBe('cache');
-    expect(cacheStatus.nodes).toHaveLength(2);
 
     // kill -9 of cache's master: only cache's record moves, to cache's replica.
     const pid = Number(/process_id:(\d+)/.exec(await info(cache[0]!, 'server'))![1]);
