@@ -104,6 +104,8 @@ describe('two groups, one sentinel set, one watcher', () => {
     expect(await info(main[1]!, 'replication')).toContain(`master_port:${main[0]}`);
     await waitFor(async () => (await (await http('/master/cache', 'text/plain')).text()) === `127.0.0.1:${cache[1]}`, { what: 'the watcher to serve the new cache master', timeoutMs: 10_000 });
 
+    // A record naming another group's master (here cache's) is never monitored under a second name.
+    await zk.set('/redis/masters/dup', `127.0.0.1 ${cache[1]}`);
     // A third group created later is monitored by the running sentinels; removing it drops it.
     const late = await startServers(hosts, zk, 'late', 1);
     await waitFor(
@@ -113,6 +115,9 @@ describe('two groups, one sentinel set, one watcher', () => {
       },
       { what: 'every sentinel to monitor the new group', timeoutMs: 20_000 },
     );
+    // late was created after dup: by now every sentinel has looked at dup and refused it.
+    for (const s of sentinels) expect((await monitored(s)).has('dup')).toBe(false);
+    await zk.remove('/redis/masters/dup');
     await waitFor(async () => (await http('/health/late').catch(() => undefined))?.status === 200, { what: 'the watcher to find late healthy', timeoutMs: 20_000 });
     expect((await http('/health/nope')).status).toBe(404);
 
