@@ -1,4 +1,4 @@
-import { formatHostPort, parseHostPort, readGroupSnapshot, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { formatHostPort, parseHostPort, readGroupSnapshot, readRegistry, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
 import { chooseStartMaster } from './start-master.js';
 import { decideGroups } from './decide-groups.js';
 import { maybeRepoint } from './repoint.js';
@@ -26,15 +26,10 @@ export async function readStartGroups(
   defaultMaster: HostPort | undefined,
   auth: { redis: RedisAuth; sentinel: RedisAuth },
   log: Logger,
-): Promise<{ groups: MonitoredGroup[] }> {
-  const names = await zk.children(zkPaths.MASTERS);
-  const records = new Map<string, string>();
-  await Promise.all(
-    names.map(async (name) => {
-      const node = await zk.get(zkPaths.masterOf(name));
-      if (node) records.set(name, node.data.toString('utf8'));
-    }),
-  );
+): Promise<MonitoredGroup[]> {
+  const records = await readRegistry(zk, zkPaths.MASTERS);
+  // The default group is the waited-for /redis/master, never its mirror.
+  records.delete(defaultName);
   const taken = new Map<string, string>();
   if (defaultMaster !== undefined) taken.set(formatHostPort(defaultMaster), defaultName);
   const chosen: { name: string; record: HostPort }[] = defaultMaster === undefined ? [] : [{ name: defaultName, record: defaultMaster }];
@@ -42,7 +37,7 @@ export async function readStartGroups(
     if (a.action === 'monitor') chosen.push({ name: a.name, record: a.master });
     else if (a.action === 'refuse') log.warn({ group: a.name }, a.reason);
   }
-  const groups = await Promise.all(
+  return Promise.all(
     chosen.map(async ({ name, record }): Promise<MonitoredGroup> => {
       const snapshot = await readGroupSnapshot(zk, name, { isDefault: name === defaultName });
       const start = await chooseStartMaster(snapshot, record, auth, log);
@@ -51,7 +46,6 @@ export async function readStartGroups(
       return { name, master: start.master, knownReplicas: snapshot.nodes.map((n) => n.addr) };
     }),
   );
-  return { groups };
 }
 
 /**
@@ -69,6 +63,8 @@ export class Groups {
   private recheck: NodeJS.Timeout | undefined;
   /** The last listing of /redis/masters (name → record). */
   private latest: Map<string, string> | undefined;
+  /** The last value of /redis/master, the default group's record. */
+  private defaultRecord: string | undefined;
 
   constructor(private readonly o: GroupsOptions, initial: MonitoredGroup[]) {
     for (const g of initial) {
@@ -84,11 +80,14 @@ export class Groups {
   start(): void {
     this.watches.push(
       watchData(this.o.zk, zkPaths.MASTER, (value) => {
-        if (value !== undefined) this.onRecord(this.o.defaultName, value);
+        this.defaultRecord = value;
+        // Not monitored yet (we started with other groups only): it is a group that appeared.
+        if (!this.monitored.has(this.o.defaultName)) this.applyLatest();
+        else if (value !== undefined) this.onRecord(this.o.defaultName, value);
       }),
       watchChildren(this.o.zk, zkPaths.MASTERS, (children) => {
         this.latest = children;
-        this.enqueue(() => this.apply(children));
+        this.applyLatest();
       }),
     );
     // A record change may arrive while the sentinel's master is not down yet, or mid-failover:
@@ -117,10 +116,7 @@ export class Groups {
   private recheckAll(): void {
     // A group change that failed to apply (our redis-sentinel restarting, a timeout) is applied
     // again from the latest listing: the groups converge even when ZooKeeper reports no change.
-    if (this.latest !== undefined) {
-      const latest = this.latest;
-      this.enqueue(() => this.apply(latest));
-    }
+    this.applyLatest();
     for (const name of this.monitored) {
       const parsed = parseHostPort(this.lastRecord.get(name) ?? '');
       if (parsed.ok) this.enqueue(() => maybeRepoint(name, parsed.value, this.o, true));
@@ -136,26 +132,18 @@ export class Groups {
       return;
     }
     const record: HostPort = parsed.value;
-    if (!this.monitored.has(name)) {
-      // The default group, created after we started with other groups only.
-      this.enqueue(() => this.monitorLate(name, record, value));
-      return;
-    }
     this.lastRecord.set(name, value);
     this.enqueue(() => maybeRepoint(name, record, this.o));
   }
 
-  private async monitorLate(name: string, record: HostPort, value: string): Promise<void> {
-    if (this.monitored.has(name)) return;
-    const owner = this.taken().get(formatHostPort(record));
-    if (owner !== undefined) {
-      this.o.log.warn({ group: name }, `the record of group ${name} names ${formatHostPort(record)}, the master of group ${owner}; not monitoring ${name} under a second name`);
-      return;
-    }
-    this.o.log.info({ group: name, master: formatHostPort(record) }, `group ${name} appeared with master ${formatHostPort(record)}; monitoring it`);
-    await this.o.control.monitor(name, record, this.o.timings);
-    this.monitored.add(name);
-    this.lastRecord.set(name, value);
+  /** Every group's record as decideGroups weighs it: the default group's is /redis/master's value. */
+  private applyLatest(): void {
+    // Until /redis/masters has been listed, a missing group is unknown, not vanished.
+    if (this.latest === undefined) return;
+    const records = new Map(this.latest);
+    records.delete(this.o.defaultName);
+    if (this.defaultRecord !== undefined) records.set(this.o.defaultName, this.defaultRecord);
+    this.enqueue(() => this.apply(records));
   }
 
   /** `<host> <port>` of each monitored group's recorded master → the group. */
