@@ -76,6 +76,7 @@ describe('replicas replaced on new ports', () => {
     expect(liveReplicas()).toContain(promoted);
     // The old master's wrapper exited with its redis-server: it is dead and unregistered, so it is dropped too.
     const remaining = liveReplicas().filter((r) => r !== promoted);
+    onTestFailed(async () => console.log(`after the failover the sentinels know: ${JSON.stringify(await Promise.all(ports.map((p) => knownReplicas(p).catch((e: unknown) => String(e)))))}; expected ${remaining.join(', ')}`));
     await waitFor(async () => (await Promise.all(ports.map(async (p) => JSON.stringify(await knownReplicas(p))))).every((k) => k === JSON.stringify(remaining)), {
       timeoutMs: 40_000,
       intervalMs: 250,
