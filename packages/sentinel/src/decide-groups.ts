@@ -7,7 +7,7 @@ export type GroupAction =
   | { action: 'refuse'; name: string; reason: string };
 
 /**
- * Every group's record (the default group's is /redis/master's value, not its mirror):
+ * The other groups under /redis/masters (the default group is followed through /redis/master):
  * (1) an invalid name or record is refused; (2) a record naming an instance another group is
  * monitored with (or that two new groups both name) is refused, since two names for one
  * instance would be two independent failovers of it; (3) a new valid group is monitored;
@@ -25,7 +25,7 @@ export function decideGroups(
   const actions: GroupAction[] = [];
   const candidates: { name: string; master: HostPort }[] = [];
   for (const [name, data] of [...records].sort(([a], [b]) => a.localeCompare(b))) {
-    if (monitored.has(name)) continue;
+    if (name === defaultName || monitored.has(name)) continue;
     if (!MASTER_NAME_PATTERN.test(name)) {
       actions.push({ action: 'refuse', name, reason: `group name ${JSON.stringify(preview(name))} is not a valid master name, so it is not monitored` });
       continue;

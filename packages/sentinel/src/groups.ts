@@ -1,4 +1,4 @@
-import { formatHostPort, parseHostPort, readGroupSnapshot, readRegistry, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { formatHostPort, parseHostPort, readGroupSnapshot, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
 import { chooseStartMaster } from './start-master.js';
 import { decideGroups } from './decide-groups.js';
 import { maybeRepoint } from './repoint.js';
@@ -26,10 +26,15 @@ export async function readStartGroups(
   defaultMaster: HostPort | undefined,
   auth: { redis: RedisAuth; sentinel: RedisAuth },
   log: Logger,
-): Promise<MonitoredGroup[]> {
-  const records = await readRegistry(zk, zkPaths.MASTERS);
-  // The default group is the waited-for /redis/master, never its mirror.
-  records.delete(defaultName);
+): Promise<{ groups: MonitoredGroup[] }> {
+  const names = await zk.children(zkPaths.MASTERS);
+  const records = new Map<string, string>();
+  await Promise.all(
+    names.map(async (name) => {
+      const node = await zk.get(zkPaths.masterOf(name));
+      if (node) records.set(name, node.data.toString('utf8'));
+    }),
+  );
   const taken = new Map<string, string>();
   if (defaultMaster !== undefined) taken.set(formatHostPort(defaultMaster), defaultName);
   const chosen: { name: string; record: HostPort }[] = defaultMaster === undefined ? [] : [{ name: defaultName, record: defaultMaster }];
@@ -37,7 +42,7 @@ export async function readStartGroups(
     if (a.action === 'monitor') chosen.push({ name: a.name, record: a.master });
     else if (a.action === 'refuse') log.warn({ group: a.name }, a.reason);
   }
-  return Promise.all(
+  const groups = await Promise.all(
     chosen.map(async ({ name, record }): Promise<MonitoredGroup> => {
       const snapshot = await readGroupSnapshot(zk, name, { isDefault: name === defaultName });
       const start = await chooseStartMaster(snapshot, record, auth, log);
@@ -46,6 +51,7 @@ export async function readStartGroups(
       return { name, master: start.master, knownReplicas: snapshot.nodes.map((n) => n.addr) };
     }),
   );
+  return { groups };
 }
 
 /**
@@ -63,8 +69,6 @@ export class Groups {
   private recheck: NodeJS.Timeout | undefined;
   /** The last listing of /redis/masters (name → record). */
   private latest: Map<string, string> | undefined;
-  /** The last value of /redis/master, the default group's record. */
-  private defaultRecord: string | undefined;
 
   constructor(private readonly o: GroupsOptions, initial: MonitoredGroup[]) {
     for (const g of initial) {
@@ -80,14 +84,11 @@ export class Groups {
   start(): void {
     this.watches.push(
       watchData(this.o.zk, zkPaths.MASTER, (value) => {
-        this.defaultRecord = value;
-        // Not monitored yet (we started with other groups only): it is a group that appeared.
-        if (!this.monitored.has(this.o.defaultName)) this.applyLatest();
-        else if (value !== undefined) this.onRecord(this.o.defaultName, value);
+        if (value !== undefined) this.onRecord(this.o.defaultName, value);
       }),
       watchChildren(this.o.zk, zkPaths.MASTERS, (children) => {
         this.latest = children;
-        this.applyLatest();
+        this.enqueue(() => this.apply(children));
       }),
     );
     // A record change may arrive while the sentinel's master is not down yet, or mid-failover:
@@ -116,7 +117,10 @@ export class Groups {
   private recheckAll(): void {
     // A group change that failed to apply (our redis-sentinel restarting, a timeout) is applied
     // again from the latest listing: the groups converge even when ZooKeeper reports no change.
-    this.applyLatest();
+    if (this.latest !== undefined) {
+      const latest = this.latest;
+      this.enqueue(() => this.apply(latest));
+    }
     for (const name of this.monitored) {
       const parsed = parseHostPort(this.lastRecord.get(name) ?? '');
       if (parsed.ok) this.enqueue(() => maybeRepoint(name, parsed.value, this.o, true));
@@ -132,18 +136,26 @@ export class Groups {
       return;
     }
     const record: HostPort = parsed.value;
+    if (!this.monitored.has(name)) {
+      // The default group, created after we started with other groups only.
+      this.enqueue(() => this.monitorLate(name, record, value));
+      return;
+    }
     this.lastRecord.set(name, value);
     this.enqueue(() => maybeRepoint(name, record, this.o));
   }
 
-  /** Every group's record as decideGroups weighs it: the default group's is /redis/master's value. */
-  private applyLatest(): void {
-    // Until /redis/masters has been listed, a missing group is unknown, not vanished.
-    if (this.latest === undefined) return;
-    const records = new Map(this.latest);
-    records.delete(this.o.defaultName);
-    if (this.defaultRecord !== undefined) records.set(this.o.defaultName, this.defaultRecord);
-    this.enqueue(() => this.apply(records));
+  private async monitorLate(name: string, record: HostPort, value: string): Promise<void> {
+    if (this.monitored.has(name)) return;
+    const owner = this.taken().get(formatHostPort(record));
+    if (owner !== undefined) {
+      this.o.log.warn({ group: name }, `the record of group ${name} names ${formatHostPort(record)}, the master of group ${owner}; not monitoring ${name} under a second name`);
+      return;
+    }
+    this.o.log.info({ group: name, master: formatHostPort(record) }, `group ${name} appeared with master ${formatHostPort(record)}; monitoring it`);
+    await this.o.control.monitor(name, record, this.o.timings);
+    this.monitored.add(name);
+    this.lastRecord.set(name, value);
   }
 
   /** `<host> <port>` of each monitored group's recorded master → the group. */

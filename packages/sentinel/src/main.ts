@@ -75,7 +75,7 @@ await runProgram({
         log.info({ myid: claimed.id, from: claimed.from === undefined ? undefined : formatHostPort(claimed.from) }, claimed.from === undefined ? 'took a new sentinel myid' : `took the myid of the departed sentinel ${formatHostPort(claimed.from)}: the other sentinels replace its entry with ours`);
         const registered = parseMembers(zkPaths.SENTINELS, await readRegistry(zk, zkPaths.SENTINELS)).map((m) => m.addr);
         const knownSentinels = await knownSentinelsOf(registered, self, sentinelAuth);
-        groups = start.map((g) => ({ ...g, knownSentinels }));
+        groups = start.groups.map((g) => ({ ...g, knownSentinels }));
 
         // 3. A fresh sentinel.conf.
         const confPath = await writeSentinelConf(

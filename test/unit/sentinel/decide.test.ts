@@ -117,14 +117,6 @@ describe('decideGroups', () => {
     ]);
   });
 
-  it('monitors the default group too once it appears (a sentinel started with other groups only), and never removes it', () => {
-    expect(decideGroups('mymaster', new Map([['mymaster', '10.0.0.1 6379']]), new Set(['g2'])).map((a) => [a.action, a.name])).toEqual([
-      ['monitor', 'mymaster'],
-      ['remove', 'g2'],
-    ]);
-    expect(decideGroups('mymaster', new Map(), new Set(['mymaster']))).toEqual([]);
-  });
-
   it('never monitors one instance under two names: a record naming another group\'s master, or two new groups naming one instance, are refused', () => {
     const actions = decideGroups(
       'mymaster',
