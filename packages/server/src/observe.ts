@@ -5,7 +5,6 @@ import {
   type HostPort,
   probeRedis,
   readGroupSnapshot,
-  readRegistry,
   type RedisAuth,
   type RedisProbe,
   sameHostPort,
@@ -62,6 +61,12 @@ export async function observe(zk: Zk, self: HostPort, group: zkPaths.GroupLayout
 
 /** `/redis/master` and every group's record, for decideGroupIdentity. */
 export async function readGroupIdentity(zk: Zk, group: zkPaths.GroupLayout, defaultName: string): Promise<GroupIdentity> {
-  const [master, records] = await Promise.all([zk.get(zkPaths.MASTER), readRegistry(zk, zkPaths.MASTERS)]);
+  const [master, names] = await Promise.all([zk.get(zkPaths.MASTER), zk.children(zkPaths.MASTERS)]);
+  const values = await Promise.all(names.map((n) => zk.get(zkPaths.masterOf(n)).catch(() => undefined)));
+  const records = new Map<string, string>();
+  names.forEach((n, i) => {
+    const v = values[i];
+    if (v !== undefined) records.set(n, v.data.toString('utf8'));
+  });
   return { name: group.name, isDefault: group.isDefault, defaultName, master: master?.data.toString('utf8'), records };
 }

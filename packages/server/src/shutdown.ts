@@ -3,9 +3,8 @@ import {
   type HostPort,
   isRedisZkError,
   type Logger,
-  parseMembers,
+  parseHostPort,
   probeRedis,
-  readRegistry,
   type RedisAuth,
   redisCommand,
   sameHostPort,
@@ -29,8 +28,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 async function registeredSentinels(zk: Zk): Promise<HostPort[]> {
-  const entries = await readRegistry(zk, zkPaths.SENTINELS).catch(() => new Map<string, string>());
-  return parseMembers(zkPaths.SENTINELS, entries).map((m) => m.addr);
+  const names = await zk.children(zkPaths.SENTINELS).catch(() => [] as string[]);
+  const values = await Promise.all(names.map((n) => zk.get(`${zkPaths.SENTINELS}/${n}`).catch(() => undefined)));
+  return values.flatMap((v) => {
+    const p = v ? parseHostPort(v.data.toString('utf8')) : undefined;
+    return p?.ok ? [p.value] : [];
+  });
 }
 
 /**

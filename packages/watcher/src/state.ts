@@ -131,6 +131,11 @@ export class WatcherState extends EventEmitter<StateEvents> {
     return name === this.defaultName || this.masters.has(name);
   }
 
+  /** The default group's master as clients see it (`/redis/master`). */
+  currentMaster(): HostPort | undefined {
+    return this.masterOf(this.defaultName);
+  }
+
   /** A group's record as clients see it: `/redis/master` for the default group, else `/redis/masters/<name>`. */
   recordOf(name: string): RecordValue | undefined {
     return name === this.defaultName ? this.master : this.masters.get(name);

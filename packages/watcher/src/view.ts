@@ -14,21 +14,22 @@ export function createView(name: string, state: WatcherState, subscription: Subs
   /** A group is unhealthy when its record is unusable or the sentinels cannot monitor its master. */
   const groupHealth = (g: string): GroupHealth => {
     const rec = state.recordOf(g);
-    const path = zkPaths.groupLayout(g, g === name).published;
+    const path = g === name ? zkPaths.MASTER : zkPaths.masterOf(g);
     if (rec === undefined || rec.kind === 'absent') return { name: g, ok: false, reason: `group ${g} has no record at ${path}` };
     if (rec.kind !== 'valid') return { name: g, ok: false, reason: `the record of group ${g} at ${path} is ${rec.kind}` };
     const m = state.monitoring.get(g);
     if (m !== undefined && !m.ok) return { name: g, ok: false, reason: m.reason };
     return { name: g, ok: true, reason: m === undefined ? `group ${g} has a master; the sentinels were not asked yet` : `the sentinels monitor the master of ${g}` };
   };
+  /** Only groups with a record are served (the default group's name is always listed). */
+  const known = (g: string) => state.groups().includes(g);
   // A default group without a record may simply not exist (a deployment of named groups only).
   const unhealthyGroups = () => state.groups().map(groupHealth).filter((h) => !h.ok && !(h.name === name && state.recordOf(name)?.kind === 'absent'));
   return {
     name,
     sentinels: () => state.servedSentinels().map(({ host, port }) => ({ host, port })),
     master: (g = name) => state.masterOf(g),
-    // Only groups with a record are served (the default group's name always is).
-    knows: (g) => state.isMonitored(g),
+    knows: known,
     masters: () => state.knownMasters(),
     health: () => {
       const zookeeper = state.zkState;

@@ -103,9 +103,9 @@ export async function readGroupSnapshot(zk: Zk, name: string, opts: SnapshotOpti
   const withRegistries = opts.registries ?? true;
   const layout = paths.groupLayout(name, opts.isDefault);
   const [epoch, group, master, sentinels, nodes] = await Promise.all([
-    zk.get(layout.epoch),
-    zk.get(layout.record),
-    opts.isDefault ? zk.get(layout.published) : Promise.resolve(undefined),
+    zk.get(paths.epochOf(name)),
+    zk.get(paths.masterOf(name)),
+    opts.isDefault ? zk.get(paths.MASTER) : Promise.resolve(undefined),
     withRegistries ? readRegistry(zk, paths.SENTINELS) : Promise.resolve(new Map<string, string>()),
     withRegistries ? readRegistry(zk, layout.nodes) : Promise.resolve(new Map<string, string>()),
   ]);

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { joinHostPort, zkPaths, type HostPort } from '@redis-zk/core';
+import { joinHostPort, type HostPort } from '@redis-zk/core';
 import { acceptsJson, negotiate } from './negotiate.js';
 import { errorSchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
 
@@ -75,7 +75,7 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
 
   const masterOf = (req: FastifyRequest, reply: FastifyReply, name: string): FastifyReply => {
     const m = view.master(name);
-    const where = zkPaths.groupLayout(name, name === view.name).published;
+    const where = name === view.name ? '/redis/master' : `/redis/masters/${name}`;
     if (m === undefined) return unavailable(reply, `the master of ${name} is not known (no valid ${where} record)`);
     return represent(req, reply, joinHostPort(m), { name, host: m.host, port: m.port });
   };
