@@ -50,6 +50,21 @@ describe('redis-zk-sentinel groups and re-pointing', () => {
     expect(await knows(s.port, 'g3')).toBe(true);
   });
 
+  it('started with named groups only, it monitors the default group once /redis/master appears', async () => {
+    const hosts = sharedZkHosts();
+    const zk = await zkClient(hosts);
+    const [main, g2] = await Promise.all([startRedisServer(), startRedisServer()]);
+    await zk.set('/redis/masters/g2', `127.0.0.1 ${g2.port}`);
+    const s = await startSentinel(hosts);
+    await s.proc.waitForLog(registered, 15_000);
+    expect(await masterAddr(s.port, 'g2')).toBe(`127.0.0.1 ${g2.port}`);
+    expect(await knows(s.port, 'mymaster')).toBe(false);
+    await zk.set('/redis/master', `127.0.0.1 ${main.port}`);
+    await zk.set('/redis/masters/mymaster', `127.0.0.1 ${main.port}`);
+    await waitFor(async () => (await masterAddr(s.port)) === `127.0.0.1 ${main.port}`, { what: 'the sentinel to monitor the default group' });
+    expect(await knows(s.port, 'g2')).toBe(true);
+  });
+
   it('follows /redis/master to a live master only when its own master is down (whole group restarted)', async () => {
     const hosts = sharedZkHosts();
     const zk = await zkClient(hosts);
