@@ -15,6 +15,20 @@ const FAILOVER_TIMEOUT_MS = '20000';
 // down-after and be failed over again (Sentinel's own false alarm), which is not what this tests.
 const DOWN_AFTER_MS = 3_000;
 
+/** Each sentinel's failover events about `old` since it was killed, one compact line per sentinel. */
+function electionEvents(sentinels: StartedSentinel[], old: string): string {
+  const event = /[+-](odown|try-failover|vote-for-leader|elected-leader|failover-\S+|selected-slave|promoted-slave|switch-master|new-epoch)\b[^"]*/;
+  return sentinels
+    .map((s) => {
+      const lines = s.proc.output().split('\n');
+      let from = lines.length - 1;
+      while (from > 0 && !(lines[from]!.includes('+sdown master') && lines[from]!.includes(old))) from -= 1;
+      const events = lines.slice(from).map((l) => event.exec(l)?.[0]).filter((e) => e !== undefined);
+      return `sentinel ${s.port}: ${events.join(' | ')}`;
+    })
+    .join('\n');
+}
+
 describe('five failovers in a row on a busy machine', () => {
   const figures: string[] = [];
   afterAll(() => console.log(`failover rounds (down-after ${DOWN_AFTER_MS} ms, 2 busy loops):\n  ${figures.join('\n  ')}`));
@@ -53,6 +67,7 @@ describe('five failovers in a row on a busy machine', () => {
 
     // A sentinel restart before the kill, or only the delay after the previous failover ended.
     const killed: string[] = [];
+    let splitVotes = 0;
     const rounds = [
       { restart: true, delayMs: 500 },
       { restart: true, delayMs: 1_500 },
@@ -82,16 +97,24 @@ describe('five failovers in a row on a busy machine', () => {
       try {
         agreed = await agreedMaster(old);
       } catch (err) {
-        for (const s of sentinels) console.log(`sentinel ${s.port}:`, s.proc.output().split('\n').filter((l) => /[+-](switch-master|odown|failover|elected|selected|promoted|try-failover|no-good)/.test(l)).slice(-20).join('\n'));
-        throw err;
+        throw new Error(`round ${i + 1}: ${(err as Error).message}\n${electionEvents(sentinels, old)}`);
       }
       const took = Date.now() - t0;
-      if (took >= DOWN_AFTER_MS + 12_000) {
-        for (const s of sentinels) console.log(`sentinel ${s.port}:`, s.proc.output().split('\n').filter((l) => /[+-](switch-master|sdown|odown|failover|elected|selected|promoted|try-failover|no-good|vote|sentinel|slave)|myid|restart/.test(l)).slice(-40).join('\n'));
-      }
       figures.push(`round ${i + 1} (${round.delayMs} ms after ${round.restart ? 'a sentinel restart' : 'the previous failover ended'}): all sentinels agree on the new master ${took} ms after kill -9`);
-      // Well below 2 x failover-timeout (40 s): an aborted attempt could not hide in it.
-      expect(took, figures[figures.length - 1]).toBeLessThan(DOWN_AFTER_MS + 12_000);
+      // Well below 2 x failover-timeout (40 s): an aborted attempt could not hide in it. CI keeps
+      // only the tail of its output, so the election events that explain a slow round go in the
+      // assertion's own message.
+      // One exception, Sentinel's own election: when every sentinel stood in the same epoch and
+      // voted for itself (a split vote, each logs -failover-abort-not-elected), none may try again
+      // before 2 x failover-timeout. That round is allowed that long, and counted.
+      const events = electionEvents(sentinels, old);
+      const split = events.split('\n').every((line) => line.includes('-failover-abort-not-elected'));
+      if (split) {
+        splitVotes += 1;
+        figures[figures.length - 1] += ' (a split vote: every sentinel stood in one epoch)';
+      }
+      const limit = DOWN_AFTER_MS + 12_000 + (split ? 2 * Number(FAILOVER_TIMEOUT_MS) : 0);
+      if (took >= limit) expect.fail(`${figures[figures.length - 1]}\n${events}`);
       // Marathon replaces the dead task on a new port; it rejoins as a replica.
       const dead = servers.find((s) => s.port === oldPort)!;
       await dead.proc.exited;
@@ -107,5 +130,7 @@ describe('five failovers in a row on a busy machine', () => {
       for (const old of killed) expect(s.proc.output(), `sentinel ${s.port} aborted the failover of ${old}`).not.toContain(`-failover-abort-no-good-slave master mymaster ${old}`);
     }
     for (const s of sentinels) expect(s.proc.output()).not.toMatch(/\+reset-master/);
-  }, 240_000);
+    // A split vote is rare (about 1 round in 15 here under load); every round split is not.
+    expect(splitVotes, 'rounds lost to a split vote').toBeLessThan(rounds.length);
+  }, 360_000);
 });
