@@ -6,8 +6,10 @@
 // Proved: ZooKeeper names the promoted replica, every WAIT-1-acknowledged write survives, the
 // isolated master's wrapper loses its ZooKeeper session (its /redis/nodes entry goes); after the
 // heal the old master becomes a replica of the new one, re-registers, and ZooKeeper never moves
-// back. Measured: partition → ZooKeeper names the new master, and how many writes the isolated
-// master accepted (all lost) without and with min-replicas-to-write.
+// back. With fencing the isolated master refuses writes before the majority replaces it and never
+// says OK again. Measured: partition → ZooKeeper names the new master, and how many writes the
+// isolated master accepted (all lost) with fencing, and with it off, without and with
+// min-replicas-to-write.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -126,6 +128,7 @@ async function httpMaster(url: string): Promise<string | undefined> {
 
 interface Figures {
   minReplicas: boolean;
+  fencing: boolean;
   failoverMs: number;
   sentinelsAgreeMs: number;
   ackedBefore: number;
@@ -133,6 +136,8 @@ interface Figures {
   minorityRefused: number;
   minorityLost: number;
   firstRefusalMs: number | undefined;
+  /** Writes the isolated master said OK to after it had first refused one. */
+  acceptedAfterRefusal: number;
   /** From the watcher's first +switch-master to ZooKeeper's /redis/master changing (same clock). */
   switchToZkMs: number | undefined;
   /** SENTINEL RESETs of a majority sentinel while it still monitored the unreachable old master. */
@@ -162,7 +167,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     dumpLogs = undefined;
   });
 
-  async function scenario(minReplicas: boolean, sentinelTimings: Partial<typeof TIMINGS> = {}): Promise<Figures> {
+  async function scenario(minReplicas: boolean, sentinelTimings: Partial<typeof TIMINGS> = {}, fencing: 'off' | { fenceAfterMs: number } = 'off'): Promise<Figures> {
     const timings = { ...TIMINGS, ...sentinelTimings };
     // Down-after, then room for one aborted attempt (Sentinel retries after 2 x failover-timeout).
     const failoverWithinMs = Number(timings.SENTINEL_DOWN_AFTER_MS) + 2 * Number(timings.SENTINEL_FAILOVER_TIMEOUT_MS) + 15_000;
@@ -181,6 +186,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
           REDIS_PROBE_TIMEOUT_MS: '500',
           SHUTDOWN_TIMEOUT_MS: '3000',
           REDIS_DATA_DIR: tempDir('rzk-part-server-'),
+          ...(fencing === 'off' ? { FENCING: 'off' } : { FENCE_AFTER_MS: String(fencing.fenceAfterMs) }),
         },
         ['--', ...extraRedis],
       );
@@ -306,6 +312,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     expect(minority.logs().some((l) => l.done === true), `minority writer output: ${minority.output().slice(-500)}`).toBe(true);
     const accepted = results.filter((r) => r.reply === '+OK');
     const refused = results.filter((r) => r.reply.startsWith('-NOREPLICAS'));
+    const acceptedAfterRefusal = refused.length === 0 ? 0 : accepted.filter((r) => r.i > refused[0]!.i).length;
     expect(accepted.length + refused.length).toBe(results.length);
 
     // 4. Heal: the old master becomes a replica of the new one and re-registers.
@@ -353,6 +360,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
 
     const f: Figures = {
       minReplicas,
+      fencing: fencing !== 'off',
       failoverMs,
       sentinelsAgreeMs,
       ackedBefore: acked.length,
@@ -360,6 +368,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
       minorityRefused: refused.length,
       minorityLost: accepted.length - surviving.length,
       firstRefusalMs: refused[0]?.t,
+      acceptedAfterRefusal,
       switchToZkMs,
       resetsOfUnreachableMaster,
       rejoinMs,
@@ -368,7 +377,19 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     return f;
   }
 
-  it('without min-replicas-to-write: fails over, keeps WAIT-acknowledged writes, loses what the isolated master accepted', async () => {
+  it('with fencing (FENCE_AFTER_MS=500, below the 1 s down-after): the isolated master refuses writes before anyone replaces it, and never takes one again', async () => {
+    const f = await scenario(false, {}, { fenceAfterMs: 500 });
+    expect(f.failoverMs).toBeLessThan(20_000);
+    expect(f.minorityRefused).toBeGreaterThan(0);
+    // Fenced within FENCE_AFTER_MS plus a check period and the load's slack, before the failover.
+    expect(f.firstRefusalMs).toBeLessThan(f.failoverMs);
+    expect(f.acceptedAfterRefusal).toBe(0);
+    // What it took before the fence is still lost: a handful of writes, not the whole partition.
+    expect(f.minorityLost).toBe(f.minorityAccepted);
+    expect(f.minorityAccepted).toBeLessThan(20);
+  }, 90_000);
+
+  it('FENCING=off, without min-replicas-to-write: fails over, keeps WAIT-acknowledged writes, loses what the isolated master accepted', async () => {
     const f = await scenario(false);
     expect(f.failoverMs).toBeLessThan(20_000);
     expect(f.resetsOfUnreachableMaster).toBe(0);
@@ -378,7 +399,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     expect(f.minorityLost).toBe(f.minorityAccepted);
   }, 90_000);
 
-  it('with min-replicas-to-write 1 / max-lag 5: the isolated master refuses writes once its replicas are stale', async () => {
+  it('FENCING=off, with min-replicas-to-write 1 / max-lag 5: the isolated master refuses writes once its replicas are stale', async () => {
     const f = await scenario(true);
     expect(f.failoverMs).toBeLessThan(20_000);
     expect(f.minorityRefused).toBeGreaterThan(0);

@@ -15,6 +15,8 @@ import {
 import { readFile } from 'node:fs/promises';
 import { parseRejection, rejectionError } from './config-rejection.js';
 import { follow } from './follow.js';
+import { startFencing } from './fence.js';
+import { startLeadership, takeLeadership } from './leadership.js';
 import { HELP } from './help.js';
 import { checkBaseConf, startRedisServer } from './redis-process.js';
 import { answeringPid, foreignRedisError, waitUntilAnswering } from './redis-ready.js';
@@ -122,6 +124,12 @@ await runProgram({
         registration = new Registration(zk, group.nodes, formatHostPort(self));
         await registration.start();
       }
+      // FAILOVER_MODE=zookeeper: a master holds the group's leadership before anyone else decides.
+      const zkMode = config.failoverMode === 'zookeeper';
+      if (zkMode && decided.replicaOf === undefined) {
+        if (await takeLeadership(zk, group, self)) log.info({ leader: group.leader }, `Took the group's leadership ${group.leader}.`);
+        else log.warn({ leader: group.leader }, `${group.leader} is held by another session; the leadership loop decides.`);
+      }
       await decided.lock.release();
       log.info(
         { role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path },
@@ -129,7 +137,18 @@ await runProgram({
       );
 
       // 6. Follow the group's record while running.
-      const follower = follow({ zk, self, local, auth, log, group, startupRecord: decided.observedRecord });
+      const following = follow({ zk, self, local, auth, log, group, startupRecord: decided.observedRecord });
+      // 7. Fencing: while a master, keep writes only while we can show we still are one.
+      const fencer = config.fencing ? startFencing({ zk, self, local, group, auth, log, fenceAfterMs: config.fenceAfterMs }) : undefined;
+      // 8. FAILOVER_MODE=zookeeper: keep or take back the leadership, or elect when it is gone.
+      const leadership = zkMode ? startLeadership({ zk, self, local, group, auth, log }) : undefined;
+      const follower = {
+        close() {
+          following.close();
+          fencer?.close();
+          leadership?.close();
+        },
+      };
       const handOff = () =>
         handOffMaster({ zk, self, local, auth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });

@@ -28,10 +28,10 @@ export function serverEnv(zkHosts: string, port: number, extra: Record<string, s
 // Diskless sync without its 5 s batching delay keeps replica link-up fast in tests.
 export const NO_PERSISTENCE = ['--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
 
-export async function startServer(zkHosts: string, opts: { port?: number; env?: Record<string, string> } = {}): Promise<ServerUnderTest> {
+export async function startServer(zkHosts: string, opts: { port?: number; env?: Record<string, string>; redisArgs?: string[] } = {}): Promise<ServerUnderTest> {
   const port = opts.port ?? (await freePort());
   const env = serverEnv(zkHosts, port, opts.env);
-  const proc = startProgram('server', env, NO_PERSISTENCE);
+  const proc = startProgram('server', env, [...NO_PERSISTENCE, ...(opts.redisArgs ?? [])]);
   let client: Redis | undefined;
   // Created on first use: a client made before redis-server listens gives up retrying.
   return {

@@ -43,6 +43,10 @@ const BAD: Record<string, string[]> = {
   REDIS_APPENDONLY: ['true', 'YES', 'always'],
   GROUP_RESTART_WAIT_MS: ['-1', 'soon', '600001'],
   SENTINEL_INFO_PERIOD_MS: ['99', 'fast', '60001'],
+  FENCING: ['yes', 'ON', '1'],
+  FAILOVER_MODE: ['zk', 'Sentinel', 'raft'],
+  // 10000 is the default ZK_SESSION_TIMEOUT_MS: the fence must come before the session could expire.
+  FENCE_AFTER_MS: ['99', 'abc', '10000', '600001'],
 };
 /** Paths, commands and the sandbox: any string is acceptable at load time. */
 const FREE_FORM = ['MESOS_SANDBOX', 'REDIS_SERVER_BIN', 'REDIS_CONF', 'REDIS_DATA_DIR', 'REDIS_SENTINEL_BIN', 'SENTINEL_CONF', 'SENTINEL_DIR', 'HOOK_COMMAND'];
@@ -62,6 +66,14 @@ describe('config loaders', () => {
     expect(loadServerConfig({ REDIS_DATA_DIR: 'data/r' }).dataDir).toBe(`${process.cwd()}/data/r`);
     expect(loadServerConfig({ MESOS_SANDBOX: 'sb' }).dataDir).toBe(`${process.cwd()}/sb/redis-data`);
     expect(loadSentinelConfig({ SENTINEL_DIR: './s' }).workDir).toBe(`${process.cwd()}/s`);
+  });
+
+  it('FENCE_AFTER_MS defaults to 2 s, or a third of a shorter session timeout', () => {
+    expect(loadServerConfig({}).fenceAfterMs).toBe(2_000);
+    expect(loadServerConfig({ ZK_SESSION_TIMEOUT_MS: '3000' }).fenceAfterMs).toBe(1_000);
+    expect(loadServerConfig({}).fencing).toBe(true);
+    expect(loadServerConfig({ FENCING: 'off' }).fencing).toBe(false);
+    expect(() => loadServerConfig({ ZK_SESSION_TIMEOUT_MS: '4000', FENCE_AFTER_MS: '4000' })).toThrow('FENCE_AFTER_MS="4000" is invalid: expected less than ZK_SESSION_TIMEOUT_MS (4000)');
   });
 
   it('every variable is either validated here or deliberately free-form', () => {

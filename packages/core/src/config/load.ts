@@ -53,6 +53,12 @@ export interface ServerConfig extends CommonConfig {
   groupRestartWaitMs: number;
   dataDir: string;
   shutdownTimeoutMs: number;
+  /** FAILOVER_MODE: who promotes a replica when the master is gone. */
+  failoverMode: 'sentinel' | 'zookeeper';
+  /** FENCING: a master that cannot show it is still the master refuses writes. */
+  fencing: boolean;
+  /** FENCE_AFTER_MS: how long unconfirmed before the fence goes up. */
+  fenceAfterMs: number;
   /** Arguments after `--`, passed to redis-server unchanged. */
   extraArgs: string[];
 }
@@ -73,6 +79,8 @@ export interface SentinelConfig extends CommonConfig {
 
 export interface WatcherConfig extends CommonConfig {
   program: 'watcher';
+  /** FAILOVER_MODE=zookeeper: no sentinels; switches are the records' changes, health is the leadership. */
+  failoverMode: 'sentinel' | 'zookeeper';
   reconcileIntervalMs: number;
   hookCommand: string | undefined;
   hookTimeoutMs: number;
@@ -128,8 +136,21 @@ export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConf
     groupRestartWaitMs: readInt(env, 'GROUP_RESTART_WAIT_MS', 10_000, 0, 600_000),
     dataDir: workDir(env, 'REDIS_DATA_DIR', 'redis-data', 'redis-zk-server', common.port),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    failoverMode: readEnum(env, 'FAILOVER_MODE', 'sentinel', ['sentinel', 'zookeeper'] as const),
+    fencing: readEnum(env, 'FENCING', 'on', ['on', 'off'] as const) === 'on',
+    fenceAfterMs: readFenceAfter(env, common.zk.sessionTimeoutMs),
     extraArgs,
   };
+}
+
+/**
+ * The fence must be up before ZooKeeper could expire the master's session (and so before anyone
+ * could take its place through ZooKeeper): FENCE_AFTER_MS below the session timeout.
+ */
+function readFenceAfter(env: Env, sessionTimeoutMs: number): number {
+  const value = readInt(env, 'FENCE_AFTER_MS', Math.min(2_000, Math.floor(sessionTimeoutMs / 3)), 100, 600_000);
+  if (value >= sessionTimeoutMs) throw new ConfigError('FENCE_AFTER_MS', String(value), `less than ZK_SESSION_TIMEOUT_MS (${sessionTimeoutMs})`);
+  return value;
 }
 
 export function loadSentinelConfig(env: Env): SentinelConfig {
@@ -154,6 +175,7 @@ export function loadWatcherConfig(env: Env): WatcherConfig {
   return {
     ...loadCommon('watcher', env),
     program: 'watcher',
+    failoverMode: readEnum(env, 'FAILOVER_MODE', 'sentinel', ['sentinel', 'zookeeper'] as const),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 5_000, 100, DAY_MS),
     hookCommand: readOptional(env, 'HOOK_COMMAND'),
     hookTimeoutMs: readInt(env, 'HOOK_TIMEOUT_MS', 10_000, 100, 600_000),

@@ -23,6 +23,10 @@ export interface RedisObservation {
   masterHost: string | undefined;
   masterPort: number | undefined;
   linkUp: boolean;
+  /** For a replica: replica-priority (0: never promote; lower is preferred), from slave_priority. */
+  priority: number;
+  /** For a replica: seconds since it last heard from its master; Infinity when the link is down. */
+  lastIoSecondsAgo: number;
   /** master_repl_offset */
   offset: number;
   /** Sum of keys over all databases, and per database (`db0` → keys). */
@@ -99,6 +103,8 @@ export function observationFromInfo(text: string): RedisObservation {
     masterHost: role === 'slave' ? repl['master_host'] : undefined,
     masterPort: role === 'slave' && masterPort !== undefined ? num(masterPort) : undefined,
     linkUp: role === 'slave' && repl['master_link_status'] === 'up',
+    priority: num(repl['slave_priority'] ?? '100'),
+    lastIoSecondsAgo: repl['master_last_io_seconds_ago'] === undefined || num(repl['master_last_io_seconds_ago']) < 0 ? Infinity : num(repl['master_last_io_seconds_ago']),
     offset: num(repl['master_repl_offset'] ?? repl['slave_repl_offset']),
     keys: Object.values(keysPerDb).reduce((a, b) => a + b, 0),
     keysPerDb,

@@ -5,6 +5,7 @@ export const MASTERS = '/redis/masters';
 export const SENTINELS = '/redis/sentinels';
 export const NODES = '/redis/nodes';
 export const LOCK = '/redis/lock';
+export const LEADER = '/redis/leader';
 /**
  * Beside the records, never inside them (their format is fixed): the sentinels' config epoch of
  * the master each `/redis/masters/<name>` holds, as a decimal number. Written by the watcher in
@@ -30,6 +31,11 @@ export interface GroupLayout {
   epoch: string;
   lock: string;
   nodes: string;
+  /**
+   * FAILOVER_MODE=zookeeper: the master's leadership, an ephemeral node of its wrapper's session
+   * holding `<host> <port>` (`/redis/leader` for the default group).
+   */
+  leader: string;
 }
 
 export function groupLayout(name: string, isDefault: boolean): GroupLayout {
@@ -42,6 +48,7 @@ export function groupLayout(name: string, isDefault: boolean): GroupLayout {
     epoch: epochOf(name),
     lock: isDefault ? LOCK : `${own}/lock`,
     nodes: isDefault ? NODES : `${own}/nodes`,
+    leader: isDefault ? LEADER : `${own}/leader`,
   };
 }
 

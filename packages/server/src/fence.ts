@@ -1,0 +1,164 @@
+import {
+  formatHostPort,
+  type HostPort,
+  type Logger,
+  type Member,
+  parseMembers,
+  probeRedis,
+  type RedisAuth,
+  redisCommand,
+  sameHostPort,
+  sentinelMaster,
+  watchChildren,
+  type Zk,
+  zkPaths,
+} from '@redis-zk/core';
+import { decideFence, type FenceObservation } from './decide-fence.js';
+
+export interface FenceOptions {
+  zk: Zk;
+  self: HostPort;
+  local: HostPort;
+  group: zkPaths.GroupLayout;
+  auth: RedisAuth;
+  log: Logger;
+  fenceAfterMs: number;
+}
+
+export interface Fencer {
+  /** True while our redis-server refuses writes. */
+  readonly fenced: boolean;
+  /** Stops checking; a fence that is up stays up (we are stopping, and must not take writes meanwhile). */
+  close(): void;
+}
+
+/**
+ * The fence is `min-replicas-to-write` set beyond any group's size: Redis then answers every
+ * write (commands, MULTI, scripts) with `-NOREPLICAS` at once, so a client sees an error — never
+ * an OK that is thrown away later, and never a hang (CLIENT PAUSE WRITE would hold the client
+ * until its own timeout, and lapse by itself if we could not renew it). Reads keep working.
+ */
+const FENCE_VALUE = '2147483647';
+const FENCE_SETTING = 'min-replicas-to-write';
+
+const timeout = <T>(work: Promise<T>, ms: number, fallback: T): Promise<T> =>
+  Promise.race([work.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), ms).unref())]);
+
+/**
+ * Runs decideFence every FENCE_AFTER_MS/4 (at most every 500 ms) while redis-server runs. The
+ * registries it counts from are the ones last read, so an outage does not shrink the majority.
+ */
+export function startFencing(opts: FenceOptions): Fencer {
+  const { zk, self, local, group, log, fenceAfterMs } = opts;
+  const intervalMs = Math.max(50, Math.min(500, Math.floor(fenceAfterMs / 4)));
+  const auth: RedisAuth = { ...opts.auth, timeoutMs: Math.min(opts.auth.timeoutMs, intervalMs) };
+  // Kept current by watches; during an outage the last lists stand (a majority never shrinks).
+  let sentinels: Member[] = [];
+  let nodes: Member[] = [];
+  const watches = [
+    watchChildren(zk, zkPaths.SENTINELS, (entries) => {
+      sentinels = parseMembers(zkPaths.SENTINELS, entries);
+    }),
+    watchChildren(zk, group.nodes, (entries) => {
+      nodes = parseMembers(group.nodes, entries);
+    }),
+  ];
+  let lastConfirmedAt = Date.now();
+  let fenced = false;
+  let saved: string | undefined;
+  let closed = false;
+  let lastReason: string | undefined;
+
+  const askZk = async (): Promise<FenceObservation['zk']> => {
+    if (zk.state !== 'connected') return 'unreachable';
+    const answer = await timeout(
+      zk.get(group.published).then((d) => ({ value: d?.data.toString('utf8') })),
+      intervalMs,
+      undefined,
+    );
+    if (answer === undefined) return 'unreachable';
+    return answer.value === formatHostPort(self) ? 'names-us' : 'names-other';
+  };
+
+  const sentinelsNamingUs = async (): Promise<number> => {
+    const answers = await Promise.all(sentinels.map((s) => timeout(sentinelMaster(s.addr, auth, group.name), intervalMs, undefined)));
+    return answers.filter((m) => m !== undefined && sameHostPort({ host: m.ip ?? '', port: Number(m.port) }, self) && !/s_down|o_down/.test(m.flags ?? '')).length;
+  };
+
+  const attachedReplicas = async (others: Member[]): Promise<number> => {
+    const answers = await Promise.all(others.map((m) => timeout(probeRedis(m.addr, auth), intervalMs, { reachable: false as const, error: 'timeout' })));
+    return answers.filter((p) => p.reachable && p.role === 'slave' && p.linkUp && p.masterHost === self.host && p.masterPort === self.port).length;
+  };
+
+  const setFence = async (on: boolean): Promise<void> => {
+    if (on) {
+      const current = (await redisCommand(local, auth, 'CONFIG', 'GET', FENCE_SETTING)) as string[];
+      saved = current[1] ?? '0';
+      await redisCommand(local, auth, 'CONFIG', 'SET', FENCE_SETTING, FENCE_VALUE);
+    } else {
+      await redisCommand(local, auth, 'CONFIG', 'SET', FENCE_SETTING, saved ?? '0');
+    }
+    fenced = on;
+  };
+
+  const cycle = async (): Promise<void> => {
+    const startedAt = Date.now();
+    const own = await probeRedis(local, auth);
+    const role = !own.reachable ? 'unreachable' : own.role === 'master' ? 'master' : 'replica';
+    let zkAnswer: FenceObservation['zk'] = 'unreachable';
+    let namingUs = 0;
+    let attached = 0;
+    const others = nodes.filter((n) => !sameHostPort(n.addr, self));
+    if (role === 'master') {
+      // Cheapest first; each later source is asked only when the earlier ones did not confirm.
+      zkAnswer = await askZk();
+      if (zkAnswer !== 'names-us') namingUs = await sentinelsNamingUs();
+      if (zkAnswer !== 'names-us' && namingUs < Math.floor(sentinels.length / 2) + 1) attached = await attachedReplicas(others);
+    }
+    const d = decideFence({
+      role,
+      zk: zkAnswer,
+      sentinels: { registered: sentinels.length, namingUs },
+      replicas: { registered: others.length, attached },
+      lastConfirmedAt,
+      now: Date.now(),
+      fenced,
+      fenceAfterMs,
+    });
+    if (d.confirmedBy !== undefined) lastConfirmedAt = startedAt;
+    if (role !== 'master') lastConfirmedAt = Date.now();
+    if (closed) return;
+    if (d.action === 'fence') {
+      await setFence(true);
+      log.warn({ fence: 'up' }, d.reason);
+    } else if (d.action === 'lift') {
+      await setFence(false);
+      log.info({ fence: 'lifted' }, d.reason);
+    } else if (d.reason !== lastReason) {
+      log.debug(d.reason);
+    }
+    lastReason = d.reason;
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const loop = () => {
+    if (closed) return;
+    void cycle()
+      .catch((err: unknown) => log.debug({ err: err instanceof Error ? err.message : String(err) }, 'Fence check failed; next time.'))
+      .finally(() => {
+        if (!closed) timer = setTimeout(loop, intervalMs);
+      });
+  };
+  loop();
+
+  return {
+    get fenced() {
+      return fenced;
+    },
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      for (const w of watches) w.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+// FAILOVER_MODE=zookeeper against real ZooKeeper and Redis, no sentinel anywhere: the master holds
+// /redis/leader through its session; when its redis-server dies, or its whole task, the replicas'
+// wrappers elect one of them, which writes the record with a higher epoch; the others follow;
+// replica-priority 0 is never promoted, and the lower priority wins.
+import { describe, expect, it } from 'vitest';
+import { redisClient, sharedZkHosts, waitFor, zkClient, type TestZk } from '../../harness/index.js';
+import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
+
+const ZK_MODE = { FAILOVER_MODE: 'zookeeper', ZK_SESSION_TIMEOUT_MS: '4000', FENCE_AFTER_MS: '1000' };
+
+function redisPidOf(s: ServerUnderTest): number {
+  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
+  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
+  return line.pid as number;
+}
+
+const addr = (s: ServerUnderTest) => `127.0.0.1 ${s.port}`;
+
+/** A master and two replicas, all linked, in FAILOVER_MODE=zookeeper. */
+async function startGroup(hosts: string, redisArgs: { b?: string[]; c?: string[] } = {}): Promise<{ zk: TestZk; a: ServerUnderTest; b: ServerUnderTest; c: ServerUnderTest }> {
+  const zk = await zkClient(hosts);
+  const a = await startServer(hosts, { env: ZK_MODE });
+  await a.proc.waitForLog(isUp, 20_000);
+  const [b, c] = await Promise.all([startServer(hosts, { env: ZK_MODE, redisArgs: redisArgs.b }), startServer(hosts, { env: ZK_MODE, redisArgs: redisArgs.c })]);
+  await Promise.all([b.proc.waitForLog(isUp, 20_000), c.proc.waitForLog(isUp, 20_000)]);
+  await waitFor(async () => (await replication(b.redis)).linkUp && (await replication(c.redis)).linkUp, { what: 'b and c linked to a' });
+  expect(await zk.get('/redis/leader')).toBe(addr(a));
+  expect(await zk.get('/redis/master')).toBe(addr(a));
+  return { zk, a, b, c };
+}
+
+/** Until /redis/master names another server that takes a write: the client's outage, from `t0`. */
+async function newMasterTakingWrites(zk: TestZk, old: string, t0: number): Promise<{ master: string; outageMs: number }> {
+  return waitFor(
+    async () => {
+      const m = await zk.get('/redis/master');
+      if (m === undefined || m === old) return false;
+      const c = redisClient(Number(m.split(' ')[1]));
+      try {
+        await c.set('after-failover', '1');
+        return { master: m, outageMs: Date.now() - t0 };
+      } catch {
+        return false;
+      } finally {
+        c.disconnect();
+      }
+    },
+    { what: `a master other than ${old} recorded and taking writes`, timeoutMs: 20_000, intervalMs: 20 },
+  );
+}
+
+describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
+  it('kill -9 of the master\'s redis-server: a replica is elected at once, with a higher epoch; the other follows it; no acknowledged write is lost', async () => {
+    const hosts = sharedZkHosts();
+    const { zk, a, b, c } = await startGroup(hosts);
+    const epochBefore = Number(await zk.get('/redis/epochs/mymaster'));
+    for (let i = 0; i < 100; i += 1) await a.redis.set(`k${i}`, String(i));
+    expect(await a.redis.call('WAIT', '2', '2000')).toBe(2);
+
+    const t0 = Date.now();
+    process.kill(redisPidOf(a), 'SIGKILL');
+    const { master, outageMs } = await newMasterTakingWrites(zk, addr(a), t0);
+    console.log(`zookeeper mode: kill -9 of the master's redis-server → a new master taking writes after ${outageMs} ms`);
+    expect([addr(b), addr(c)]).toContain(master);
+    expect(Number(await zk.get('/redis/epochs/mymaster'))).toBeGreaterThan(epochBefore);
+    expect(await zk.get('/redis/masters/mymaster')).toBe(master);
+    await waitFor(async () => (await zk.get('/redis/leader')) === master, { what: '/redis/leader to name the new master' });
+    const [winner, other] = master === addr(b) ? [b, c] : [c, b];
+    await waitFor(async () => {
+      const r = await replication(other.redis);
+      return r.role === 'slave' && r.masterPort === winner.port && r.linkUp;
+    }, { what: 'the other replica to follow the new master', timeoutMs: 10_000 });
+    const values = await winner.redis.mget(...Array.from({ length: 100 }, (_, i) => `k${i}`));
+    expect(values.filter((v) => v === null).length).toBe(0);
+    expect((await a.proc.exited).code).toBe(137);
+    expect(winner.proc.logs().some((l) => l.action === 'promote' && String(l.msg).startsWith('(4) Elected'))).toBe(true);
+  }, 60_000);
+
+  it('kill -9 of the master\'s whole task: the replicas elect once its session expires; replica-priority 0 is never promoted, the lower priority wins', async () => {
+    const hosts = sharedZkHosts();
+    // c may never be promoted; b is preferred over nobody else, so b must win.
+    const { zk, a, b, c } = await startGroup(hosts, { b: ['--replica-priority', '50'], c: ['--replica-priority', '0'] });
+    const redisOfA = redisPidOf(a);
+    const t0 = Date.now();
+    a.proc.signal('SIGKILL');
+    try {
+      process.kill(redisOfA, 'SIGKILL');
+    } catch {
+      /* gone with its wrapper already */
+    }
+    const { master, outageMs } = await newMasterTakingWrites(zk, addr(a), t0);
+    console.log(`zookeeper mode: kill -9 of the master's whole task → a new master taking writes after ${outageMs} ms (session timeout 4000 ms)`);
+    expect(master).toBe(addr(b));
+    await waitFor(async () => {
+      const r = await replication(c.redis);
+      return r.role === 'slave' && r.masterPort === b.port && r.linkUp;
+    }, { what: 'c (priority 0) to follow b', timeoutMs: 10_000 });
+
+    // With only a priority-0 replica left, losing the master elects nobody: c stays a replica.
+    const epoch = await zk.get('/redis/epochs/mymaster');
+    process.kill(redisPidOf(b), 'SIGKILL');
+    await c.proc.waitForLog((l) => String(l.msg).startsWith('(3) The leadership is gone but none of the'), 10_000);
+    expect((await replication(c.redis)).role).toBe('slave');
+    expect(await zk.get('/redis/master')).toBe(addr(b));
+    expect(await zk.get('/redis/epochs/mymaster')).toBe(epoch);
+  }, 60_000);
+});
