@@ -187,6 +187,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
           SHUTDOWN_TIMEOUT_MS: '3000',
           REDIS_DATA_DIR: tempDir('rzk-part-server-'),
           ...(fencing === 'off' ? { FENCING: 'off' } : { FENCE_AFTER_MS: String(fencing.fenceAfterMs) }),
+          LOG_LEVEL: process.env.PARTITION_DUMP ? 'debug' : 'info',
         },
         ['--', ...extraRedis],
       );
@@ -293,7 +294,9 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     expect(values.filter((v) => v === null).length, 'WAIT 1-acknowledged keys missing on the new master').toBe(0);
     // The majority side takes acknowledged writes again.
     await waitFor(async () => /connected_slaves:1/.test(await nm.info('replication')), { what: 'the other majority replica to follow the new master', timeoutMs: 15_000 });
-    await nm.set('after:1', '1');
+    // With fencing, a master just promoted that its record took long to name may have been
+    // fenced for a moment; the record lifts it at once.
+    await waitFor(async () => (await nm.set('after:1', '1').catch(() => 'refused')) === 'OK', { what: 'the new master to take writes', timeoutMs: 5_000, intervalMs: 20 });
     expect(await nm.call('WAIT', '1', '2000')).toBe(1);
 
     // The isolated wrapper's session expires: ZooKeeper drops its /redis/nodes entry.

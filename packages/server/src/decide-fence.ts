@@ -21,7 +21,10 @@ export interface FenceObservation {
   sentinels: { registered: number; namingUs: number };
   /** Registered group members other than us, and how many of them answered as our attached replica. */
   replicas: { registered: number; attached: number };
-  /** When the last confirmation was sent (its start: a lease runs from when it was asked). */
+  /**
+   * When the last confirmation was sent (its start: a lease runs from when it was asked); for a
+   * master just promoted, the promotion plus one FENCE_AFTER_MS (its record is on its way).
+   */
   lastConfirmedAt: number;
   now: number;
   fenced: boolean;
@@ -73,7 +76,7 @@ export function decideFence(o: FenceObservation): FenceDecision {
       ? { action: 'lift', confirmedBy, reason: `(3) Confirmed as master again (${by}): lifting the write fence.` }
       : { action: 'none', confirmedBy, reason: `(3) Confirmed as master: ${by}.` };
   }
-  const unconfirmedMs = o.now - o.lastConfirmedAt;
+  const unconfirmedMs = Math.max(0, o.now - o.lastConfirmedAt);
   const why = `${o.zk === 'names-other' ? 'ZooKeeper names another master' : 'ZooKeeper did not answer'}, ${o.sentinels.namingUs} of ${o.sentinels.registered} registered sentinels name us (${sentinelMajority(o.sentinels.registered)} needed), ${o.replicas.attached} of ${o.replicas.registered} registered replicas are attached`;
   if (o.fenced) return { action: 'none', confirmedBy, reason: `(4) Still fenced: ${why}.` };
   if (unconfirmedMs >= o.fenceAfterMs) {

@@ -10,6 +10,7 @@ import {
   sameHostPort,
   sentinelMaster,
   watchChildren,
+  watchData,
   type Zk,
   zkPaths,
 } from '@redis-zk/core';
@@ -125,8 +126,10 @@ export function startFencing(opts: FenceOptions): Fencer {
       fenced,
       fenceAfterMs,
     });
-    if (d.confirmedBy !== undefined) lastConfirmedAt = startedAt;
-    if (role !== 'master') lastConfirmedAt = Date.now();
+    if (d.confirmedBy !== undefined) lastConfirmedAt = Math.max(lastConfirmedAt, startedAt);
+    // A replica is not fenced; the moment it is promoted counts as a confirmation, and the record
+    // (and the sentinels' hello) take a while to name it: it gets one FENCE_AFTER_MS more.
+    if (role !== 'master') lastConfirmedAt = Date.now() + fenceAfterMs;
     if (closed) return;
     if (d.action === 'fence') {
       await setFence(true);
@@ -141,14 +144,30 @@ export function startFencing(opts: FenceOptions): Fencer {
   };
 
   let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
   const loop = () => {
     if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    clearTimeout(timer);
+    running = true;
     void cycle()
       .catch((err: unknown) => log.debug({ err: err instanceof Error ? err.message : String(err) }, 'Fence check failed; next time.'))
       .finally(() => {
-        if (!closed) timer = setTimeout(loop, intervalMs);
+        running = false;
+        if (closed) return;
+        if (again) {
+          again = false;
+          loop();
+        } else timer = setTimeout(loop, intervalMs);
       });
   };
+  // A record that moves to us (a promotion, recorded) is checked at once: a fence left from the
+  // moment between our promotion and its record must not outlive the record by a check period.
+  watches.push(watchData(zk, group.published, () => loop()));
   loop();
 
   return {

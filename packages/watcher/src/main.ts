@@ -11,6 +11,7 @@ import { Reconciler } from './reconcile.js';
 import { RedisFacts } from './redis-facts.js';
 import { WatcherState } from './state.js';
 import { Subscription } from './subscription.js';
+import { Leaders } from './leaders.js';
 import { createView } from './view.js';
 
 /** The same switch announced again (by another sentinel) within this window is a duplicate. */
@@ -42,6 +43,20 @@ await runProgram({
     const behaviours: Behaviour[] = [recordBehaviour, events.behaviour()];
     if (config.hookCommand !== undefined) behaviours.push(hookCommandBehaviour(config.hookCommand, config.hookTimeoutMs, log));
 
+    // FAILOVER_MODE=zookeeper: no sentinels. A switch is a record moving (the elected replica
+    // writes it); the behaviours other than the record itself run on it.
+    const zkMode = config.failoverMode === 'zookeeper';
+    const leaders = zkMode ? new Leaders(zk, config.defaultMasterName, state) : undefined;
+    if (zkMode) {
+      leaders!.start();
+      state.on('record', (name, from, to) => {
+        log.info({ group: name, from, to }, `ZooKeeper records ${name} moving to ${joinHostPort(to)}.`);
+        runBehaviours(behaviours.filter((b) => b !== recordBehaviour), { name, from, to, source: 'zookeeper', at: new Date() }, (b, err) =>
+          log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${name}.`),
+        );
+      });
+    }
+
     // 3. Subscribe to the live sentinels' +switch-master; reconcile on every (re)subscription.
     //    Every sentinel announces the same switch: behaviours other than the record run once.
     const lastSwitch = new Map<string, { key: string; at: number }>();
@@ -70,29 +85,32 @@ await runProgram({
         log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
       );
     });
-    subscription.start();
+    if (!zkMode) subscription.start();
 
     // 4. Periodic reconcile, so a failover missed between sentinels or while down is repaired.
-    const interval = setInterval(() => void reconciler.all('periodic check'), config.reconcileIntervalMs);
-    state.on('groups', () => void reconciler.all('the set of groups changed'));
-    // A new registration is vetted at once: it is handed out by /sentinels only once it answers.
-    state.on('sentinels', () => void reconciler.request(config.defaultMasterName, 'the registered sentinels changed'));
+    const interval = zkMode ? undefined : setInterval(() => void reconciler.all('periodic check'), config.reconcileIntervalMs);
+    if (!zkMode) {
+      state.on('groups', () => void reconciler.all('the set of groups changed'));
+      // A new registration is vetted at once: it is handed out by /sentinels only once it answers.
+      state.on('sentinels', () => void reconciler.request(config.defaultMasterName, 'the registered sentinels changed'));
+    }
 
     // 5. HTTP API from memory; Redis facts for /status refreshed in the background.
     const facts = new RedisFacts(() => state.knownMasters(), auth);
     facts.start();
-    const view = createView(config.defaultMasterName, state, subscription, facts, events);
+    const view = createView(config.defaultMasterName, state, zkMode ? undefined : subscription, facts, events, leaders);
     // Mesos-level HTTP health checks connect to the task's loopback interface: a watcher bound
     // to one specific address answers on 127.0.0.1 too (one server per address).
     const hosts = config.bindIp === undefined ? ['0.0.0.0'] : config.bindIp.startsWith('127.') ? [config.bindIp] : [config.bindIp, '127.0.0.1'];
     const apps = hosts.map(() => createHttpServer(view));
     await listenAll(apps, hosts, config.port, config.bindIp);
-    log.info({ hosts, port: config.port, group: config.defaultMasterName }, `Watching every group (default ${config.defaultMasterName}); HTTP API on port ${config.port}.`);
+    log.info({ hosts, port: config.port, group: config.defaultMasterName, failoverMode: config.failoverMode }, `Watching every group (default ${config.defaultMasterName}${zkMode ? ', FAILOVER_MODE=zookeeper' : ''}); HTTP API on port ${config.port}.`);
 
     // 6. Until SIGTERM/SIGINT.
     await whenAborted(ctx.shutdown, undefined);
     log.info({ signal: String(ctx.shutdown.reason) }, 'Stopping.');
     clearInterval(interval);
+    leaders?.close();
     subscription.close();
     reconciler.close();
     facts.close();

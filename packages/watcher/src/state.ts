@@ -11,6 +11,8 @@ interface StateEvents {
   sentinels: [SentinelEntry[]];
   /** The set of monitored groups changed. */
   groups: [string[]];
+  /** A group's record moved from one valid address to another (FAILOVER_MODE=zookeeper's switches). */
+  record: [name: string, from: HostPort, to: HostPort];
 }
 
 /**
@@ -60,8 +62,13 @@ export class WatcherState extends EventEmitter<StateEvents> {
       }),
       watchChildren(this.zk, zkPaths.MASTERS, (children) => {
         const before = this.groups().join(',');
+        const previous = this.masters;
         this.masters = new Map([...children].map(([name, value]) => [name, this.record(value, zkPaths.masterOf(name))]));
         if (this.groups().join(',') !== before) this.emit('groups', this.groups());
+        for (const [name, now] of this.masters) {
+          const was = previous.get(name);
+          if (was?.kind === 'valid' && now.kind === 'valid' && !sameHostPort(was.addr, now.addr)) this.emit('record', name, was.addr, now.addr);
+        }
       }),
       watchChildren(this.zk, zkPaths.EPOCHS, (children) => {
         this.epochs = new Map([...children].map(([name, value]) => [name, parseEpoch(value)]));

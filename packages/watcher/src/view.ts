@@ -4,11 +4,16 @@ import type { WatcherView, Health, GroupHealth } from './http/server.js';
 import type { RedisFacts } from './redis-facts.js';
 import type { WatcherState } from './state.js';
 import type { Subscription } from './subscription.js';
+import type { Leaders } from './leaders.js';
 
 /** The HTTP API's picture of the world, assembled from memory only. */
-export function createView(name: string, state: WatcherState, subscription: Subscription, facts: RedisFacts, events: EventLog): WatcherView {
+/**
+ * `leaders` is given in FAILOVER_MODE=zookeeper (no sentinels, no subscription): health is then
+ * whether each group's leadership is held.
+ */
+export function createView(name: string, state: WatcherState, subscription: Subscription | undefined, facts: RedisFacts, events: EventLog, leaders?: Leaders): WatcherView {
   const subscriptionInfo = (): Health['subscription'] => {
-    const c = subscription.current;
+    const c = subscription?.current;
     return c === undefined ? null : { sentinel: joinHostPort(c.sentinel), since: c.since.toISOString() };
   };
   /** A group is unhealthy when its record is unusable or the sentinels cannot monitor its master. */
@@ -17,6 +22,11 @@ export function createView(name: string, state: WatcherState, subscription: Subs
     const path = g === name ? zkPaths.MASTER : zkPaths.masterOf(g);
     if (rec === undefined || rec.kind === 'absent') return { name: g, ok: false, reason: `group ${g} has no record at ${path}` };
     if (rec.kind !== 'valid') return { name: g, ok: false, reason: `the record of group ${g} at ${path} is ${rec.kind}` };
+    if (leaders !== undefined) {
+      const leader = zkPaths.groupLayout(g, g === name).leader;
+      const holder = leaders.holder(g);
+      return holder === undefined ? { name: g, ok: false, reason: `nobody holds the leadership ${leader} of group ${g}` } : { name: g, ok: true, reason: `${holder} holds the leadership ${leader}` };
+    }
     const m = state.monitoring.get(g);
     if (m !== undefined && !m.ok) return { name: g, ok: false, reason: m.reason };
     return { name: g, ok: true, reason: m === undefined ? `group ${g} has a master; the sentinels were not asked yet` : `the sentinels monitor the master of ${g}` };
@@ -36,6 +46,12 @@ export function createView(name: string, state: WatcherState, subscription: Subs
       const sub = subscriptionInfo();
       const unhealthy = unhealthyGroups().map(({ name: g, reason }) => ({ name: g, reason }));
       if (zookeeper !== 'connected') return { ok: false, reason: `not connected to ZooKeeper (state ${zookeeper})`, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
+      if (leaders !== undefined) {
+        const also = unhealthy.length === 0 ? '' : `; ${unhealthy.length} group(s) unhealthy: ${unhealthy.map((u) => u.name).join(', ')}`;
+        const own = state.recordOf(name)?.kind === 'absent' ? undefined : groupHealth(name);
+        if (own !== undefined && !own.ok) return { ok: false, reason: own.reason, zookeeper, subscription: null, unhealthyGroups: unhealthy };
+        return { ok: true, reason: `connected to ZooKeeper (FAILOVER_MODE=zookeeper)${own === undefined ? '' : `; ${own.reason}`}${also}`, zookeeper, subscription: null, unhealthyGroups: unhealthy };
+      }
       if (sub === null) {
         const reason = state.sentinels.length === 0 ? `no live sentinel is registered in ${zkPaths.SENTINELS}` : 'not subscribed to any sentinel yet';
         return { ok: false, reason, zookeeper, subscription: null, unhealthyGroups: unhealthy };
@@ -52,7 +68,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
       const zookeeper = state.zkState;
       const sub = subscriptionInfo();
       if (zookeeper !== 'connected') return { name: g, ok: false, reason: `not connected to ZooKeeper (state ${zookeeper})` };
-      if (sub === null) return { name: g, ok: false, reason: 'not subscribed to any sentinel' };
+      if (sub === null && leaders === undefined) return { name: g, ok: false, reason: 'not subscribed to any sentinel' };
       return groupHealth(g);
     },
     status: (g = name) => {
@@ -94,7 +110,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
           connected: sub !== null,
           sentinel: sub?.sentinel ?? null,
           since: sub?.since ?? null,
-          all: subscription.all().map((c) => ({ sentinel: joinHostPort(c.sentinel), since: c.since.toISOString() })),
+          all: (subscription?.all() ?? []).map((c) => ({ sentinel: joinHostPort(c.sentinel), since: c.since.toISOString() })),
         },
         events: events.list().filter((e) => e.name === undefined || e.name === g),
         zookeeper: { state: state.zkState },
