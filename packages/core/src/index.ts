@@ -12,6 +12,7 @@ export * from './zk/registration.js';
 export * from './zk/lock.js';
 export * from './redis/probe.js';
 export * from './redis/commands.js';
+export { keptConnection, type KeptConnection } from './redis/connection.js';
 export * from './process/supervise.js';
 export * from './process/parent-death.js';
 export * from './process/program.js';

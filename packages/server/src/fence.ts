@@ -1,12 +1,12 @@
 import {
   formatHostPort,
+  keptConnection,
   type HostPort,
   type Logger,
   type Member,
   parseMembers,
   probeRedis,
   type RedisAuth,
-  redisCommand,
   sameHostPort,
   sentinelMaster,
   watchChildren,
@@ -41,6 +41,9 @@ export interface Fencer {
  */
 const FENCE_VALUE = '2147483647';
 const FENCE_SETTING = 'min-replicas-to-write';
+
+/** How often the fence checks that it has not been asleep. */
+const WATCHDOG_MS = 50;
 
 const timeout = <T>(work: Promise<T>, ms: number, fallback: T): Promise<T> =>
   Promise.race([work.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), ms).unref())]);
@@ -91,16 +94,24 @@ export function startFencing(opts: FenceOptions): Fencer {
     return answers.filter((p) => p.reachable && p.role === 'slave' && p.linkUp && p.masterHost === self.host && p.masterPort === self.port).length;
   };
 
+  // One connection kept open to our own redis-server: raising the fence is then one round trip,
+  // which matters in the first milliseconds after we wake from a stop.
+  const own = keptConnection(local, opts.auth);
   const setFence = async (on: boolean): Promise<void> => {
     if (on) {
-      const current = (await redisCommand(local, auth, 'CONFIG', 'GET', FENCE_SETTING)) as string[];
-      saved = current[1] ?? '0';
-      await redisCommand(local, auth, 'CONFIG', 'SET', FENCE_SETTING, FENCE_VALUE);
+      saved ??= await readSetting();
+      await own.command('CONFIG', 'SET', FENCE_SETTING, FENCE_VALUE);
     } else {
-      await redisCommand(local, auth, 'CONFIG', 'SET', FENCE_SETTING, saved ?? '0');
+      await own.command('CONFIG', 'SET', FENCE_SETTING, saved ?? '0');
     }
     fenced = on;
   };
+  /** The operator's min-replicas-to-write, restored when the fence is lifted (never our own fence value). */
+  const readSetting = async (): Promise<string> => {
+    const current = ((await own.command('CONFIG', 'GET', FENCE_SETTING)) as string[])[1] ?? '0';
+    return current === FENCE_VALUE ? '0' : current;
+  };
+  void readSetting().then((v) => (saved ??= v), () => undefined);
 
   const cycle = async (): Promise<void> => {
     const startedAt = Date.now();
@@ -165,6 +176,23 @@ export function startFencing(opts: FenceOptions): Fencer {
         } else timer = setTimeout(loop, intervalMs);
       });
   };
+  // We were stopped (SIGSTOP of the whole task, a VM pause) or blocked for longer than
+  // FENCE_AFTER_MS: our lease is unknown and someone may have replaced us meanwhile. Fence first,
+  // in the first tick after waking, before asking anyone — every millisecond spent asking is
+  // writes a replaced master would take and lose; the next cycle lifts it if we are confirmed.
+  let lastTick = Date.now();
+  const watchdog = setInterval(() => {
+    const now = Date.now();
+    const slept = now - lastTick;
+    lastTick = now;
+    if (slept <= fenceAfterMs || fenced || closed) return;
+    void setFence(true)
+      .then(() => log.warn({ fence: 'up' }, `(0) We did not run for ${slept} ms (longer than FENCE_AFTER_MS=${fenceAfterMs}: stopped or blocked); refusing writes until confirmed again.`))
+      .catch(() => undefined)
+      .finally(() => loop());
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
   // A record that moves to us (a promotion, recorded) is checked at once: a fence left from the
   // moment between our promotion and its record must not outlive the record by a check period.
   watches.push(watchData(zk, group.published, () => loop()));
@@ -177,6 +205,8 @@ export function startFencing(opts: FenceOptions): Fencer {
     close() {
       closed = true;
       clearTimeout(timer);
+      clearInterval(watchdog);
+      own.close();
       for (const w of watches) w.close();
     },
   };

@@ -21,6 +21,11 @@ sentinels to promote one (never an empty master over replicas that hold data). I
 redis-server (generated config in REDIS_DATA_DIR, mode 0600), registers /redis/nodes/<uuid> once
 redis-server answers, releases the lock, and follows later changes of /redis/master.
 
+While its redis-server is a master it fences (FENCING=on): unconfirmed for FENCE_AFTER_MS by
+ZooKeeper, a majority of the sentinels or all its replicas, it refuses writes (-NOREPLICAS).
+With FAILOVER_MODE=zookeeper there are no sentinels: the master holds /redis/leader through its
+session, and when it is gone the replicas elect one of them under the lock.
+
 Environment:
 ${envTable()}
 

@@ -78,3 +78,33 @@ export async function withConnection<T>(addr: HostPort, auth: RedisAuth, fn: (cl
     client.disconnect();
   }
 }
+
+/** A connection kept open (reconnecting) for one caller that must act in one round trip. */
+export interface KeptConnection {
+  command(command: string, ...args: (string | number)[]): Promise<unknown>;
+  close(): void;
+}
+
+/**
+ * Unlike withConnection: opened once and kept, reconnecting every 100 ms when the server goes
+ * away; each command still fails within `auth.timeoutMs`.
+ */
+export function keptConnection(addr: HostPort, auth: RedisAuth): KeptConnection {
+  const client = new Redis({
+    host: addr.host,
+    port: addr.port,
+    password: auth.password,
+    connectTimeout: auth.timeoutMs,
+    commandTimeout: auth.timeoutMs,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => 100,
+    enableReadyCheck: false,
+    showFriendlyErrorStack: false,
+  });
+  // Failures reach the caller through each command's promise.
+  client.on('error', () => undefined);
+  return {
+    command: (command, ...args) => client.call(command, ...args),
+    close: () => client.disconnect(),
+  };
+}

@@ -1,0 +1,153 @@
+// Client write outage on a failover, FAILOVER_MODE=sentinel and FAILOVER_MODE=zookeeper in the
+// same run, on this machine: 3 redis-zk-server (plus 3 redis-zk-sentinel and a watcher in Sentinel
+// mode), and a client that follows /redis/master with a ZooKeeper watch and SETs every 10 ms. The
+// outage is from its last OK before the fault to its first OK after it. Faults: kill -9 of the
+// master's redis-server, and of its whole task (wrapper and redis-server). Then the partition
+// figures (network namespaces: fencing on, off, and min-replicas-to-write) from the e2e test.
+//   node bench/failover-modes.mjs         BENCH_ROUNDS=5 (per fault and mode)  BENCH_PARTITION=0 skips it
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildBundles, loadTestkit, percentile, redis, root, spawnTracked, waitFor, zkConnect, zkMkdirp } from './lib.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SESSION_MS = 4_000;
+const DOWN_AFTER_MS = 1_000;
+const work = mkdtempSync(join(tmpdir(), 'redis-zk-bench-modes-'));
+const bundle = (p) => join(root, `packages/${p}/dist/redis-zk-${p}.mjs`);
+const cb = (fn) => new Promise((res, rej) => fn((err, v) => (err ? rej(err) : res(v))));
+
+buildBundles();
+const tk = await loadTestkit();
+const zkServer = await tk.startZooKeeper();
+process.on('exit', () => void zkServer.destroy().catch(() => {}));
+
+async function runMode(mode) {
+  const chroot = `/bench-${mode}`;
+  const rootClient = await zkConnect(zkServer.connectString);
+  await zkMkdirp(rootClient, chroot);
+  rootClient.close();
+  const hosts = `${zkServer.connectString}${chroot}`;
+  const zk = await zkConnect(hosts);
+  const common = { ZK_HOSTS: hosts, BIND_IP: '127.0.0.1', LOG_LEVEL: 'warn', ZK_SESSION_TIMEOUT_MS: String(SESSION_MS), FAILOVER_MODE: mode };
+  const servers = new Map(); // port → child
+  const startServer = async () => {
+    const port = await tk.freePort();
+    const child = spawnTracked(process.execPath, ['--lite-mode', bundle('server'), '--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'], {
+      ...common,
+      PORT0: String(port),
+      REDIS_DATA_DIR: mkdtempSync(join(work, 'server-')),
+      FENCE_AFTER_MS: '500',
+      REDIS_PROBE_TIMEOUT_MS: '500',
+    });
+    servers.set(port, child);
+    return port;
+  };
+  const get = (p) => cb((d) => zk.getData(p, d)).then((b) => b.toString(), () => undefined);
+  const first = await startServer();
+  await waitFor(async () => (await get('/redis/master')) === `127.0.0.1 ${first}`, 'the first server to claim');
+  await startServer();
+  await startServer();
+  const linked = async (master, n) => {
+    const m = redis(master);
+    try {
+      return new RegExp(`connected_slaves:${n}`).test(await m.info('replication'));
+    } catch {
+      return false;
+    } finally {
+      m.disconnect();
+    }
+  };
+  await waitFor(() => linked(first, 2), 'two replicas linked');
+  if (mode === 'sentinel') {
+    for (let i = 0; i < 3; i += 1) {
+      spawnTracked(process.execPath, ['--lite-mode', bundle('sentinel')], {
+        ...common,
+        PORT0: String(await tk.freePort()),
+        SENTINEL_DIR: mkdtempSync(join(work, 'sentinel-')),
+        SENTINEL_DOWN_AFTER_MS: String(DOWN_AFTER_MS),
+        SENTINEL_FAILOVER_TIMEOUT_MS: '3000',
+      });
+    }
+  }
+  const wport = await tk.freePort();
+  spawnTracked(process.execPath, [bundle('watcher')], { ...common, PORT0: String(wport), RECONCILE_INTERVAL_MS: '1000' });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${wport}/health`).catch(() => ({ status: 0 }))).status === 200, 'the watcher healthy', 60_000);
+
+  // The client: follows /redis/master by a watch, one SET at a time, every 10 ms.
+  let master = await get('/redis/master');
+  const follow = () => zk.getData('/redis/master', () => follow(), (err, data) => !err && (master = data.toString()));
+  follow();
+  let lastOk = 0;
+  const oks = [];
+  let running = true;
+  let conn;
+  let connFor;
+  const writer = (async () => {
+    for (let i = 0; running; i += 1) {
+      if (connFor !== master) {
+        conn?.disconnect();
+        connFor = master;
+        conn = redis(Number(master.split(' ')[1]));
+      }
+      const ok = await Promise.race([conn.set(`w:${i}`, '1').then(() => true, () => false), sleep(200).then(() => false)]);
+      if (ok) {
+        lastOk = performance.now();
+        oks.push(lastOk);
+      }
+      await sleep(10);
+    }
+  })();
+
+  const results = { 'redis-server': [], 'whole task': [] };
+  for (const fault of ['redis-server', 'whole task']) {
+    for (let r = 0; r < ROUNDS; r += 1) {
+      const before = master;
+      const port = Number(before.split(' ')[1]);
+      await waitFor(() => linked(port, 2), 'two replicas linked before the fault', 60_000);
+      await waitFor(() => performance.now() - lastOk < 50, 'the client writing', 10_000);
+      const m = redis(port);
+      const pid = Number(/process_id:(\d+)/.exec(await m.info('server'))[1]);
+      m.disconnect();
+      const t0 = performance.now();
+      const okBefore = lastOk;
+      if (fault === 'whole task') servers.get(port).kill('SIGKILL');
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => master !== before && oks.some((t) => t > t0), `the client writing to a new master after ${fault}`, 60_000);
+      const firstAfter = oks.find((t) => t > t0);
+      results[fault].push(firstAfter - okBefore);
+      servers.delete(port);
+      await startServer();
+      await sleep(500); // the replacement's start, not a readiness wait (linked() above waits for it)
+    }
+  }
+  running = false;
+  await writer;
+  conn?.disconnect();
+  zk.close();
+  for (const child of servers.values()) child.kill('SIGTERM');
+  return results;
+}
+
+const summary = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `p50 ${percentile(s, 50).toFixed(0)} ms, max ${s[s.length - 1].toFixed(0)} ms (${s.map((x) => x.toFixed(0)).join(', ')})`;
+};
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; ZK_SESSION_TIMEOUT_MS=${SESSION_MS}, SENTINEL_DOWN_AFTER_MS=${DOWN_AFTER_MS}, FENCE_AFTER_MS=500, ${ROUNDS} rounds per fault`);
+for (const mode of ['sentinel', 'zookeeper']) {
+  const r = await runMode(mode);
+  for (const [fault, xs] of Object.entries(r)) console.log(`FAILOVER_MODE=${mode.padEnd(9)} kill -9 of the master's ${fault.padEnd(12)}: client write outage ${summary(xs)}`);
+}
+
+if (process.env.BENCH_PARTITION !== '0') {
+  // The partition figures need network namespaces (root): the e2e test measures them.
+  const out = execFileSync('npx', ['vitest', 'run', 'test/e2e/partition.test.ts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const line of out.split('\n').filter((l) => l.includes('partition figures: '))) {
+    const f = JSON.parse(line.slice(line.indexOf('{')));
+    const label = f.fencing ? 'fencing on (FENCE_AFTER_MS=500)' : f.minReplicas ? 'fencing off, min-replicas-to-write 1/max-lag 5' : 'fencing off';
+    console.log(`partition, ${label.padEnd(48)} down-after ${String(f.failoverMs).padStart(5)} ms to the new record: isolated master accepted ${f.minorityAccepted}, lost ${f.minorityLost}, refused ${f.minorityRefused}${f.firstRefusalMs === undefined ? '' : ` (first refusal ${f.firstRefusalMs} ms in)`}, OK after its first refusal ${f.acceptedAfterRefusal}`);
+  }
+}
+process.exit(0);
