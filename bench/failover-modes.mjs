@@ -10,13 +10,15 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildBundles, loadTestkit, percentile, redis, root, spawnTracked, waitFor, zkConnect, zkMkdirp } from './lib.mjs';
+import { buildBundles, flat, loadTestkit, percentile, redis, root, spawnTracked, waitFor, zkConnect, zkMkdirp } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SESSION_MS = 4_000;
 const DOWN_AFTER_MS = 1_000;
 const work = mkdtempSync(join(tmpdir(), 'redis-zk-bench-modes-'));
 const bundle = (p) => join(root, `packages/${p}/dist/redis-zk-${p}.mjs`);
+// BENCH_LOG_DIR=<dir>: every program's output there, for reading what a slow round did.
+const logFile = (name) => (process.env.BENCH_LOG_DIR ? join(process.env.BENCH_LOG_DIR, `${name}.log`) : undefined);
 const cb = (fn) => new Promise((res, rej) => fn((err, v) => (err ? rej(err) : res(v))));
 
 buildBundles();
@@ -31,7 +33,7 @@ async function runMode(mode) {
   rootClient.close();
   const hosts = `${zkServer.connectString}${chroot}`;
   const zk = await zkConnect(hosts);
-  const common = { ZK_HOSTS: hosts, BIND_IP: '127.0.0.1', LOG_LEVEL: 'warn', ZK_SESSION_TIMEOUT_MS: String(SESSION_MS), FAILOVER_MODE: mode };
+  const common = { ZK_HOSTS: hosts, BIND_IP: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_DIR ? 'debug' : 'warn', ZK_SESSION_TIMEOUT_MS: String(SESSION_MS), FAILOVER_MODE: mode };
   const servers = new Map(); // port → child
   const startServer = async () => {
     const port = await tk.freePort();
@@ -41,7 +43,7 @@ async function runMode(mode) {
       REDIS_DATA_DIR: mkdtempSync(join(work, 'server-')),
       FENCE_AFTER_MS: '500',
       REDIS_PROBE_TIMEOUT_MS: '500',
-    });
+    }, logFile(`${mode}-server-${port}`));
     servers.set(port, child);
     return port;
   };
@@ -61,19 +63,22 @@ async function runMode(mode) {
     }
   };
   await waitFor(() => linked(first, 2), 'two replicas linked');
+  const sentinelPorts = [];
   if (mode === 'sentinel') {
     for (let i = 0; i < 3; i += 1) {
+      const port = await tk.freePort();
+      sentinelPorts.push(port);
       spawnTracked(process.execPath, ['--lite-mode', bundle('sentinel')], {
         ...common,
-        PORT0: String(await tk.freePort()),
+        PORT0: String(port),
         SENTINEL_DIR: mkdtempSync(join(work, 'sentinel-')),
         SENTINEL_DOWN_AFTER_MS: String(DOWN_AFTER_MS),
         SENTINEL_FAILOVER_TIMEOUT_MS: '3000',
-      });
+      }, logFile(`${mode}-sentinel-${i}`));
     }
   }
   const wport = await tk.freePort();
-  spawnTracked(process.execPath, [bundle('watcher')], { ...common, PORT0: String(wport), RECONCILE_INTERVAL_MS: '1000' });
+  spawnTracked(process.execPath, [bundle('watcher')], { ...common, PORT0: String(wport), RECONCILE_INTERVAL_MS: '1000' }, logFile(`${mode}-watcher`));
   await waitFor(async () => (await fetch(`http://127.0.0.1:${wport}/health`).catch(() => ({ status: 0 }))).status === 200, 'the watcher healthy', 60_000);
 
   // The client: follows /redis/master by a watch, one SET at a time, every 10 ms.
@@ -95,7 +100,7 @@ async function runMode(mode) {
       const ok = await Promise.race([conn.set(`w:${i}`, '1').then(() => true, () => false), sleep(200).then(() => false)]);
       if (ok) {
         lastOk = performance.now();
-        oks.push(lastOk);
+        oks.push({ at: lastOk, to: connFor });
       }
       await sleep(10);
     }
@@ -107,6 +112,23 @@ async function runMode(mode) {
       const before = master;
       const port = Number(before.split(' ')[1]);
       await waitFor(() => linked(port, 2), 'two replicas linked before the fault', 60_000);
+      // A steady group: every sentinel names this master and knows both live replicas (a kill
+      // right after a replica joined, before the sentinels learnt it, is another case).
+      await waitFor(async () => {
+        for (const sp of sentinelPorts) {
+          const c = redis(sp);
+          try {
+            const m = flat(await c.call('SENTINEL', 'MASTER', 'mymaster'));
+            const replicas = (await c.call('SENTINEL', 'REPLICAS', 'mymaster')).map(flat);
+            if (`${m.ip} ${m.port}` !== before || replicas.filter((r) => !/s_down|disconnected/.test(r.flags) && r['master-link-status'] === 'ok').length < 2) return false;
+          } catch {
+            return false;
+          } finally {
+            c.disconnect();
+          }
+        }
+        return true;
+      }, 'every sentinel to know this master and both replicas', 60_000);
       await waitFor(() => performance.now() - lastOk < 50, 'the client writing', 10_000);
       const m = redis(port);
       const pid = Number(/process_id:(\d+)/.exec(await m.info('server'))[1]);
@@ -115,9 +137,8 @@ async function runMode(mode) {
       const okBefore = lastOk;
       if (fault === 'whole task') servers.get(port).kill('SIGKILL');
       process.kill(pid, 'SIGKILL');
-      await waitFor(() => master !== before && oks.some((t) => t > t0), `the client writing to a new master after ${fault}`, 60_000);
-      const firstAfter = oks.find((t) => t > t0);
-      results[fault].push(firstAfter - okBefore);
+      const firstAfter = await waitFor(() => oks.find((o) => o.at > t0 && o.to !== before), `the client writing to a new master after ${fault}`, 60_000);
+      results[fault].push(firstAfter.at - okBefore);
       servers.delete(port);
       await startServer();
       await sleep(500); // the replacement's start, not a readiness wait (linked() above waits for it)
@@ -136,7 +157,7 @@ const summary = (xs) => {
   return `p50 ${percentile(s, 50).toFixed(0)} ms, max ${s[s.length - 1].toFixed(0)} ms (${s.map((x) => x.toFixed(0)).join(', ')})`;
 };
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; ZK_SESSION_TIMEOUT_MS=${SESSION_MS}, SENTINEL_DOWN_AFTER_MS=${DOWN_AFTER_MS}, FENCE_AFTER_MS=500, ${ROUNDS} rounds per fault`);
-for (const mode of ['sentinel', 'zookeeper']) {
+for (const mode of (process.env.BENCH_MODES ?? 'sentinel,zookeeper').split(',')) {
   const r = await runMode(mode);
   for (const [fault, xs] of Object.entries(r)) console.log(`FAILOVER_MODE=${mode.padEnd(9)} kill -9 of the master's ${fault.padEnd(12)}: client write outage ${summary(xs)}`);
 }
