@@ -109,26 +109,34 @@ async function runMode(mode) {
   const results = { 'redis-server': [], 'whole task': [] };
   for (const fault of ['redis-server', 'whole task']) {
     for (let r = 0; r < ROUNDS; r += 1) {
-      const before = master;
-      const port = Number(before.split(' ')[1]);
-      await waitFor(() => linked(port, 2), 'two replicas linked before the fault', 60_000);
-      // A steady group: every sentinel names this master and knows both live replicas (a kill
-      // right after a replica joined, before the sentinels learnt it, is another case).
-      await waitFor(async () => {
+      // A steady group first: the recorded master has both replicas linked and, in Sentinel mode,
+      // every sentinel names it and knows both live replicas (a kill right after a replica joined,
+      // before the sentinels learnt it, is another case). Read afresh each time: on two busy cores
+      // Sentinel with 1 s down-after sometimes fails a just-promoted master over again.
+      let seen = [];
+      const steady = async () => {
+        const current = master;
+        if (!(await linked(Number(current.split(' ')[1]), 2))) return false;
+        seen = [];
         for (const sp of sentinelPorts) {
           const c = redis(sp);
           try {
             const m = flat(await c.call('SENTINEL', 'MASTER', 'mymaster'));
             const replicas = (await c.call('SENTINEL', 'REPLICAS', 'mymaster')).map(flat);
-            if (`${m.ip} ${m.port}` !== before || replicas.filter((r) => !/s_down|disconnected/.test(r.flags) && r['master-link-status'] === 'ok').length < 2) return false;
+            seen.push(`${sp}: ${m.ip}:${m.port} [${replicas.map((x) => `${x.port} ${x.flags} ${x['master-link-status']}`).join('; ')}]`);
+            if (`${m.ip} ${m.port}` !== current || replicas.filter((x) => !/s_down|disconnected/.test(x.flags) && x['master-link-status'] === 'ok').length < 2) return false;
           } catch {
             return false;
           } finally {
             c.disconnect();
           }
         }
-        return true;
-      }, 'every sentinel to know this master and both replicas', 60_000);
+        return current === master ? current : false;
+      };
+      const before = await waitFor(steady, 'a steady group before the fault', 60_000).catch((err) => {
+        throw new Error(`${err.message}; sentinels: ${seen.join(' | ')}`);
+      });
+      const port = Number(before.split(' ')[1]);
       await waitFor(() => performance.now() - lastOk < 50, 'the client writing', 10_000);
       const m = redis(port);
       const pid = Number(/process_id:(\d+)/.exec(await m.info('server'))[1]);
@@ -168,7 +176,7 @@ if (process.env.BENCH_PARTITION !== '0') {
   for (const line of out.split('\n').filter((l) => l.includes('partition figures: '))) {
     const f = JSON.parse(line.slice(line.indexOf('{')));
     const label = f.fencing ? 'fencing on (FENCE_AFTER_MS=500)' : f.minReplicas ? 'fencing off, min-replicas-to-write 1/max-lag 5' : 'fencing off';
-    console.log(`partition, ${label.padEnd(48)} down-after ${String(f.failoverMs).padStart(5)} ms to the new record: isolated master accepted ${f.minorityAccepted}, lost ${f.minorityLost}, refused ${f.minorityRefused}${f.firstRefusalMs === undefined ? '' : ` (first refusal ${f.firstRefusalMs} ms in)`}, OK after its first refusal ${f.acceptedAfterRefusal}`);
+    console.log(`partition, down-after ${f.downAfterMs} ms, ${label.padEnd(48)} new record ${String(f.failoverMs).padStart(5)} ms in; the isolated master accepted ${f.minorityAccepted}, lost ${f.minorityLost}, refused ${f.minorityRefused}${f.firstRefusalMs === undefined ? '' : ` (first refusal ${f.firstRefusalMs} ms in)`}, OK after its first refusal ${f.acceptedAfterRefusal}`);
   }
 }
 process.exit(0);

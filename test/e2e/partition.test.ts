@@ -129,6 +129,7 @@ async function httpMaster(url: string): Promise<string | undefined> {
 interface Figures {
   minReplicas: boolean;
   fencing: boolean;
+  downAfterMs: number;
   failoverMs: number;
   sentinelsAgreeMs: number;
   ackedBefore: number;
@@ -364,6 +365,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     const f: Figures = {
       minReplicas,
       fencing: fencing !== 'off',
+      downAfterMs: Number(timings.SENTINEL_DOWN_AFTER_MS),
       failoverMs,
       sentinelsAgreeMs,
       ackedBefore: acked.length,
