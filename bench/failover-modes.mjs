@@ -173,6 +173,10 @@ for (const mode of (process.env.BENCH_MODES ?? 'sentinel,zookeeper').split(','))
 if (process.env.BENCH_PARTITION !== '0') {
   // The partition figures need network namespaces (root): the e2e test measures them.
   const out = execFileSync('npx', ['vitest', 'run', 'test/e2e/partition.test.ts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const line of out.split('\n').filter((l) => l.includes('partition figures (zookeeper mode): '))) {
+    const f = JSON.parse(line.slice(line.indexOf('{')));
+    console.log(`partition, FAILOVER_MODE=zookeeper, fencing on (FENCE_AFTER_MS=500): new record ${f.electedMs} ms in (session 4 s); the isolated master accepted ${f.minorityAccepted}, refused ${f.minorityRefused} (first refusal ${f.firstRefusalMs} ms in)`);
+  }
   for (const line of out.split('\n').filter((l) => l.includes('partition figures: '))) {
     const f = JSON.parse(line.slice(line.indexOf('{')));
     const label = f.fencing ? 'fencing on (FENCE_AFTER_MS=500)' : f.minReplicas ? 'fencing off, min-replicas-to-write 1/max-lag 5' : 'fencing off';

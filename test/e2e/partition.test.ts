@@ -9,7 +9,7 @@
 // back. With fencing the isolated master refuses writes before the majority replaces it and never
 // says OK again. Measured: partition → ZooKeeper names the new master, and how many writes the
 // isolated master accepted (all lost) with fencing, and with it off, without and with
-// min-replicas-to-write.
+// min-replicas-to-write; and the same partition in FAILOVER_MODE=zookeeper (no sentinels).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -411,6 +411,72 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
     // Accepted only inside the lag window (5 s, plus up to 2 s of ack-period granularity and load), then refused.
     expect(f.firstRefusalMs).toBeLessThan(10_000);
     expect(f.minorityLost).toBe(f.minorityAccepted);
+  }, 90_000);
+
+  // FAILOVER_MODE=zookeeper, no sentinel: the isolated master fences itself FENCE_AFTER_MS in; its
+  // session expires after ZK_SESSION_TIMEOUT_MS and the majority side elects a replica; after the
+  // heal the old master follows the new record as a replica.
+  it('FAILOVER_MODE=zookeeper: the isolated master fences itself, the majority elects a replica after its session expires, it rejoins as a replica', async () => {
+    const zkHosts = `${zkConnect}/z-${randomBytes(4).toString('hex')}`;
+    const zk = await zkClient(zkHosts);
+    const env = (port: number) => ({
+      PORT0: String(port),
+      ZK_HOSTS: zkHosts,
+      FAILOVER_MODE: 'zookeeper',
+      ZK_SESSION_TIMEOUT_MS: TIMINGS.ZK_SESSION_TIMEOUT_MS,
+      FENCE_AFTER_MS: '500',
+      REDIS_PROBE_TIMEOUT_MS: '500',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+      REDIS_DATA_DIR: tempDir('rzk-part-zkmode-'),
+    });
+    const args = ['--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
+    const [h0, h1, h2] = lab.hosts as [NetHost, NetHost, NetHost];
+    const ports = await Promise.all([freePort(), freePort(), freePort()]);
+    const addrs = [h0, h1, h2].map((h, i) => `${h.address} ${ports[i]}`);
+    h0.startProgram('server', env(ports[0]!), args);
+    await waitFor(async () => (await zk.get('/redis/leader')) === addrs[0], { what: 'host 0 to hold the leadership', timeoutMs: 20_000 });
+    h1.startProgram('server', env(ports[1]!), args);
+    h2.startProgram('server', env(ports[2]!), args);
+    const m = redisAt(addrs[0]!);
+    await waitFor(async () => /connected_slaves:2/.test(await m.info('replication')), { what: 'two replicas linked to host 0', timeoutMs: 20_000 });
+    const acked: string[] = [];
+    for (let i = 0; i < 100; i += 1) {
+      await m.set(`acked:${i}`, String(i));
+      if (((await m.call('WAIT', '1', '1000')) as number) >= 1) acked.push(`acked:${i}`);
+    }
+    expect(acked.length).toBe(100);
+
+    const t0 = Date.now();
+    h0.partition();
+    const minority = h0.startProcess('minority-writer', process.execPath, ['-e', MINORITY_WRITER, h0.address, String(ports[0]), 'minority:', '9000', '100']);
+    const newMaster = await waitFor(async () => {
+      const v = await zk.get('/redis/master');
+      return v !== undefined && v !== addrs[0] ? v : false;
+    }, { what: 'the majority to elect a new master', timeoutMs: 20_000, intervalMs: 50 });
+    const electedMs = Date.now() - t0;
+    expect([addrs[1], addrs[2]]).toContain(newMaster);
+    expect(await zk.get('/redis/leader')).toBe(newMaster);
+    const nm = redisAt(newMaster);
+    expect((await nm.mget(...acked)).filter((v) => v === null).length).toBe(0);
+
+    await minority.exited;
+    const results = minority.logs().filter((l) => typeof l.i === 'number') as { i: number; t: number; reply: string }[];
+    const accepted = results.filter((r) => r.reply === '+OK');
+    const refused = results.filter((r) => r.reply.startsWith('-NOREPLICAS'));
+    expect(refused.length).toBeGreaterThan(0);
+    // Fenced long before the session expired and anyone else was elected.
+    expect(refused[0]!.t).toBeLessThan(electedMs);
+    expect(accepted.filter((r) => r.i > refused[0]!.i)).toEqual([]);
+
+    h0.heal();
+    await waitFor(async () => {
+      const r = await role(addrs[0]!);
+      return seen(r?.role === 'slave' && r.master === newMaster && r.link === 'up', r);
+    }, { what: 'the old master to replicate from the elected one', timeoutMs: 30_000, intervalMs: 250 });
+    expect(await zk.get('/redis/master')).toBe(newMaster);
+    console.log(`partition figures (zookeeper mode): ${JSON.stringify({ electedMs, minorityAccepted: accepted.length, minorityRefused: refused.length, firstRefusalMs: refused[0]!.t })}`);
+    nm.disconnect();
+    m.disconnect();
   }, 90_000);
 
   // The isolated sentinel's /redis/sentinels entry vanishes with its session (4 s) before the
