@@ -1,8 +1,6 @@
 import {
   formatHostPort,
   keptConnection,
-  type HostPort,
-  type Logger,
   type Member,
   parseMembers,
   probeRedis,
@@ -11,18 +9,12 @@ import {
   sentinelMaster,
   watchChildren,
   watchData,
-  type Zk,
   zkPaths,
 } from '@redis-zk/core';
+import type { RunningServer } from './running.js';
 import { decideFence, type FenceObservation } from './decide-fence.js';
 
-export interface FenceOptions {
-  zk: Zk;
-  self: HostPort;
-  local: HostPort;
-  group: zkPaths.GroupLayout;
-  auth: RedisAuth;
-  log: Logger;
+export interface FenceOptions extends RunningServer {
   fenceAfterMs: number;
 }
 

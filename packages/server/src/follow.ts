@@ -5,30 +5,20 @@ import {
   type GroupSnapshot,
   formatHostPort,
   type HostPort,
-  type Logger,
   probeRedis,
   readGroupSnapshot,
   type RecordValue,
-  type RedisAuth,
   type SentinelVerdict,
   redisCommand,
   sameHostPort,
   SingleFlight,
   watchData,
-  type Zk,
-  zkPaths,
 } from '@redis-zk/core';
+import type { RunningServer } from './running.js';
 import { decideFollow, decideRelink, RELINK_AFTER_MS, type FollowAuthority, needsTargetProbe } from './follow-decide.js';
 import { askGroupSentinels } from './observe.js';
 
-export interface FollowOptions {
-  zk: Zk;
-  self: HostPort;
-  /** Where our own redis-server is reached for INFO/REPLICAOF. */
-  local: HostPort;
-  group: zkPaths.GroupLayout;
-  auth: RedisAuth;
-  log: Logger;
+export interface FollowOptions extends RunningServer {
   /** How long we wait for a newly recorded master to answer as master before refusing to follow it. */
   demoteWaitMs?: number;
   /** After a refusal, how often the same record is checked again (besides on every change). */

@@ -5,11 +5,9 @@ import {
   isRecordConflict,
   isRedisZkError,
   Lock,
-  type Logger,
   probeRedis,
   readGroupSnapshot,
   recordOps,
-  type RedisAuth,
   redisCommand,
   sameHostPort,
   SingleFlight,
@@ -17,6 +15,7 @@ import {
   type Zk,
   zkPaths,
 } from '@redis-zk/core';
+import type { RunningServer } from './running.js';
 import { decideElection } from './decide-election.js';
 
 /**
@@ -27,14 +26,7 @@ import { decideElection } from './decide-election.js';
  * (decideElection), the winner promotes itself and writes the record with a higher epoch and the
  * leadership in one transaction, and the others follow the record as usual.
  */
-export interface LeadershipOptions {
-  zk: Zk;
-  self: HostPort;
-  local: HostPort;
-  group: zkPaths.GroupLayout;
-  auth: RedisAuth;
-  log: Logger;
-}
+export type LeadershipOptions = RunningServer;
 
 export interface Leadership {
   close(): void;
