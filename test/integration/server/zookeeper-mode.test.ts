@@ -16,6 +16,7 @@ function redisPidOf(s: ServerUnderTest): number {
 
 const addr = (s: ServerUnderTest) => `127.0.0.1 ${s.port}`;
 
+
 /** A master and two replicas, all linked, in FAILOVER_MODE=zookeeper. */
 async function startGroup(hosts: string, redisArgs: { b?: string[]; c?: string[] } = {}): Promise<{ zk: TestZk; a: ServerUnderTest; b: ServerUnderTest; c: ServerUnderTest }> {
   const zk = await zkClient(hosts);
@@ -74,6 +75,30 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
     expect(values.filter((v) => v === null).length).toBe(0);
     expect((await a.proc.exited).code).toBe(137);
     expect(winner.proc.logs().some((l) => l.action === 'promote' && String(l.msg).startsWith('(4) Elected'))).toBe(true);
+  }, 60_000);
+
+  it('the most advanced replica is elected, not the one the address order would pick', async () => {
+    const hosts = sharedZkHosts();
+    const { zk, a, b, c } = await startGroup(hosts);
+    // `behind` is the replica the tie-break (the address) would pick; it misses the last writes.
+    const [behind, ahead] = addr(b) < addr(c) ? [b, c] : [c, b];
+    for (let i = 0; i < 50; i += 1) await a.redis.set(`k${i}`, String(i));
+    expect(await a.redis.call('WAIT', '2', '2000')).toBe(2);
+    // Cut `behind`'s replication link from its own side, and keep it from reconnecting (a wrong
+    // masterauth fails its handshake), write more (they reach `ahead` alone), then kill the master.
+    const offsetOf = async (s: ServerUnderTest) => Number(/slave_repl_offset:(\d+)/.exec(await s.redis.info('replication'))?.[1]);
+    await behind.redis.config('SET', 'masterauth', 'not-the-password');
+    await behind.redis.call('CLIENT', 'KILL', 'TYPE', 'master');
+    for (let i = 0; i < 200; i += 1) await a.redis.set(`late${i}`, String(i));
+    await a.redis.call('WAIT', '1', '1000');
+    const offsets = [await offsetOf(behind), await offsetOf(ahead)];
+    process.kill(redisPidOf(a), 'SIGKILL');
+    await behind.redis.config('SET', 'masterauth', '');
+    expect(offsets[0]!, `offsets behind/ahead ${offsets.join('/')}`).toBeLessThan(offsets[1]!);
+    const { master } = await newMasterTakingWrites(zk, addr(a), Date.now());
+    expect(master).toBe(addr(ahead));
+    expect(await ahead.redis.get('late199')).not.toBeNull();
+    expect(ahead.proc.logs().some((l) => l.action === 'promote' && String(l.msg).startsWith('(4) Elected'))).toBe(true);
   }, 60_000);
 
   it('kill -9 of the master\'s whole task: the replicas elect once its session expires; replica-priority 0 is never promoted, the lower priority wins', async () => {
