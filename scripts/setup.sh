@@ -34,6 +34,8 @@ command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 # `ip netns` for the partition test's hosts; util-linux's setpriv for parent-death signals.
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+# A real load balancer in front of the group for the role-check test.
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || fail "missing ${missing[*]} and apt-get is not available; install them (Debian packages zookeeper redis-server redis-sentinel) yourself"
   sudo=()

@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './log.js';
 export * from './hostport.js';
 export * from './address.js';
+export * from './listen.js';
 export * from './config/parse.js';
 export * from './config/load.js';
 export * from './config/variables.js';

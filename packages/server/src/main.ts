@@ -17,6 +17,7 @@ import { parseRejection, rejectionError } from './config-rejection.js';
 import { follow } from './follow.js';
 import { startFencing } from './fence.js';
 import { startLeadership, takeLeadership } from './leadership.js';
+import { startRoleHttp } from './http.js';
 import { HELP } from './help.js';
 import { checkBaseConf, startRedisServer } from './redis-process.js';
 import { answeringPid, foreignRedisError, waitUntilAnswering } from './redis-ready.js';
@@ -147,8 +148,12 @@ await runProgram({
           following.close();
           fencer?.close();
           leadership?.close();
+          void http?.close();
         },
       };
+      // 9. The role checks for load balancers and Marathon, on HTTP_PORT (Marathon's PORT1).
+      const http = config.httpPort === undefined ? undefined : await startRoleHttp({ hosts: address.listen, port: config.httpPort, bindIp: config.bindIp, local, auth, fenced: () => fencer?.fenced ?? false });
+      if (http !== undefined) log.info({ httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health.`);
       const handOff = () =>
         handOffMaster({ zk, self, local, auth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });

@@ -45,6 +45,8 @@ const BAD: Record<string, string[]> = {
   SENTINEL_INFO_PERIOD_MS: ['99', 'fast', '60001'],
   FENCING: ['yes', 'ON', '1'],
   FAILOVER_MODE: ['zk', 'Sentinel', 'raft'],
+  HTTP_PORT: ['abc', '0', '65536', '6379'],
+  PORT1: ['abc', '0', '70000'],
   // 10000 is the default ZK_SESSION_TIMEOUT_MS: the fence must come before the session could expire.
   FENCE_AFTER_MS: ['99', 'abc', '10000', '600001'],
 };
@@ -66,6 +68,12 @@ describe('config loaders', () => {
     expect(loadServerConfig({ REDIS_DATA_DIR: 'data/r' }).dataDir).toBe(`${process.cwd()}/data/r`);
     expect(loadServerConfig({ MESOS_SANDBOX: 'sb' }).dataDir).toBe(`${process.cwd()}/sb/redis-data`);
     expect(loadSentinelConfig({ SENTINEL_DIR: './s' }).workDir).toBe(`${process.cwd()}/s`);
+  });
+
+  it('HTTP_PORT defaults to PORT1, and there is no HTTP port without either', () => {
+    expect(loadServerConfig({}).httpPort).toBeUndefined();
+    expect(loadServerConfig({ PORT1: '31002' }).httpPort).toBe(31002);
+    expect(loadServerConfig({ PORT1: '31002', HTTP_PORT: '8081' }).httpPort).toBe(8081);
   });
 
   it('FENCE_AFTER_MS defaults to 2 s, or a third of a shorter session timeout', () => {

@@ -55,6 +55,8 @@ export interface ServerConfig extends CommonConfig {
   shutdownTimeoutMs: number;
   /** FAILOVER_MODE: who promotes a replica when the master is gone. */
   failoverMode: 'sentinel' | 'zookeeper';
+  /** HTTP_PORT (default Marathon's PORT1): the role checks for load balancers; undefined: none. */
+  httpPort: number | undefined;
   /** FENCING: a master that cannot show it is still the master refuses writes. */
   fencing: boolean;
   /** FENCE_AFTER_MS: how long unconfirmed before the fence goes up. */
@@ -137,10 +139,19 @@ export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConf
     dataDir: workDir(env, 'REDIS_DATA_DIR', 'redis-data', 'redis-zk-server', common.port),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
     failoverMode: readEnum(env, 'FAILOVER_MODE', 'sentinel', ['sentinel', 'zookeeper'] as const),
+    httpPort: readHttpPort(env, common.port),
     fencing: readEnum(env, 'FENCING', 'on', ['on', 'off'] as const) === 'on',
     fenceAfterMs: readFenceAfter(env, common.zk.sessionTimeoutMs),
     extraArgs,
   };
+}
+
+function readHttpPort(env: Env, redisPort: number): number | undefined {
+  const name = raw(env, 'HTTP_PORT') !== undefined ? 'HTTP_PORT' : raw(env, 'PORT1') !== undefined ? 'PORT1' : undefined;
+  if (name === undefined) return undefined;
+  const port = readPort(env, name, 0);
+  if (port === redisPort) throw new ConfigError(name, String(port), `a port other than PORT0 (${redisPort}), which redis-server listens on`);
+  return port;
 }
 
 /**
