@@ -19,6 +19,9 @@ usage: npm start [-- options]   (or: node scripts/local-group.mjs [options])
   --instances APP=N     instance count instead of the definition's (repeatable)
   --groups N            N Redis groups (default 1): the server app again as redis-g2 … redis-gN
                         with MASTER_NAME g2 … gN, sharing the sentinels and the watcher
+  --failover-mode sentinel|zookeeper
+                        zookeeper: no sentinel app; FAILOVER_MODE=zookeeper on the servers and
+                        the watcher (failover arbitrated by ZooKeeper alone)
   --output logs|prefix  task output to .local/logs/<task>.log (default) or to this terminal,
                         each line prefixed by the task name
   --state-dir DIR       where sandboxes/ and logs/ go (default .local)
@@ -59,6 +62,10 @@ export function parseArgs(argv: string[], environment: NodeJS.ProcessEnv = proce
     } else if (arg === '--env') {
       const { app, name, val } = parseEnvArg(value(), environment);
       (opts.env![app === '*' ? ALL_APPS : app] ??= {})[name] = val;
+    } else if (arg === '--failover-mode') {
+      const v = value();
+      if (v !== 'sentinel' && v !== 'zookeeper') throw new UsageError(`--failover-mode ${v}: expected sentinel or zookeeper`);
+      opts.failoverMode = v;
     } else if (arg === '--groups') {
       const v = Number(value());
       if (!Number.isInteger(v) || v < 1 || v > 100) throw new UsageError(`--groups: expected a number of groups from 1 to 100`);

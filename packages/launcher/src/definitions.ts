@@ -147,3 +147,24 @@ export function withGroups(group: GroupDef, count: number): GroupDef {
   });
   return rewrite(group);
 }
+
+/**
+ * `--failover-mode zookeeper`: the group without its sentinel apps (and without dependencies on
+ * them), FAILOVER_MODE=zookeeper on every server and watcher app.
+ */
+export function withFailoverMode(group: GroupDef, mode: 'sentinel' | 'zookeeper'): GroupDef {
+  if (mode === 'sentinel') return group;
+  const sentinelIds = new Set(appsOf(group).filter((a) => programOf(a) === 'sentinel').map((a) => a.id));
+  const rewrite = (g: GroupDef): GroupDef => ({
+    ...g,
+    apps: g.apps
+      ?.filter((a) => !sentinelIds.has(a.id))
+      .map((a) => ({
+        ...a,
+        env: { ...a.env, FAILOVER_MODE: 'zookeeper' },
+        ...(a.dependencies === undefined ? {} : { dependencies: a.dependencies.filter((d) => !sentinelIds.has(resolveDependency(a.id, d))) }),
+      })),
+    groups: g.groups?.map(rewrite),
+  });
+  return rewrite(group);
+}

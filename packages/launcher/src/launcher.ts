@@ -3,7 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync }
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/testkit';
-import { appsOf, programOf, readGroup, startOrder, withGroups, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
+import { appsOf, programOf, readGroup, startOrder, withFailoverMode, withGroups, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
 import { WRAPPER_NODE_FLAGS } from '@redis-zk/core';
 import { chrootOf, marathonTaskId, taskEnv } from './env.js';
 import { runHealthCheck } from './health.js';
@@ -33,6 +33,8 @@ export interface LauncherOptions {
    * (ALL_APPS) for every app; for one app they apply in that order, the most specific last.
    */
   env?: Record<string, Record<string, string>>;
+  /** `--failover-mode`: zookeeper drops the sentinel apps (see withFailoverMode). */
+  failoverMode?: 'sentinel' | 'zookeeper';
   /** Redis groups to run (default 1): see withGroups. */
   groups?: number;
   /** Instance counts per app (same keys), instead of the definition's. */
@@ -155,7 +157,7 @@ const nodeFlags = (program: ProgramName): readonly string[] => (program === 'wat
 /** Starts the group's apps in dependency order, each once the ones it depends on are healthy. */
 export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup> {
   const root = opts.root ?? REPO_ROOT;
-  const group = withGroups(opts.group ?? readGroup(opts.groupFile ?? join(root, 'marathon', 'group.json')), opts.groups ?? 1);
+  const group = withFailoverMode(withGroups(opts.group ?? readGroup(opts.groupFile ?? join(root, 'marathon', 'group.json')), opts.groups ?? 1), opts.failoverMode ?? 'sentinel');
   const apps = startOrder(appsOf(group));
   const stateDir = opts.stateDir ?? join(root, '.local');
   const host = opts.host ?? '127.0.0.1';

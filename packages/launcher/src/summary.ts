@@ -63,7 +63,8 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
     const t = master.task;
     lines.push('', `Failover drill (the master is ${t.name}, ${t.host}:${t.port}):`);
     if (master.redisPid !== undefined) {
-      lines.push(`  kill -9 ${master.redisPid}          # the master's redis-server: the sentinels promote a replica; ${t.name} exits and is replaced on a new port as a replica`);
+      const who = sentinel ? 'the sentinels promote a replica' : 'the replicas elect one of them through ZooKeeper';
+      lines.push(`  kill -9 ${master.redisPid}          # the master's redis-server: ${who}; ${t.name} exits and is replaced on a new port as a replica`);
     }
     lines.push(`  kill -9 -- -${t.pid}      # or the whole task ${t.name} (its process group: redis-zk-server and its redis-server), like a dying container`);
     lines.push(`  ${cliAuth(group, t)}redis-cli -h ${t.host} -p ${t.port} info server | grep process_id   # the master's redis-server pid`);

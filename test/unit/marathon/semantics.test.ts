@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { variablesFor } from '../../../packages/core/src/config/variables.js';
 import { join } from 'node:path';
-import { appsOf, programOf, startOrder, withGroups, type AppDef } from '../../../packages/launcher/src/definitions.js';
+import { appsOf, programOf, startOrder, withFailoverMode, withGroups, type AppDef } from '../../../packages/launcher/src/definitions.js';
 import { APP_FILES, apps, group, marathonDir, readJson } from './definitions.js';
 
 /** Variables Marathon (or Mesos) sets itself; a definition must not set them. */
@@ -132,5 +132,16 @@ describe('withGroups (npm start -- --groups N)', () => {
     const order = startOrder(all).map((a) => a.id);
     expect(order.indexOf('/redis-zk/sentinel')).toBeGreaterThan(order.indexOf('/redis-zk/redis-g3'));
     expect(withGroups(group, 1)).toBe(group);
+  });
+});
+
+describe('withFailoverMode (npm start -- --failover-mode zookeeper)', () => {
+  it('drops the sentinel app and what waits for it, and sets FAILOVER_MODE=zookeeper on the rest', () => {
+    const zk = withFailoverMode(withGroups(group, 2), 'zookeeper');
+    const all = appsOf(zk);
+    expect(all.map((a) => a.id)).toEqual(['/redis-zk/redis', '/redis-zk/redis-g2', '/redis-zk/watcher']);
+    expect(all.map((a) => plain(a).FAILOVER_MODE)).toEqual(['zookeeper', 'zookeeper', 'zookeeper']);
+    expect(startOrder(all).map((a) => a.id).at(-1)).toBe('/redis-zk/watcher');
+    expect(withFailoverMode(group, 'sentinel')).toBe(group);
   });
 });
