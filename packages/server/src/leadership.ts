@@ -68,10 +68,12 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
 
   const elect = async (): Promise<void> => {
     const lock = new Lock(zk, group.lock);
-    const got = await Promise.race([lock.acquire().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), LOCK_WAIT_MS).unref())]);
-    if (!got) {
-      void lock.release().catch(() => undefined);
-      return;
+    try {
+      // Lock's own deadline withdraws our queued node; the next check tries again.
+      await lock.acquire({ timeoutMs: LOCK_WAIT_MS });
+    } catch (err) {
+      if (isRedisZkError(err, 'LOCK_TIMEOUT')) return;
+      throw err;
     }
     try {
       const [leader, snapshot] = await Promise.all([zk.get(group.leader), readGroupSnapshot(zk, group.name, { isDefault: group.isDefault })]);
