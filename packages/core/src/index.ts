@@ -23,6 +23,7 @@ export * from './coordination/writer.js';
 export * from './coordination/gather.js';
 export * from './coordination/sentinel-answers.js';
 export * from './coordination/retry.js';
+export * from './coordination/within.js';
 export * from './coordination/single-flight.js';
 export * from './coordination/group-nodes.js';
 export * from './process/node-flags.js';

@@ -9,6 +9,7 @@ import {
   resolveAddress,
   runProgram,
   whenAborted,
+  within,
   zkPaths,
   type ChildExit,
   type HostPort,
@@ -24,7 +25,6 @@ import { Hygiene } from './hygiene.js';
 import { generateSentinelConf, type GroupTimings, type MonitoredGroup } from './sentinel-conf.js';
 import { SentinelControl } from './sentinel-control.js';
 import { waitForFirstRecord } from './wait-master.js';
-import { within } from './within.js';
 
 /** Bounds on the way out, so SIGTERM ends within SHUTDOWN_TIMEOUT_MS and a little more even with ZooKeeper frozen. */
 const DEREGISTER_MAX_MS = 2_000;

@@ -1,3 +1,5 @@
+import { majorityOf } from '@redis-zk/core';
+
 /**
  * Fencing: may our redis-server, while it is a master, keep taking writes?
  *
@@ -40,10 +42,6 @@ export interface FenceDecision {
   reason: string;
 }
 
-export function sentinelMajority(registered: number): number {
-  return Math.floor(registered / 2) + 1;
-}
-
 export function decideFence(o: FenceObservation): FenceDecision {
   // (1) Not a master: a replica refuses writes anyway, and a fence left on would refuse them
   //     after a later promotion.
@@ -58,7 +56,7 @@ export function decideFence(o: FenceObservation): FenceDecision {
   const confirmedBy =
     o.zk === 'names-us'
       ? ('zookeeper' as const)
-      : o.sentinels.registered > 0 && o.sentinels.namingUs >= sentinelMajority(o.sentinels.registered)
+      : o.sentinels.registered > 0 && o.sentinels.namingUs >= majorityOf(o.sentinels.registered)
         ? ('sentinels' as const)
         : o.replicas.attached >= o.replicas.registered && o.zk !== 'names-other'
           ? ('replicas' as const)
@@ -77,7 +75,7 @@ export function decideFence(o: FenceObservation): FenceDecision {
       : { action: 'none', confirmedBy, reason: `(3) Confirmed as master: ${by}.` };
   }
   const unconfirmedMs = Math.max(0, o.now - o.lastConfirmedAt);
-  const why = `${o.zk === 'names-other' ? 'ZooKeeper names another master' : 'ZooKeeper did not answer'}, ${o.sentinels.namingUs} of ${o.sentinels.registered} registered sentinels name us (${sentinelMajority(o.sentinels.registered)} needed), ${o.replicas.attached} of ${o.replicas.registered} registered replicas are attached`;
+  const why = `${o.zk === 'names-other' ? 'ZooKeeper names another master' : 'ZooKeeper did not answer'}, ${o.sentinels.namingUs} of ${o.sentinels.registered} registered sentinels name us (${majorityOf(o.sentinels.registered)} needed), ${o.replicas.attached} of ${o.replicas.registered} registered replicas are attached`;
   if (o.fenced) return { action: 'none', confirmedBy, reason: `(4) Still fenced: ${why}.` };
   if (unconfirmedMs >= o.fenceAfterMs) {
     return { action: 'fence', confirmedBy, reason: `(5) Not confirmed as master for ${unconfirmedMs} ms (FENCE_AFTER_MS=${o.fenceAfterMs}): ${why}. Refusing writes until confirmed again.` };

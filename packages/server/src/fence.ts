@@ -1,14 +1,17 @@
 import {
+  askOnce,
+  askSentinels,
   formatHostPort,
   keptConnection,
+  majorityOf,
   type Member,
   parseMembers,
   probeRedis,
   type RedisAuth,
   sameHostPort,
-  sentinelMaster,
   watchChildren,
   watchData,
+  within,
   zkPaths,
 } from '@redis-zk/core';
 import type { RunningServer } from './running.js';
@@ -37,9 +40,6 @@ const FENCE_SETTING = 'min-replicas-to-write';
 /** How often the fence checks that it has not been asleep. */
 const WATCHDOG_MS = 50;
 
-const timeout = <T>(work: Promise<T>, ms: number, fallback: T): Promise<T> =>
-  Promise.race([work.catch(() => fallback), new Promise<T>((r) => setTimeout(() => r(fallback), ms).unref())]);
-
 /**
  * Runs decideFence every FENCE_AFTER_MS/4 (at most every 500 ms) while redis-server runs. The
  * registries it counts from are the ones last read, so an outage does not shrink the majority.
@@ -67,40 +67,39 @@ export function startFencing(opts: FenceOptions): Fencer {
 
   const askZk = async (): Promise<FenceObservation['zk']> => {
     if (zk.state !== 'connected') return 'unreachable';
-    const answer = await timeout(
-      zk.get(group.published).then((d) => ({ value: d?.data.toString('utf8') })),
-      intervalMs,
-      undefined,
-    );
-    if (answer === undefined) return 'unreachable';
-    return answer.value === formatHostPort(self) ? 'names-us' : 'names-other';
+    // A request to a ZooKeeper that stopped answering waits for its own long deadline.
+    const answer = await within(zk.get(group.published), intervalMs);
+    if (answer.outcome !== 'done') return 'unreachable';
+    return answer.value?.data.toString('utf8') === formatHostPort(self) ? 'names-us' : 'names-other';
   };
 
+  /** Sentinels naming us and not thinking us down (one mid-failover of us names nobody). */
   const sentinelsNamingUs = async (): Promise<number> => {
-    const answers = await Promise.all(sentinels.map((s) => timeout(sentinelMaster(s.addr, auth, group.name), intervalMs, undefined)));
-    return answers.filter((m) => m !== undefined && sameHostPort({ host: m.ip ?? '', port: Number(m.port) }, self) && !/s_down|o_down/.test(m.flags ?? '')).length;
+    const answers = await askSentinels(sentinels.map((s) => s.addr), group.name, askOnce(auth), { graceMs: intervalMs, deadlineMs: intervalMs });
+    return answers.filter((a) => a.kind === 'master' && sameHostPort(a.master, self) && !a.flags.includes('s_down') && !a.flags.includes('o_down')).length;
   };
 
+  /** probeRedis is bounded by `auth.timeoutMs` (at most one check period) and never throws. */
   const attachedReplicas = async (others: Member[]): Promise<number> => {
-    const answers = await Promise.all(others.map((m) => timeout(probeRedis(m.addr, auth), intervalMs, { reachable: false as const, error: 'timeout' })));
-    return answers.filter((p) => p.reachable && p.role === 'slave' && p.linkUp && p.masterHost === self.host && p.masterPort === self.port).length;
+    const answers = await Promise.all(others.map((m) => probeRedis(m.addr, auth)));
+    return answers.filter((p) => p.reachable && p.role === 'slave' && p.linkUp && p.masterHost !== undefined && p.masterPort !== undefined && sameHostPort({ host: p.masterHost, port: p.masterPort }, self)).length;
   };
 
   // One connection kept open to our own redis-server: raising the fence is then one round trip,
   // which matters in the first milliseconds after we wake from a stop.
-  const own = keptConnection(local, opts.auth);
+  const ownConnection = keptConnection(local, opts.auth);
   const setFence = async (on: boolean): Promise<void> => {
     if (on) {
       saved ??= await readSetting();
-      await own.command('CONFIG', 'SET', FENCE_SETTING, FENCE_VALUE);
+      await ownConnection.command('CONFIG', 'SET', FENCE_SETTING, FENCE_VALUE);
     } else {
-      await own.command('CONFIG', 'SET', FENCE_SETTING, saved ?? '0');
+      await ownConnection.command('CONFIG', 'SET', FENCE_SETTING, saved ?? '0');
     }
     fenced = on;
   };
   /** The operator's min-replicas-to-write, restored when the fence is lifted (never our own fence value). */
   const readSetting = async (): Promise<string> => {
-    const current = ((await own.command('CONFIG', 'GET', FENCE_SETTING)) as string[])[1] ?? '0';
+    const current = ((await ownConnection.command('CONFIG', 'GET', FENCE_SETTING)) as string[])[1] ?? '0';
     return current === FENCE_VALUE ? '0' : current;
   };
   void readSetting().then((v) => (saved ??= v), () => undefined);
@@ -117,7 +116,7 @@ export function startFencing(opts: FenceOptions): Fencer {
       // Cheapest first; each later source is asked only when the earlier ones did not confirm.
       zkAnswer = await askZk();
       if (zkAnswer !== 'names-us') namingUs = await sentinelsNamingUs();
-      if (zkAnswer !== 'names-us' && namingUs < Math.floor(sentinels.length / 2) + 1) attached = await attachedReplicas(others);
+      if (zkAnswer !== 'names-us' && namingUs < majorityOf(sentinels.length)) attached = await attachedReplicas(others);
     }
     const d = decideFence({
       role,
@@ -198,7 +197,7 @@ export function startFencing(opts: FenceOptions): Fencer {
       closed = true;
       clearTimeout(timer);
       clearInterval(watchdog);
-      own.close();
+      ownConnection.close();
       for (const w of watches) w.close();
     },
   };

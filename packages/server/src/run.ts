@@ -1,4 +1,4 @@
-import { whenAborted, type ChildExit, type Logger, type Registration, type Supervised, type Zk } from '@redis-zk/core';
+import { whenAborted, within, type ChildExit, type Logger, type Registration, type Supervised, type Zk } from '@redis-zk/core';
 import type { Follower } from './follow.js';
 
 export interface Running {
@@ -17,18 +17,8 @@ export interface Running {
 /** Longest wait for ZooKeeper to confirm a removal or a close: a hung ZooKeeper must not hold up a stop. */
 const ZK_STEP_MAX_MS = 2_000;
 
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const sleep = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, ms)).unref());
-
-/** Resolves `'done'` when `work` settles in time, `'timeout'` otherwise, or the error it rejected with. */
-async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'timeout' | { error: string }> {
-  return Promise.race([
-    work.then(
-      () => 'done' as const,
-      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
-    ),
-    sleep(ms),
-  ]);
-}
 
 /**
  * Removes the `/redis/nodes` entry so nobody picks a node that is going away, waiting at most
@@ -36,13 +26,13 @@ async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'tim
  */
 async function deregister(registration: Registration, log: Logger, ms: number): Promise<void> {
   const r = await within(registration.stop(), ms);
-  if (r === 'done') log.info({ node: registration.path }, 'Removed our /redis/nodes entry.');
-  else if (r === 'timeout') log.warn({ node: registration.path, waitedMs: ms }, `ZooKeeper did not confirm the removal of our /redis/nodes entry within ${ms} ms; going on (it vanishes when our session ends).`);
-  else log.warn({ node: registration.path, err: r.error }, 'Could not remove our /redis/nodes entry; going on (it vanishes when our session ends).');
+  if (r.outcome === 'done') log.info({ node: registration.path }, 'Removed our /redis/nodes entry.');
+  else if (r.outcome === 'timeout') log.warn({ node: registration.path, waitedMs: ms }, `ZooKeeper did not confirm the removal of our /redis/nodes entry within ${ms} ms; going on (it vanishes when our session ends).`);
+  else log.warn({ node: registration.path, err: messageOf(r.err) }, 'Could not remove our /redis/nodes entry; going on (it vanishes when our session ends).');
 }
 
 async function closeZk(zk: Zk, log: Logger): Promise<void> {
-  if ((await within(zk.close(), ZK_STEP_MAX_MS)) === 'timeout') log.warn(`The ZooKeeper session did not close within ${ZK_STEP_MAX_MS} ms; exiting anyway.`);
+  if ((await within(zk.close(), ZK_STEP_MAX_MS)).outcome === 'timeout') log.warn(`The ZooKeeper session did not close within ${ZK_STEP_MAX_MS} ms; exiting anyway.`);
 }
 
 /**
@@ -71,8 +61,8 @@ export async function runUntilExit({ child, registration, follower, zk, log, shu
     // Leave a quarter of the budget for redis-server's own stop.
     const budget = Math.ceil(t0 + shutdownTimeoutMs * 0.75 - Date.now());
     const r = await within(beforeStop(), budget);
-    if (r === 'timeout') log.warn(`The master hand-off did not finish within ${Math.max(0, budget)} ms; stopping redis-server anyway.`);
-    else if (r !== 'done') log.warn({ err: r.error }, 'Could not hand the master role off before stopping.');
+    if (r.outcome === 'timeout') log.warn(`The master hand-off did not finish within ${Math.max(0, budget)} ms; stopping redis-server anyway.`);
+    else if (r.outcome === 'failed') log.warn({ err: messageOf(r.err) }, 'Could not hand the master role off before stopping.');
   }
   log.info('Stopping redis-server.');
   const stopped = child.stop();
