@@ -47,8 +47,8 @@ await runProgram({
     // writes it); the behaviours other than the record itself run on it.
     const zkMode = config.failoverMode === 'zookeeper';
     const leaders = zkMode ? new Leaders(zk, config.defaultMasterName, state) : undefined;
-    if (zkMode) {
-      leaders!.start();
+    if (leaders !== undefined) {
+      leaders.start();
       state.on('record', (name, from, to) => {
         log.info({ group: name, from, to }, `ZooKeeper records ${name} moving to ${joinHostPort(to)}.`);
         runBehaviours(behaviours.filter((b) => b !== recordBehaviour), { name, from, to, source: 'zookeeper', at: new Date() }, (b, err) =>

@@ -6,9 +6,8 @@ import type { WatcherState } from './state.js';
 import type { Subscription } from './subscription.js';
 import type { Leaders } from './leaders.js';
 
-/** The HTTP API's picture of the world, assembled from memory only. */
 /**
- * `leaders` is given in FAILOVER_MODE=zookeeper (no sentinels, no subscription): health is then
+ * The HTTP API's picture of the world, assembled from memory only. `leaders` is given in FAILOVER_MODE=zookeeper (no sentinels, no subscription): health is then
  * whether each group's leadership is held.
  */
 export function createView(name: string, state: WatcherState, subscription: Subscription | undefined, facts: RedisFacts, events: EventLog, leaders?: Leaders): WatcherView {
@@ -45,9 +44,9 @@ export function createView(name: string, state: WatcherState, subscription: Subs
       const zookeeper = state.zkState;
       const sub = subscriptionInfo();
       const unhealthy = unhealthyGroups().map(({ name: g, reason }) => ({ name: g, reason }));
+      const also = unhealthy.length === 0 ? '' : `; ${unhealthy.length} group(s) unhealthy: ${unhealthy.map((u) => u.name).join(', ')}`;
       if (zookeeper !== 'connected') return { ok: false, reason: `not connected to ZooKeeper (state ${zookeeper})`, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
       if (leaders !== undefined) {
-        const also = unhealthy.length === 0 ? '' : `; ${unhealthy.length} group(s) unhealthy: ${unhealthy.map((u) => u.name).join(', ')}`;
         const own = state.recordOf(name)?.kind === 'absent' ? undefined : groupHealth(name);
         if (own !== undefined && !own.ok) return { ok: false, reason: own.reason, zookeeper, subscription: null, unhealthyGroups: unhealthy };
         return { ok: true, reason: `connected to ZooKeeper (FAILOVER_MODE=zookeeper)${own === undefined ? '' : `; ${own.reason}`}${also}`, zookeeper, subscription: null, unhealthyGroups: unhealthy };
@@ -61,7 +60,6 @@ export function createView(name: string, state: WatcherState, subscription: Subs
       // watcher over a group it cannot fix. /health/<name> is the check for one group.
       const m = state.monitoring.get(name);
       if (m !== undefined && !m.ok) return { ok: false, reason: m.reason, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
-      const also = unhealthy.length === 0 ? '' : `; ${unhealthy.length} group(s) unhealthy: ${unhealthy.map((u) => u.name).join(', ')}`;
       return { ok: true, reason: `connected to ZooKeeper and subscribed to sentinel ${sub.sentinel}${also}`, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
     },
     groupHealth: (g) => {

@@ -138,12 +138,17 @@ export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConf
     groupRestartWaitMs: readInt(env, 'GROUP_RESTART_WAIT_MS', 10_000, 0, 600_000),
     dataDir: workDir(env, 'REDIS_DATA_DIR', 'redis-data', 'redis-zk-server', common.port),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
-    failoverMode: readEnum(env, 'FAILOVER_MODE', 'sentinel', ['sentinel', 'zookeeper'] as const),
+    failoverMode: readFailoverMode(env),
     httpPort: readHttpPort(env, common.port),
     fencing: readEnum(env, 'FENCING', 'on', ['on', 'off'] as const) === 'on',
     fenceAfterMs: readFenceAfter(env, common.zk.sessionTimeoutMs),
     extraArgs,
   };
+}
+
+/** Server and watcher of one group must agree on it (it is not stored in ZooKeeper). */
+function readFailoverMode(env: Env): 'sentinel' | 'zookeeper' {
+  return readEnum(env, 'FAILOVER_MODE', 'sentinel', ['sentinel', 'zookeeper'] as const);
 }
 
 function readHttpPort(env: Env, redisPort: number): number | undefined {
@@ -186,7 +191,7 @@ export function loadWatcherConfig(env: Env): WatcherConfig {
   return {
     ...loadCommon('watcher', env),
     program: 'watcher',
-    failoverMode: readEnum(env, 'FAILOVER_MODE', 'sentinel', ['sentinel', 'zookeeper'] as const),
+    failoverMode: readFailoverMode(env),
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 5_000, 100, DAY_MS),
     hookCommand: readOptional(env, 'HOOK_COMMAND'),
     hookTimeoutMs: readInt(env, 'HOOK_TIMEOUT_MS', 10_000, 100, 600_000),
