@@ -5,12 +5,14 @@ import {
   isRecordConflict,
   isRedisZkError,
   Lock,
+  type NodeData,
   probeRedis,
   readGroupSnapshot,
   recordOps,
   redisCommand,
   sameHostPort,
   SingleFlight,
+  type TxOp,
   watchData,
   type Zk,
   zkPaths,
@@ -38,6 +40,15 @@ const RETRY_MS = 1_000;
 const LOCK_WAIT_MS = 5_000;
 
 /**
+ * Only an ephemeral node is a leadership: a session holds it and it goes with the session. A
+ * persistent node at the path (written by hand, or by a tool) holds nothing and must not stop an
+ * election.
+ */
+export function isHeld(node: NodeData | undefined): boolean {
+  return node !== undefined && node.stat.ephemeralOwner !== '0';
+}
+
+/**
  * Creates the leadership for us (a claim, or our record after our session was renewed). A node
  * our previous session left (same address: we were restarted in place) is replaced; anyone
  * else's is left alone. True when we hold it.
@@ -50,8 +61,11 @@ export async function takeLeadership(zk: Zk, group: zkPaths.GroupLayout, self: H
     if (!isRedisZkError(err, 'ZK_NODE_EXISTS')) throw err;
   }
   const held = await zk.get(group.leader);
-  if (held === undefined || held.data.toString('utf8') !== formatHostPort(self)) return false;
+  if (held === undefined) return false;
   if (held.stat.ephemeralOwner === zk.sessionId) return true;
+  // Our previous session's node, or a persistent one nobody's session holds (written by hand):
+  // replaced. Another live session's is left alone.
+  if (isHeld(held) && held.data.toString('utf8') !== formatHostPort(self)) return false;
   await zk.remove(group.leader, held.stat.version);
   await zk.create(group.leader, formatHostPort(self), 'ephemeral');
   return true;
@@ -85,7 +99,7 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
       ]);
       const d = decideElection({
         self,
-        leaderHeld: leader !== undefined,
+        leaderHeld: isHeld(leader),
         recorded: recordedAddr === undefined || recordedProbe === undefined ? undefined : { addr: recordedAddr, probe: recordedProbe },
         candidates: others.map((n, i) => ({ addr: n.addr, probe: probes[i]! })),
       });
@@ -97,7 +111,9 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
       await redisCommand(local, auth, 'REPLICAOF', 'NO', 'ONE');
       const epoch = (snapshot.epoch ?? 0) + 1;
       try {
-        await zk.transaction([...recordOps(snapshot, self, epoch), { op: 'create', path: group.leader, data: formatHostPort(self), mode: 'ephemeral' }]);
+        // A persistent node left at the path goes in the same transaction (version-checked).
+        const clear: TxOp[] = leader === undefined ? [] : [{ op: 'remove', path: group.leader, version: leader.stat.version }];
+        await zk.transaction([...recordOps(snapshot, self, epoch), ...clear, { op: 'create', path: group.leader, data: formatHostPort(self), mode: 'ephemeral' }]);
       } catch (err) {
         if (!isRecordConflict(err)) throw err;
         // Someone wrote meanwhile: the follow loop re-points us if the record names another.
@@ -114,7 +130,8 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
   const check = async (): Promise<void> => {
     if (closed || zk.state !== 'connected') return;
     const leader = await zk.get(group.leader);
-    if (leader !== undefined) return;
+    if (isHeld(leader)) return;
+    if (leader !== undefined) say('warn', `${group.leader} is a persistent node no session holds (${JSON.stringify(leader.data.toString('utf8').slice(0, 64))}): not a leadership; the master replaces it, or the replicas elect.`);
     const own = await probeRedis(local, auth);
     if (!own.reachable) return;
     if (own.role === 'master') {

@@ -101,6 +101,36 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
     expect(ahead.proc.logs().some((l) => l.action === 'promote' && String(l.msg).startsWith('(4) Elected'))).toBe(true);
   }, 60_000);
 
+  it('a persistent /redis/leader written by hand is no leadership: the master replaces it, and after the master dies the replicas elect over it', async () => {
+    const hosts = sharedZkHosts();
+    const { zk, a, b, c } = await startGroup(hosts);
+    const forge = async (value: string) => {
+      await zk.remove('/redis/leader');
+      await zk.create('/redis/leader', value);
+    };
+    const ephemeralOwner = async () => {
+      const stat = await new Promise<{ ephemeralOwner: Buffer } | undefined>((r) => zk.client.exists('/redis/leader', (err, st) => r(err ? undefined : (st as unknown as { ephemeralOwner: Buffer }))));
+      return stat === undefined ? undefined : Buffer.from(stat.ephemeralOwner).readBigUInt64BE();
+    };
+    // 1. While the master lives: it takes its leadership back over the forged node.
+    await forge(addr(b));
+    await waitFor(async () => (await zk.get('/redis/leader')) === addr(a) && (await ephemeralOwner()) !== 0n, { what: 'the master to replace the forged leadership', timeoutMs: 10_000 });
+    // 2. The master's whole task dies and a forged persistent node takes the place of its
+    //    leadership: the replicas elect at once (not never, not after the session timeout).
+    const redisOfA = redisPidOf(a);
+    a.proc.signal('SIGKILL');
+    try {
+      process.kill(redisOfA, 'SIGKILL');
+    } catch {
+      /* gone with its wrapper already */
+    }
+    await forge(addr(a));
+    const t0 = Date.now();
+    const { master } = await newMasterTakingWrites(zk, addr(a), t0);
+    expect([addr(b), addr(c)]).toContain(master);
+    await waitFor(async () => (await zk.get('/redis/leader')) === master && (await ephemeralOwner()) !== 0n, { what: 'the elected master to hold an ephemeral leadership' });
+  }, 60_000);
+
   it('kill -9 of the master\'s whole task: the replicas elect once its session expires; replica-priority 0 is never promoted, the lower priority wins', async () => {
     const hosts = sharedZkHosts();
     // c may never be promoted; b is preferred over nobody else, so b must win.
