@@ -25,8 +25,11 @@ async function status(url: string): Promise<number> {
   }
 }
 
-/** SETs one at a time every 10 ms through `client()`; remembers when each OK came and the key it wrote. */
-function writer(client: () => Redis, prefix: string) {
+/**
+ * SETs one at a time every 10 ms through `client()`; remembers when each OK came and the key it
+ * wrote. After a failed write it asks for a fresh connection (`reconnect`), as a careful client does.
+ */
+function writer(client: () => Redis, prefix: string, reconnect: () => void) {
   const oks: { at: number; key: string }[] = [];
   let running = true;
   const done = (async () => {
@@ -34,6 +37,7 @@ function writer(client: () => Redis, prefix: string) {
       const key = `${prefix}${i}`;
       const ok = await Promise.race([client().set(key, '1').then(() => true, () => false), new Promise<false>((r) => setTimeout(() => r(false), 300))]);
       if (ok) oks.push({ at: Date.now(), key });
+      else reconnect();
       await new Promise((r) => setTimeout(r, 10)); // the write rate, not a wait for a condition
     }
   })();
@@ -102,12 +106,16 @@ describe('HAProxy in front of the group, routing by GET /primary', () => {
     const haproxy = startProcess('haproxy', 'haproxy', ['-f', cfg, '-db']);
     const options = { retryStrategy: () => 20, maxRetriesPerRequest: 1, commandTimeout: 300, enableReadyCheck: false };
     const quiet = (c: Redis) => c.on('error', () => undefined);
-    const viaHaproxy = quiet(new Redis({ host: '127.0.0.1', port: frontPort, ...options }));
-    const through = writer(() => viaHaproxy, 'via-haproxy:');
+    let viaHaproxy = quiet(new Redis({ host: '127.0.0.1', port: frontPort, ...options }));
+    const through = writer(() => viaHaproxy, 'via-haproxy:', () => {
+      viaHaproxy.disconnect();
+      viaHaproxy = quiet(new Redis({ host: '127.0.0.1', port: frontPort, ...options }));
+    });
     // The direct client: follows /redis/master (re-read every 20 ms), a new connection on a change.
     let recorded = (await zk.get('/redis/master'))!;
     let directClient = quiet(new Redis({ host: '127.0.0.1', port: Number(recorded.split(' ')[1]), ...options }));
-    const direct = writer(() => directClient, 'direct:');
+    // Its target changes only with the record (below).
+    const direct = writer(() => directClient, 'direct:', () => undefined);
     const follow = setInterval(() => {
       void zk.get('/redis/master').then((m) => {
         if (m === undefined || m === recorded) return;

@@ -68,6 +68,8 @@ describe('fencing (FENCING=on, the default)', () => {
 
       // 3. The replica answers and is attached again: confirmed, the fence is lifted.
       await waitFor(async () => (await trySet(a, 'lifted')) === 'OK', { what: 'the master to take writes again', timeoutMs: 10_000, intervalMs: 100 });
+      // The line follows the CONFIG SET that lifted it: waited for, not raced.
+      await a.proc.waitForLog((l) => l.fence === 'lifted', 5_000);
       expect(String(fenceLines(a, 'lifted')[0]?.msg)).toMatch(/^\(3\) Confirmed as master again \(all 1 registered replicas are attached to us\)/);
     });
     // No write was lost: the replica has every one the master said OK to.
