@@ -54,6 +54,8 @@ describe('fencing (FENCING=on, the default)', () => {
         }, { what: 'the master to refuse writes', timeoutMs: FENCE_AFTER_MS + 5_000, intervalMs: 50 });
         console.log(`fenced ${Date.now() - t0} ms after the last confirmation source went (FENCE_AFTER_MS=${FENCE_AFTER_MS})`);
         expect(refusal).toMatch(/^NOREPLICAS/);
+        // The line follows the CONFIG SET that raised it: waited for, not raced.
+        await a.proc.waitForLog((l) => l.fence === 'up', 5_000);
         const up = fenceLines(a, 'up');
         expect(up.length).toBe(1);
         expect(String(up[0]!.msg)).toMatch(/^\(5\) Not confirmed as master .*0 of 1 registered replicas are attached/);

@@ -104,10 +104,9 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
   it('a persistent /redis/leader written by hand is no leadership: the master replaces it, and after the master dies the replicas elect over it', async () => {
     const hosts = sharedZkHosts();
     const { zk, a, b, c } = await startGroup(hosts);
-    const forge = async (value: string) => {
-      await zk.remove('/redis/leader');
-      await zk.create('/redis/leader', value);
-    };
+    // Replaced in one transaction: between a remove and a create the wrappers would take it.
+    const forge = (value: string) =>
+      new Promise<void>((resolve, reject) => zk.client.transaction().remove('/redis/leader', -1).create('/redis/leader', Buffer.from(value)).commit((err) => (err ? reject(err) : resolve())));
     const ephemeralOwner = async () => {
       const stat = await new Promise<{ ephemeralOwner: Buffer } | undefined>((r) => zk.client.exists('/redis/leader', (err, st) => r(err ? undefined : (st as unknown as { ephemeralOwner: Buffer }))));
       return stat === undefined ? undefined : Buffer.from(stat.ephemeralOwner).readBigUInt64BE();
