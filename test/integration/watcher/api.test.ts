@@ -150,7 +150,8 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     await waitFor(async () => (await zk.get('/redis/master')) === goodMaster, { what: '/redis/master repaired despite the lower epoch', timeoutMs: 5_000 });
     expect(await zk.get('/redis/masters/mymaster')).toBe(goodMaster);
     expect(Number(await zk.get('/redis/epochs/mymaster'))).toBeLessThan(999);
-    expect(w.logs().some((l) => typeof l.msg === 'string' && l.msg.includes('no longer a live master'))).toBe(true);
+    // The line follows the write it explains: waited for, not raced.
+    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('no longer a live master'), 5_000);
   });
 
   it('refuses to move back to an older master that is still live', async () => {
