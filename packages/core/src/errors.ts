@@ -26,7 +26,9 @@ export type ErrorCode =
   | 'CHILD_EXITED'
   | 'MASTER_WAIT_TIMEOUT'
   | 'USAGE'
-  | 'LISTEN_FAILED';
+  | 'LISTEN_FAILED'
+  | 'SWITCHOVER_REFUSED'
+  | 'SWITCHOVER_FAILED';
 
 export class RedisZkError extends Error {
   readonly code: ErrorCode;

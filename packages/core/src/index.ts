@@ -27,3 +27,4 @@ export * from './coordination/within.js';
 export * from './coordination/single-flight.js';
 export * from './coordination/group-nodes.js';
 export * from './process/node-flags.js';
+export * from './metrics/registry.js';

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** Keys whose values must never reach a log line, at any depth we log. */
-const SECRET_KEYS = ['password', 'redisPassword', 'zkAuth', 'auth', 'authPass', 'masterauth', 'requirepass'];
+const SECRET_KEYS = ['password', 'redisPassword', 'zkAuth', 'auth', 'authPass', 'masterauth', 'requirepass', 'apiToken', 'authorization', 'token'];
 
 /**
  * JSON lines on stdout (Marathon/Mesos collect stdout); secrets are replaced, not dropped, so a

@@ -20,7 +20,7 @@ export interface AppDef {
   instances?: number;
   env?: Record<string, string | { secret: string }>;
   labels?: Record<string, string>;
-  portDefinitions?: { port?: number; name?: string; protocol?: string }[];
+  portDefinitions?: { port?: number; name?: string; protocol?: string; labels?: Record<string, string> }[];
   healthChecks?: HealthCheckDef[];
   dependencies?: string[];
   taskKillGracePeriodSeconds?: number;

@@ -45,9 +45,17 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
       '',
     );
   }
+  if (watcher) lines.push(`Status page: http://${watcher.host}:${watcher.port}/   (open it in a browser: groups, replicas, sentinels, live events)`, '');
   lines.push('Try:');
   if (watcher) {
     const url = `http://${watcher.host}:${watcher.port}`;
+    lines.push(`  curl -N ${url}/events       # the live event stream (Server-Sent Events)`);
+    lines.push(`  curl ${url}/metrics         # Prometheus metrics`);
+    if (group.taskEnv(watcher.name)?.API_TOKEN) {
+      lines.push(`  curl -X POST -H "Authorization: Bearer $API_TOKEN" ${url}/switchover   # move the master on purpose`);
+    } else {
+      lines.push(`  (POST ${url}/switchover needs a token: API_TOKEN=<16+ chars> npm start -- --env watcher:API_TOKEN)`);
+    }
     lines.push(`  curl ${url}/master          # where the master is`);
     lines.push(`  curl ${url}/status          # master, replicas, sentinels`);
     if (group.apps.filter((a) => a.labels?.REDIS_ZK_PROGRAM === 'server').length > 1) lines.push(`  curl ${url}/masters         # every group's master (one line each)`);

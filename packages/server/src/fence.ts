@@ -1,6 +1,7 @@
 import {
   askOnce,
   askSentinels,
+  FENCED_MIN_REPLICAS,
   formatHostPort,
   keptConnection,
   majorityOf,
@@ -24,6 +25,8 @@ export interface FenceOptions extends RunningServer {
 export interface Fencer {
   /** True while our redis-server refuses writes. */
   readonly fenced: boolean;
+  /** How many times the fence went up (for the metrics). */
+  readonly raised: number;
   /** Stops checking; a fence that is up stays up (we are stopping, and must not take writes meanwhile). */
   close(): void;
 }
@@ -34,7 +37,7 @@ export interface Fencer {
  * an OK that is thrown away later, and never a hang (CLIENT PAUSE WRITE would hold the client
  * until its own timeout, and lapse by itself if we could not renew it). Reads keep working.
  */
-const FENCE_VALUE = '2147483647';
+const FENCE_VALUE = FENCED_MIN_REPLICAS;
 const FENCE_SETTING = 'min-replicas-to-write';
 
 /** How often the fence checks that it has not been asleep. */
@@ -61,6 +64,7 @@ export function startFencing(opts: FenceOptions): Fencer {
   ];
   let lastConfirmedAt = Date.now();
   let fenced = false;
+  let raised = 0;
   let saved: string | undefined;
   let closed = false;
   let lastReason: string | undefined;
@@ -95,6 +99,7 @@ export function startFencing(opts: FenceOptions): Fencer {
     } else {
       await ownConnection.command('CONFIG', 'SET', FENCE_SETTING, saved ?? '0');
     }
+    if (on && !fenced) raised += 1;
     fenced = on;
   };
   /** The operator's min-replicas-to-write, restored when the fence is lifted (never our own fence value). */
@@ -192,6 +197,9 @@ export function startFencing(opts: FenceOptions): Fencer {
   return {
     get fenced() {
       return fenced;
+    },
+    get raised() {
+      return raised;
     },
     close() {
       closed = true;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { listenFailure, probeRedis, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { listenFailure, METRICS_CONTENT_TYPE, probeRedis, type HostPort, type RedisAuth } from '@redis-zk/core';
+import type { ServerMetrics } from './metrics.js';
 import { answerRoleCheck, type RoleCheck } from './decide-role-check.js';
 
 export interface RoleHttpOptions {
@@ -10,6 +11,8 @@ export interface RoleHttpOptions {
   auth: RedisAuth;
   /** Whether our redis-server is fenced now (always false with FENCING=off). */
   fenced: () => boolean;
+  /** GET /metrics, and every request counted. */
+  metrics?: ServerMetrics;
 }
 
 const CHECKS: Record<string, RoleCheck> = { '/primary': 'primary', '/master': 'primary', '/replica': 'replica', '/health': 'health' };
@@ -17,19 +20,27 @@ const CHECKS: Record<string, RoleCheck> = { '/primary': 'primary', '/master': 'p
 /**
  * The wrapper's HTTP port (HTTP_PORT, by default Marathon's PORT1): the role checks of
  * decide-role-check.ts, each answered from one INFO of our own redis-server (and of its master
- * for `/replica?lag=`). GET and HEAD only; anything else is a JSON 404 or 405.
+ * for `/replica?lag=`), and GET /metrics. GET and HEAD only; anything else is a JSON 404 or 405.
  */
 export async function startRoleHttp(o: RoleHttpOptions): Promise<{ close(): Promise<void> }> {
   const servers: Server[] = o.hosts.map(() =>
     createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+      const started = performance.now();
+      const route = url.pathname in CHECKS || url.pathname === '/metrics' ? url.pathname : 'unmatched';
+      const answer = (status: number, type: string, body: string) => {
+        res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        o.metrics?.observeHttp(req.method ?? 'GET', route, status, (performance.now() - started) / 1000);
       };
+      const send = (status: number, body: unknown) => answer(status, 'application/json', JSON.stringify(body));
+      if (req.method !== 'GET' && req.method !== 'HEAD' && route !== 'unmatched') return send(405, { error: 'only GET and HEAD' });
+      if (url.pathname === '/metrics' && o.metrics !== undefined) {
+        void o.metrics.registry.metrics().then((text) => answer(200, METRICS_CONTENT_TYPE, text), (err: unknown) => send(500, { error: err instanceof Error ? err.message : String(err) }));
+        return;
+      }
       const check = CHECKS[url.pathname];
-      if (check === undefined) return send(404, { error: 'not found', paths: Object.keys(CHECKS) });
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, { error: 'only GET and HEAD' });
+      if (check === undefined) return send(404, { error: 'not found', paths: [...Object.keys(CHECKS), '/metrics'] });
       const lagParam = url.searchParams.get('lag');
       const maxLagBytes = lagParam === null ? undefined : Number(lagParam);
       if (maxLagBytes !== undefined && (!Number.isInteger(maxLagBytes) || maxLagBytes < 0)) return send(400, { error: `lag=${JSON.stringify(lagParam)} is invalid: expected a number of bytes, 0 or more` });

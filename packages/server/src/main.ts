@@ -18,6 +18,7 @@ import { follow } from './follow.js';
 import { startFencing } from './fence.js';
 import { startLeadership, takeLeadership } from './leadership.js';
 import { startRoleHttp } from './http.js';
+import { serverMetrics } from './metrics.js';
 import { HELP } from './help.js';
 import { checkBaseConf, startRedisServer } from './redis-process.js';
 import { answeringPid, foreignRedisError, waitUntilAnswering } from './redis-ready.js';
@@ -152,8 +153,9 @@ await runProgram({
         },
       };
       // 9. The role checks for load balancers and Marathon, on HTTP_PORT (Marathon's PORT1).
-      const http = config.httpPort === undefined ? undefined : await startRoleHttp({ hosts: address.listen, port: config.httpPort, bindIp: config.bindIp, local, auth, fenced: () => fencer?.fenced ?? false });
-      if (http !== undefined) log.info({ httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health.`);
+      const metrics = config.httpPort === undefined ? undefined : serverMetrics({ zk, group, local, auth, failoverMode: config.failoverMode, fencer });
+      const http = config.httpPort === undefined ? undefined : await startRoleHttp({ hosts: address.listen, port: config.httpPort, bindIp: config.bindIp, local, auth, fenced: () => fencer?.fenced ?? false, metrics });
+      if (http !== undefined) log.info({ httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health; Prometheus metrics on /metrics.`);
       const handOff = () =>
         handOffMaster({ zk, self, local, auth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });

@@ -36,3 +36,27 @@ export function parseSwitchMaster(payload: string): ParsedSwitch {
   if (!to.ok) return { ok: false, reason: `new address is invalid: ${to.reason}` };
   return { ok: true, name, from: from.value, to: to.value };
 }
+
+export interface SentinelEventFacts {
+  /** The group the event is about (`@ <master-name>` for a replica or sentinel, else the name itself). */
+  name: string;
+  /** `master`, `slave` or `sentinel`. */
+  instanceType: string;
+  /** The instance the event is about. */
+  instance: string;
+}
+
+/**
+ * Sentinel's event payloads: `<type> <name> <ip> <port>` for a master, followed by
+ * `@ <master-name> <master-ip> <master-port>` for a replica or a sentinel. Undefined when it is
+ * neither (the event is then shown without a group).
+ */
+export function parseSentinelEvent(payload: string): SentinelEventFacts | undefined {
+  const words = payload.trim().split(/\s+/);
+  if (words.length < 4 || payload.length > 600) return undefined;
+  const [instanceType, instanceName, ip, port] = words as [string, string, string, string];
+  const at = words.indexOf('@');
+  const name = instanceType === 'master' ? instanceName : at >= 0 ? words[at + 1] : undefined;
+  if (name === undefined || !NAME.test(name)) return undefined;
+  return { name, instanceType, instance: `${ip}:${port}` };
+}

@@ -3,7 +3,9 @@ import { runBehaviours, type Behaviour } from './behaviours/behaviour.js';
 import { EventLog } from './behaviours/event-log.js';
 import { checkHookCommand, hookCommandBehaviour } from './behaviours/hook-command.js';
 import { zkRecordBehaviour } from './behaviours/zk-record.js';
-import { parseSwitchMaster } from './events.js';
+import { parseSentinelEvent, parseSwitchMaster } from './events.js';
+import { watcherMetrics } from './metrics.js';
+import { Switchover } from './switchover.js';
 import { helpText } from './help.js';
 import { listenAll } from './http/listen.js';
 import { createHttpServer } from './http/server.js';
@@ -35,13 +37,19 @@ await runProgram({
     state.start();
 
     // 2. Behaviours attached to master switches; the ZooKeeper record is one of them.
+    //    Everything seen and done goes to one event log: /status, /events and /metrics read it.
     const events = new EventLog();
+    zk.on('state', (s) => events.add({ kind: 'zookeeper', detail: s }));
+    let switchWritten: ((name: string, seconds: number) => void) | undefined;
     const reconciler = new Reconciler(zk, state, config.defaultMasterName, auth, log, (w) => {
       if (w.changed) events.add({ kind: 'record-written', name: w.name, to: joinHostPort(w.master), detail: w.reason });
+      if (w.changed && w.ms !== undefined) switchWritten?.(w.name, w.ms / 1000);
     });
     const recordBehaviour = zkRecordBehaviour(reconciler);
     const behaviours: Behaviour[] = [recordBehaviour, events.behaviour()];
-    if (config.hookCommand !== undefined) behaviours.push(hookCommandBehaviour(config.hookCommand, config.hookTimeoutMs, log));
+    if (config.hookCommand !== undefined) {
+      behaviours.push(hookCommandBehaviour(config.hookCommand, config.hookTimeoutMs, log, (e, outcome, detail) => events.add({ kind: 'hook', name: e.name, to: joinHostPort(e.to), outcome, detail })));
+    }
 
     // FAILOVER_MODE=zookeeper: no sentinels. A switch is a record moving (the elected replica
     // writes it); the behaviours other than the record itself run on it.
@@ -85,6 +93,11 @@ await runProgram({
         log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
       );
     });
+    subscription.on('event', (channel, payload, s) => {
+      const facts = parseSentinelEvent(payload);
+      if (facts !== undefined && !state.isMonitored(facts.name)) return;
+      events.add({ kind: 'sentinel', event: channel, name: facts?.name, source: joinHostPort(s), detail: facts === undefined ? payload.slice(0, 200) : `${facts.instanceType} ${facts.instance}` });
+    });
     if (!zkMode) subscription.start();
 
     // 4. Periodic reconcile, so a failover missed between sentinels or while down is repaired.
@@ -96,15 +109,28 @@ await runProgram({
     }
 
     // 5. HTTP API from memory; Redis facts for /status refreshed in the background.
-    const facts = new RedisFacts(() => state.knownMasters(), auth);
+    const facts = new RedisFacts(() => state.knownMasters(), auth, 1_000, (name, addr, fenced) =>
+      events.add({ kind: 'fencing', name, to: joinHostPort(addr), outcome: fenced ? 'up' : 'lifted', detail: fenced ? `${joinHostPort(addr)} refuses writes: its wrapper cannot confirm it is the master` : `${joinHostPort(addr)} takes writes again` }),
+    );
     facts.start();
     const view = createView(config.defaultMasterName, state, zkMode ? undefined : subscription, facts, events, leaders);
+    const metrics = watcherMetrics({ zk, state, facts, events, view, subscription: zkMode ? undefined : subscription });
+    switchWritten = metrics.observeSwitchLatency;
+    const switchover = new Switchover({ zk, defaultName: config.defaultMasterName, failoverMode: config.failoverMode, auth, log, events });
+    const operations = {
+      metrics: () => metrics.registry.metrics(),
+      events,
+      switchover: (g: string, candidate: Parameters<Switchover['run']>[1]) => switchover.run(g, candidate),
+      apiToken: config.apiToken,
+      defaultName: config.defaultMasterName,
+      knows: (g: string) => view.knows(g),
+    };
     // Mesos-level HTTP health checks connect to the task's loopback interface: a watcher bound
     // to one specific address answers on 127.0.0.1 too (one server per address).
     const hosts = config.bindIp === undefined ? ['0.0.0.0'] : config.bindIp.startsWith('127.') ? [config.bindIp] : [config.bindIp, '127.0.0.1'];
-    const apps = hosts.map(() => createHttpServer(view));
+    const apps = hosts.map(() => createHttpServer(view, { operations, observe: metrics.observeHttp }));
     await listenAll(apps, hosts, config.port, config.bindIp);
-    log.info({ hosts, port: config.port, group: config.defaultMasterName, failoverMode: config.failoverMode }, `Watching every group (default ${config.defaultMasterName}${zkMode ? ', FAILOVER_MODE=zookeeper' : ''}); HTTP API on port ${config.port}.`);
+    log.info({ hosts, port: config.port, group: config.defaultMasterName, failoverMode: config.failoverMode }, `Watching every group (default ${config.defaultMasterName}${zkMode ? ', FAILOVER_MODE=zookeeper' : ''}); HTTP API on port ${config.port}; status page at http://${config.bindIp ?? '127.0.0.1'}:${config.port}/; POST /switchover ${config.apiToken === undefined ? 'disabled (no API_TOKEN)' : 'enabled'}.`);
 
     // 6. Until SIGTERM/SIGINT.
     await whenAborted(ctx.shutdown, undefined);

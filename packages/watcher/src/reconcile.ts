@@ -34,6 +34,8 @@ export interface Written {
   changed: boolean;
   reason: string;
   why: string;
+  /** For a switch: from its announcement reaching the watcher to ZooKeeper holding it. */
+  ms?: number;
 }
 
 /** What a run knows about the master before reading ZooKeeper again after a lost race. */
@@ -212,7 +214,7 @@ export class Reconciler {
     // For a switch, how long from the announcement reaching us to ZooKeeper having it.
     const ms = since === undefined ? undefined : Math.round((performance.now() - since) * 10) / 10;
     this.log.info({ group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
-    this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why });
+    this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why, ms });
     return true;
   }
 

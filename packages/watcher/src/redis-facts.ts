@@ -1,8 +1,10 @@
-import { probeRedis, sameHostPort, type HostPort, type RedisAuth, type RedisProbe } from '@redis-zk/core';
+import { isFenced, probeRedis, sameHostPort, type HostPort, type RedisAuth, type RedisProbe } from '@redis-zk/core';
 
 export interface MasterFacts {
   addr: HostPort;
   probe: RedisProbe;
+  /** Whether the master's wrapper has fenced it (min-replicas-to-write at the fence value). */
+  fenced: boolean | undefined;
   at: Date;
 }
 
@@ -20,6 +22,8 @@ export class RedisFacts {
     private readonly masters: () => ReadonlyMap<string, HostPort>,
     private readonly auth: RedisAuth,
     private readonly intervalMs = 1_000,
+    /** A group's master seen fenced, or no longer fenced. */
+    private readonly onFencing: (name: string, addr: HostPort, fenced: boolean) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -44,9 +48,16 @@ export class RedisFacts {
       for (const name of this.latest.keys()) if (!masters.has(name)) this.latest.delete(name);
       await Promise.all(
         [...masters].map(async ([name, addr]) => {
-          const probe = await probeRedis(addr, this.auth).catch((err: unknown) => ({ reachable: false as const, error: String(err) }));
+          const [probe, fenced] = await Promise.all([
+            probeRedis(addr, this.auth).catch((err: unknown) => ({ reachable: false as const, error: String(err) })),
+            isFenced(addr, this.auth),
+          ]);
           // The master may have moved while probing; a fact about the old one is not about "the master".
-          if (sameHostPort(this.masters().get(name), addr)) this.latest.set(name, { addr, probe, at: new Date() });
+          if (!sameHostPort(this.masters().get(name), addr)) return;
+          const before = this.latest.get(name);
+          this.latest.set(name, { addr, probe, fenced, at: new Date() });
+          const was = before !== undefined && sameHostPort(before.addr, addr) ? before.fenced : false;
+          if (fenced !== undefined && fenced !== (was ?? false)) this.onFencing(name, addr, fenced);
         }),
       );
     } finally {

@@ -5,6 +5,16 @@ import type { SentinelEntry, WatcherState } from './state.js';
 
 export const SWITCH_CHANNEL = '+switch-master';
 
+/**
+ * Sentinel's own events that an operator wants to see live (GET /events, the status page) and
+ * count (metrics): a node seen down or up, agreement that it is down, a failover's progress and
+ * aborts, and resets (the sentinel wrapper's hygiene).
+ */
+export const SENTINEL_EVENT_CHANNELS = [
+  '+sdown', '-sdown', '+odown', '-odown', '+try-failover', '+elected-leader', '+promoted-slave', '+failover-end',
+  '-failover-abort-not-elected', '-failover-abort-no-good-slave', '-failover-abort-slave-timeout', '+reset-master',
+] as const;
+
 export interface CurrentSubscription {
   sentinel: SentinelEntry;
   since: Date;
@@ -14,6 +24,8 @@ interface SubscriptionEvents {
   /** A subscription was established (first time or again). */
   subscribed: [SentinelEntry];
   message: [string, SentinelEntry];
+  /** One of SENTINEL_EVENT_CHANNELS: the channel, its payload, the sentinel that published it. */
+  event: [string, string, SentinelEntry];
 }
 
 interface Link {
@@ -137,10 +149,11 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
     client.on('close', () => lost('connection closed'));
     client.on('message', (channel: string, message: string) => {
       if (channel === SWITCH_CHANNEL) this.emit('message', message, sentinel);
+      else this.emit('event', channel, message, sentinel);
     });
     client
       .connect()
-      .then(() => client.subscribe(SWITCH_CHANNEL))
+      .then(() => client.subscribe(SWITCH_CHANNEL, ...SENTINEL_EVENT_CHANNELS))
       .then(() => {
         if (gone || this.links.get(sentinel.id) !== link) return;
         link.since = new Date();

@@ -88,6 +88,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
                 reachable: probe === undefined ? null : probe.reachable,
                 role: seen?.role ?? null,
                 offset: seen?.offset ?? null,
+                fenced: probe === undefined ? null : (latest?.fenced ?? null),
                 checkedAt: latest?.at.toISOString() ?? null,
                 error: probe !== undefined && !probe.reachable ? probe.error : null,
               },
@@ -96,7 +97,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
         epoch: state.epochs.get(g) ?? null,
         groups: state.groups().map((o) => {
           const m = state.masterOf(o);
-          return { name: o, master: m === undefined ? null : joinHostPort(m), epoch: state.epochs.get(o) ?? null };
+          return { name: o, master: m === undefined ? null : joinHostPort(m), epoch: state.epochs.get(o) ?? null, healthy: groupHealth(o).ok };
         }),
         sentinels: state.servedSentinels().map(({ host, port }) => ({ host, port })),
         refusedSentinels: state.sentinels.flatMap(({ host, port }) => {
@@ -104,13 +105,14 @@ export function createView(name: string, state: WatcherState, subscription: Subs
           return reason === undefined ? [] : [{ host, port, reason }];
         }),
         nodes: state.nodesOf(g).map(({ host, port }) => ({ host, port })),
+        failoverMode: leaders === undefined ? 'sentinel' : 'zookeeper',
         subscription: {
           connected: sub !== null,
           sentinel: sub?.sentinel ?? null,
           since: sub?.since ?? null,
           all: (subscription?.all() ?? []).map((c) => ({ sentinel: joinHostPort(c.sentinel), since: c.since.toISOString() })),
         },
-        events: events.list().filter((e) => e.name === undefined || e.name === g),
+        events: events.recent(g),
         zookeeper: { state: state.zkState },
       };
     },

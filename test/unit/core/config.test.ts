@@ -40,6 +40,7 @@ const BAD: Record<string, string[]> = {
   MASTER_WAIT_TIMEOUT_MS: ['99', 'abc'],
   RECONCILE_INTERVAL_MS: ['99', 'abc'],
   HOOK_TIMEOUT_MS: ['99', 'abc'],
+  API_TOKEN: ['s3-short', 's3 has a space in it, sixteen', `s3${'x'.repeat(511)}`],
   REDIS_APPENDONLY: ['true', 'YES', 'always'],
   GROUP_RESTART_WAIT_MS: ['-1', 'soon', '600001'],
   SENTINEL_INFO_PERIOD_MS: ['99', 'fast', '60001'],

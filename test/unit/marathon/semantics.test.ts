@@ -12,9 +12,9 @@ const SET_BY_MARATHON = ['PORT0', 'PORTS', 'PORT', 'HOST', 'MESOS_SANDBOX', 'MES
 /** The wrappers' default SHUTDOWN_TIMEOUT_MS (core config/load.ts). */
 const DEFAULT_SHUTDOWN_MS = 10_000;
 const EXPECTED = {
-  'redis.json': { program: 'server', id: '/redis-zk/redis', port: 'redis', instances: 3, check: 'MESOS_TCP' },
-  'sentinel.json': { program: 'sentinel', id: '/redis-zk/sentinel', port: 'sentinel', instances: 3, check: 'MESOS_TCP' },
-  'watcher.json': { program: 'watcher', id: '/redis-zk/watcher', port: 'http', instances: 1, check: 'MESOS_HTTP' },
+  'redis.json': { program: 'server', id: '/redis-zk/redis', ports: ['redis', 'http'], metricsPort: 1, check: 'MESOS_HTTP', checkPort: 1, instances: 3 },
+  'sentinel.json': { program: 'sentinel', id: '/redis-zk/sentinel', ports: ['sentinel'], metricsPort: undefined, check: 'MESOS_TCP', checkPort: 0, instances: 3 },
+  'watcher.json': { program: 'watcher', id: '/redis-zk/watcher', ports: ['http'], metricsPort: 0, check: 'MESOS_HTTP', checkPort: 0, instances: 1 },
 } as const;
 
 const plain = (app: AppDef) => Object.fromEntries(Object.entries(app.env ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
@@ -38,10 +38,20 @@ describe.each(APP_FILES)('marathon/%s', (file) => {
     expect(app.env?.ZK_HOSTS, 'ZK_HOSTS to fill in').toMatch(/^[^,/\s]+:\d+(,[^,/\s]+:\d+)*(\/[\w.-]+)*$/);
   });
 
-  it('asks for exactly one named dynamic port: the PORT0 the program listens on', () => {
-    // The programs read PORT0 only; a second port would be allocated and never used.
-    expect(app.portDefinitions).toEqual([{ port: 0, name: want.port, protocol: 'tcp' }]);
+  it('asks for named dynamic ports the program listens on (PORT0, and PORT1 for the server\'s HTTP port)', () => {
+    // The server reads PORT0 (Redis) and PORT1 (HTTP_PORT); the others PORT0 only: a port more
+    // would be allocated and never used.
+    expect(app.portDefinitions!.map((p) => ({ port: p.port, name: p.name, protocol: p.protocol }))).toEqual(want.ports.map((name) => ({ port: 0, name, protocol: 'tcp' })));
     expect(app.requirePorts ?? false).toBe(false);
+    if (want.ports.length > 1) expect(variablesFor(program).map((v) => v.name)).toContain('PORT1');
+  });
+
+  it('labels the port that serves /metrics for Prometheus (marathon_sd "metrics" label, DC/OS DCOS_METRICS_*), and only that one', () => {
+    const labelled = app.portDefinitions!.flatMap((p, i) => (p.labels === undefined ? [] : [i]));
+    expect(labelled).toEqual(want.metricsPort === undefined ? [] : [want.metricsPort]);
+    if (want.metricsPort !== undefined) {
+      expect(app.portDefinitions![want.metricsPort]!.labels).toEqual({ metrics: '/metrics', DCOS_METRICS_FORMAT: 'prometheus', DCOS_METRICS_ENDPOINT: '/metrics' });
+    }
   });
 
   it('has one Mesos-level health check on an existing port', () => {
@@ -49,7 +59,7 @@ describe.each(APP_FILES)('marathon/%s', (file) => {
     const hc = app.healthChecks![0]!;
     expect(hc.protocol).toBe(want.check);
     expect(hc.port).toBeUndefined();
-    expect(hc.portIndex ?? 0).toBeLessThan(app.portDefinitions!.length);
+    expect(hc.portIndex ?? 0).toBe(want.checkPort);
     if (want.check === 'MESOS_HTTP') expect(hc.path).toBe('/health');
     expect(hc.gracePeriodSeconds).toBeGreaterThan(0);
     expect(hc.timeoutSeconds!).toBeLessThan(hc.intervalSeconds!);

@@ -86,6 +86,8 @@ export interface WatcherConfig extends CommonConfig {
   reconcileIntervalMs: number;
   hookCommand: string | undefined;
   hookTimeoutMs: number;
+  /** API_TOKEN: POST /switchover needs it as a bearer token; undefined disables it. */
+  apiToken: string | undefined;
 }
 
 const DEFAULT_PORT: Record<ProgramName, number> = { server: 6379, sentinel: 26379, watcher: 8080 };
@@ -195,5 +197,6 @@ export function loadWatcherConfig(env: Env): WatcherConfig {
     reconcileIntervalMs: readInt(env, 'RECONCILE_INTERVAL_MS', 5_000, 100, DAY_MS),
     hookCommand: readOptional(env, 'HOOK_COMMAND'),
     hookTimeoutMs: readInt(env, 'HOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+    apiToken: readSecret(env, 'API_TOKEN', /^[\x21-\x7e]{16,512}$/, '16 to 512 printable characters without spaces'),
   };
 }

@@ -54,6 +54,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'RECONCILE_INTERVAL_MS', programs: ['watcher'], default: '5000', meaning: 'how often the watcher checks the sentinels against ZooKeeper' },
   { name: 'HOOK_COMMAND', programs: ['watcher'], default: '—', meaning: 'command run on every master switch with <name> <old-host> <old-port> <new-host> <new-port>' },
   { name: 'HOOK_TIMEOUT_MS', programs: ['watcher'], default: '10000', meaning: 'HOOK_COMMAND is killed after this long' },
+  { name: 'API_TOKEN', programs: ['watcher'], secret: true, default: '— (POST /switchover refused)', meaning: 'secret bearer token that POST /switchover requires (Authorization: Bearer <token>), 16 to 512 characters without spaces; the read-only endpoints stay open. Never logged' },
 ];
 
 export function variablesFor(program: ProgramName): VariableSpec[] {

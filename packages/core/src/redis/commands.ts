@@ -48,3 +48,15 @@ export function pairsToRecord(reply: readonly unknown[]): Record<string, string>
   for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
   return out;
 }
+
+/**
+ * The fence of a master's wrapper (server/fence.ts): `min-replicas-to-write` at this value,
+ * beyond any group's size. Anyone who reads that setting can tell a fenced master.
+ */
+export const FENCED_MIN_REPLICAS = '2147483647';
+
+/** Whether a redis-server is fenced now; undefined when it cannot be asked. */
+export async function isFenced(addr: HostPort, auth: RedisAuth): Promise<boolean | undefined> {
+  const answer = await redisCommand(addr, auth, 'CONFIG', 'GET', 'min-replicas-to-write').catch(() => undefined);
+  return Array.isArray(answer) && answer.length === 2 ? answer[1] === FENCED_MIN_REPLICAS : undefined;
+}

@@ -16,14 +16,22 @@ export function hookArguments(e: SwitchEvent): string[] {
  * event's words travel as positional arguments and are never parsed by the shell.
  * The process group is killed after the timeout so a hook that forks cannot outlive it.
  */
-export function hookCommandBehaviour(command: string, timeoutMs: number, log: Logger): Behaviour {
+/** The hook runs with the watcher's environment minus the API token: a hook has no business switching over. */
+export function hookEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { API_TOKEN: _token, ...rest } = env;
+  return rest;
+}
+
+export type HookOutcome = 'ok' | 'failed' | 'timeout' | 'not-started';
+
+export function hookCommandBehaviour(command: string, timeoutMs: number, log: Logger, report: (e: SwitchEvent, outcome: HookOutcome, detail: string) => void = () => undefined): Behaviour {
   return {
     name: 'hook-command',
     onSwitch: (e) =>
       new Promise<void>((resolve) => {
         const args = hookArguments(e);
         const started = Date.now();
-        const child = spawn('sh', ['-c', `${command} "$@"`, 'redis-zk-hook', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const child = spawn('sh', ['-c', `${command} "$@"`, 'redis-zk-hook', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: hookEnvironment(process.env) });
         let output = '';
         const keep = (chunk: Buffer): void => {
           if (output.length < OUTPUT_LIMIT) output += chunk.toString('utf8');
@@ -42,6 +50,7 @@ export function hookCommandBehaviour(command: string, timeoutMs: number, log: Lo
         child.on('error', (err) => {
           clearTimeout(timer);
           log.warn({ hook: args }, `HOOK_COMMAND could not start: ${err.message}.`);
+          report(e, 'not-started', err.message);
           resolve();
         });
         child.on('close', (code, signal) => {
@@ -51,6 +60,7 @@ export function hookCommandBehaviour(command: string, timeoutMs: number, log: Lo
           if (timedOut) log.warn(fields, `HOOK_COMMAND was killed after ${timeoutMs} ms (HOOK_TIMEOUT_MS).`);
           else if (code !== 0) log.warn(fields, `HOOK_COMMAND failed with ${signal ?? `exit code ${code}`}.`);
           else log.info(fields, 'HOOK_COMMAND finished.');
+          report(e, timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed', timedOut ? `killed after ${timeoutMs} ms` : `${signal ?? `exit code ${code}`} after ${ms} ms`);
           resolve();
         });
       }),

@@ -54,3 +54,9 @@ export function acceptsJson(accept: string | undefined): boolean {
   const ranges = parseAccept(accept);
   return ranges.length === 0 || quality(ranges, 'application/json') > 0;
 }
+
+/** The status page goes to browsers: clients that name text/html itself (curl's wildcard Accept gets JSON). */
+export function wantsHtml(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  return parseAccept(accept).some((r) => r.type === 'text/html' && r.q > 0);
+}

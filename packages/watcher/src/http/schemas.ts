@@ -59,6 +59,7 @@ export const statusSchema = {
         reachable: { type: ['boolean', 'null'] },
         role: { type: ['string', 'null'] },
         offset: { type: ['integer', 'null'] },
+        fenced: { type: ['boolean', 'null'] },
         checkedAt: { type: ['string', 'null'] },
         error: { type: ['string', 'null'] },
       },
@@ -67,7 +68,7 @@ export const statusSchema = {
     keysPerDb: { type: 'object', additionalProperties: { type: 'integer' } },
     groups: {
       type: 'array',
-      items: { type: 'object', properties: { name: { type: 'string' }, master: { type: ['string', 'null'] }, epoch: { type: ['integer', 'null'] } } },
+      items: { type: 'object', properties: { name: { type: 'string' }, master: { type: ['string', 'null'] }, epoch: { type: ['integer', 'null'] }, healthy: { type: 'boolean' } } },
     },
     sentinels: { type: 'array', items: hostPort },
     /** Registered sentinels that are not handed out, and why. */
@@ -76,6 +77,8 @@ export const statusSchema = {
       items: { type: 'object', required: ['host', 'port', 'reason'], properties: { host: { type: 'string' }, port: { type: 'integer' }, reason: { type: 'string' } } },
     },
     nodes: { type: 'array', items: hostPort },
+    /** FAILOVER_MODE of this watcher: who moves the master. */
+    failoverMode: { type: 'string' },
     subscription: {
       type: 'object',
       properties: {
@@ -90,8 +93,11 @@ export const statusSchema = {
       items: {
         type: 'object',
         properties: {
+          id: { type: 'integer' },
           at: { type: 'string' },
           kind: { type: 'string' },
+          event: { type: 'string' },
+          outcome: { type: 'string' },
           name: { type: 'string' },
           from: { type: 'string' },
           to: { type: 'string' },

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { joinHostPort, type HostPort } from '@redis-zk/core';
 import { acceptsJson, negotiate } from './negotiate.js';
+import { registerOperations, routeOf, type Operations } from './operations.js';
 import { errorSchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
 
 export interface Health {
@@ -58,8 +59,20 @@ function represent<T>(req: FastifyRequest, reply: FastifyReply, text: string, js
 
 const errors = { 406: errorSchema, 503: errorSchema } as const;
 
-export function createHttpServer(view: WatcherView): FastifyInstance {
+export interface HttpExtras {
+  operations?: Operations;
+  /** Called for every answered request (metrics). */
+  observe?: (method: string, route: string, status: number, seconds: number) => void;
+}
+
+export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): FastifyInstance {
   const app = Fastify({ logger: false, return503OnClosing: true });
+  const observe = extras.observe;
+  if (observe !== undefined) app.addHook('onResponse', (req, reply, done) => {
+    observe(req.method, routeOf(req), reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  if (extras.operations !== undefined) registerOperations(app, extras.operations);
 
   app.get('/sentinels', { schema: { response: { 200: sentinelsSchema, ...errors } } }, (req, reply) => {
     const list = view.sentinels();
@@ -121,7 +134,7 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
       .send({ status: h.ok ? 'ok' : 'unavailable', reason: h.reason, zookeeper: h.zookeeper, subscription: h.subscription, unhealthyGroups: h.unhealthyGroups });
   });
 
-  // No endpoint changes state: any other method on one is 405 with what is allowed.
+  // Only POST /switchover changes state: any other method on a read endpoint is 405.
   for (const url of ENDPOINTS) {
     app.route({
       method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
@@ -132,7 +145,7 @@ export function createHttpServer(view: WatcherView): FastifyInstance {
   }
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).type('application/json').send({ error: 'not found', message: `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /masters, /master/<name>, /status, /status/<name>, /health or /health/<name>` });
+    void reply.code(404).type('application/json').send({ error: 'not found', message: `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /masters, /master/<name>, /status, /status/<name>, /health, /health/<name>, /events, /metrics or POST /switchover` });
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {

@@ -1,0 +1,250 @@
+import {
+  askOnce,
+  askSentinels,
+  confirmsLineage,
+  formatHostPort,
+  isFenced,
+  isRedisZkError,
+  pairsToRecord,
+  probeRedis,
+  readGroupSnapshot,
+  redisCommand,
+  sameHostPort,
+  writeRecord,
+  type HostPort,
+  type Logger,
+  type RedisAuth,
+  type RedisObservation,
+  type Zk,
+} from '@redis-zk/core';
+import type { EventLog } from './behaviours/event-log.js';
+import { decideSwitchover } from './decide-switchover.js';
+
+export type SwitchoverResult =
+  | {
+      ok: true;
+      group: string;
+      from: string;
+      to: string;
+      /** From pausing writes on the old master to ZooKeeper naming the new one: the client outage. */
+      outageMs: number;
+      /** What was done, in order, with the time of each step since the pause. */
+      steps: string[];
+    }
+  | { ok: false; status: 400 | 409 | 500; code: 'SWITCHOVER_REFUSED' | 'SWITCHOVER_FAILED'; reason: string };
+
+export interface SwitchoverOptions {
+  zk: Zk;
+  defaultName: string;
+  failoverMode: 'sentinel' | 'zookeeper';
+  auth: RedisAuth;
+  log: Logger;
+  events: EventLog;
+}
+
+/** Writes stay paused at most this long if the watcher dies mid-switchover (the pause lapses by itself). */
+const PAUSE_MS = 5_000;
+/** The candidate must hold every acknowledged write within this long of the pause. */
+const CATCH_UP_MS = 2_000;
+/** The sentinel's promotion must be seen within this long of asking for it. */
+const PROMOTION_MS = 4_000;
+/** The sentinels must see an excluded replica's replica-priority 0 within this long (their INFO period). */
+const PRIORITY_SEEN_MS = 15_000;
+const POLL_MS = 3;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const fmt = formatHostPort;
+
+class Abort extends Error {}
+
+/**
+ * A planned switchover, through the sentinels so that they stay the ones who promote (the one
+ * authority): replicas that must not be picked get replica-priority 0 until the sentinels see it;
+ * then writes are paused on the master (clients wait, nothing acknowledged can be lost), the
+ * candidate catches up, one sentinel is asked to fail over, and as soon as the candidate answers
+ * as master promoted from the old one (rule A2: asked leader plus lineage), ZooKeeper records it.
+ * The old master is then pointed at the new one, which ends its paused clients' wait with
+ * -READONLY at once instead of after the sentinel's next INFO.
+ */
+export class Switchover {
+  private readonly running = new Set<string>();
+
+  constructor(private readonly o: SwitchoverOptions) {}
+
+  async run(group: string, candidate: HostPort | undefined): Promise<SwitchoverResult> {
+    const { zk, auth, log, events } = this.o;
+    const isDefault = group === this.o.defaultName;
+    const snapshot = await readGroupSnapshot(zk, group, { isDefault });
+    const recorded = snapshot.record.kind === 'valid' ? snapshot.record.addr : undefined;
+    const [answers, master, fenced] = await Promise.all([
+      askSentinels(snapshot.sentinels.map((s) => s.addr), group, askOnce(auth), { graceMs: 100, deadlineMs: auth.timeoutMs }),
+      recorded === undefined ? Promise.resolve(undefined) : probeRedis(recorded, auth),
+      recorded === undefined ? Promise.resolve(undefined) : isFenced(recorded, auth),
+    ]);
+    const listed = master?.reachable ? master.replicas.map((r) => ({ host: r.host, port: r.port })) : [];
+    const replicas = await Promise.all(listed.map(async (addr) => ({ addr, probe: await probeRedis(addr, auth) })));
+    const plan = decideSwitchover({
+      group,
+      failoverMode: this.o.failoverMode,
+      running: this.running.has(group),
+      record: snapshot.record,
+      master,
+      fenced,
+      registeredSentinels: snapshot.sentinels.length,
+      answers,
+      replicas,
+      members: snapshot.nodes.map((n) => n.addr),
+      candidate,
+    });
+    if (plan.action === 'refuse') {
+      log.warn({ group, candidate: candidate && fmt(candidate) }, `Refusing a switchover of ${group}: ${plan.reason}.`);
+      events.add({ kind: 'switchover', name: group, outcome: 'refused', detail: plan.reason });
+      return { ok: false, status: plan.status, code: 'SWITCHOVER_REFUSED', reason: plan.reason };
+    }
+    if (!master?.reachable) throw new Error('unreachable: the plan requires an answering master');
+    this.running.add(group);
+    log.info({ group, from: fmt(plan.from), candidates: plan.candidates.map(fmt), exclude: plan.exclude.map(fmt) }, plan.reason);
+    events.add({ kind: 'switchover', name: group, from: fmt(plan.from), to: plan.candidates.length === 1 ? fmt(plan.candidates[0]!) : undefined, outcome: 'started', detail: plan.reason });
+    const restore: { addr: HostPort; priority: string }[] = [];
+    try {
+      const result = await this.execute(group, plan.from, master, plan.candidates, plan.exclude, snapshot.sentinels.map((s) => s.addr), restore);
+      log.info({ group, from: result.from, to: result.to, outageMs: result.outageMs, steps: result.steps }, `Switched ${group} over from ${result.from} to ${result.to}; writes were paused for ${result.outageMs} ms.`);
+      events.add({ kind: 'switchover', name: group, from: result.from, to: result.to, outcome: 'done', detail: `writes paused ${result.outageMs} ms` });
+      return result;
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      log.error({ group }, `The switchover of ${group} failed: ${reason}.`);
+      events.add({ kind: 'switchover', name: group, outcome: 'failed', detail: reason });
+      return { ok: false, status: err instanceof Abort ? 409 : 500, code: 'SWITCHOVER_FAILED', reason };
+    } finally {
+      for (const r of restore) await redisCommand(r.addr, auth, 'CONFIG', 'SET', 'replica-priority', r.priority).catch(() => log.warn({ replica: fmt(r.addr) }, `Could not restore replica-priority ${r.priority} on ${fmt(r.addr)}; set it by hand.`));
+      this.running.delete(group);
+    }
+  }
+
+  private async execute(group: string, from: HostPort, master: RedisObservation, candidates: HostPort[], exclude: HostPort[], sentinels: HostPort[], restore: { addr: HostPort; priority: string }[]): Promise<Extract<SwitchoverResult, { ok: true }>> {
+    const { zk, auth } = this.o;
+    const steps: string[] = [];
+
+    // 1. Replicas the sentinel must not pick: priority 0 until every sentinel has seen it (writes still flow).
+    for (const addr of exclude) {
+      const got = await redisCommand(addr, auth, 'CONFIG', 'GET', 'replica-priority');
+      const priority = Array.isArray(got) && got.length === 2 ? String(got[1]) : '100';
+      await redisCommand(addr, auth, 'CONFIG', 'SET', 'replica-priority', '0');
+      restore.push({ addr, priority });
+    }
+    if (exclude.length > 0) {
+      await this.untilSentinelsSee(group, sentinels, exclude);
+      steps.push(`the sentinels see replica-priority 0 on ${exclude.map(fmt).join(', ')}`);
+    }
+
+    // 2. Writes paused: a client's write now waits, and whatever was acknowledged is on the master.
+    await redisCommand(from, auth, 'CLIENT', 'PAUSE', PAUSE_MS, 'WRITE');
+    const t0 = performance.now();
+    const at = () => `${Math.round(performance.now() - t0)} ms`;
+    let resumed = false;
+    let committed = false;
+    const resume = async () => {
+      if (resumed) return;
+      resumed = true;
+      await redisCommand(from, auth, 'CLIENT', 'UNPAUSE').catch(() => undefined);
+    };
+    try {
+      const own = await probeRedis(from, auth);
+      if (!own.reachable || own.role !== 'master') throw new Abort(`the master ${fmt(from)} stopped answering as master after the pause`);
+      const replid = own.replid;
+      steps.push(`writes paused on ${fmt(from)} at offset ${own.offset} (0 ms)`);
+
+      // 3. Every candidate holds every acknowledged write.
+      await this.untilCaughtUp(candidates, own.offset);
+      steps.push(`${candidates.map(fmt).join(', ')} caught up (${at()})`);
+
+      // 4. One sentinel fails over; it is then the failover's leader. From here on the old master
+      //    must not take a write until the outcome is known: if the promotion is not seen, its
+      //    pause lapses by itself (PAUSE_MS) rather than being lifted under a running failover.
+      const asked = await this.askFailover(group, sentinels);
+      committed = true;
+      steps.push(`sentinel ${fmt(asked)} accepted SENTINEL FAILOVER (${at()})`);
+
+      // 5. Promoted: a candidate answers as master, carrying the old master's replication ID.
+      const promoted = await this.untilPromoted(candidates, replid);
+      steps.push(`${fmt(promoted.addr)} answers as master (${at()})`);
+
+      // 6. ZooKeeper names it, with the group's next epoch, version-checked like every write.
+      const now = await readGroupSnapshot(zk, group, { isDefault: group === this.o.defaultName });
+      const lineage = confirmsLineage({ announced: promoted.addr, members: now.nodes.map((n) => n.addr), previousReplid: replid, announcedReplid2: promoted.probe.replid2 });
+      if (!lineage.ok) throw new Error(`the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
+      if (now.record.kind === 'valid' && sameHostPort(now.record.addr, from)) {
+        await writeRecord(zk, now, promoted.addr, (now.epoch ?? 0) + 1);
+        steps.push(`ZooKeeper records ${fmt(promoted.addr)} at epoch ${(now.epoch ?? 0) + 1} (${at()})`);
+      } else {
+        steps.push(`ZooKeeper already moved on (${now.record.kind === 'valid' ? fmt(now.record.addr) : now.record.kind}) (${at()})`);
+      }
+      const outageMs = Math.round(performance.now() - t0);
+
+      // 7. The old master follows the new one; its paused clients get -READONLY and reconnect.
+      await redisCommand(from, auth, 'REPLICAOF', promoted.addr.host, promoted.addr.port).catch(() => undefined);
+      await resume();
+      steps.push(`${fmt(from)} replicates ${fmt(promoted.addr)}; writes resumed (${at()})`);
+      return { ok: true, group, from: fmt(from), to: fmt(promoted.addr), outageMs, steps };
+    } finally {
+      if (!committed) await resume();
+    }
+  }
+
+  private async untilSentinelsSee(group: string, sentinels: HostPort[], exclude: HostPort[]): Promise<void> {
+    const deadline = Date.now() + PRIORITY_SEEN_MS;
+    for (;;) {
+      const views = await Promise.all(sentinels.map((s) => redisCommand(s, this.o.auth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined)));
+      const answered = views.filter((v): v is unknown[] => Array.isArray(v));
+      const seen = answered.every((list) =>
+        exclude.every((x) => list.some((r) => {
+          const f = Array.isArray(r) ? pairsToRecord(r) : {};
+          return f.ip === x.host && Number(f.port) === x.port && f['slave-priority'] === '0';
+        })),
+      );
+      if (answered.length > 0 && seen) return;
+      if (Date.now() >= deadline) throw new Abort(`the sentinels did not see replica-priority 0 on ${exclude.map(fmt).join(', ')} within ${PRIORITY_SEEN_MS} ms`);
+      await sleep(100);
+    }
+  }
+
+  private async untilCaughtUp(candidates: HostPort[], offset: number): Promise<void> {
+    const deadline = performance.now() + CATCH_UP_MS;
+    for (;;) {
+      const probes = await Promise.all(candidates.map((c) => probeRedis(c, this.o.auth)));
+      if (probes.every((p) => p.reachable && p.offset >= offset)) return;
+      if (performance.now() >= deadline) {
+        const behind = candidates.filter((_, i) => { const p = probes[i]!; return !p.reachable || p.offset < offset; });
+        throw new Abort(`${behind.map(fmt).join(', ')} did not catch up with offset ${offset} within ${CATCH_UP_MS} ms; writes resumed on the old master`);
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  private async askFailover(group: string, sentinels: HostPort[]): Promise<HostPort> {
+    const refusals: string[] = [];
+    for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
+      try {
+        await redisCommand(s, this.o.auth, 'SENTINEL', 'FAILOVER', group);
+        return s;
+      } catch (err) {
+        const text = err instanceof Error ? err.message : String(err);
+        if (isRedisZkError(err, 'REDIS_COMMAND_FAILED') && text.includes('INPROG')) throw new Abort(`a failover of ${group} started meanwhile (${fmt(s)}: INPROG)`);
+        refusals.push(`${fmt(s)}: ${text}`);
+      }
+    }
+    throw new Abort(`no sentinel agreed to fail ${group} over (${refusals.join('; ')}); writes resumed on the old master`);
+  }
+
+  private async untilPromoted(candidates: HostPort[], replid: string): Promise<{ addr: HostPort; probe: RedisObservation }> {
+    const deadline = performance.now() + PROMOTION_MS;
+    for (;;) {
+      const probes = await Promise.all(candidates.map((c) => probeRedis(c, this.o.auth)));
+      const i = probes.findIndex((p) => p.reachable && p.role === 'master' && p.replid2 === replid);
+      if (i >= 0) return { addr: candidates[i]!, probe: probes[i] as RedisObservation };
+      if (performance.now() >= deadline) throw new Error(`no candidate answered as master within ${PROMOTION_MS} ms of the sentinel's SENTINEL FAILOVER; the old master's writes stay paused until the pause lapses (${PAUSE_MS} ms), and the watcher's reconcile records whatever the sentinels decide`);
+      await sleep(POLL_MS);
+    }
+  }
+}
