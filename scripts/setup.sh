@@ -36,6 +36,11 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # A real load balancer in front of the group for the role-check test.
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+# A real headless browser for the status page's test (`npm test` asks with --with-browser;
+# `npm start` does not need one).
+if [ "${1:-}" = "--with-browser" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || fail "missing ${missing[*]} and apt-get is not available; install them (Debian packages zookeeper redis-server redis-sentinel) yourself"
   sudo=()

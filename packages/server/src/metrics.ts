@@ -1,4 +1,4 @@
-import { Counter, createRegistry, Gauge, httpMetrics, probeRedis, within, zkPaths, zookeeperMetrics, type HostPort, type RedisAuth, type Registry, type Zk } from '@redis-zk/core';
+import { Counter, createRegistry, Gauge, httpMetrics, probeRedis, type RedisProbe, within, zkPaths, zookeeperMetrics, type HostPort, type RedisAuth, type Registry, type Zk } from '@redis-zk/core';
 
 export interface ServerMetricsOptions {
   zk: Zk;
@@ -15,6 +15,8 @@ export interface ServerMetrics {
 }
 
 const ROLES = ['master', 'replica', 'unreachable'] as const;
+/** Metrics collected together (one scrape) share one sample of Redis. */
+const SAMPLE_REUSE_MS = 100;
 
 /**
  * The wrapper's metrics, on its HTTP port beside the role checks. Redis facts come from one INFO
@@ -28,39 +30,63 @@ export function serverMetrics(o: ServerMetricsOptions): ServerMetrics {
   const registers = [registry];
   const group = o.group.name;
 
-  const role = new Gauge({ name: 'redis_zk_server_role', help: "Our redis-server's role: 1 for the current one (master, replica, unreachable), 0 for the others.", labelNames: ['group', 'role'], registers });
-  const offset = new Gauge({ name: 'redis_zk_server_replication_offset_bytes', help: "Our redis-server's replication offset (master_repl_offset).", labelNames: ['group'], registers });
-  const lag = new Gauge({ name: 'redis_zk_server_replication_lag_bytes', help: "A replica's distance behind its master's offset, in bytes (absent on a master, or when the master does not answer).", labelNames: ['group'], registers });
-  const link = new Gauge({ name: 'redis_zk_server_link_up', help: "A replica's link to its master: 1 up, 0 down (absent on a master).", labelNames: ['group'], registers });
-  const lastIo = new Gauge({ name: 'redis_zk_server_link_last_io_seconds', help: "Seconds since a replica last heard from its master (master_last_io_seconds_ago).", labelNames: ['group'], registers });
-  const replicas = new Gauge({ name: 'redis_zk_server_connected_replicas', help: 'Replicas attached and online (on a master).', labelNames: ['group'], registers });
+  // One INFO of our redis-server (and one of its master, for a replica's lag) per scrape: the
+  // registry collects every metric at once, so they all await the same sample.
+  type Sample = { own: RedisProbe; masterOffset: number | undefined };
+  let sampled: { at: number; sample: Promise<Sample> } | undefined;
+  const sample = (): Promise<Sample> => {
+    if (sampled !== undefined && performance.now() - sampled.at < SAMPLE_REUSE_MS) return sampled.sample;
+    const next = (async (): Promise<Sample> => {
+      const own = await probeRedis(o.local, o.auth);
+      if (!own.reachable || own.role === 'master' || own.masterHost === undefined || own.masterPort === undefined) return { own, masterOffset: undefined };
+      const master = await probeRedis({ host: own.masterHost, port: own.masterPort }, o.auth);
+      return { own, masterOffset: master.reachable ? master.offset : undefined };
+    })();
+    sampled = { at: performance.now(), sample: next };
+    return next;
+  };
+  const fromSample = (name: string, help: string, value: (s: Sample) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['group'],
+      registers,
+      async collect() {
+        this.reset();
+        const v = value(await sample());
+        if (v !== undefined) this.set({ group }, v);
+      },
+    });
 
-  // One INFO (and one of the master for a replica) per scrape, shared by the gauges above.
   new Gauge({
-    name: 'redis_zk_server_scrape_redis_up',
-    help: '1 when our redis-server answered INFO during this scrape, else 0.',
-    labelNames: ['group'],
+    name: 'redis_zk_server_role',
+    help: "Our redis-server's role: 1 for the current one (master, replica, unreachable), 0 for the others.",
+    labelNames: ['group', 'role'],
     registers,
     async collect() {
-      for (const g of [offset, lag, link, lastIo, replicas]) g.reset();
-      const own = await probeRedis(o.local, o.auth);
+      const { own } = await sample();
       const now = !own.reachable ? 'unreachable' : own.role === 'master' ? 'master' : 'replica';
-      for (const r of ROLES) role.set({ group, role: r }, r === now ? 1 : 0);
-      this.set({ group }, own.reachable ? 1 : 0);
-      if (!own.reachable) return;
-      offset.set({ group }, own.offset);
-      if (own.role === 'master') {
-        replicas.set({ group }, own.replicas.filter((r) => r.state === 'online').length);
-        return;
-      }
-      link.set({ group }, own.linkUp ? 1 : 0);
-      if (Number.isFinite(own.lastIoSecondsAgo)) lastIo.set({ group }, own.lastIoSecondsAgo);
-      if (own.masterHost !== undefined && own.masterPort !== undefined) {
-        const master = await probeRedis({ host: own.masterHost, port: own.masterPort }, o.auth);
-        if (master.reachable) lag.set({ group }, Math.max(0, master.offset - own.offset));
-      }
+      for (const r of ROLES) this.set({ group, role: r }, r === now ? 1 : 0);
     },
   });
+  const replica = (s: Sample) => (s.own.reachable && s.own.role === 'slave' ? s.own : undefined);
+  fromSample('redis_zk_server_up', '1 when our redis-server answered INFO during this scrape, else 0.', (s) => (s.own.reachable ? 1 : 0));
+  fromSample('redis_zk_server_replication_offset_bytes', "Our redis-server's replication offset (master_repl_offset).", (s) => (s.own.reachable ? s.own.offset : undefined));
+  fromSample('redis_zk_server_replication_lag_bytes', "A replica's distance behind its master's offset, in bytes (absent on a master, or when its master does not answer).", (s) => {
+    const r = replica(s);
+    return r === undefined || s.masterOffset === undefined ? undefined : Math.max(0, s.masterOffset - r.offset);
+  });
+  fromSample('redis_zk_server_link_up', "A replica's link to its master: 1 up, 0 down (absent on a master).", (s) => {
+    const r = replica(s);
+    return r === undefined ? undefined : r.linkUp ? 1 : 0;
+  });
+  fromSample('redis_zk_server_link_last_io_seconds', 'Seconds since a replica last heard from its master (master_last_io_seconds_ago).', (s) => {
+    const r = replica(s);
+    return r === undefined || !Number.isFinite(r.lastIoSecondsAgo) ? undefined : r.lastIoSecondsAgo;
+  });
+  fromSample('redis_zk_server_connected_replicas', 'Replicas attached and online (on a master).', (s) =>
+    s.own.reachable && s.own.role === 'master' ? s.own.replicas.filter((r) => r.state === 'online').length : undefined,
+  );
 
   new Gauge({
     name: 'redis_zk_server_fenced',

@@ -1,4 +1,4 @@
-import { Counter, createRegistry, Gauge, Histogram, httpMetrics, joinHostPort, zookeeperMetrics, type Registry, type Zk } from '@redis-zk/core';
+import { Counter, createRegistry, Gauge, Histogram, httpMetrics, joinHostPort, sameHostPort, zookeeperMetrics, type Registry, type Zk } from '@redis-zk/core';
 import type { EventLog, LoggedEvent } from './behaviours/event-log.js';
 import type { WatcherView } from './http/server.js';
 import type { RedisFacts } from './redis-facts.js';
@@ -55,9 +55,10 @@ export function watcherMetrics(o: { zk: Zk; state: WatcherState; facts: RedisFac
     },
   });
   const masterFact = (cb: (g: string, f: NonNullable<ReturnType<RedisFacts['of']>>) => void) => {
-    for (const g of state.knownMasters().keys()) {
+    for (const [g, m] of state.knownMasters()) {
       const f = facts.of(g);
-      if (f !== undefined) cb(g, f);
+      // A fact about the previous master (probed before the record moved) is not about the master.
+      if (f !== undefined && sameHostPort(f.addr, m)) cb(g, f);
     }
   };
   new Gauge({

@@ -4,6 +4,7 @@ import {
   confirmsLineage,
   formatHostPort,
   isFenced,
+  isRecordConflict,
   isRedisZkError,
   pairsToRecord,
   probeRedis,
@@ -11,6 +12,7 @@ import {
   redisCommand,
   sameHostPort,
   writeRecord,
+  type GroupSnapshot,
   type HostPort,
   type Logger,
   type RedisAuth,
@@ -167,19 +169,17 @@ export class Switchover {
       steps.push(`sentinel ${fmt(asked)} accepted SENTINEL FAILOVER (${at()})`);
 
       // 5. Promoted: a candidate answers as master, carrying the old master's replication ID.
-      const promoted = await this.untilPromoted(candidates, replid);
+      //    The group is read meanwhile; the write below is version-checked against that read.
+      const [promoted, now] = await Promise.all([
+        this.untilPromoted(group, asked, candidates, replid, steps, at),
+        readGroupSnapshot(zk, group, { isDefault: group === this.o.defaultName }),
+      ]);
       steps.push(`${fmt(promoted.addr)} answers as master (${at()})`);
 
       // 6. ZooKeeper names it, with the group's next epoch, version-checked like every write.
-      const now = await readGroupSnapshot(zk, group, { isDefault: group === this.o.defaultName });
       const lineage = confirmsLineage({ announced: promoted.addr, members: now.nodes.map((n) => n.addr), previousReplid: replid, announcedReplid2: promoted.probe.replid2 });
       if (!lineage.ok) throw new Error(`the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
-      if (now.record.kind === 'valid' && sameHostPort(now.record.addr, from)) {
-        await writeRecord(zk, now, promoted.addr, (now.epoch ?? 0) + 1);
-        steps.push(`ZooKeeper records ${fmt(promoted.addr)} at epoch ${(now.epoch ?? 0) + 1} (${at()})`);
-      } else {
-        steps.push(`ZooKeeper already moved on (${now.record.kind === 'valid' ? fmt(now.record.addr) : now.record.kind}) (${at()})`);
-      }
+      steps.push(await this.record(group, now, from, promoted.addr, at));
       const outageMs = Math.round(performance.now() - t0);
 
       // 7. The old master follows the new one; its paused clients get -READONLY and reconnect.
@@ -222,6 +222,34 @@ export class Switchover {
     }
   }
 
+  /** Writes the new master unless the record already moved on; a lost version race is read again once. */
+  private async record(group: string, first: GroupSnapshot, from: HostPort, to: HostPort, at: () => string): Promise<string> {
+    let snap = first;
+    for (let attempt = 0; ; attempt++) {
+      if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, from)) {
+        return `ZooKeeper already moved on (${snap.record.kind === 'valid' ? fmt(snap.record.addr) : snap.record.kind}) (${at()})`;
+      }
+      try {
+        await writeRecord(this.o.zk, snap, to, (snap.epoch ?? 0) + 1);
+        return `ZooKeeper records ${fmt(to)} at epoch ${(snap.epoch ?? 0) + 1} (${at()})`;
+      } catch (err) {
+        if (!isRecordConflict(err) || attempt > 0) throw err;
+        snap = await readGroupSnapshot(this.o.zk, group, { isDefault: group === this.o.defaultName });
+      }
+    }
+  }
+
+  /** The replica a sentinel flags `promoted` for the group (its failover's choice), if any yet. */
+  private async selectedBy(sentinel: HostPort, group: string): Promise<HostPort | undefined> {
+    const list = await redisCommand(sentinel, this.o.auth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined);
+    if (!Array.isArray(list)) return undefined;
+    for (const r of list) {
+      const f = Array.isArray(r) ? pairsToRecord(r) : {};
+      if ((f.flags ?? '').split(',').includes('promoted') && f.ip !== undefined) return { host: f.ip, port: Number(f.port) };
+    }
+    return undefined;
+  }
+
   private async askFailover(group: string, sentinels: HostPort[]): Promise<HostPort> {
     const refusals: string[] = [];
     for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
@@ -237,12 +265,28 @@ export class Switchover {
     throw new Abort(`no sentinel agreed to fail ${group} over (${refusals.join('; ')}); writes resumed on the old master`);
   }
 
-  private async untilPromoted(candidates: HostPort[], replid: string): Promise<{ addr: HostPort; probe: RedisObservation }> {
+  /**
+   * The leader marks the replica it selected `promoted` one timer tick (about 100 ms) before it
+   * sends it REPLICAOF NO ONE. Once it has chosen, sending that same command ourselves saves the
+   * tick; the choice stays the sentinel's, and its own command then finds a master already.
+   */
+  private async untilPromoted(group: string, leader: HostPort, candidates: HostPort[], replid: string, steps: string[], at: () => string): Promise<{ addr: HostPort; probe: RedisObservation }> {
     const deadline = performance.now() + PROMOTION_MS;
+    let nudged = false;
     for (;;) {
-      const probes = await Promise.all(candidates.map((c) => probeRedis(c, this.o.auth)));
+      const [probes, selected] = await Promise.all([
+        Promise.all(candidates.map((c) => probeRedis(c, this.o.auth))),
+        nudged ? Promise.resolve(undefined) : this.selectedBy(leader, group),
+      ]);
       const i = probes.findIndex((p) => p.reachable && p.role === 'master' && p.replid2 === replid);
       if (i >= 0) return { addr: candidates[i]!, probe: probes[i] as RedisObservation };
+      const chosen = selected === undefined ? undefined : candidates.find((c) => sameHostPort(c, selected));
+      if (chosen !== undefined) {
+        nudged = true;
+        steps.push(`sentinel ${fmt(leader)} selected ${fmt(chosen)} (${at()})`);
+        await redisCommand(chosen, this.o.auth, 'REPLICAOF', 'NO', 'ONE').catch(() => undefined);
+        continue;
+      }
       if (performance.now() >= deadline) throw new Error(`no candidate answered as master within ${PROMOTION_MS} ms of the sentinel's SENTINEL FAILOVER; the old master's writes stay paused until the pause lapses (${PAUSE_MS} ms), and the watcher's reconcile records whatever the sentinels decide`);
       await sleep(POLL_MS);
     }
