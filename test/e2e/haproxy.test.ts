@@ -10,6 +10,7 @@ import { freePort, sharedZkHosts, startProcess, startProgram, tempDir, waitFor, 
 import { isUp, replication, type ServerUnderTest, startServer } from '../integration/server/helpers.js';
 import { registered, sentinelMaster, startSentinel } from '../integration/sentinel/helpers.js';
 import { watcherEnv } from '../integration/watcher/group.js';
+import { startWriter } from '../harness/writer.js';
 
 function redisPidOf(s: ServerUnderTest): number {
   const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
@@ -23,32 +24,6 @@ async function status(url: string): Promise<number> {
   } catch {
     return 0;
   }
-}
-
-/**
- * SETs one at a time every 10 ms through `client()`; remembers when each OK came and the key it
- * wrote. After a failed write it asks for a fresh connection (`reconnect`), as a careful client does.
- */
-function writer(client: () => Redis, prefix: string, reconnect: () => void) {
-  const oks: { at: number; key: string }[] = [];
-  let running = true;
-  const done = (async () => {
-    for (let i = 0; running; i += 1) {
-      const key = `${prefix}${i}`;
-      const ok = await Promise.race([client().set(key, '1').then(() => true, () => false), new Promise<false>((r) => setTimeout(() => r(false), 300))]);
-      if (ok) oks.push({ at: Date.now(), key });
-      else reconnect();
-      await new Promise((r) => setTimeout(r, 10)); // the write rate, not a wait for a condition
-    }
-  })();
-  return {
-    oks,
-    async stop() {
-      running = false;
-      await done;
-      client().disconnect();
-    },
-  };
 }
 
 describe('HAProxy in front of the group, routing by GET /primary', () => {
@@ -107,7 +82,7 @@ describe('HAProxy in front of the group, routing by GET /primary', () => {
     const options = { retryStrategy: () => 20, maxRetriesPerRequest: 1, commandTimeout: 300, enableReadyCheck: false };
     const quiet = (c: Redis) => c.on('error', () => undefined);
     let viaHaproxy = quiet(new Redis({ host: '127.0.0.1', port: frontPort, ...options }));
-    const through = writer(() => viaHaproxy, 'via-haproxy:', () => {
+    const through = startWriter(() => viaHaproxy, 'via-haproxy:', () => {
       viaHaproxy.disconnect();
       viaHaproxy = quiet(new Redis({ host: '127.0.0.1', port: frontPort, ...options }));
     });
@@ -115,7 +90,7 @@ describe('HAProxy in front of the group, routing by GET /primary', () => {
     let recorded = (await zk.get('/redis/master'))!;
     let directClient = quiet(new Redis({ host: '127.0.0.1', port: Number(recorded.split(' ')[1]), ...options }));
     // Its target changes only with the record (below).
-    const direct = writer(() => directClient, 'direct:', () => undefined);
+    const direct = startWriter(() => directClient, 'direct:', () => undefined);
     const follow = setInterval(() => {
       void zk.get('/redis/master').then((m) => {
         if (m === undefined || m === recorded) return;
