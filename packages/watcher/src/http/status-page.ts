@@ -141,7 +141,9 @@ export const STATUS_PAGE = `<!doctype html>
     const parts = [];
     if (e.name) parts.push(e.name);
     if (e.event) parts.push(e.event);
-    if (e.from || e.to) parts.push((e.from || '?') + ' → ' + (e.to || '?'));
+    if (e.from && e.to) parts.push(e.from + ' → ' + e.to);
+    else if (e.to) parts.push('→ ' + e.to);
+    else if (e.from) parts.push('from ' + e.from);
     if (e.outcome) parts.push(e.outcome);
     if (e.source) parts.push('from ' + e.source);
     if (e.detail) parts.push(e.detail);
