@@ -63,6 +63,7 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
     lines.push(`  ${auth}redis-cli -h ${watcher.host} -p "$(curl -s ${url}/master | cut -d: -f2)" set hello world`);
   }
   if (redis) lines.push(`  ${cliAuth(group, redis)}redis-cli -h ${redis.host} -p ${redis.port} info replication`);
+  if (redis?.ports[1] !== undefined) lines.push(`  curl http://${redis.host}:${redis.ports[1]}/metrics   # a wrapper's metrics (PORT1: also /primary, /replica, /health)`);
   if (sentinel) lines.push(`  redis-cli -h ${sentinel.host} -p ${sentinel.port} sentinel get-master-addr-by-name ${String(masterName)}`);
   lines.push(`  /usr/share/zookeeper/bin/zkCli.sh -server ${zkServer} get ${chroot}/redis/master`);
   if (zkAuth) lines.push('  (ZK_AUTH is set: in zkCli.sh, `addauth digest <user:password>` first)');
