@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { freePort, redisClient, startProgram, tempDir, waitFor, zkClient, type TestZk } from '../harness/index.js';
+import { freePort, redisClient, startProgram, tempDir, waitFor, zkClient } from '../harness/index.js';
 import { createNetLab, netnsUnavailable, startZooKeeperOnBridge, type NetHost, type NetLab } from '../harness/netns.js';
 import { recordHistory } from '../harness/zk-history.js';
 import type { StartedProcess } from '../harness/index.js';

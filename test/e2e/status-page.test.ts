@@ -6,18 +6,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
-import { repoRoot, sharedZkHosts, startProgram, waitFor } from '../harness/index.js';
-import { startGroup, watcherEnv } from '../integration/watcher/group.js';
+import { repoRoot, sharedZkHosts, waitFor } from '../harness/index.js';
+import { startGroup, startHealthyWatcher } from '../integration/watcher/group.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 describe.skipIf(CHROMIUM === undefined)(`status page in headless Chromium${CHROMIUM === undefined ? ' (skipped: no /usr/bin/chromium; `bash scripts/setup.sh --with-browser` installs it)' : ''}`, () => {
   it('shows the master, replicas, sentinels and events, and the new master after a kill -9 without a reload', async () => {
     const group = await startGroup({ zkHosts: sharedZkHosts() });
-    const env = await watcherEnv(group.zkHosts, { API_TOKEN: 'page-token-0123456789' });
-    startProgram('watcher', env);
-    const base = `http://127.0.0.1:${env.PORT0}`;
-    await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, { what: 'watcher healthy', timeoutMs: 15_000 });
+    const { base } = await startHealthyWatcher(group.zkHosts, { API_TOKEN: 'page-token-0123456789' });
 
     let browser: Browser | undefined;
     try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { KnownSentinel } from './sentinel-conf.js';
-import { formatHostPort, isRedisZkError, parseHostPort, preview, redisCommand, sameHostPort, zkPaths, type HostPort, type GroupSnapshot, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
+import { formatHostPort, isRedisZkError, parseHostPort, preview, redisCommand, sameHostPort, zkPaths, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
 
 const MYID = /^[0-9a-f]{40}$/;
 

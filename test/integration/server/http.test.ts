@@ -23,7 +23,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 describe('redis-zk-server HTTP_PORT', () => {
   it('answers the role checks by role and serves /metrics: role, offset, lag, link, fencing, ZooKeeper session, requests', async () => {
     const [pa, pb] = [await freePort(), await freePort()];
-    const { a, b } = await startLinkedPair(sharedZkHosts(), { a: { HTTP_PORT: String(pa) }, b: { HTTP_PORT: String(pb) } });
+    const { a } = await startLinkedPair(sharedZkHosts(), { a: { HTTP_PORT: String(pa) }, b: { HTTP_PORT: String(pb) } });
     const A = `http://127.0.0.1:${pa}`;
     const B = `http://127.0.0.1:${pb}`;
     await waitFor(async () => (await get(`${A}/primary`)).status === 200, { what: '/primary 200 on the master' });

@@ -1,20 +1,14 @@
 import { networkInterfaces } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort, redisClient, runProgramToExit, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient, type ProgramProcess } from '../../harness/index.js';
-import { startGroup, watcherEnv, type Group } from './group.js';
+import { freePort, redisClient, runProgramToExit, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient } from '../../harness/index.js';
+import { startGroup, startHealthyWatcher, watcherEnv, type Group } from './group.js';
 
 let group: Group;
 beforeAll(async () => {
   group = await startGroup({ zkHosts: sharedZkHosts() });
 });
 
-async function startWatcher(extra: Record<string, string> = {}): Promise<{ w: ProgramProcess; base: string }> {
-  const env = await watcherEnv(group.zkHosts, extra);
-  const w = startProgram('watcher', env);
-  const base = `http://127.0.0.1:${env.PORT0}`;
-  await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, { what: 'watcher healthy', timeoutMs: 15_000 });
-  return { w, base };
-}
+const startWatcher = (extra: Record<string, string> = {}) => startHealthyWatcher(group.zkHosts, extra);
 
 const masterText = () => `127.0.0.1:${group.servers[0]!.port}`;
 const sentinelTexts = () => group.sentinels.map((s) => `127.0.0.1:${s.port}`);

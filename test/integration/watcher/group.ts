@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
-import { freePort, redisClient, startRedisServer, waitFor, zkClient, type RedisServer, type StartedProcess, type TestZk } from '../../harness/index.js';
+import { freePort, redisClient, startProgram, startRedisServer, waitFor, zkClient, type ProgramProcess, type RedisServer, type StartedProcess, type TestZk } from '../../harness/index.js';
 import { startRedisSentinel } from '../../harness/redis-sentinel.js';
 
 export interface SentinelProc {
@@ -161,4 +161,13 @@ export async function watcherEnv(zkHosts: string, extra: Record<string, string> 
     LOG_LEVEL: 'debug',
     ...extra,
   };
+}
+
+/** A watcher on the group's ZooKeeper, once its /health answers 200. */
+export async function startHealthyWatcher(zkHosts: string, extra: Record<string, string> = {}): Promise<{ w: ProgramProcess; base: string }> {
+  const env = await watcherEnv(zkHosts, extra);
+  const w = startProgram('watcher', env);
+  const base = `http://127.0.0.1:${env.PORT0}`;
+  await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, { what: 'watcher healthy', timeoutMs: 15_000 });
+  return { w, base };
 }

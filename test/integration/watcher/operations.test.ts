@@ -3,10 +3,10 @@
 // event stream with Last-Event-ID, and /metrics in Prometheus's text format.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { redisClient, sharedZkHosts, startProgram, waitFor, type ProgramProcess } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
 import { openEventStream } from '../../harness/sse.js';
 import { startWriter } from '../../harness/writer.js';
-import { flat, startGroup, watcherEnv, type Group } from './group.js';
+import { flat, startGroup, startHealthyWatcher, type Group } from './group.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -22,13 +22,7 @@ beforeAll(async () => {
   }
 });
 
-async function startWatcher(extra: Record<string, string> = {}): Promise<{ w: ProgramProcess; base: string }> {
-  const env = await watcherEnv(group.zkHosts, extra);
-  const w = startProgram('watcher', env);
-  const base = `http://127.0.0.1:${env.PORT0}`;
-  await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, { what: 'watcher healthy', timeoutMs: 15_000 });
-  return { w, base };
-}
+const startWatcher = (extra: Record<string, string> = {}) => startHealthyWatcher(group.zkHosts, extra);
 
 const post = (base: string, body: unknown, headers: Record<string, string> = AUTH) =>
   fetch(`${base}/switchover`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
