@@ -36,10 +36,13 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # A real load balancer in front of the group for the role-check test.
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
-# A real headless browser for the status page's test (`npm test` asks with --with-browser;
-# `npm start` does not need one).
-if [ "${1:-}" = "--with-browser" ]; then
+# What only the tests need (`npm test` asks with --for-tests; `npm start` needs none of it): a
+# real headless browser for the status page, podman (with runc and mmdebstrap) for the images.
+if [ "${1:-}" = "--for-tests" ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v podman >/dev/null 2>&1 || missing+=(podman)
+  command -v runc >/dev/null 2>&1 || missing+=(runc)
+  command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || fail "missing ${missing[*]} and apt-get is not available; install them (Debian packages zookeeper redis-server redis-sentinel) yourself"

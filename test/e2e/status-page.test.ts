@@ -11,7 +11,7 @@ import { startGroup, startHealthyWatcher } from '../integration/watcher/group.js
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
-describe.skipIf(CHROMIUM === undefined)(`status page in headless Chromium${CHROMIUM === undefined ? ' (skipped: no /usr/bin/chromium; `bash scripts/setup.sh --with-browser` installs it)' : ''}`, () => {
+describe.skipIf(CHROMIUM === undefined)(`status page in headless Chromium${CHROMIUM === undefined ? ' (skipped: no /usr/bin/chromium; `bash scripts/setup.sh --for-tests` installs it)' : ''}`, () => {
   it('shows the master, replicas, sentinels and events, and the new master after a kill -9 without a reload', async () => {
     const group = await startGroup({ zkHosts: sharedZkHosts() });
     const { base } = await startHealthyWatcher(group.zkHosts, { API_TOKEN: 'page-token-0123456789' });

@@ -26,7 +26,7 @@ describe.each(Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[])('docker/%s.Doc
   const runtime = lines.slice(lines.lastIndexOf(stages.at(-1)!));
 
   it('builds with pnpm from the lockfile and bundles with scripts/build.mjs', () => {
-    expect(stages[0]).toMatch(/^FROM node:24-bookworm-slim AS build$/);
+    expect(stages[0]).toBe('FROM ${NODE_IMAGE} AS build');
     expect(lines.join('\n')).toMatch(/npm i -g pnpm@10\.34\.9/);
     expect(lines.join('\n')).toMatch(/pnpm install --frozen-lockfile/);
     expect(lines.join('\n')).toMatch(/node scripts\/build\.mjs/);
@@ -36,9 +36,32 @@ describe.each(Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[])('docker/%s.Doc
   });
 
   it('copies only the bundle and its source map into the runtime image', () => {
-    expect(stages.at(-1)).toBe('FROM node:24-bookworm-slim');
+    // Debian and the node binary alone: the node image's npm, corepack and headers stay behind.
+    expect(stages.at(-1)).toBe('FROM ${DEBIAN_IMAGE}');
     const copies = runtime.filter((l) => /^COPY /i.test(l));
-    expect(copies).toEqual([`COPY --from=build /src/${bundle} /src/${bundle}.map /app/`]);
+    expect(copies).toEqual(['COPY --from=build /usr/local/bin/node /usr/local/bin/node', `COPY --from=build /src/${bundle} /src/${bundle}.map /app/`]);
+  });
+
+  it('pins the base by digest, and the Debian packages by version', () => {
+    for (const [name, image] of [['NODE_IMAGE', 'node:24-bookworm-slim'], ['DEBIAN_IMAGE', 'debian:bookworm-slim']]) {
+      const arg = lines.find((l) => l.startsWith(`ARG ${name}=`));
+      expect(arg).toMatch(new RegExp(`^ARG ${name}=docker\\.io/library/${image}@sha256:[0-9a-f]{64}$`));
+      expect(lines.indexOf(arg!)).toBeLessThan(lines.indexOf(stages[0]!));
+    }
+    const apt = runtime.find((l) => l.includes('apt-get install')) ?? '';
+    const names = apt.split(/\s+/).filter((w) => /^[a-z][a-z0-9.+-]*=/.test(w));
+    // The wrapped package, redis-tools (which it depends on, at the same version) and tini.
+    expect(names.length).toBe(PROGRAMS[p] ? 3 : 1);
+    for (const n of names) {
+      const variable = /=\$\{(\w+)\}$/.exec(n)?.[1];
+      expect(variable, n).toBeDefined();
+      expect(runtime.some((l) => new RegExp(`^ARG ${variable}=\\S+$`).test(l))).toBe(true);
+    }
+  });
+
+  it('leaves the build tools and package lists out of the runtime image', () => {
+    const clean = runtime.find((l) => l.includes('apt-get install')) ?? '';
+    for (const path of ['/var/lib/apt/lists/*', '/usr/share/doc/*']) expect(clean).toContain(path);
   });
 
   it('installs the Redis binary it wraps, and tini', () => {
