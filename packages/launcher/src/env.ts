@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { plainEnv, portEnvName, type AppDef } from './definitions.js';
 
 export interface TaskEnvInput {
@@ -63,4 +64,17 @@ export function chrootOf(connectString: string | undefined): string {
   if (!connectString) return '';
   const slash = connectString.indexOf('/');
   return slash === -1 ? '' : connectString.slice(slash).replace(/\/+$/, '');
+}
+
+/** A task's secret as its program reads it: `<NAME>`, or the file `<NAME>_FILE` names (one trailing newline dropped). */
+export function taskSecret(env: Record<string, string> | undefined, name: string): string | undefined {
+  const direct = env?.[name];
+  if (direct) return direct;
+  const path = env?.[`${name}_FILE`];
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '') || undefined;
+  } catch {
+    return undefined;
+  }
 }

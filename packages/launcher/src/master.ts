@@ -3,6 +3,7 @@
 // the master's redis-server (process_id), the process a failover drill kills.
 import { parseInfo, redisCommand } from '@redis-zk/core';
 import type { LocalGroup, TaskInfo } from './launcher.js';
+import { taskSecret } from './env.js';
 
 export interface RedisRole {
   task: TaskInfo;
@@ -18,12 +19,12 @@ export type MasterResult = { master: RedisRole; roles: RedisRole[] } | { reason:
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One INFO to every Redis task of the group, with each task's own REDIS_PASSWORD. */
+/** One INFO to every Redis task of the group, with each task's own REDIS_PASSWORD (or _FILE). */
 export async function redisRoles(group: LocalGroup, timeoutMs = 1_000): Promise<RedisRole[]> {
   const tasks = group.tasks().filter((t) => t.program === 'server');
   return Promise.all(
     tasks.map(async (task): Promise<RedisRole> => {
-      const password = group.taskEnv(task.name)?.REDIS_PASSWORD || undefined;
+      const password = taskSecret(group.taskEnv(task.name), 'REDIS_PASSWORD');
       try {
         const text = await redisCommand({ host: task.host, port: task.port }, { password, timeoutMs }, 'INFO');
         const info = parseInfo(String(text));

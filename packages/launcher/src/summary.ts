@@ -4,10 +4,12 @@
 import { relative } from 'node:path';
 import type { LocalGroup, TaskInfo } from './launcher.js';
 import type { MasterResult } from './master.js';
+import { taskSecret } from './env.js';
+import { plainEnv } from './definitions.js';
 
 /** `REDISCLI_AUTH="$REDIS_PASSWORD" ` when the task's Redis wants a password, else ''. */
 function cliAuth(group: LocalGroup, task: TaskInfo): string {
-  return group.taskEnv(task.name)?.REDIS_PASSWORD ? 'REDISCLI_AUTH="$REDIS_PASSWORD" ' : '';
+  return taskSecret(group.taskEnv(task.name), 'REDIS_PASSWORD') ? 'REDISCLI_AUTH="$REDIS_PASSWORD" ' : '';
 }
 
 export function summary(group: LocalGroup, found?: MasterResult): string {
@@ -35,7 +37,7 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
   const redis = master?.task ?? tasks.find((t) => t.program === 'server');
   const masterName = group.apps.map((a) => a.env?.MASTER_NAME).find((v) => typeof v === 'string') ?? 'mymaster';
   const anyPassword = tasks.some((t) => t.program === 'server' && cliAuth(group, t) !== '');
-  const zkAuth = tasks.some((t) => group.taskEnv(t.name)?.ZK_AUTH);
+  const zkAuth = tasks.some((t) => taskSecret(group.taskEnv(t.name), 'ZK_AUTH'));
 
   lines.push('');
   if (anyPassword) {
@@ -51,7 +53,7 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
     const url = `http://${watcher.host}:${watcher.port}`;
     lines.push(`  curl -N ${url}/events       # the live event stream (Server-Sent Events)`);
     lines.push(`  curl ${url}/metrics         # Prometheus metrics`);
-    if (group.taskEnv(watcher.name)?.API_TOKEN) {
+    if (taskSecret(group.taskEnv(watcher.name), 'API_TOKEN')) {
       lines.push(`  curl -X POST -H "Authorization: Bearer $API_TOKEN" ${url}/switchover   # move the master on purpose`);
     } else {
       lines.push(`  (POST ${url}/switchover needs a token: API_TOKEN=<16+ chars> npm start -- --env watcher:API_TOKEN)`);
@@ -64,9 +66,13 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
   }
   if (redis) lines.push(`  ${cliAuth(group, redis)}redis-cli -h ${redis.host} -p ${redis.port} info replication`);
   if (redis?.ports[1] !== undefined) lines.push(`  curl http://${redis.host}:${redis.ports[1]}/metrics   # a wrapper's metrics (PORT1: also /primary, /replica, /health)`);
-  if (sentinel) lines.push(`  redis-cli -h ${sentinel.host} -p ${sentinel.port} sentinel get-master-addr-by-name ${String(masterName)}`);
+  const sentinelCliAuth = sentinel && taskSecret(group.taskEnv(sentinel.name), 'SENTINEL_PASSWORD') ? 'REDISCLI_AUTH="$SENTINEL_PASSWORD" ' : '';
+  if (sentinel) lines.push(`  ${sentinelCliAuth}redis-cli -h ${sentinel.host} -p ${sentinel.port} sentinel get-master-addr-by-name ${String(masterName)}`);
   lines.push(`  /usr/share/zookeeper/bin/zkCli.sh -server ${zkServer} get ${chroot}/redis/master`);
   if (zkAuth) lines.push('  (ZK_AUTH is set: in zkCli.sh, `addauth digest <user:password>` first)');
+  // Marathon fills secret references from its secret store; here they are unset unless given.
+  const unset = [...new Set(group.apps.flatMap((a) => plainEnv(a).secrets))].filter((name) => !tasks.some((t) => taskSecret(group.taskEnv(t.name), name)));
+  if (unset.length > 0) lines.push(`  (the definitions take ${unset.join(', ')} from Marathon secrets, unset here: e.g. ${unset[0]}=… npm start -- --env all:${unset[0]})`);
 
   if (master) {
     const t = master.task;

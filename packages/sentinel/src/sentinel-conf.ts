@@ -40,6 +40,8 @@ export interface SentinelConfInput extends GroupTimings {
   base: string | undefined;
   /** The myid claimed in ZooKeeper: a departed sentinel's, so the others replace its entry. */
   myid?: string;
+  /** SENTINEL_PASSWORD (secret): this sentinel's requirepass, and what it gives the others. */
+  sentinelPass?: string;
 }
 
 /** Top-level directives we always write ourselves. `daemonize yes` would detach from supervision. */
@@ -111,6 +113,8 @@ export function generateSentinelConf(input: SentinelConfInput): string {
       continue;
     }
     if (OWNED_TOP.has(directive)) continue;
+    // With SENTINEL_PASSWORD the sentinels' own password is ours, whatever SENTINEL_CONF says.
+    if (input.sentinelPass !== undefined && (directive === 'requirepass' || (directive === 'sentinel' && ['sentinel-pass', 'sentinel-user'].includes((t[1] ?? '').toLowerCase())))) continue;
     if (directive === 'protected-mode') userProtectedMode = true;
     if (directive === 'sentinel') {
       const sub = (t[1] ?? '').toLowerCase();
@@ -134,6 +138,7 @@ export function generateSentinelConf(input: SentinelConfInput): string {
   if (!userProtectedMode) out.push('protected-mode no');
   out.push(`sentinel announce-ip ${input.announceIp}`, `sentinel announce-port ${input.announcePort}`);
   if (input.myid !== undefined) out.push(`sentinel myid ${input.myid}`);
+  if (input.sentinelPass !== undefined) out.push(`requirepass ${input.sentinelPass}`, `sentinel sentinel-pass ${input.sentinelPass}`);
   if (!userResolveHostnames && input.groups.some((g) => !isIp(g.master.host))) out.push('sentinel resolve-hostnames yes');
   for (const g of input.groups) {
     out.push(`sentinel monitor ${g.name} ${g.master.host} ${g.master.port} ${input.quorum}`);

@@ -6,7 +6,7 @@ import type { GroupTimings } from './sentinel-conf.js';
 export class SentinelControl {
   constructor(
     readonly addr: HostPort,
-    /** The sentinel itself has no password; REDIS_PASSWORD is only the masters' auth-pass. */
+    /** The sentinel's own password (SENTINEL_PASSWORD); REDIS_PASSWORD is only the masters' auth-pass. */
     private readonly auth: RedisAuth,
   ) {}
 

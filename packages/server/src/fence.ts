@@ -50,7 +50,9 @@ const WATCHDOG_MS = 50;
 export function startFencing(opts: FenceOptions): Fencer {
   const { zk, self, local, group, log, fenceAfterMs } = opts;
   const intervalMs = Math.max(50, Math.min(500, Math.floor(fenceAfterMs / 4)));
+  // Every question is bounded by one check period.
   const auth: RedisAuth = { ...opts.auth, timeoutMs: Math.min(opts.auth.timeoutMs, intervalMs) };
+  const sentinelAuth: RedisAuth = { ...opts.sentinelAuth, timeoutMs: Math.min(opts.sentinelAuth.timeoutMs, intervalMs) };
   // Kept current by watches; during an outage the last lists stand (a majority never shrinks).
   let sentinels: Member[] = [];
   let nodes: Member[] = [];
@@ -79,7 +81,7 @@ export function startFencing(opts: FenceOptions): Fencer {
 
   /** Sentinels naming us and not thinking us down (one mid-failover of us names nobody). */
   const sentinelsNamingUs = async (): Promise<number> => {
-    const answers = await askSentinels(sentinels.map((s) => s.addr), group.name, askOnce(auth), { graceMs: intervalMs, deadlineMs: intervalMs });
+    const answers = await askSentinels(sentinels.map((s) => s.addr), group.name, askOnce(sentinelAuth), { graceMs: intervalMs, deadlineMs: intervalMs });
     return answers.filter((a) => a.kind === 'master' && sameHostPort(a.master, self) && !a.flags.includes('s_down') && !a.flags.includes('o_down')).length;
   };
 

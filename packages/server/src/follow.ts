@@ -45,11 +45,11 @@ export interface Follower {
  * one at a time, always with the latest value (changes that arrive meanwhile collapse).
  */
 export function follow(opts: FollowOptions): Follower {
-  const { zk, self, local, auth, log } = opts;
+  const { zk, self, local, auth, sentinelAuth, log } = opts;
   /** The group's snapshot and, when sentinels are registered, their verdict. */
   const askGroup = async (): Promise<{ snap: GroupSnapshot; verdict: SentinelVerdict | undefined }> => {
     const snap = await readGroupSnapshot(zk, opts.group.name, { isDefault: opts.group.isDefault });
-    const verdict = snap.sentinels.length === 0 ? undefined : await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.group.name, auth);
+    const verdict = snap.sentinels.length === 0 ? undefined : await askGroupSentinels(snap.sentinels.map((m) => m.addr), opts.group.name, sentinelAuth);
     return { snap, verdict };
   };
   const gatherAuthority = async (record: HostPort): Promise<FollowAuthority> => {

@@ -47,6 +47,7 @@ await runProgram({
     const self = { host: address.announce, port: config.port };
     const local = { host: address.local, port: config.port };
     const auth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
+    const sentinelAuth = { password: config.sentinelPassword, timeoutMs: config.probeTimeoutMs };
     const group = zkPaths.groupLayout(config.masterName, config.masterName === config.defaultMasterName);
     log.info({ announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName, defaultGroup: group.isDefault }, 'redis-zk-server starting.');
 
@@ -105,7 +106,7 @@ await runProgram({
       }
 
       // 3. Decide under the lock (and write the record for a claim or a handover).
-      const decided = await decideUnderLock({ zk, self, group, auth, log, shutdown: ctx.shutdown, held });
+      const decided = await decideUnderLock({ zk, self, group, auth, sentinelAuth, log, shutdown: ctx.shutdown, held });
       if (decided === undefined) {
         log.info('Shutdown requested before a decision was made.');
         await child?.stop();
@@ -139,11 +140,11 @@ await runProgram({
       );
 
       // 6. Follow the group's record while running.
-      const following = follow({ zk, self, local, auth, log, group, startupRecord: decided.observedRecord });
+      const following = follow({ zk, self, local, auth, sentinelAuth, log, group, startupRecord: decided.observedRecord });
       // 7. Fencing: while a master, keep writes only while we can show we still are one.
-      const fencer = config.fencing ? startFencing({ zk, self, local, group, auth, log, fenceAfterMs: config.fenceAfterMs }) : undefined;
+      const fencer = config.fencing ? startFencing({ zk, self, local, group, auth, sentinelAuth, log, fenceAfterMs: config.fenceAfterMs }) : undefined;
       // 8. FAILOVER_MODE=zookeeper: keep or take back the leadership, or elect when it is gone.
-      const leadership = zkMode ? startLeadership({ zk, self, local, group, auth, log }) : undefined;
+      const leadership = zkMode ? startLeadership({ zk, self, local, group, auth, sentinelAuth, log }) : undefined;
       const follower = {
         close() {
           following.close();
@@ -157,7 +158,7 @@ await runProgram({
       const http = config.httpPort === undefined ? undefined : await startRoleHttp({ hosts: address.listen, port: config.httpPort, bindIp: config.bindIp, local, auth, fenced: () => fencer?.fenced ?? false, metrics });
       if (http !== undefined) log.info({ httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health; Prometheus metrics on /metrics.`);
       const handOff = () =>
-        handOffMaster({ zk, self, local, auth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
+        handOffMaster({ zk, self, local, auth, sentinelAuth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });
     } finally {
       // Bounded: a hung ZooKeeper must not keep us from exiting (the session ends with us anyway).

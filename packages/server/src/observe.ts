@@ -35,7 +35,7 @@ export async function askGroupSentinels(sentinels: readonly HostPort[], masterNa
 }
 
 /** Gathers the Observation: one group snapshot, then every probe in parallel. */
-export async function observe(zk: Zk, self: HostPort, group: zkPaths.GroupLayout, auth: RedisAuth, held?: HeldView): Promise<Observed> {
+export async function observe(zk: Zk, self: HostPort, group: zkPaths.GroupLayout, auth: RedisAuth, sentinelAuth: RedisAuth, held?: HeldView): Promise<Observed> {
   const snapshot = await readGroupSnapshot(zk, group.name, { isDefault: group.isDefault });
   const record = snapshot.record;
   const sentinels = snapshot.sentinels.map((m) => m.addr);
@@ -44,7 +44,7 @@ export async function observe(zk: Zk, self: HostPort, group: zkPaths.GroupLayout
   const recordAddr = record.kind === 'valid' && !sameHostPort(record.addr, self) ? record.addr : undefined;
   const [recordProbe, verdict] = await Promise.all([
     recordAddr ? probeRedis(recordAddr, auth) : Promise.resolve(undefined),
-    askGroupSentinels(sentinels, group.name, auth),
+    askGroupSentinels(sentinels, group.name, sentinelAuth),
   ]);
   const sentinelMaster = verdict.kind === 'agreed' ? verdict.master : undefined;
   let sentinelMasterProbe: RedisProbe | undefined;

@@ -9,5 +9,7 @@ export interface RunningServer {
   local: HostPort;
   group: zkPaths.GroupLayout;
   auth: RedisAuth;
+  /** For the registered sentinels (SENTINEL_PASSWORD). */
+  sentinelAuth: RedisAuth;
   log: Logger;
 }

@@ -18,6 +18,7 @@ export interface HandOffOptions {
   self: HostPort;
   local: HostPort;
   auth: RedisAuth;
+  sentinelAuth: RedisAuth;
   group: zkPaths.GroupLayout;
   log: Logger;
   timeoutMs: number;
@@ -89,7 +90,7 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
   while (asked === undefined && Date.now() < deadline) {
     for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
       try {
-        await redisCommand(s, o.auth, 'SENTINEL', 'FAILOVER', o.group.name);
+        await redisCommand(s, o.sentinelAuth, 'SENTINEL', 'FAILOVER', o.group.name);
         asked = s;
         break;
       } catch (err) {
@@ -110,7 +111,7 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
   o.log.info({ sentinel: formatHostPort(asked) }, `Asked sentinel ${formatHostPort(asked)} to fail over ${o.group.name} before stopping this master.`);
 
   while (Date.now() < deadline) {
-    const now = await Promise.all(sentinels.map((s) => sentinelMasterAddr(s, o.auth, o.group.name).catch(() => undefined)));
+    const now = await Promise.all(sentinels.map((s) => sentinelMasterAddr(s, o.sentinelAuth, o.group.name).catch(() => undefined)));
     const other = now.find((a): a is HostPort => a !== undefined && !sameHostPort(a, o.self));
     if (other !== undefined) {
       const p = await probeRedis(other, o.auth);

@@ -20,6 +20,7 @@ export interface StartupOptions {
   self: HostPort;
   group: zkPaths.GroupLayout;
   auth: RedisAuth;
+  sentinelAuth: RedisAuth;
   log: Logger;
   shutdown: AbortSignal;
   /** Pause between observations while waiting for the sentinels. */
@@ -63,7 +64,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock ${o.group.lock}, held by ${holder}.`) }),
         aborted,
       ]);
-      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.group, o.auth, o.held && { ...o.held, now: Date.now() }), aborted]);
+      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.group, o.auth, o.sentinelAuth, o.held && { ...o.held, now: Date.now() }), aborted]);
       const decision = decideStartup(obs);
       log.info(
         {

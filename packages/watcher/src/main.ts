@@ -28,6 +28,7 @@ await runProgram({
     const log = ctx.makeLogger(config.logLevel);
     await checkHookCommand(config.hookCommand);
     const auth: RedisAuth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
+    const sentinelAuth: RedisAuth = { password: config.sentinelPassword, timeoutMs: config.probeTimeoutMs };
 
     // 1. ZooKeeper, and the in-memory view every answer comes from.
     const zk = await Zk.connect(config.zk, log);
@@ -41,7 +42,7 @@ await runProgram({
     const events = new EventLog();
     zk.on('state', (s) => events.add({ kind: 'zookeeper', detail: s }));
     let switchWritten: ((name: string, seconds: number) => void) | undefined;
-    const reconciler = new Reconciler(zk, state, config.defaultMasterName, auth, log, (w) => {
+    const reconciler = new Reconciler(zk, state, config.defaultMasterName, auth, sentinelAuth, log, (w) => {
       if (w.changed) events.add({ kind: 'record-written', name: w.name, to: joinHostPort(w.master), detail: w.reason });
       if (w.changed && w.ms !== undefined) switchWritten?.(w.name, w.ms / 1000);
     });
@@ -68,7 +69,7 @@ await runProgram({
     // 3. Subscribe to the live sentinels' +switch-master; reconcile on every (re)subscription.
     //    Every sentinel announces the same switch: behaviours other than the record run once.
     const lastSwitch = new Map<string, { key: string; at: number }>();
-    const subscription = new Subscription(state, auth, log);
+    const subscription = new Subscription(state, sentinelAuth, log);
     subscription.on('subscribed', (s) => void reconciler.all(`subscribed to sentinel ${joinHostPort(s)}`));
     subscription.on('message', (payload, s) => {
       const source = joinHostPort(s);
@@ -116,7 +117,7 @@ await runProgram({
     const view = createView(config.defaultMasterName, state, zkMode ? undefined : subscription, facts, events, leaders);
     const metrics = watcherMetrics({ zk, state, facts, events, view, subscription: zkMode ? undefined : subscription });
     switchWritten = metrics.observeSwitchLatency;
-    const switchover = new Switchover({ zk, defaultName: config.defaultMasterName, failoverMode: config.failoverMode, auth, log, events });
+    const switchover = new Switchover({ zk, defaultName: config.defaultMasterName, failoverMode: config.failoverMode, auth, sentinelAuth, log, events });
     const operations = {
       metrics: () => metrics.registry.metrics(),
       events,

@@ -74,6 +74,8 @@ export class Reconciler {
   /** Per group, one run at a time in each lane (a request during a run makes one more after it). */
   private readonly lanes = new Map<string, { switch: SingleFlight<Job>; check: SingleFlight<Job> }>();
   private readonly pool: CommandPool;
+  /** The sentinels' own connections: their password (SENTINEL_PASSWORD) is not the masters'. */
+  private readonly sentinelPool: CommandPool;
   /** The replication ID last seen on each address while it answered as master (lineage checks). */
   private readonly replids = new Map<string, string>();
 
@@ -82,14 +84,17 @@ export class Reconciler {
     private readonly state: WatcherState,
     private readonly defaultName: string,
     private readonly auth: RedisAuth,
+    sentinelAuth: RedisAuth,
     private readonly log: Logger,
     private readonly onWritten: (w: Written) => void,
   ) {
     this.pool = new CommandPool(auth);
+    this.sentinelPool = new CommandPool(sentinelAuth);
   }
 
   close(): void {
     this.pool.close();
+    this.sentinelPool.close();
   }
 
   all(why: string): Promise<void> {
@@ -221,7 +226,7 @@ export class Reconciler {
   /** Every registered sentinel; a majority of them must name the master (rule A1), confirmed by INFO on it. */
   private async askAll(name: string): Promise<Answered> {
     const sentinels = distinct(this.state.sentinels);
-    const answers = await askSentinels(sentinels, name, (s, n) => askSentinelMaster(this.pool, s, n), { graceMs: STRAGGLER_GRACE_MS, deadlineMs: this.auth.timeoutMs });
+    const answers = await askSentinels(sentinels, name, (s, n) => askSentinelMaster(this.sentinelPool, s, n), { graceMs: STRAGGLER_GRACE_MS, deadlineMs: this.auth.timeoutMs });
     const verdict = sentinelVerdict(sentinels.length, answers);
     const late = answers.filter((a) => a.kind === 'unreachable' && a.error === 'no answer in time').length;
     if (late > 0) this.log.debug({ group: name, pending: late, answered: answers.length - late }, `Deciding ${name} from the sentinels that answered; ${late} did not in time.`);
@@ -236,7 +241,7 @@ export class Reconciler {
   }
 
   private async askAnnouncer(s: HostPort, name: string): Promise<AnnouncerAnswer> {
-    const [answer] = await askSentinels([s], name, (x, n) => askSentinelMaster(this.pool, x, n), { graceMs: 0, deadlineMs: this.auth.timeoutMs });
+    const [answer] = await askSentinels([s], name, (x, n) => askSentinelMaster(this.sentinelPool, x, n), { graceMs: 0, deadlineMs: this.auth.timeoutMs });
     switch (answer?.kind) {
       case 'master':
         return { kind: 'master', addr: answer.master, epoch: answer.epoch };

@@ -48,6 +48,8 @@ const RETRY_MS = 1_000;
 export class Subscription extends EventEmitter<SubscriptionEvents> {
   private readonly links = new Map<string, Link>();
   private readonly retryAt = new Map<string, number>();
+  /** Why the last attempt on each registered sentinel failed (cleared once subscribed). */
+  private readonly failures = new Map<string, { sentinel: SentinelEntry; why: string }>();
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -73,6 +75,14 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
       .filter((l): l is Link & { since: Date } => l.since !== undefined)
       .map((l) => ({ sentinel: l.sentinel, since: l.since }))
       .sort((a, b) => a.since.getTime() - b.since.getTime());
+  }
+
+  /**
+   * Why the registered sentinels cannot be subscribed to, for /health: one that refuses our
+   * password says so naming SENTINEL_PASSWORD.
+   */
+  failing(): string[] {
+    return [...this.failures.values()].map(({ sentinel, why }) => `${joinHostPort(sentinel)}: ${why}${/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(why) ? ' (SENTINEL_PASSWORD is missing or wrong)' : ''}`);
   }
 
   start(): void {
@@ -109,6 +119,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
       this.connect(s);
     }
     for (const id of this.retryAt.keys()) if (!live.has(id)) this.retryAt.delete(id);
+    for (const id of this.failures.keys()) if (!live.has(id)) this.failures.delete(id);
     clearTimeout(this.retryTimer);
     if (nextRetry !== undefined) {
       this.retryTimer = setTimeout(() => this.check(), nextRetry - now);
@@ -141,6 +152,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
       if (this.links.get(sentinel.id) !== link) return;
       this.links.delete(sentinel.id);
       this.retryAt.set(sentinel.id, Date.now() + RETRY_MS);
+      this.failures.set(sentinel.id, { sentinel, why });
       const remaining = this.all().length;
       this.log.warn({ sentinel: name, remaining }, `Lost the subscription to sentinel ${name} (${why}); ${remaining} other subscription(s) remain.`);
       this.check();
@@ -158,6 +170,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
         if (gone || this.links.get(sentinel.id) !== link) return;
         link.since = new Date();
         this.retryAt.delete(sentinel.id);
+        this.failures.delete(sentinel.id);
         this.log.info({ sentinel: name }, `Subscribed to ${SWITCH_CHANNEL} on sentinel ${name}.`);
         this.emit('subscribed', sentinel);
       })

@@ -40,6 +40,8 @@ export interface SwitchoverOptions {
   defaultName: string;
   failoverMode: 'sentinel' | 'zookeeper';
   auth: RedisAuth;
+  /** For the sentinels (SENTINEL_PASSWORD). */
+  sentinelAuth: RedisAuth;
   log: Logger;
   events: EventLog;
 }
@@ -74,12 +76,12 @@ export class Switchover {
   constructor(private readonly o: SwitchoverOptions) {}
 
   async run(group: string, candidate: HostPort | undefined): Promise<SwitchoverResult> {
-    const { zk, auth, log, events } = this.o;
+    const { zk, auth, sentinelAuth, log, events } = this.o;
     const isDefault = group === this.o.defaultName;
     const snapshot = await readGroupSnapshot(zk, group, { isDefault });
     const recorded = snapshot.record.kind === 'valid' ? snapshot.record.addr : undefined;
     const [answers, master, fenced] = await Promise.all([
-      askSentinels(snapshot.sentinels.map((s) => s.addr), group, askOnce(auth), { graceMs: 100, deadlineMs: auth.timeoutMs }),
+      askSentinels(snapshot.sentinels.map((s) => s.addr), group, askOnce(sentinelAuth), { graceMs: 100, deadlineMs: sentinelAuth.timeoutMs }),
       recorded === undefined ? Promise.resolve(undefined) : probeRedis(recorded, auth),
       recorded === undefined ? Promise.resolve(undefined) : isFenced(recorded, auth),
     ]);
@@ -195,7 +197,7 @@ export class Switchover {
   private async untilSentinelsSee(group: string, sentinels: HostPort[], exclude: HostPort[]): Promise<void> {
     const deadline = Date.now() + PRIORITY_SEEN_MS;
     for (;;) {
-      const views = await Promise.all(sentinels.map((s) => redisCommand(s, this.o.auth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined)));
+      const views = await Promise.all(sentinels.map((s) => redisCommand(s, this.o.sentinelAuth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined)));
       const answered = views.filter((v): v is unknown[] => Array.isArray(v));
       const seen = answered.every((list) =>
         exclude.every((x) => list.some((r) => {
@@ -241,7 +243,7 @@ export class Switchover {
 
   /** The replica a sentinel flags `promoted` for the group (its failover's choice), if any yet. */
   private async selectedBy(sentinel: HostPort, group: string): Promise<HostPort | undefined> {
-    const list = await redisCommand(sentinel, this.o.auth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined);
+    const list = await redisCommand(sentinel, this.o.sentinelAuth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined);
     if (!Array.isArray(list)) return undefined;
     for (const r of list) {
       const f = Array.isArray(r) ? pairsToRecord(r) : {};
@@ -254,7 +256,7 @@ export class Switchover {
     const refusals: string[] = [];
     for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
       try {
-        await redisCommand(s, this.o.auth, 'SENTINEL', 'FAILOVER', group);
+        await redisCommand(s, this.o.sentinelAuth, 'SENTINEL', 'FAILOVER', group);
         return s;
       } catch (err) {
         const text = err instanceof Error ? err.message : String(err);

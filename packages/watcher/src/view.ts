@@ -52,7 +52,13 @@ export function createView(name: string, state: WatcherState, subscription: Subs
         return { ok: true, reason: `connected to ZooKeeper (FAILOVER_MODE=zookeeper)${own === undefined ? '' : `; ${own.reason}`}${also}`, zookeeper, subscription: null, unhealthyGroups: unhealthy };
       }
       if (sub === null) {
-        const reason = state.sentinels.length === 0 ? `no live sentinel is registered in ${zkPaths.SENTINELS}` : 'not subscribed to any sentinel yet';
+        const failing = subscription?.failing() ?? [];
+        const reason =
+          state.sentinels.length === 0
+            ? `no live sentinel is registered in ${zkPaths.SENTINELS}`
+            : failing.length > 0
+              ? `cannot subscribe to any registered sentinel: ${failing.join('; ')}`
+              : 'not subscribed to any sentinel yet';
         return { ok: false, reason, zookeeper, subscription: null, unhealthyGroups: unhealthy };
       }
       // The watcher serves every group: one broken group is listed, but only the default group's

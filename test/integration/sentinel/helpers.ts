@@ -55,8 +55,8 @@ export function registered(line: Record<string, unknown>): boolean {
 }
 
 /** SENTINEL MASTER <name> of the sentinel on `port` as a map. */
-export async function sentinelMaster(port: number, name = 'mymaster'): Promise<Record<string, string>> {
-  const c = redisClient(port);
+export async function sentinelMaster(port: number, name = 'mymaster', password?: string): Promise<Record<string, string>> {
+  const c = redisClient(port, '127.0.0.1', password);
   try {
     const reply = (await c.call('SENTINEL', 'MASTER', name)) as string[];
     const out: Record<string, string> = {};

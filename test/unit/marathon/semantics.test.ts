@@ -94,6 +94,11 @@ describe.each(APP_FILES)('marathon/%s', (file) => {
     expect(app.killSelection).toMatch(/^(YOUNGEST|OLDEST)_FIRST$/);
   });
 
+  it('takes ZK_AUTH from a declared Marathon secret: ZooKeeper ACLs are on by default', () => {
+    expect(app.env?.ZK_AUTH).toEqual({ secret: 'zk-auth' });
+    expect((app as { secrets?: Record<string, { source?: string }> }).secrets?.['zk-auth']?.source).toMatch(/\S/);
+  });
+
   it('keeps secrets out of the definition', () => {
     for (const v of variablesFor(program).filter((x) => x.secret)) {
       const value = app.env?.[v.name];

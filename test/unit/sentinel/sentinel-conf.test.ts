@@ -44,6 +44,14 @@ describe('generateSentinelConf', () => {
     expect(text).toContain('sentinel monitor other 10.0.0.8 6380 2');
   });
 
+  it('with SENTINEL_PASSWORD: requirepass and sentinel-pass are ours, replacing any in the base', () => {
+    const text = generateSentinelConf({ ...base, sentinelPass: 'sent-s3', base: 'requirepass other\nsentinel sentinel-pass other\nsentinel sentinel-user bob' });
+    expect(text).toContain('requirepass sent-s3');
+    expect(text).toContain('sentinel sentinel-pass sent-s3');
+    expect(text).not.toMatch(/other|sentinel-user/);
+    expect(generateSentinelConf(base)).not.toMatch(/requirepass|sentinel-pass/);
+  });
+
   it('merges the user base without truncating it, dropping only what we own', () => {
     const user = [
       '# my settings',

@@ -40,6 +40,8 @@ export interface CommonConfig {
   defaultMasterName: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   redisPassword: string | undefined;
+  /** SENTINEL_PASSWORD: the sentinels' own requirepass (and sentinel-pass between them). */
+  sentinelPassword: string | undefined;
   probeTimeoutMs: number;
 }
 
@@ -116,6 +118,7 @@ function loadCommon(program: ProgramName, env: Env): CommonConfig {
     defaultMasterName: readString(env, 'DEFAULT_MASTER_NAME', program === 'server' ? 'mymaster' : masterName, MASTER_NAME_PATTERN, NAME_EXPECTED),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
     redisPassword: readSecret(env, 'REDIS_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
+    sentinelPassword: readSecret(env, 'SENTINEL_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
     probeTimeoutMs: readInt(env, 'REDIS_PROBE_TIMEOUT_MS', 1_000, 50, 60_000),
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -37,12 +38,33 @@ export function readOptional(env: Env, name: string): string | undefined {
   return raw(env, name);
 }
 
-/** Secrets keep their exact bytes (no trimming) and are never echoed in an error. */
+/**
+ * Secrets keep their exact bytes (no trimming) and are never echoed in an error. Each may also
+ * come from a file, `<NAME>_FILE` (how DC/OS and Kubernetes mount secrets), read once here; one
+ * trailing newline, as `echo` and editors leave, is not part of it. An error then names the
+ * file, never its content.
+ */
 export function readSecret(env: Env, name: string, pattern?: RegExp, expected?: string): string | undefined {
-  const v = env[name];
-  if (v === undefined || v === '') return undefined;
-  if (pattern && !pattern.test(v)) throw new ConfigError(name, '[redacted]', expected ?? 'a valid value');
-  return v;
+  const fileVar = `${name}_FILE`;
+  const path = raw(env, fileVar);
+  const direct = env[name];
+  if (path !== undefined) {
+    if (direct !== undefined && direct !== '') throw new ConfigError(fileVar, path, `either ${name} or ${fileVar}, not both`);
+    let content: string;
+    try {
+      content = readFileSync(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(fileVar, path, `a readable file holding ${name} (${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code})`);
+    }
+    const v = content.replace(/\r?\n$/, '');
+    if (v === '') throw new ConfigError(fileVar, path, `a file holding ${name} (it is empty)`);
+    if (pattern && !pattern.test(v)) throw new ConfigError(fileVar, path, `a file holding ${name} as ${expected ?? 'a valid value'}`);
+    return v;
+  }
+  if (direct === undefined || direct === '') return undefined;
+  if (pattern && !pattern.test(direct)) throw new ConfigError(name, '[redacted]', expected ?? 'a valid value');
+  return direct;
 }
 
 export function readEnum<T extends string>(env: Env, name: string, def: T, values: readonly T[]): T {

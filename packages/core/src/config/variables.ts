@@ -21,6 +21,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'ZK_SESSION_TIMEOUT_MS', programs: ALL, default: '10000', meaning: 'ZooKeeper session timeout; ephemeral registrations of a dead process vanish after it' },
   { name: 'ZK_CONNECT_TIMEOUT_MS', programs: ALL, default: '30000', meaning: 'how long to wait for ZooKeeper at start (and for any single request) before failing with a clear error' },
   { name: 'ZK_AUTH', programs: ALL, default: '—', meaning: 'ZooKeeper digest credentials user:password; nodes are then created readable by all, writable by this user only', secret: true },
+  { name: 'ZK_AUTH_FILE', programs: ALL, default: '—', meaning: 'a file holding ZK_AUTH (a mounted DC/OS secret), read once at start; one trailing newline is ignored; not with ZK_AUTH' },
   { name: 'PORT0', programs: ALL, default: '6379 / 26379 / 8080', meaning: 'port to listen on and announce (Marathon sets it)' },
   { name: 'BIND_IP', programs: ALL, default: '—', meaning: 'address to bind and announce; overrides NET_IFACE' },
   { name: 'NET_IFACE', programs: ALL, default: 'eth0', meaning: "interface whose IPv4 address is announced when BIND_IP is unset" },
@@ -29,6 +30,9 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'DEFAULT_MASTER_NAME', programs: ALL, default: 'mymaster (sentinel, watcher: their MASTER_NAME)', meaning: "the default group: its record is also /redis/master and it keeps /redis/lock and /redis/nodes (0.1.0's layout); other groups live under /redis/groups/<name>. Upgrading a 0.1.0 group that used another MASTER_NAME: set this to that name on its servers" },
   { name: 'LOG_LEVEL', programs: ALL, default: 'info', meaning: 'fatal, error, warn, info, debug or trace' },
   { name: 'REDIS_PASSWORD', programs: ALL, default: '—', meaning: 'Redis password (requirepass/masterauth, sentinel auth-pass); written only to 0600 config files', secret: true },
+  { name: 'REDIS_PASSWORD_FILE', programs: ALL, default: '—', meaning: 'a file holding REDIS_PASSWORD (a mounted DC/OS secret), read once at start; one trailing newline is ignored; not with REDIS_PASSWORD' },
+  { name: 'SENTINEL_PASSWORD', programs: ALL, default: '— (the sentinels accept anyone)', meaning: "the sentinels' own password: requirepass of every redis-sentinel and sentinel-pass between them; the servers and the watcher use it to ask the sentinels; a client without it is refused", secret: true },
+  { name: 'SENTINEL_PASSWORD_FILE', programs: ALL, default: '—', meaning: 'a file holding SENTINEL_PASSWORD (a mounted DC/OS secret), read once at start; one trailing newline is ignored; not with SENTINEL_PASSWORD' },
   { name: 'MESOS_SANDBOX', programs: ['server', 'sentinel'], default: '—', meaning: 'set by Mesos; work directories are created under it when set, else under the system temp directory' },
   { name: 'SHUTDOWN_TIMEOUT_MS', programs: ['server', 'sentinel'], default: '10000', meaning: 'after SIGTERM, how long the child gets before SIGKILL (keep below Marathon taskKillGracePeriodSeconds)' },
   { name: 'FAILOVER_MODE', programs: ['server', 'watcher'], default: 'sentinel', meaning: "sentinel: redis-zk-sentinel's sentinels fail the master over; zookeeper: no sentinels — the master holds the group's leadership through its ZooKeeper session and, when it is gone, the replicas' wrappers elect one of them under the group's lock (replica-priority, then offset, then freshest link, then address). Every server and watcher of a group must use the same mode" },
@@ -55,6 +59,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'HOOK_COMMAND', programs: ['watcher'], default: '—', meaning: 'command run on every master switch with <name> <old-host> <old-port> <new-host> <new-port>' },
   { name: 'HOOK_TIMEOUT_MS', programs: ['watcher'], default: '10000', meaning: 'HOOK_COMMAND is killed after this long' },
   { name: 'API_TOKEN', programs: ['watcher'], secret: true, default: '— (POST /switchover refused)', meaning: 'secret bearer token that POST /switchover requires (Authorization: Bearer <token>), 16 to 512 characters without spaces; the read-only endpoints stay open. Never logged' },
+  { name: 'API_TOKEN_FILE', programs: ['watcher'], default: '—', meaning: 'a file holding API_TOKEN (a mounted DC/OS secret), read once at start; one trailing newline is ignored; not with API_TOKEN' },
 ];
 
 export function variablesFor(program: ProgramName): VariableSpec[] {
