@@ -56,6 +56,7 @@ await runProgram({
         failoverTimeoutMs: config.failoverTimeoutMs,
         parallelSyncs: config.parallelSyncs,
         authPass: config.redisPassword,
+        authUser: config.redisUsername,
       };
       const local: HostPort = { host: address.local, port: config.port };
       let groups: MonitoredGroup[];
@@ -63,7 +64,7 @@ await runProgram({
       // 2. Under the sentinel membership lock (held until we are registered, so two starting
       //    sentinels never take the same myid): which master to monitor (a majority of the
       //    registered sentinels wins over a stale record), our myid, the other groups.
-      const redisAuth: RedisAuth = { password: config.redisPassword, timeoutMs: config.probeTimeoutMs };
+      const redisAuth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, timeoutMs: config.probeTimeoutMs };
       // Our own sentinel and the others: SENTINEL_PASSWORD (all sentinels of a chroot share it).
       const sentinelAuth: RedisAuth = { password: config.sentinelPassword, timeoutMs: config.probeTimeoutMs };
       const membership = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);

@@ -25,6 +25,8 @@ export interface GroupTimings {
   parallelSyncs: number;
   /** Secret: only ever written to the 0600 file or sent over the sentinel's socket. */
   authPass: string | undefined;
+  /** REDIS_USERNAME: the ACL user the sentinel authenticates as (with authPass). */
+  authUser?: string;
 }
 
 export interface SentinelConfInput extends GroupTimings {
@@ -66,6 +68,7 @@ const OWNED_PER_GROUP = new Set([
   'failover-timeout',
   'parallel-syncs',
   'auth-pass',
+  'auth-user',
   'config-epoch',
   'leader-epoch',
   'known-replica',
@@ -89,6 +92,7 @@ export function groupLines(name: string, t: GroupTimings): string[] {
     `sentinel parallel-syncs ${name} ${t.parallelSyncs}`,
   ];
   if (t.authPass !== undefined) lines.push(`sentinel auth-pass ${name} ${t.authPass}`);
+  if (t.authUser !== undefined) lines.push(`sentinel auth-user ${name} ${t.authUser}`);
   return lines;
 }
 

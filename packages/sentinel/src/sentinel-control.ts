@@ -23,6 +23,7 @@ export class SentinelControl {
     }
     const set: (string | number)[] = ['down-after-milliseconds', t.downAfterMs, 'failover-timeout', t.failoverTimeoutMs, 'parallel-syncs', t.parallelSyncs];
     if (t.authPass !== undefined) set.push('auth-pass', t.authPass);
+    if (t.authUser !== undefined) set.push('auth-user', t.authUser);
     await redisCommand(this.addr, this.auth, 'SENTINEL', 'SET', name, ...set);
   }
 

@@ -1,4 +1,4 @@
-import type { HostPort } from '@redis-zk/core';
+import { OPERATOR_ACL_RULES, type HostPort } from '@redis-zk/core';
 
 export interface RedisConfInput {
   /** The user's base redis.conf, included first so our settings win. */
@@ -9,6 +9,8 @@ export interface RedisConfInput {
   dir: string;
   announce: HostPort;
   password: string | undefined;
+  /** REDIS_USERNAME: an ACL user with `password` and OPERATOR_ACL_RULES, used as masteruser. */
+  username?: string;
   replicaOf: HostPort | undefined;
   /** REDIS_APPENDONLY */
   appendOnly: boolean;
@@ -37,6 +39,8 @@ export function redisConfText(c: RedisConfInput): string {
   lines.push(`appendonly ${c.appendOnly ? 'yes' : 'no'}`);
   if (c.appendOnly) lines.push('appendfsync everysec');
   if (c.password !== undefined) lines.push(`requirepass ${q(c.password)}`, `masterauth ${q(c.password)}`);
+  // The operators' user: replication, the sentinels and the programs, with no data commands.
+  if (c.username !== undefined && c.password !== undefined) lines.push(`user ${c.username} reset on >${c.password} ${OPERATOR_ACL_RULES}`, `masteruser ${c.username}`);
   if (c.replicaOf !== undefined) lines.push(`replicaof ${c.replicaOf.host} ${c.replicaOf.port}`);
   return `${lines.join('\n')}\n`;
 }

@@ -31,6 +31,7 @@ export async function startRedisServer(
     dir: config.dataDir,
     announce,
     password: config.redisPassword,
+    username: config.redisUsername,
     replicaOf,
     appendOnly: config.appendOnly,
   });

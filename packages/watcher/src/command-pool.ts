@@ -56,6 +56,7 @@ export class CommandPool {
     const client = new Redis({
       host: addr.host,
       port: addr.port,
+      username: this.auth.username,
       password: this.auth.password,
       lazyConnect: true,
       connectTimeout: this.auth.timeoutMs,

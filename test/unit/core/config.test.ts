@@ -43,6 +43,7 @@ const BAD: Record<string, string[]> = {
   API_TOKEN: ['s3-short', 's3 has a space in it, sixteen', `s3${'x'.repeat(511)}`],
   REDIS_PASSWORD_FILE: ['/nonexistent/redis-zk-secret', '/'],
   SENTINEL_PASSWORD: ['has s3 space', 'quote"s3'],
+  REDIS_USERNAME: ['default', 'bad name', 'needs-a-password'],
   SENTINEL_PASSWORD_FILE: ['/nonexistent/redis-zk-secret'],
   ZK_AUTH_FILE: ['/nonexistent/redis-zk-secret'],
   API_TOKEN_FILE: ['/nonexistent/redis-zk-secret'],

@@ -41,6 +41,8 @@ describe('generateSentinelConf', () => {
     });
     expect(text).toContain('sentinel auth-pass mymaster s3cret');
     expect(text).toContain('sentinel auth-pass other s3cret');
+    expect(text).not.toContain('auth-user');
+    expect(generateSentinelConf({ ...base, authPass: 's3cret', authUser: 'redis-zk-ops' })).toContain('sentinel auth-user mymaster redis-zk-ops');
     expect(text).toContain('sentinel monitor other 10.0.0.8 6380 2');
   });
 

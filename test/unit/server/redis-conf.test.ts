@@ -31,6 +31,13 @@ describe('redisConfText', () => {
     expect(t).toContain('masterauth s3cret\n');
     expect(t).toContain('replicaof 10.9.9.9 6380\n');
   });
+  it('with REDIS_USERNAME: defines that ACL user with only the operators\' rules, and replicates as it', () => {
+    const t = redisConfText({ ...base, password: 's3cret', username: 'redis-zk-ops' });
+    expect(t).toMatch(/^user redis-zk-ops reset on >s3cret resetchannels &__sentinel__:hello -@all \+psync .*\+client\|unpause$/m);
+    expect(t).toContain('masteruser redis-zk-ops\n');
+    expect(t).not.toMatch(/\+@all|~\*|allkeys|\+get\b|\+set\b/);
+    expect(redisConfText({ ...base, username: 'redis-zk-ops' })).not.toMatch(/^user |masteruser/m);
+  });
 });
 
 describe('recordOps (the one writer)', () => {

@@ -40,6 +40,8 @@ export interface CommonConfig {
   defaultMasterName: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   redisPassword: string | undefined;
+  /** REDIS_USERNAME: the ACL user replication, the sentinels and the programs use (with REDIS_PASSWORD). */
+  redisUsername: string | undefined;
   /** SENTINEL_PASSWORD: the sentinels' own requirepass (and sentinel-pass between them). */
   sentinelPassword: string | undefined;
   probeTimeoutMs: number;
@@ -118,9 +120,19 @@ function loadCommon(program: ProgramName, env: Env): CommonConfig {
     defaultMasterName: readString(env, 'DEFAULT_MASTER_NAME', program === 'server' ? 'mymaster' : masterName, MASTER_NAME_PATTERN, NAME_EXPECTED),
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
     redisPassword: readSecret(env, 'REDIS_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
+    redisUsername: readRedisUsername(env),
     sentinelPassword: readSecret(env, 'SENTINEL_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
     probeTimeoutMs: readInt(env, 'REDIS_PROBE_TIMEOUT_MS', 1_000, 50, 60_000),
   };
+}
+
+function readRedisUsername(env: Env): string | undefined {
+  const name = readString(env, 'REDIS_USERNAME', '', /^[A-Za-z0-9._-]{1,64}$/, 'an ACL user name of letters, digits, ".", "_" or "-" (at most 64), not "default"') || undefined;
+  if (name === 'default') throw new ConfigError('REDIS_USERNAME', name, 'an ACL user name other than "default" (unset REDIS_USERNAME to use the default user)');
+  if (name !== undefined && (env.REDIS_PASSWORD ?? '') === '' && (env.REDIS_PASSWORD_FILE ?? '') === '') {
+    throw new ConfigError('REDIS_USERNAME', name, 'a user name together with REDIS_PASSWORD (or REDIS_PASSWORD_FILE): the ACL user needs a password');
+  }
+  return name;
 }
 
 function workDir(env: Env, name: string, sandboxSub: string, tmpPrefix: string, port: number): string {

@@ -23,6 +23,7 @@ export async function withConnection<T>(addr: HostPort, auth: RedisAuth, fn: (cl
   const client = new Redis({
     host: addr.host,
     port: addr.port,
+    username: auth.username,
     password: auth.password,
     lazyConnect: true,
     connectTimeout: auth.timeoutMs,
@@ -93,6 +94,7 @@ export function keptConnection(addr: HostPort, auth: RedisAuth): KeptConnection 
   const client = new Redis({
     host: addr.host,
     port: addr.port,
+    username: auth.username,
     password: auth.password,
     connectTimeout: auth.timeoutMs,
     commandTimeout: auth.timeoutMs,

@@ -4,6 +4,8 @@ import { withConnection } from './connection.js';
 
 export interface RedisAuth {
   password: string | undefined;
+  /** REDIS_USERNAME: an ACL user instead of `default` (with `password`). */
+  username?: string;
   timeoutMs: number;
 }
 
