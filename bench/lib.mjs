@@ -2,7 +2,7 @@
 // are plain .mjs scripts), plain redis-server/redis-sentinel processes, and the watcher bundle.
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,8 +75,32 @@ export const zkSet = async (c, p, data) => {
   await cb((d) => c.setData(p, Buffer.from(data), -1, d));
 };
 
+/**
+ * BENCH_TLS=1: every Redis and Sentinel link over TLS, with a CA made for the run (openssl),
+ * as the programs run with TLS_CERT_FILE/TLS_KEY_FILE/TLS_CA_FILE.
+ */
+export const tls = process.env.BENCH_TLS === '1' ? makePki() : undefined;
+
+function makePki() {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-zk-bench-pki-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const f = (x) => join(dir, x);
+  const ssl = (...args) => execFileSync('openssl', args, { stdio: 'pipe' });
+  ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=bench CA', '-keyout', f('ca.key'), '-out', f('ca.crt'));
+  ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=bench node', '-keyout', f('node.key'), '-out', f('node.csr'));
+  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', f('node.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('ext.cnf'), '-out', f('node.crt'));
+  const files = { ca: f('ca.crt'), cert: f('node.crt'), key: f('node.key') };
+  return {
+    ...files,
+    env: { TLS_CERT_FILE: files.cert, TLS_KEY_FILE: files.key, TLS_CA_FILE: files.ca },
+    client: { ca: readFileSync(files.ca), cert: readFileSync(files.cert), key: readFileSync(files.key), checkServerIdentity: () => undefined },
+    directives: (port) => ['port 0', `tls-port ${port}`, `tls-cert-file ${files.cert}`, `tls-key-file ${files.key}`, `tls-ca-cert-file ${files.ca}`, 'tls-replication yes'],
+  };
+}
+
 export function redis(port) {
-  const c = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 100 ? null : 100) });
+  const c = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 100 ? null : 100), tls: tls?.client });
   c.on('error', () => {});
   return c;
 }
@@ -102,7 +126,8 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
   for (let i = 0; i < 3; i += 1) {
     const port = await tk.freePort();
     const dir = mkdtempSync(join(work, 'redis-'));
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    const listen = tls === undefined ? ['--port', String(port)] : tls.directives(port).flatMap((d) => { const [k, ...v] = d.split(' '); return [`--${k}`, v.join(' ')]; });
+    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     if (i > 0) args.push('--replicaof', '127.0.0.1', String(ports[0]));
     spawnTracked('redis-server', args);
     ports.push(port);
@@ -120,7 +145,8 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
     const port = await tk.freePort();
     const dir = mkdtempSync(join(work, 'sentinel-'));
     const conf = join(dir, 'sentinel.conf');
-    writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 ${ports[0]} 2\nsentinel down-after-milliseconds ${name} 1000\nsentinel failover-timeout ${name} 3000\n`);
+    const listen = tls === undefined ? `port ${port}` : tls.directives(port).join('\n');
+    writeFileSync(conf, `${listen}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 ${ports[0]} 2\nsentinel down-after-milliseconds ${name} 1000\nsentinel failover-timeout ${name} 3000\n`);
     spawnTracked('redis-sentinel', [conf]);
     sentinels.push(port);
   }
@@ -146,6 +172,7 @@ export async function startWatcher(hosts, extraEnv = {}) {
     BIND_IP: '127.0.0.1',
     PORT0: String(port),
     LOG_LEVEL: process.env.BENCH_WATCHER_LOG ? 'debug' : 'warn',
+    ...(tls?.env ?? {}),
     ...extraEnv,
   }, process.env.BENCH_WATCHER_LOG);
   const base = `http://127.0.0.1:${port}`;

@@ -29,3 +29,4 @@ export * from './coordination/single-flight.js';
 export * from './coordination/group-nodes.js';
 export * from './process/node-flags.js';
 export * from './metrics/registry.js';
+export * from './tls/settings.js';

@@ -78,3 +78,13 @@ export function taskSecret(env: Record<string, string> | undefined, name: string
     return undefined;
   }
 }
+
+/** A task's TLS files as its program reads them (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE), for the launcher's own probes. */
+export function taskTls(env: Record<string, string> | undefined): { ca: Buffer; cert: Buffer; key: Buffer } | undefined {
+  if (!env?.TLS_CA_FILE || !env.TLS_CERT_FILE || !env.TLS_KEY_FILE) return undefined;
+  try {
+    return { ca: readFileSync(env.TLS_CA_FILE), cert: readFileSync(env.TLS_CERT_FILE), key: readFileSync(env.TLS_KEY_FILE) };
+  } catch {
+    return undefined;
+  }
+}

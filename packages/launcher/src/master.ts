@@ -3,7 +3,7 @@
 // the master's redis-server (process_id), the process a failover drill kills.
 import { parseInfo, redisCommand } from '@redis-zk/core';
 import type { LocalGroup, TaskInfo } from './launcher.js';
-import { taskSecret } from './env.js';
+import { taskSecret, taskTls } from './env.js';
 
 export interface RedisRole {
   task: TaskInfo;
@@ -25,8 +25,9 @@ export async function redisRoles(group: LocalGroup, timeoutMs = 1_000): Promise<
   return Promise.all(
     tasks.map(async (task): Promise<RedisRole> => {
       const password = taskSecret(group.taskEnv(task.name), 'REDIS_PASSWORD');
+      const tls = taskTls(group.taskEnv(task.name));
       try {
-        const text = await redisCommand({ host: task.host, port: task.port }, { password, timeoutMs }, 'INFO');
+        const text = await redisCommand({ host: task.host, port: task.port }, { password, tls, timeoutMs }, 'INFO');
         const info = parseInfo(String(text));
         const role = info.replication?.role;
         const pid = Number(info.server?.process_id);

@@ -12,6 +12,12 @@ function cliAuth(group: LocalGroup, task: TaskInfo): string {
   return taskSecret(group.taskEnv(task.name), 'REDIS_PASSWORD') ? 'REDISCLI_AUTH="$REDIS_PASSWORD" ' : '';
 }
 
+/** redis-cli's TLS flags when the task runs with TLS_* (the same files as the task). */
+function cliTls(group: LocalGroup, task: TaskInfo): string {
+  const env = group.taskEnv(task.name);
+  return env?.TLS_CA_FILE ? ` --tls --cacert ${env.TLS_CA_FILE} --cert ${env.TLS_CERT_FILE ?? ''} --key ${env.TLS_KEY_FILE ?? ''}` : '';
+}
+
 export function summary(group: LocalGroup, found?: MasterResult): string {
   const tasks = group.tasks();
   const zkSlash = group.zkHosts.indexOf('/');
@@ -62,12 +68,12 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
     lines.push(`  curl ${url}/status          # master, replicas, sentinels`);
     if (group.apps.filter((a) => a.labels?.REDIS_ZK_PROGRAM === 'server').length > 1) lines.push(`  curl ${url}/masters         # every group's master (one line each)`);
     const auth = redis ? cliAuth(group, redis) : '';
-    lines.push(`  ${auth}redis-cli -h ${watcher.host} -p "$(curl -s ${url}/master | cut -d: -f2)" set hello world`);
+    lines.push(`  ${auth}redis-cli -h ${watcher.host} -p "$(curl -s ${url}/master | cut -d: -f2)"${redis ? cliTls(group, redis) : ''} set hello world`);
   }
-  if (redis) lines.push(`  ${cliAuth(group, redis)}redis-cli -h ${redis.host} -p ${redis.port} info replication`);
+  if (redis) lines.push(`  ${cliAuth(group, redis)}redis-cli -h ${redis.host} -p ${redis.port}${cliTls(group, redis)} info replication`);
   if (redis?.ports[1] !== undefined) lines.push(`  curl http://${redis.host}:${redis.ports[1]}/metrics   # a wrapper's metrics (PORT1: also /primary, /replica, /health)`);
   const sentinelCliAuth = sentinel && taskSecret(group.taskEnv(sentinel.name), 'SENTINEL_PASSWORD') ? 'REDISCLI_AUTH="$SENTINEL_PASSWORD" ' : '';
-  if (sentinel) lines.push(`  ${sentinelCliAuth}redis-cli -h ${sentinel.host} -p ${sentinel.port} sentinel get-master-addr-by-name ${String(masterName)}`);
+  if (sentinel) lines.push(`  ${sentinelCliAuth}redis-cli -h ${sentinel.host} -p ${sentinel.port}${cliTls(group, sentinel)} sentinel get-master-addr-by-name ${String(masterName)}`);
   lines.push(`  /usr/share/zookeeper/bin/zkCli.sh -server ${zkServer} get ${chroot}/redis/master`);
   if (zkAuth) lines.push('  (ZK_AUTH is set: in zkCli.sh, `addauth digest <user:password>` first)');
   // Marathon fills secret references from its secret store; here they are unset unless given.
@@ -82,7 +88,7 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
       lines.push(`  kill -9 ${master.redisPid}          # the master's redis-server: ${who}; ${t.name} exits and is replaced on a new port as a replica`);
     }
     lines.push(`  kill -9 -- -${t.pid}      # or the whole task ${t.name} (its process group: redis-zk-server and its redis-server), like a dying container`);
-    lines.push(`  ${cliAuth(group, t)}redis-cli -h ${t.host} -p ${t.port} info server | grep process_id   # the master's redis-server pid`);
+    lines.push(`  ${cliAuth(group, t)}redis-cli -h ${t.host} -p ${t.port}${cliTls(group, t)} info server | grep process_id   # the master's redis-server pid`);
     if (watcher) lines.push(`  curl http://${watcher.host}:${watcher.port}/master          # a few seconds later: the new master`);
   }
   lines.push('', 'Ctrl-C stops everything (a second Ctrl-C kills everything at once).', '');

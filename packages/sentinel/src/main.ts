@@ -64,9 +64,9 @@ await runProgram({
       // 2. Under the sentinel membership lock (held until we are registered, so two starting
       //    sentinels never take the same myid): which master to monitor (a majority of the
       //    registered sentinels wins over a stale record), our myid, the other groups.
-      const redisAuth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, timeoutMs: config.probeTimeoutMs };
+      const redisAuth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
       // Our own sentinel and the others: SENTINEL_PASSWORD (all sentinels of a chroot share it).
-      const sentinelAuth: RedisAuth = { password: config.sentinelPassword, timeoutMs: config.probeTimeoutMs };
+      const sentinelAuth: RedisAuth = { password: config.sentinelPassword, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
       const membership = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
       await membership.acquire({ timeoutMs: 300_000, onWait: (holder) => log.info({ holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting') });
       let registration: Registration;
@@ -82,7 +82,7 @@ await runProgram({
         // 3. A fresh sentinel.conf.
         const confPath = await writeSentinelConf(
           config.workDir,
-          generateSentinelConf({ ...timings, port: config.port, bind: address.listen.join(' '), dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf, myid: claimed.id, sentinelPass: config.sentinelPassword }),
+          generateSentinelConf({ ...timings, port: config.port, bind: address.listen.join(' '), dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf, myid: claimed.id, sentinelPass: config.sentinelPassword, tls: config.tls }),
         );
         log.info(
           { conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), knownReplicas: groups.reduce((n, g) => n + (g.knownReplicas?.length ?? 0), 0), knownSentinels: knownSentinels.length, ...timings, authPass: undefined },

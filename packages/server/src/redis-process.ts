@@ -32,6 +32,7 @@ export async function startRedisServer(
     announce,
     password: config.redisPassword,
     username: config.redisUsername,
+    tls: config.tls,
     replicaOf,
     appendOnly: config.appendOnly,
   });

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { joinHostPort, pairsToRecord, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { joinHostPort, pairsToRecord, tlsOptions, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
 
 /** A connection unused for this long is closed. */
 const IDLE_MS = 60_000;
@@ -58,6 +58,7 @@ export class CommandPool {
       port: addr.port,
       username: this.auth.username,
       password: this.auth.password,
+      tls: tlsOptions(this.auth.tls),
       lazyConnect: true,
       connectTimeout: this.auth.timeoutMs,
       commandTimeout: this.auth.timeoutMs,

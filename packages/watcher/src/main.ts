@@ -27,8 +27,8 @@ await runProgram({
     const config = loadWatcherConfig(ctx.env);
     const log = ctx.makeLogger(config.logLevel);
     await checkHookCommand(config.hookCommand);
-    const auth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, timeoutMs: config.probeTimeoutMs };
-    const sentinelAuth: RedisAuth = { password: config.sentinelPassword, timeoutMs: config.probeTimeoutMs };
+    const auth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
+    const sentinelAuth: RedisAuth = { password: config.sentinelPassword, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
 
     // 1. ZooKeeper, and the in-memory view every answer comes from.
     const zk = await Zk.connect(config.zk, log);

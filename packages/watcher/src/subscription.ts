@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { joinHostPort, type Logger, type RedisAuth } from '@redis-zk/core';
+import { joinHostPort, tlsOptions, type Logger, type RedisAuth } from '@redis-zk/core';
 import type { SentinelEntry, WatcherState } from './state.js';
 
 export const SWITCH_CHANNEL = '+switch-master';
@@ -133,6 +133,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
       host: sentinel.host,
       port: sentinel.port,
       password: this.auth.password,
+      tls: tlsOptions(this.auth.tls),
       lazyConnect: true,
       connectTimeout: this.auth.timeoutMs,
       enableOfflineQueue: false,

@@ -44,6 +44,11 @@ const BAD: Record<string, string[]> = {
   REDIS_PASSWORD_FILE: ['/nonexistent/redis-zk-secret', '/'],
   SENTINEL_PASSWORD: ['has s3 space', 'quote"s3'],
   REDIS_USERNAME: ['default', 'bad name', 'needs-a-password'],
+  // Alone (the other two unset), missing, or not PEM.
+  TLS_CERT_FILE: ['/nonexistent/cert.pem'],
+  TLS_KEY_FILE: ['/nonexistent/key.pem'],
+  TLS_CA_FILE: ['/etc/hostname'],
+  TLS_CLIENT_AUTH: ['required', 'YES', '1'],
   SENTINEL_PASSWORD_FILE: ['/nonexistent/redis-zk-secret'],
   ZK_AUTH_FILE: ['/nonexistent/redis-zk-secret'],
   API_TOKEN_FILE: ['/nonexistent/redis-zk-secret'],

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { readTls, type TlsSettings } from '../tls/settings.js';
 import {
   type Env,
   type ZkHosts,
@@ -44,6 +45,8 @@ export interface CommonConfig {
   redisUsername: string | undefined;
   /** SENTINEL_PASSWORD: the sentinels' own requirepass (and sentinel-pass between them). */
   sentinelPassword: string | undefined;
+  /** TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, TLS_CLIENT_AUTH: TLS on every Redis and Sentinel link. */
+  tls: TlsSettings | undefined;
   probeTimeoutMs: number;
 }
 
@@ -121,6 +124,7 @@ function loadCommon(program: ProgramName, env: Env): CommonConfig {
     logLevel: readEnum(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const),
     redisPassword: readSecret(env, 'REDIS_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
     redisUsername: readRedisUsername(env),
+    tls: readTls(env),
     sentinelPassword: readSecret(env, 'SENTINEL_PASSWORD', /^[^\s"'\\]{1,512}$/, 'at most 512 characters without spaces, quotes or backslashes'),
     probeTimeoutMs: readInt(env, 'REDIS_PROBE_TIMEOUT_MS', 1_000, 50, 60_000),
   };

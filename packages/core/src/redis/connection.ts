@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { RedisZkError } from '../errors.js';
 import { joinHostPort, type HostPort } from '../hostport.js';
 import type { RedisAuth } from './probe.js';
+import { tlsOptions } from '../tls/settings.js';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -24,6 +25,7 @@ export async function withConnection<T>(addr: HostPort, auth: RedisAuth, fn: (cl
     host: addr.host,
     port: addr.port,
     username: auth.username,
+    tls: tlsOptions(auth.tls),
     password: auth.password,
     lazyConnect: true,
     connectTimeout: auth.timeoutMs,
@@ -95,6 +97,7 @@ export function keptConnection(addr: HostPort, auth: RedisAuth): KeptConnection 
     host: addr.host,
     port: addr.port,
     username: auth.username,
+    tls: tlsOptions(auth.tls),
     password: auth.password,
     connectTimeout: auth.timeoutMs,
     commandTimeout: auth.timeoutMs,

@@ -1,11 +1,14 @@
 import { RedisZkError } from '../errors.js';
 import { joinHostPort, type HostPort } from '../hostport.js';
 import { withConnection } from './connection.js';
+import type { TlsClient } from '../tls/settings.js';
 
 export interface RedisAuth {
   password: string | undefined;
   /** REDIS_USERNAME: an ACL user instead of `default` (with `password`). */
   username?: string;
+  /** TLS on the link (the group's CA, our certificate as the client's). */
+  tls?: TlsClient;
   timeoutMs: number;
 }
 

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadServerConfig, tlsDirectives } from '@redis-zk/core';
+
+const dir = mkdtempSync(join(tmpdir(), 'redis-zk-tls-settings-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const pem = (name: string, label: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, `-----BEGIN ${label}-----\nMIIB\n-----END ${label}-----\n`);
+  return p;
+};
+const files = { TLS_CERT_FILE: pem('cert.pem', 'CERTIFICATE'), TLS_KEY_FILE: pem('key.pem', 'PRIVATE KEY'), TLS_CA_FILE: pem('ca.pem', 'CERTIFICATE') };
+const errorOf = (env: Record<string, string>): ConfigError => {
+  try {
+    loadServerConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('accepted');
+};
+
+describe('TLS settings', () => {
+  it('reads the three files once, for the programs\' own links, and keeps the paths for redis-server', () => {
+    const c = loadServerConfig(files);
+    expect(c.tls).toMatchObject({ certFile: files.TLS_CERT_FILE, keyFile: files.TLS_KEY_FILE, caFile: files.TLS_CA_FILE, clientAuth: 'yes' });
+    expect(c.tls!.client.key.toString()).toContain('PRIVATE KEY');
+    expect(loadServerConfig({}).tls).toBeUndefined();
+    expect(loadServerConfig({ ...files, TLS_CLIENT_AUTH: 'optional' }).tls!.clientAuth).toBe('optional');
+  });
+
+  it('refuses a partial set, a missing file and a file that is not PEM, naming the variable (never a key\'s content)', () => {
+    expect(errorOf({ TLS_CERT_FILE: files.TLS_CERT_FILE }).message).toMatch(/^TLS_CERT_FILE=".*" is invalid: expected to be set together with TLS_KEY_FILE and TLS_CA_FILE/);
+    expect(errorOf({ ...files, TLS_KEY_FILE: join(dir, 'nope') }).message).toMatch(/^TLS_KEY_FILE=".*nope" is invalid: expected a readable file holding its PEM private key \(it does not exist\)$/);
+    const notPem = join(dir, 'secret-key.txt');
+    writeFileSync(notPem, 'hunter2-s3cret');
+    const err = errorOf({ ...files, TLS_KEY_FILE: notPem });
+    expect(err.message).toMatch(/it is not PEM/);
+    expect(err.message).not.toContain('hunter2');
+  });
+
+  it('puts redis-server and redis-sentinel on TLS only: port 0, the same port with TLS, replication over TLS', () => {
+    expect(tlsDirectives(6379, undefined)).toEqual(['port 6379']);
+    expect(tlsDirectives(6379, { certFile: '/c', keyFile: '/k', caFile: '/a b', clientAuth: 'no' })).toEqual([
+      'port 0', 'tls-port 6379', 'tls-cert-file /c', 'tls-key-file /k', 'tls-ca-cert-file "/a b"', 'tls-auth-clients no', 'tls-replication yes',
+    ]);
+  });
+});
