@@ -74,14 +74,20 @@ describe('password rotation (REDIS_PASSWORD, with REDIS_USERNAME)', () => {
       await waitFor(() => writes.oks.some((o) => o.at > switched + 100), { what: 'the client writing with the new password' });
 
       // (2) Every task again with the new value, one at a time, as Marathon rolls an app.
+      /** Marathon's replacement of one task: SIGTERM (exit 0), then a new task with the new env, ready. */
+      const replace = async <T extends { proc: { signal(s: NodeJS.Signals): void; exited: Promise<{ code: number | null }>; waitForLog(m: (l: Record<string, unknown>) => boolean, ms: number): Promise<unknown> } }>(
+        old: T,
+        start: () => Promise<T>,
+        ready: (l: Record<string, unknown>) => boolean,
+      ): Promise<T> => {
+        old.proc.signal('SIGTERM');
+        expect((await old.proc.exited).code).toBe(0);
+        const n = await start();
+        await n.proc.waitForLog(ready, 30_000);
+        return n;
+      };
       const sentinelsNow = [];
-      for (const s of sentinels) {
-        s.proc.signal('SIGTERM');
-        expect((await s.proc.exited).code).toBe(0);
-        const n = await startSentinel(hosts, envWith(NEW));
-        await n.proc.waitForLog(registered, 20_000);
-        sentinelsNow.push(n);
-      }
+      for (const s of sentinels) sentinelsNow.push(await replace(s, () => startSentinel(hosts, envWith(NEW)), registered));
       sentinels = sentinelsNow;
       // The watcher before the servers: it must confirm (INFO) the masters the new servers become.
       watcher.w.signal('SIGTERM');
@@ -91,13 +97,7 @@ describe('password rotation (REDIS_PASSWORD, with REDIS_USERNAME)', () => {
       const recorded = (await zk.get('/redis/master'))!;
       const order = [...servers].sort((a, b) => Number(`127.0.0.1 ${a.port}` === recorded) - Number(`127.0.0.1 ${b.port}` === recorded));
       const serversNow: Server[] = [];
-      for (const s of order) {
-        s.proc.signal('SIGTERM');
-        expect((await s.proc.exited).code).toBe(0);
-        const n = await startServer(hosts, envWith(NEW));
-        await n.proc.waitForLog(serverUp, 30_000);
-        serversNow.push(n);
-      }
+      for (const s of order) serversNow.push(await replace(s, () => startServer(hosts, envWith(NEW)), serverUp));
       servers = serversNow;
       await waitFor(() => linked(NEW), { what: 'both new replicas linked to the new master', timeoutMs: 30_000 });
       const done = Date.now();
