@@ -74,13 +74,24 @@ describe('replicas replaced on new ports', () => {
       { timeoutMs: 30_000, intervalMs: 100, what: 'the sentinels to agree on a promoted replica after kill -9 of the master' },
     );
     expect(liveReplicas()).toContain(promoted);
-    // The old master's wrapper exited with its redis-server: it is dead and unregistered, so it is dropped too.
-    const remaining = liveReplicas().filter((r) => r !== promoted);
-    onTestFailed(async () => console.log(`after the failover the sentinels know: ${JSON.stringify(await Promise.all(ports.map((p) => knownReplicas(p).catch((e: unknown) => String(e)))))}; expected ${remaining.join(', ')}`));
-    await waitFor(async () => (await Promise.all(ports.map(async (p) => JSON.stringify(await knownReplicas(p))))).every((k) => k === JSON.stringify(remaining)), {
-      timeoutMs: 40_000,
-      intervalMs: 250,
-      what: `every sentinel to know exactly the one live replica ${remaining.join(', ')} after the failover`,
+    // The old master's wrapper exited with its redis-server: it is dead and unregistered, so it is
+    // dropped too. Against whichever master the sentinels agree on by then: with 1 s down-after on
+    // busy cores Sentinel itself sometimes fails a just-promoted master over once more (seen in
+    // CI), which moves the live replica but must not bring back the dead one.
+    const remainingBeside = (m: string) => liveReplicas().filter((r) => r !== m && r !== master);
+    let seen = '';
+    await waitFor(
+      async () => {
+        const all = await Promise.all(ports.map((p) => masterAddr(p)));
+        const m = all[0];
+        if (m === undefined || !all.every((x) => x === m)) return false;
+        const known = await Promise.all(ports.map(async (p) => JSON.stringify(await knownReplicas(p))));
+        seen = `master ${m}, known ${known.join(' | ')}`;
+        return known.every((k) => k === JSON.stringify(remainingBeside(m)));
+      },
+      { timeoutMs: 40_000, intervalMs: 250, what: 'every sentinel to know exactly the one live replica beside the master they agree on, after the failover' },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last: ${seen}`);
     });
   }, 180_000);
 });
