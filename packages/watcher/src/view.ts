@@ -30,6 +30,14 @@ export function createView(name: string, state: WatcherState, subscription: Subs
     if (m !== undefined && !m.ok) return { name: g, ok: false, reason: m.reason };
     return { name: g, ok: true, reason: m === undefined ? `group ${g} has a master; the sentinels were not asked yet` : `the sentinels monitor the master of ${g}` };
   };
+  /** Why the group's master refuses the watcher's Redis credentials, when it does. */
+  const credentialRefusal = (g: string): string | undefined => {
+    const f = facts.of(g);
+    const m = state.masterOf(g);
+    if (f === undefined || m === undefined || f.addr.host !== m.host || f.addr.port !== m.port || f.probe.reachable) return undefined;
+    if (!/WRONGPASS|NOAUTH|NOPERM|invalid (username-)?password/i.test(f.probe.error)) return undefined;
+    return `the master ${joinHostPort(m)} of ${g} refuses the watcher's credentials (${f.probe.error}): REDIS_PASSWORD or REDIS_USERNAME is wrong, so no failover can be confirmed or recorded`;
+  };
   /** Only groups with a record are served (the default group's name is always listed). */
   const known = (g: string) => state.groups().includes(g);
   // A default group without a record may simply not exist (a deployment of named groups only).
@@ -46,6 +54,9 @@ export function createView(name: string, state: WatcherState, subscription: Subs
       const unhealthy = unhealthyGroups().map(({ name: g, reason }) => ({ name: g, reason }));
       const also = unhealthy.length === 0 ? '' : `; ${unhealthy.length} group(s) unhealthy: ${unhealthy.map((u) => u.name).join(', ')}`;
       if (zookeeper !== 'connected') return { ok: false, reason: `not connected to ZooKeeper (state ${zookeeper})`, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
+      // The master refusing our credentials: no failover could be confirmed (INFO) or recorded.
+      const refusedBy = credentialRefusal(name);
+      if (refusedBy !== undefined) return { ok: false, reason: refusedBy, zookeeper, subscription: sub, unhealthyGroups: unhealthy };
       if (leaders !== undefined) {
         const own = state.recordOf(name)?.kind === 'absent' ? undefined : groupHealth(name);
         if (own !== undefined && !own.ok) return { ok: false, reason: own.reason, zookeeper, subscription: null, unhealthyGroups: unhealthy };

@@ -5,9 +5,9 @@
 // in any server's ACL LOG — and that user cannot touch data.
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
 import { registered, sentinelMaster, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
-import { startHealthyWatcher } from '../watcher/group.js';
+import { startHealthyWatcher, watcherEnv } from '../watcher/group.js';
 
 const PASSWORD = 'acl-user-s3cret';
 const USER = 'redis-zk-ops';
@@ -40,6 +40,20 @@ describe('REDIS_USERNAME (an ACL user instead of default)', () => {
       return true;
     }, { what: 'every sentinel monitoring the master as the ACL user, knowing both replicas', timeoutMs: 30_000 });
     const { base } = await startHealthyWatcher(hosts, { ...env, API_TOKEN: TOKEN });
+    // A watcher with the wrong password: 503, naming the failing link and the settings.
+    const wrongEnv = await watcherEnv(hosts, { ...env, REDIS_PASSWORD: 'not-the-password' });
+    const wrong = startProgram('watcher', wrongEnv);
+    const refused = await waitFor(async () => {
+      const r = await fetch(`http://127.0.0.1:${wrongEnv.PORT0}/health`).catch(() => undefined);
+      const body = r === undefined ? undefined : ((await r.json()) as { reason: string });
+      return r?.status === 503 && /REDIS_PASSWORD/.test(body!.reason) ? body! : false;
+    }, { what: 'the watcher with a wrong REDIS_PASSWORD to say so on /health', timeoutMs: 15_000 });
+    expect(refused.reason).toMatch(/^the master 127\.0\.0\.1:\d+ of mymaster refuses the watcher's credentials \(.*WRONGPASS.*\): REDIS_PASSWORD or REDIS_USERNAME is wrong/);
+    expect(refused.reason).not.toContain('not-the-password');
+    wrong.signal('SIGTERM');
+    await wrong.exited;
+    // Its failed logins are in the servers' ACL LOG; what follows must add nothing there.
+    for (const s of servers) await admin(s.port).call('ACL', 'LOG', 'RESET');
 
     // A planned switchover to a named replica.
     const first = await (await fetch(`${base}/master`)).text();
