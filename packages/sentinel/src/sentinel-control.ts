@@ -1,4 +1,4 @@
-import { pairsToRecord, redisCommand, sentinelMaster, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { redisCommand, sentinelMaster, sentinelReplicas, type HostPort, type RedisAuth } from '@redis-zk/core';
 import { isDown, type KnownReplica } from './decide-replicas.js';
 import type { GroupTimings } from './sentinel-conf.js';
 
@@ -48,10 +48,7 @@ export class SentinelControl {
 
   /** Every replica our sentinel knows for the group, live or dead. */
   async replicas(name: string): Promise<KnownReplica[]> {
-    const reply = await redisCommand(this.addr, this.auth, 'SENTINEL', 'REPLICAS', name);
-    if (!Array.isArray(reply)) return [];
-    return reply.filter(Array.isArray).map((entry: unknown[]) => {
-      const f = pairsToRecord(entry);
+    return (await sentinelReplicas(this.addr, this.auth, name)).map((f) => {
       const flags = (f['flags'] ?? '').split(',');
       return { addr: `${f['ip']} ${f['port']}`, flags, downForMs: isDown(flags) ? Number(f['last-ok-ping-reply']) || 0 : 0 };
     });

@@ -1,4 +1,4 @@
-import { isFenced, probeRedis, sameHostPort, type HostPort, type RedisAuth, type RedisProbe } from '@redis-zk/core';
+import { probeMaster, sameHostPort, type HostPort, type RedisAuth, type RedisProbe } from '@redis-zk/core';
 
 export interface MasterFacts {
   addr: HostPort;
@@ -48,10 +48,7 @@ export class RedisFacts {
       for (const name of this.latest.keys()) if (!masters.has(name)) this.latest.delete(name);
       await Promise.all(
         [...masters].map(async ([name, addr]) => {
-          const [probe, fenced] = await Promise.all([
-            probeRedis(addr, this.auth).catch((err: unknown) => ({ reachable: false as const, error: String(err) })),
-            isFenced(addr, this.auth),
-          ]);
+          const { probe, fenced } = await probeMaster(addr, this.auth);
           // The master may have moved while probing; a fact about the old one is not about "the master".
           if (!sameHostPort(this.masters().get(name), addr)) return;
           const before = this.latest.get(name);

@@ -3,10 +3,10 @@ import {
   askSentinels,
   confirmsLineage,
   formatHostPort,
-  isFenced,
+  probeMaster,
   isRecordConflict,
   isRedisZkError,
-  pairsToRecord,
+  sentinelReplicas,
   probeRedis,
   readGroupSnapshot,
   redisCommand,
@@ -80,11 +80,12 @@ export class Switchover {
     const isDefault = group === this.o.defaultName;
     const snapshot = await readGroupSnapshot(zk, group, { isDefault });
     const recorded = snapshot.record.kind === 'valid' ? snapshot.record.addr : undefined;
-    const [answers, master, fenced] = await Promise.all([
+    const [answers, seen] = await Promise.all([
       askSentinels(snapshot.sentinels.map((s) => s.addr), group, askOnce(sentinelAuth), { graceMs: 100, deadlineMs: sentinelAuth.timeoutMs }),
-      recorded === undefined ? Promise.resolve(undefined) : probeRedis(recorded, auth),
-      recorded === undefined ? Promise.resolve(undefined) : isFenced(recorded, auth),
+      recorded === undefined ? Promise.resolve(undefined) : probeMaster(recorded, auth),
     ]);
+    const master = seen?.probe;
+    const fenced = seen?.fenced;
     const listed = master?.reachable ? master.replicas.map((r) => ({ host: r.host, port: r.port })) : [];
     const replicas = await Promise.all(listed.map(async (addr) => ({ addr, probe: await probeRedis(addr, auth) })));
     const plan = decideSwitchover({
@@ -197,14 +198,9 @@ export class Switchover {
   private async untilSentinelsSee(group: string, sentinels: HostPort[], exclude: HostPort[]): Promise<void> {
     const deadline = Date.now() + PRIORITY_SEEN_MS;
     for (;;) {
-      const views = await Promise.all(sentinels.map((s) => redisCommand(s, this.o.sentinelAuth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined)));
-      const answered = views.filter((v): v is unknown[] => Array.isArray(v));
-      const seen = answered.every((list) =>
-        exclude.every((x) => list.some((r) => {
-          const f = Array.isArray(r) ? pairsToRecord(r) : {};
-          return f.ip === x.host && Number(f.port) === x.port && f['slave-priority'] === '0';
-        })),
-      );
+      const views = await Promise.all(sentinels.map((s) => sentinelReplicas(s, this.o.sentinelAuth, group).catch(() => undefined)));
+      const answered = views.filter((v) => v !== undefined);
+      const seen = answered.every((list) => exclude.every((x) => list.some((f) => f.ip === x.host && Number(f.port) === x.port && f['slave-priority'] === '0')));
       if (answered.length > 0 && seen) return;
       if (Date.now() >= deadline) throw new Abort(`the sentinels did not see replica-priority 0 on ${exclude.map(fmt).join(', ')} within ${PRIORITY_SEEN_MS} ms`);
       await sleep(100);
@@ -243,13 +239,9 @@ export class Switchover {
 
   /** The replica a sentinel flags `promoted` for the group (its failover's choice), if any yet. */
   private async selectedBy(sentinel: HostPort, group: string): Promise<HostPort | undefined> {
-    const list = await redisCommand(sentinel, this.o.sentinelAuth, 'SENTINEL', 'REPLICAS', group).catch(() => undefined);
-    if (!Array.isArray(list)) return undefined;
-    for (const r of list) {
-      const f = Array.isArray(r) ? pairsToRecord(r) : {};
-      if ((f.flags ?? '').split(',').includes('promoted') && f.ip !== undefined) return { host: f.ip, port: Number(f.port) };
-    }
-    return undefined;
+    const list = await sentinelReplicas(sentinel, this.o.sentinelAuth, group).catch(() => []);
+    const f = list.find((r) => (r.flags ?? '').split(',').includes('promoted') && r.ip !== undefined);
+    return f === undefined ? undefined : { host: f.ip!, port: Number(f.port) };
   }
 
   private async askFailover(group: string, sentinels: HostPort[]): Promise<HostPort> {

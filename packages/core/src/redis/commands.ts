@@ -1,7 +1,7 @@
 import { isRedisZkError } from '../errors.js';
 import { parseHostPort, type HostPort } from '../hostport.js';
 import { withConnection } from './connection.js';
-import type { RedisAuth } from './probe.js';
+import { observationFromInfo, type RedisAuth, type RedisProbe } from './probe.js';
 
 /**
  * Runs one command on a short-lived connection within `timeoutMs` (connect + reply), for the
@@ -49,14 +49,30 @@ export function pairsToRecord(reply: readonly unknown[]): Record<string, string>
   return out;
 }
 
+/** `SENTINEL REPLICAS <name>` on one sentinel, each entry as a map (`ip`, `port`, `flags`, `slave-priority`, …). */
+export async function sentinelReplicas(sentinel: HostPort, auth: RedisAuth, name: string): Promise<Record<string, string>[]> {
+  const reply = await redisCommand(sentinel, auth, 'SENTINEL', 'REPLICAS', name);
+  return Array.isArray(reply) ? reply.filter(Array.isArray).map((entry: unknown[]) => pairsToRecord(entry)) : [];
+}
+
 /**
  * The fence of a master's wrapper (server/fence.ts): `min-replicas-to-write` at this value,
  * beyond any group's size. Anyone who reads that setting can tell a fenced master.
  */
 export const FENCED_MIN_REPLICAS = '2147483647';
 
-/** Whether a redis-server is fenced now; undefined when it cannot be asked. */
-export async function isFenced(addr: HostPort, auth: RedisAuth): Promise<boolean | undefined> {
-  const answer = await redisCommand(addr, auth, 'CONFIG', 'GET', 'min-replicas-to-write').catch(() => undefined);
-  return Array.isArray(answer) && answer.length === 2 ? answer[1] === FENCED_MIN_REPLICAS : undefined;
+/**
+ * A master as the watcher shows it, over one connection: INFO, and whether its wrapper fences it
+ * (undefined when that setting cannot be read). Never throws, like probeRedis.
+ */
+export async function probeMaster(addr: HostPort, auth: RedisAuth): Promise<{ probe: RedisProbe; fenced: boolean | undefined }> {
+  try {
+    return await withConnection(addr, auth, async (c) => {
+      const probe = observationFromInfo(await c.info());
+      const setting = await c.call('CONFIG', 'GET', 'min-replicas-to-write').catch(() => undefined);
+      return { probe, fenced: Array.isArray(setting) && setting.length === 2 ? setting[1] === FENCED_MIN_REPLICAS : undefined };
+    });
+  } catch (err) {
+    return { probe: { reachable: false, error: err instanceof Error ? err.message : String(err) }, fenced: undefined };
+  }
 }
