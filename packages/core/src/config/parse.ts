@@ -39,6 +39,20 @@ export function readOptional(env: Env, name: string): string | undefined {
 }
 
 /**
+ * A file a setting names (a secret, a certificate), read once at start; a file that cannot be
+ * read is one ConfigError naming the variable and the path, saying why, never the content.
+ */
+export function readConfigFile(variable: string, path: string, holding: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
+    throw new ConfigError(variable, path, `a readable file holding ${holding} (${why})`);
+  }
+}
+
+/**
  * Secrets keep their exact bytes (no trimming) and are never echoed in an error. Each may also
  * come from a file, `<NAME>_FILE` (how DC/OS and Kubernetes mount secrets), read once here; one
  * trailing newline, as `echo` and editors leave, is not part of it. An error then names the
@@ -50,14 +64,7 @@ export function readSecret(env: Env, name: string, pattern?: RegExp, expected?: 
   const direct = env[name];
   if (path !== undefined) {
     if (direct !== undefined && direct !== '') throw new ConfigError(fileVar, path, `either ${name} or ${fileVar}, not both`);
-    let content: string;
-    try {
-      content = readFileSync(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new ConfigError(fileVar, path, `a readable file holding ${name} (${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code})`);
-    }
-    const v = content.replace(/\r?\n$/, '');
+    const v = readConfigFile(fileVar, path, name).toString('utf8').replace(/\r?\n$/, '');
     if (v === '') throw new ConfigError(fileVar, path, `a file holding ${name} (it is empty)`);
     if (pattern && !pattern.test(v)) throw new ConfigError(fileVar, path, `a file holding ${name} as ${expected ?? 'a valid value'}`);
     return v;

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { raw, readEnum, type Env } from '../config/parse.js';
+import { raw, readConfigFile, readEnum, type Env } from '../config/parse.js';
 
 /** What every Redis and Sentinel link uses when TLS is on (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE). */
 export interface TlsSettings {
@@ -43,13 +42,7 @@ export function readTls(env: Env): TlsSettings | undefined {
   const contents = {} as Record<'certFile' | 'keyFile' | 'caFile', Buffer>;
   for (const [name, key, what] of FILES) {
     const path = raw(env, name)!;
-    let content: Buffer;
-    try {
-      content = readFileSync(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(name, path, `a readable file holding ${what} (${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code})`);
-    }
+    const content = readConfigFile(name, path, what);
     if (!/-----BEGIN [A-Z ]+-----/.test(content.toString('latin1'))) throw new ConfigError(name, path, `a file holding ${what} (it is not PEM)`);
     paths[key] = path;
     contents[key] = content;
