@@ -1,4 +1,4 @@
-import { joinHostPort, zkPaths } from '@redis-zk/core';
+import { joinHostPort, sameHostPort, zkPaths } from '@redis-zk/core';
 import type { EventLog } from './behaviours/event-log.js';
 import type { WatcherView, Health, GroupHealth } from './http/server.js';
 import type { RedisFacts } from './redis-facts.js';
@@ -34,7 +34,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
   const credentialRefusal = (g: string): string | undefined => {
     const f = facts.of(g);
     const m = state.masterOf(g);
-    if (f === undefined || m === undefined || f.addr.host !== m.host || f.addr.port !== m.port || f.probe.reachable) return undefined;
+    if (f === undefined || m === undefined || !sameHostPort(f.addr, m) || f.probe.reachable) return undefined;
     if (!/WRONGPASS|NOAUTH|NOPERM|invalid (username-)?password/i.test(f.probe.error)) return undefined;
     return `the master ${joinHostPort(m)} of ${g} refuses the watcher's credentials (${f.probe.error}): REDIS_PASSWORD or REDIS_USERNAME is wrong, so no failover can be confirmed or recorded`;
   };
