@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readSecret, readTls, type TlsClient } from '@redis-zk/core';
 import { plainEnv, portEnvName, type AppDef } from './definitions.js';
 
 export interface TaskEnvInput {
@@ -66,24 +66,22 @@ export function chrootOf(connectString: string | undefined): string {
   return slash === -1 ? '' : connectString.slice(slash).replace(/\/+$/, '');
 }
 
-/** A task's secret as its program reads it: `<NAME>`, or the file `<NAME>_FILE` names (one trailing newline dropped). */
+/**
+ * A task's secret and TLS files read exactly as its program reads them (core's readSecret and
+ * readTls), for the launcher's own probes and hints; undefined where the program would refuse
+ * them (it then says why itself).
+ */
 export function taskSecret(env: Record<string, string> | undefined, name: string): string | undefined {
-  const direct = env?.[name];
-  if (direct) return direct;
-  const path = env?.[`${name}_FILE`];
-  if (!path) return undefined;
   try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '') || undefined;
+    return readSecret(env ?? {}, name);
   } catch {
     return undefined;
   }
 }
 
-/** A task's TLS files as its program reads them (TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE), for the launcher's own probes. */
-export function taskTls(env: Record<string, string> | undefined): { ca: Buffer; cert: Buffer; key: Buffer } | undefined {
-  if (!env?.TLS_CA_FILE || !env.TLS_CERT_FILE || !env.TLS_KEY_FILE) return undefined;
+export function taskTls(env: Record<string, string> | undefined): TlsClient | undefined {
   try {
-    return { ca: readFileSync(env.TLS_CA_FILE), cert: readFileSync(env.TLS_CERT_FILE), key: readFileSync(env.TLS_KEY_FILE) };
+    return readTls(env ?? {})?.client;
   } catch {
     return undefined;
   }
