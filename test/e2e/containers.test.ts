@@ -102,19 +102,40 @@ describe.skipIf(unavailable !== undefined)(`the images as containers${unavailabl
     const failoverMs = Date.now() - t0;
     expect(servers.some((s) => `127.0.0.1 ${s.port}` === next)).toBe(true);
 
-    // Marathon's replacement: a new container on a new port; it joins as a replica of the new master.
+    // Marathon's replacement: a new container on a new port; it joins as a replica of the master.
+    // Which master is read again on every poll: with 1 s down-after on two busy cores the sentinels
+    // may fail the just-promoted master over once more, and the replacement must then follow that
+    // one. Never the killed container.
     const replacement = await start('server', { PORT1: String(await freePort()) });
+    let seen = '';
     await waitFor(async () => {
+      const now = await zk.get('/redis/master');
       const c = redisClient(replacement.port);
       try {
         const info = await c.info('replication');
-        return /role:slave/.test(info) && info.includes(`master_port:${next.split(' ')[1]}`) && /master_link_status:up/.test(info);
-      } catch {
+        seen = `recorded ${now}; replacement ${/role:\w+/.exec(info)?.[0]} ${/master_port:\d+/.exec(info)?.[0] ?? ''} ${/master_link_status:\w+/.exec(info)?.[0] ?? ''}`;
+        return now !== undefined && now !== first && /role:slave/.test(info) && info.includes(`master_port:${now.split(' ')[1]}`) && /master_link_status:up/.test(info);
+      } catch (e) {
+        seen = `recorded ${now}; replacement unreachable: ${(e as Error).message}`;
         return false;
       } finally {
         c.disconnect();
       }
-    }, { what: 'the replacement container to replicate the new master', timeoutMs: 60_000 });
+    }, { what: 'the replacement container to replicate the recorded master', timeoutMs: 60_000 }).catch(async (e: Error) => {
+      const views = await Promise.all(sentinels.map(async (s) => {
+        const c = redisClient(s.port);
+        try {
+          return String(await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster'));
+        } catch (err) {
+          return (err as Error).message;
+        } finally {
+          c.disconnect();
+        }
+      }));
+      throw new Error(`${e.message} (${seen}; sentinels say ${views.join(' | ')}); log of the replacement: ${(await logs(replacement)).slice(-2500)}`);
+    });
+    const last = await zk.get('/redis/master');
+    expect(servers.filter((s) => s !== master).some((s) => `127.0.0.1 ${s.port}` === last)).toBe(true);
 
     // podman stop (SIGTERM to tini) of every container: exit 0 well within the grace period.
     const stopMs: number[] = [];
