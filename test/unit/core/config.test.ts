@@ -48,6 +48,8 @@ const BAD: Record<string, string[]> = {
   TLS_CERT_FILE: ['/nonexistent/cert.pem'],
   TLS_KEY_FILE: ['/nonexistent/key.pem'],
   TLS_CA_FILE: ['/etc/hostname'],
+  HTTP_TLS_CERT_FILE: ['/nonexistent/cert.pem'],
+  HTTP_TLS_KEY_FILE: ['/etc/hostname'],
   TLS_CLIENT_AUTH: ['required', 'YES', '1'],
   SENTINEL_PASSWORD_FILE: ['/nonexistent/redis-zk-secret'],
   ZK_AUTH_FILE: ['/nonexistent/redis-zk-secret'],

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadServerConfig, tlsDirectives } from '@redis-zk/core';
+import { ConfigError, loadServerConfig, loadWatcherConfig, tlsDirectives } from '@redis-zk/core';
+import { makeTestPki } from '../../harness/tls.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'redis-zk-tls-settings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,9 +13,9 @@ const pem = (name: string, label: string) => {
   return p;
 };
 const files = { TLS_CERT_FILE: pem('cert.pem', 'CERTIFICATE'), TLS_KEY_FILE: pem('key.pem', 'PRIVATE KEY'), TLS_CA_FILE: pem('ca.pem', 'CERTIFICATE') };
-const errorOf = (env: Record<string, string>): ConfigError => {
+const errorOf = (env: Record<string, string>, load: (env: Record<string, string>) => unknown = loadServerConfig): ConfigError => {
   try {
-    loadServerConfig(env);
+    load(env);
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
@@ -46,5 +47,16 @@ describe('TLS settings', () => {
     expect(tlsDirectives(6379, { certFile: '/c', keyFile: '/k', caFile: '/a b', clientAuth: 'no' })).toEqual([
       'port 0', 'tls-port 6379', 'tls-cert-file /c', 'tls-key-file /k', 'tls-ca-cert-file "/a b"', 'tls-auth-clients no', 'tls-replication yes',
     ]);
+  });
+
+  it('serves the watcher over HTTPS with a certificate and its own key; a partial set or a key of another certificate is one line naming the variable', () => {
+    const pki = makeTestPki();
+    const c = loadWatcherConfig({ HTTP_TLS_CERT_FILE: pki.cert, HTTP_TLS_KEY_FILE: pki.key });
+    expect(c.httpTls!.cert.toString()).toContain('BEGIN CERTIFICATE');
+    expect(loadWatcherConfig({}).httpTls).toBeUndefined();
+    expect(errorOf({ HTTP_TLS_CERT_FILE: pki.cert }, loadWatcherConfig).message).toMatch(/^HTTP_TLS_CERT_FILE=".*" is invalid: expected to be set together with HTTP_TLS_KEY_FILE: HTTPS needs HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE$/);
+    const mismatch = errorOf({ HTTP_TLS_CERT_FILE: pki.cert, HTTP_TLS_KEY_FILE: pki.otherKey }, loadWatcherConfig);
+    expect(mismatch.message).toMatch(/^HTTP_TLS_KEY_FILE=".*" is invalid: expected the private key of the certificate in HTTP_TLS_CERT_FILE \(.*\)$/);
+    expect(mismatch.message).not.toMatch(/BEGIN|\n/);
   });
 });

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { readTls, type TlsSettings } from '../tls/settings.js';
+import { readHttpTls, readTls, type HttpTls, type TlsSettings } from '../tls/settings.js';
 import {
   type Env,
   type ZkHosts,
@@ -95,6 +95,8 @@ export interface WatcherConfig extends CommonConfig {
   hookTimeoutMs: number;
   /** API_TOKEN: POST /switchover needs it as a bearer token; undefined disables it. */
   apiToken: string | undefined;
+  /** HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE: the API over HTTPS only. */
+  httpTls: HttpTls | undefined;
 }
 
 const DEFAULT_PORT: Record<ProgramName, number> = { server: 6379, sentinel: 26379, watcher: 8080 };
@@ -217,5 +219,6 @@ export function loadWatcherConfig(env: Env): WatcherConfig {
     hookCommand: readOptional(env, 'HOOK_COMMAND'),
     hookTimeoutMs: readInt(env, 'HOOK_TIMEOUT_MS', 10_000, 100, 600_000),
     apiToken: readSecret(env, 'API_TOKEN', /^[\x21-\x7e]{16,512}$/, '16 to 512 printable characters without spaces'),
+    httpTls: readHttpTls(env),
   };
 }

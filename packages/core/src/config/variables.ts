@@ -65,6 +65,8 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'HOOK_TIMEOUT_MS', programs: ['watcher'], default: '10000', meaning: 'HOOK_COMMAND is killed after this long' },
   { name: 'API_TOKEN', programs: ['watcher'], secret: true, default: '— (POST /switchover refused)', meaning: 'secret bearer token that POST /switchover requires (Authorization: Bearer <token>), 16 to 512 characters without spaces; the read-only endpoints stay open. Never logged' },
   { name: 'API_TOKEN_FILE', programs: ['watcher'], default: '—', meaning: 'a file holding API_TOKEN (a mounted DC/OS secret), read once at start; one trailing newline is ignored; not with API_TOKEN' },
+  { name: 'HTTP_TLS_CERT_FILE', programs: ['watcher'], default: '— (plain HTTP)', meaning: "PEM certificate for the watcher's API: with HTTP_TLS_KEY_FILE the API, the status page, /events and /metrics are served over HTTPS only, on PORT0 (it may be TLS_CERT_FILE, or one the users' browsers trust); Marathon's health check then uses MESOS_HTTPS" },
+  { name: 'HTTP_TLS_KEY_FILE', programs: ['watcher'], default: '—', meaning: "HTTP_TLS_CERT_FILE's PEM private key; a key that does not match the certificate is refused at start" },
 ];
 
 export function variablesFor(program: ProgramName): VariableSpec[] {

@@ -1,3 +1,4 @@
+import { createSecureContext } from 'node:tls';
 import { ConfigError } from '../errors.js';
 import { raw, readConfigFile, readEnum, type Env } from '../config/parse.js';
 
@@ -19,39 +20,77 @@ export interface TlsClient {
   ca: Buffer;
 }
 
+type PemFile = readonly [variable: string, key: string, what: string];
+
 const FILES = [
   ['TLS_CERT_FILE', 'certFile', 'a PEM certificate'],
   ['TLS_KEY_FILE', 'keyFile', 'its PEM private key'],
   ['TLS_CA_FILE', 'caFile', 'the PEM CA certificate that signed the group\'s certificates'],
-] as const;
+] as const satisfies readonly PemFile[];
+
+const HTTP_FILES = [
+  ['HTTP_TLS_CERT_FILE', 'cert', 'a PEM certificate for the HTTP API'],
+  ['HTTP_TLS_KEY_FILE', 'key', 'its PEM private key'],
+] as const satisfies readonly PemFile[];
 
 /**
- * TLS on every Redis, replication and Sentinel link: all three files or none, each readable and
- * PEM; the key's content is never echoed. Read here, once, at start.
+ * A set of PEM files that go together: all of them or none, each readable and PEM; a key's
+ * content is never echoed. Read here, once, at start.
  */
-export function readTls(env: Env): TlsSettings | undefined {
-  const clientAuth = readEnum(env, 'TLS_CLIENT_AUTH', 'yes', ['yes', 'optional', 'no'] as const);
-  const set = FILES.filter(([name]) => raw(env, name) !== undefined);
+function readPemFiles<const F extends readonly PemFile[]>(env: Env, files: F, purpose: string): { paths: Record<F[number][1], string>; contents: Record<F[number][1], Buffer> } | undefined {
+  const set = files.filter(([name]) => raw(env, name) !== undefined);
   if (set.length === 0) return undefined;
-  if (set.length < FILES.length) {
-    const missing = FILES.filter(([name]) => raw(env, name) === undefined).map(([name]) => name);
+  if (set.length < files.length) {
+    const missing = files.filter(([name]) => raw(env, name) === undefined).map(([name]) => name);
     const [name] = set[0]!;
-    throw new ConfigError(name, raw(env, name)!, `to be set together with ${missing.join(' and ')}: TLS needs TLS_CERT_FILE, TLS_KEY_FILE and TLS_CA_FILE`);
+    throw new ConfigError(name, raw(env, name)!, `to be set together with ${missing.join(' and ')}: ${purpose} needs ${files.map(([n]) => n).join(', ').replace(/, ([^,]+)$/, ' and $1')}`);
   }
-  const paths = {} as Record<'certFile' | 'keyFile' | 'caFile', string>;
-  const contents = {} as Record<'certFile' | 'keyFile' | 'caFile', Buffer>;
-  for (const [name, key, what] of FILES) {
+  const paths = {} as Record<string, string>;
+  const contents = {} as Record<string, Buffer>;
+  for (const [name, key, what] of files) {
     const path = raw(env, name)!;
     const content = readConfigFile(name, path, what);
     if (!/-----BEGIN [A-Z ]+-----/.test(content.toString('latin1'))) throw new ConfigError(name, path, `a file holding ${what} (it is not PEM)`);
     paths[key] = path;
     contents[key] = content;
   }
+  return { paths, contents } as { paths: Record<F[number][1], string>; contents: Record<F[number][1], Buffer> };
+}
+
+/** TLS on every Redis, replication and Sentinel link: TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE. */
+export function readTls(env: Env): TlsSettings | undefined {
+  const clientAuth = readEnum(env, 'TLS_CLIENT_AUTH', 'yes', ['yes', 'optional', 'no'] as const);
+  const read = readPemFiles(env, FILES, 'TLS');
+  if (read === undefined) return undefined;
+  const { paths, contents } = read;
   return {
     ...paths,
     clientAuth,
     client: { cert: contents.certFile, key: contents.keyFile, ca: contents.caFile },
   };
+}
+
+/** The watcher's HTTPS: a certificate and its key, for `https://` on PORT0. */
+export interface HttpTls {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/**
+ * HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE: the watcher serves HTTPS only. Checked here that the
+ * key belongs to the certificate, so that a mismatch is one line at start rather than a failed
+ * listen.
+ */
+export function readHttpTls(env: Env): HttpTls | undefined {
+  const read = readPemFiles(env, HTTP_FILES, 'HTTPS');
+  if (read === undefined) return undefined;
+  try {
+    createSecureContext({ cert: read.contents.cert, key: read.contents.key });
+  } catch (err) {
+    const why = (err as Error).message.replace(/^error:[0-9A-F]+:[^:]*:[^:]*:/i, '');
+    throw new ConfigError('HTTP_TLS_KEY_FILE', read.paths.key, `the private key of the certificate in HTTP_TLS_CERT_FILE (${why})`);
+  }
+  return read.contents;
 }
 
 /**

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { joinHostPort, type HostPort } from '@redis-zk/core';
+import { joinHostPort, type HostPort, type HttpTls } from '@redis-zk/core';
 import { acceptsJson, negotiate } from './negotiate.js';
 import { registerOperations, routeOf, type Operations } from './operations.js';
 import { errorSchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
@@ -63,10 +63,13 @@ export interface HttpExtras {
   operations?: Operations;
   /** Called for every answered request (metrics). */
   observe?: (method: string, route: string, status: number, seconds: number) => void;
+  /** HTTP_TLS_CERT_FILE/HTTP_TLS_KEY_FILE: HTTPS only. */
+  https?: HttpTls;
 }
 
 export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): FastifyInstance {
-  const app = Fastify({ logger: false, return503OnClosing: true });
+  // Typed as the plain server's instance: the routes do not depend on the transport.
+  const app = (extras.https === undefined ? Fastify({ logger: false, return503OnClosing: true }) : Fastify({ logger: false, return503OnClosing: true, https: extras.https })) as unknown as FastifyInstance;
   const observe = extras.observe;
   if (observe !== undefined) app.addHook('onResponse', (req, reply, done) => {
     observe(req.method, routeOf(req), reply.statusCode, reply.elapsedTime / 1000);
