@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -165,7 +166,12 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
   return { zk, hosts, client, redisPorts: ports, sentinels, sentinelClients: sc, name };
 }
 
-export async function startWatcher(hosts, extraEnv = {}) {
+/**
+ * The watcher bundle on a free port. `{ https: true }` (needs BENCH_TLS=1's CA): its API over
+ * HTTPS with the run's certificate (HTTP_TLS_CERT_FILE/HTTP_TLS_KEY_FILE).
+ */
+export async function startWatcher(hosts, extraEnv = {}, { https = false } = {}) {
+  if (https && tls === undefined) throw new Error('startWatcher: https needs BENCH_TLS=1 (the run\'s CA)');
   const port = await (await loadTestkit()).freePort();
   const child = spawnTracked(process.execPath, [join(root, 'packages/watcher/dist/redis-zk-watcher.mjs')], {
     ZK_HOSTS: hosts,
@@ -173,11 +179,22 @@ export async function startWatcher(hosts, extraEnv = {}) {
     PORT0: String(port),
     LOG_LEVEL: process.env.BENCH_WATCHER_LOG ? 'debug' : 'warn',
     ...(tls?.env ?? {}),
+    ...(https ? { HTTP_TLS_CERT_FILE: tls.cert, HTTP_TLS_KEY_FILE: tls.key } : {}),
     ...extraEnv,
   }, process.env.BENCH_WATCHER_LOG);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/health`)).status === 200, 'watcher healthy');
+  const base = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
+  await waitFor(async () => (https ? (await httpsStatus(`${base}/health`, tls.client.ca)) : (await fetch(`${base}/health`)).status) === 200, 'watcher healthy');
   return { child, base, port };
+}
+
+/** The status code of one GET over HTTPS trusting `ca` (fetch takes no CA of its own). */
+function httpsStatus(url, ca) {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    }).on('error', reject);
+  });
 }
 
 export function percentile(sorted, p) {

@@ -1,14 +1,19 @@
 // A small HTTP load generator, run as a separate process by bench/http.mjs: `concurrency`
 // keep-alive connections each sending GETs back to back, bounded by time and by count.
 //   node bench/load.mjs <url> <concurrency> <durationMs> <maxRequests> [accept]
+// An https:// URL is trusted with the CA in BENCH_CA_FILE.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 
 const [url, concurrencyText = '16', durationText = '5000', maxText = '200000', accept = '*/*'] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);
 const deadline = performance.now() + Number(durationText);
 const max = Number(maxText);
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+const secure = url.startsWith('https:');
+const client = secure ? https : http;
+const agent = new client.Agent({ keepAlive: true, maxSockets: concurrency, ...(secure ? { ca: readFileSync(process.env.BENCH_CA_FILE ?? '') } : {}) });
 const latencies = [];
 let sent = 0;
 let errors = 0;
@@ -17,7 +22,7 @@ const statuses = {};
 function once() {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const req = http.get(url, { agent, headers: { accept } }, (res) => {
+    const req = client.get(url, { agent, headers: { accept } }, (res) => {
       res.resume();
       res.on('end', () => {
         statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;

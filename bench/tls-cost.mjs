@@ -1,5 +1,6 @@
 // The cost of TLS: the switch latency (+switch-master → ZooKeeper) and GET /status req/s, each
-// without and with TLS on every Redis and Sentinel link, one after the other in this run.
+// without and with TLS on every Redis and Sentinel link, one after the other in this run; with
+// TLS, GET /status is also measured from a watcher serving HTTPS (keep-alive connections).
 //   node bench/tls-cost.mjs          (BENCH_SWITCHES=20, BENCH_DURATION_MS=5000)
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
