@@ -64,7 +64,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock ${o.group.lock}, held by ${holder}.`) }),
         aborted,
       ]);
-      const { obs, snapshot, registeredNodes } = await Promise.race([observe(zk, self, o.group, o.auth, o.sentinelAuth, o.held && { ...o.held, now: Date.now() }), aborted]);
+      const { obs, snapshot, verdict, registeredNodes } = await Promise.race([observe(zk, self, o.group, o.auth, o.sentinelAuth, o.held && { ...o.held, now: Date.now() }), aborted]);
       const decision = decideStartup(obs);
       log.info(
         {
@@ -78,6 +78,15 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       );
       if (obs.record.kind === 'invalid') {
         log.warn({ preview: obs.record.preview }, `Refusing the invalid ${o.group.published} value: ${obs.record.reason}.`);
+      }
+      // Sentinels that refuse our password or TLS are a setting to fix, not sentinels that are
+      // down: said as such, once per sentinel and error.
+      if (verdict.kind === 'none') {
+        for (const r of verdict.refused) {
+          if (refusedSaid.has(r)) continue;
+          refusedSaid.add(r);
+          log.warn({ code: 'SENTINEL_REFUSED' }, `A registered sentinel refuses us, so the group's failover state cannot be read from it: ${r}.`);
+        }
       }
       // Junk in the registries is never a node or a sentinel; said once per entry.
       for (const r of snapshot.refused) {

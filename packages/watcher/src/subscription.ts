@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { joinHostPort, tlsOptions, type Logger, type RedisAuth } from '@redis-zk/core';
+import { joinHostPort, tlsOptions, withRefusalHint, type Logger, type RedisAuth } from '@redis-zk/core';
 import type { SentinelEntry, WatcherState } from './state.js';
 
 export const SWITCH_CHANNEL = '+switch-master';
@@ -82,7 +82,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
    * password says so naming SENTINEL_PASSWORD.
    */
   failing(): string[] {
-    return [...this.failures.values()].map(({ sentinel, why }) => `${joinHostPort(sentinel)}: ${why}${/NOAUTH|WRONGPASS|invalid password|AUTH/i.test(why) ? ' (SENTINEL_PASSWORD is missing or wrong)' : ''}`);
+    return [...this.failures.values()].map(({ sentinel, why }) => `${joinHostPort(sentinel)}: ${withRefusalHint(why, 'SENTINEL_PASSWORD')}`);
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 // SENTINEL_PASSWORD: the sentinels require a password of their own (requirepass, and
 // sentinel-pass between them). With it on every program the group forms and fails over; a
-// client without it is refused; a watcher without it says so on /health naming the setting.
+// client without it is refused; a watcher without it says so on /health naming the setting, a
+// server wrapper without it in one warning per sentinel.
 import { describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
 import { registered, sentinelMaster, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
@@ -56,6 +57,14 @@ describe('SENTINEL_PASSWORD', () => {
       const now = await (await fetch(`${base}/master`)).text();
       return now !== first && servers.some((s) => `127.0.0.1:${s.port}` === now);
     }, { what: 'the watcher to serve the new master', timeoutMs: 30_000 });
+
+    // A server wrapper without it: one warning naming SENTINEL_PASSWORD per refusing sentinel
+    // (not "unreachable"); it still joins by the record, which its redis-server needs no sentinel for.
+    const stray = await startServer(hosts);
+    const refused = await stray.proc.waitForLog((l) => l.code === 'SENTINEL_REFUSED', 20_000);
+    expect(String(refused.msg)).toMatch(/: 127\.0\.0\.1 \d+: .*NOAUTH.*\(SENTINEL_PASSWORD is missing or wrong\)\.$/);
+    await stray.proc.waitForLog(serverUp, 20_000);
+    expect(stray.proc.logs().filter((l) => l.code === 'SENTINEL_REFUSED').length).toBeLessThanOrEqual(sentinels.length);
 
     // The password is in no log line of any program.
     for (const p of [...servers.map((s) => s.proc), ...sentinels.map((s) => s.proc), w, blind]) {

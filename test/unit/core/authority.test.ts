@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerFrom, confirmsLineage, majorityOf, monitoringHealth, RetriesExhausted, sentinelVerdict, withRetry, type SentinelAnswer } from '../../../packages/core/src/index.js';
+import { answerFrom, confirmsLineage, majorityOf, monitoringHealth, refusalOf, RetriesExhausted, sentinelVerdict, withRefusalHint, withRetry, type SentinelAnswer } from '../../../packages/core/src/index.js';
 
 const A = { host: '10.0.0.1', port: 6379 };
 const B = { host: '10.0.0.2', port: 6379 };
@@ -26,6 +26,22 @@ describe('sentinelVerdict (rule A1: a majority of the registered sentinels)', ()
 
   it('a lone registered sentinel decides alone (1 of 1)', () => {
     expect(sentinelVerdict(1, [names(0, B, 2)])).toMatchObject({ kind: 'agreed', master: B, votes: 1 });
+  });
+
+  it('sentinels that refuse our password or TLS are listed as such, naming the setting; a timeout is not a refusal', () => {
+    const noauth = withRefusalHint('NOAUTH Authentication required.', 'SENTINEL_PASSWORD');
+    const v = sentinelVerdict(3, [
+      { kind: 'unreachable', sentinel: s(0), error: noauth },
+      { kind: 'unreachable', sentinel: s(1), error: withRefusalHint('timeout', 'SENTINEL_PASSWORD') },
+      names(2, B, 4),
+    ]);
+    expect(v).toMatchObject({ kind: 'none', refused: [`10.0.1.1 26379: NOAUTH Authentication required. (SENTINEL_PASSWORD is missing or wrong)`] });
+    expect(v.reason).toMatch(/; 1 refused us \(10\.0\.1\.1 26379: NOAUTH .*SENTINEL_PASSWORD is missing or wrong\)\)$/);
+    expect(refusalOf('WRONGPASS invalid username-password pair or user is disabled.')).toBe('password');
+    expect(refusalOf('140000:error:0A000086:SSL routines::certificate verify failed')).toBe('tls');
+    expect(refusalOf('connect ECONNREFUSED 127.0.0.1:1')).toBeUndefined();
+    expect(withRefusalHint('self-signed certificate in certificate chain', 'SENTINEL_PASSWORD')).toMatch(/\(TLS refused: TLS_CA_FILE/);
+    expect(withRefusalHint('connect ECONNREFUSED 127.0.0.1:1', 'SENTINEL_PASSWORD')).toBe('connect ECONNREFUSED 127.0.0.1:1');
   });
 
   it('no sentinel registered: no verdict', () => {

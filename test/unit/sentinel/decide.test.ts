@@ -10,7 +10,7 @@ const B = { host: '10.0.0.2', port: 6379 };
 
 const S = (i: number) => ({ host: '10.0.1.1', port: 26379 + i });
 const agreed = (master: typeof A, votes: number, registered: number) => ({ kind: 'agreed' as const, master, epoch: 1, votes, registered, dissenters: [], reason: `${votes} of the ${registered} registered sentinel(s) name ${master.host} ${master.port}` });
-const none = (registered: number) => ({ kind: 'none' as const, registered, votes: 0, reason: 'no majority' });
+const none = (registered: number) => ({ kind: 'none' as const, registered, votes: 0, refused: [], reason: 'no majority' });
 
 describe('decideStartMaster', () => {
   it('monitors the record when no sentinel is live', () => {

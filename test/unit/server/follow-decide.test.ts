@@ -81,7 +81,7 @@ describe('decideFollow', () => {
 describe('decideFollow: a record alone never moves the master (authority rule)', () => {
   const S1 = { host: '10.0.1.1', port: 26379 };
   const agreed = (master: HostPort, votes = 3) => ({ kind: 'sentinels' as const, verdict: { kind: 'agreed' as const, master, epoch: 1, votes, registered: 3, dissenters: [], reason: '' } });
-  const noMajority = { kind: 'sentinels' as const, verdict: { kind: 'none' as const, registered: 3, votes: 1, reason: 'no majority of the 3 registered sentinel(s)' } };
+  const noMajority = { kind: 'sentinels' as const, verdict: { kind: 'none' as const, registered: 3, votes: 1, refused: [], reason: 'no majority of the 3 registered sentinel(s)' } };
   it('a live master the sentinels name is not demoted by a record naming a live foreign master', () => {
     const d = decideFollow({ authority: agreed(SELF), self: SELF, record: rec(A), own: probe('master'), target: probe('master') });
     expect(d.action).toBe('recheck');

@@ -1,4 +1,5 @@
 import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
+import { refusalOf } from '../redis/refusal.js';
 
 /**
  * The one rule for "who is the master", used by every program (DESIGN.md, "Authority"): the
@@ -45,7 +46,14 @@ export type SentinelVerdict =
       dissenters: HostPort[];
       reason: string;
     }
-  | { kind: 'none'; registered: number; votes: number; reason: string };
+  | {
+      kind: 'none';
+      registered: number;
+      votes: number;
+      /** `<addr>: <error>` of each sentinel that refused our password or our TLS: a setting to fix. */
+      refused: string[];
+      reason: string;
+    };
 
 export function majorityOf(registered: number): number {
   return Math.floor(registered / 2) + 1;
@@ -63,10 +71,12 @@ export function sentinelVerdict(registered: number, answers: readonly SentinelAn
     const same = named.filter((b) => sameHostPort(a.master, b.master));
     if (best === undefined || same.length > best.votes) best = { master: a.master, votes: same.length, epoch: Math.max(...same.map((b) => b.epoch)) };
   }
-  if (registered === 0) return { kind: 'none', registered, votes: 0, reason: 'no sentinel is registered' };
+  if (registered === 0) return { kind: 'none', registered, votes: 0, refused: [], reason: 'no sentinel is registered' };
   if (best === undefined || best.votes < need) {
     const counted = best === undefined ? 'no sentinel names a master' : `at most ${best.votes} name the same master (${formatHostPort(best.master)})`;
-    return { kind: 'none', registered, votes: best?.votes ?? 0, reason: `no majority of the ${registered} registered sentinel(s): ${counted}, ${need} needed` };
+    const refused = answers.flatMap((a) => (a.kind === 'unreachable' && refusalOf(a.error) !== undefined ? [`${formatHostPort(a.sentinel)}: ${a.error}`] : []));
+    const why = refused.length === 0 ? '' : `; ${refused.length} refused us (${refused[0]})`;
+    return { kind: 'none', registered, votes: best?.votes ?? 0, refused, reason: `no majority of the ${registered} registered sentinel(s): ${counted}, ${need} needed${why}` };
   }
   const winner = best;
   const dissenters = answers

@@ -2,6 +2,7 @@ import { isRedisZkError } from '../errors.js';
 import { parseHostPort, type HostPort } from '../hostport.js';
 import { sentinelMaster } from '../redis/commands.js';
 import type { RedisAuth } from '../redis/probe.js';
+import { withRefusalHint } from '../redis/refusal.js';
 import type { SentinelAnswer } from './authority.js';
 import { gather } from './gather.js';
 
@@ -54,7 +55,7 @@ export async function askSentinels(sentinels: readonly HostPort[], name: string,
   const questions = sentinels.map((s) =>
     ask(s, name).then(
       (reply) => answerFrom(s, reply),
-      (err: unknown): SentinelAnswer => ({ kind: 'unreachable', sentinel: s, error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown): SentinelAnswer => ({ kind: 'unreachable', sentinel: s, error: withRefusalHint(err instanceof Error ? err.message : String(err), 'SENTINEL_PASSWORD') }),
     ),
   );
   const { answers } = await gather(questions, { quorum: Math.floor(sentinels.length / 2) + 1, graceMs: opts.graceMs, deadlineMs: opts.deadlineMs });
