@@ -3,6 +3,7 @@ export * from './log.js';
 export * from './hostport.js';
 export * from './address.js';
 export * from './listen.js';
+export * from './small-http.js';
 export * from './config/parse.js';
 export * from './config/load.js';
 export * from './config/variables.js';

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import { listenFailure, METRICS_CONTENT_TYPE, probeRedis, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { METRICS_CONTENT_TYPE, probeRedis, serveHttp, type HostPort, type HttpAnswer, type RedisAuth } from '@redis-zk/core';
 import type { ServerMetrics } from './metrics.js';
 import { answerRoleCheck, type RoleCheck } from './decide-role-check.js';
 
@@ -23,49 +22,28 @@ const CHECKS: Record<string, RoleCheck> = { '/primary': 'primary', '/master': 'p
  * for `/replica?lag=`), and GET /metrics. GET and HEAD only; anything else is a JSON 404 or 405.
  */
 export async function startRoleHttp(o: RoleHttpOptions): Promise<{ close(): Promise<void> }> {
-  const servers: Server[] = o.hosts.map(() =>
-    createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      const started = performance.now();
-      const route = url.pathname in CHECKS || url.pathname === '/metrics' ? url.pathname : 'unmatched';
-      const answer = (status: number, type: string, body: string) => {
-        res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-        res.end(req.method === 'HEAD' ? undefined : body);
-        o.metrics?.observeHttp(req.method ?? 'GET', route, status, (performance.now() - started) / 1000);
-      };
-      const send = (status: number, body: unknown) => answer(status, 'application/json', JSON.stringify(body));
-      if (req.method !== 'GET' && req.method !== 'HEAD' && route !== 'unmatched') return send(405, { error: 'only GET and HEAD' });
-      if (url.pathname === '/metrics' && o.metrics !== undefined) {
-        void o.metrics.registry.metrics().then((text) => answer(200, METRICS_CONTENT_TYPE, text), (err: unknown) => send(500, { error: err instanceof Error ? err.message : String(err) }));
-        return;
-      }
-      const check = CHECKS[url.pathname];
-      if (check === undefined) return send(404, { error: 'not found', paths: [...Object.keys(CHECKS), '/metrics'] });
-      const lagParam = url.searchParams.get('lag');
+  const json = (status: number, body: unknown): HttpAnswer => ({ status, type: 'application/json', body: JSON.stringify(body) });
+  return serveHttp({
+    hosts: o.hosts,
+    port: o.port,
+    bindIp: o.bindIp,
+    variable: 'HTTP_PORT',
+    routes: [...Object.keys(CHECKS), ...(o.metrics === undefined ? [] : ['/metrics'])],
+    observe: o.metrics?.observeHttp,
+    async handle(path, query) {
+      if (path === '/metrics') return { status: 200, type: METRICS_CONTENT_TYPE, body: await o.metrics!.registry.metrics() };
+      const check = CHECKS[path]!;
+      const lagParam = query.get('lag');
       const maxLagBytes = lagParam === null ? undefined : Number(lagParam);
-      if (maxLagBytes !== undefined && (!Number.isInteger(maxLagBytes) || maxLagBytes < 0)) return send(400, { error: `lag=${JSON.stringify(lagParam)} is invalid: expected a number of bytes, 0 or more` });
-      void (async () => {
-        const own = await probeRedis(o.local, o.auth);
-        let masterOffset: number | undefined;
-        if (check === 'replica' && maxLagBytes !== undefined && own.reachable && own.role === 'slave' && own.masterHost !== undefined && own.masterPort !== undefined) {
-          const master = await probeRedis({ host: own.masterHost, port: own.masterPort }, o.auth);
-          masterOffset = master.reachable ? master.offset : undefined;
-        }
-        const a = answerRoleCheck({ check, own, fenced: o.fenced(), maxLagBytes, masterOffset });
-        send(a.status, a.body);
-      })().catch((err: unknown) => send(500, { error: err instanceof Error ? err.message : String(err) }));
-    }),
-  );
-  await Promise.all(
-    servers.map(
-      (s, i) =>
-        new Promise<void>((resolve, reject) => {
-          s.once('error', (err) => reject(listenFailure(err, o.hosts[i]!, o.port, o.bindIp, 'HTTP_PORT')));
-          s.listen(o.port, o.hosts[i], () => resolve());
-        }),
-    ),
-  );
-  return {
-    close: () => Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined),
-  };
+      if (maxLagBytes !== undefined && (!Number.isInteger(maxLagBytes) || maxLagBytes < 0)) return json(400, { error: `lag=${JSON.stringify(lagParam)} is invalid: expected a number of bytes, 0 or more` });
+      const own = await probeRedis(o.local, o.auth);
+      let masterOffset: number | undefined;
+      if (check === 'replica' && maxLagBytes !== undefined && own.reachable && own.role === 'slave' && own.masterHost !== undefined && own.masterPort !== undefined) {
+        const master = await probeRedis({ host: own.masterHost, port: own.masterPort }, o.auth);
+        masterOffset = master.reachable ? master.offset : undefined;
+      }
+      const a = answerRoleCheck({ check, own, fenced: o.fenced(), maxLagBytes, masterOffset });
+      return json(a.status, a.body);
+    },
+  });
 }
