@@ -25,6 +25,9 @@ import { Hygiene } from './hygiene.js';
 import { generateSentinelConf, type GroupTimings, type MonitoredGroup } from './sentinel-conf.js';
 import { SentinelControl } from './sentinel-control.js';
 import { waitForFirstRecord } from './wait-master.js';
+import { startSentinelHttp } from './http.js';
+import { sentinelMetrics } from './metrics.js';
+import { sentinelStatusReader } from './status.js';
 
 /** Bounds on the way out, so SIGTERM ends within SHUTDOWN_TIMEOUT_MS and a little more even with ZooKeeper frozen. */
 const DEREGISTER_MAX_MS = 2_000;
@@ -42,7 +45,25 @@ await runProgram({
     const address = await resolveAddress(config);
     const self: HostPort = { host: address.announce, port: config.port };
     log.info({ announce: formatHostPort(self), source: address.source }, 'resolved the address to announce');
+    const local: HostPort = { host: address.local, port: config.port };
+    // Our own sentinel and the others: SENTINEL_PASSWORD (all sentinels of a chroot share it).
+    const sentinelAuth: RedisAuth = { password: config.sentinelPassword, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
     const zk = await Zk.connect(config.zk, log);
+    // Health and metrics on HTTP_PORT (Marathon's PORT1) from the start: a port that is taken
+    // fails here, before anything is registered; until redis-sentinel runs, /health says why not.
+    let running: { groups(): string[]; forgets(): number } | undefined;
+    let http: { close(): Promise<void> } | undefined;
+    if (config.httpPort !== undefined) {
+      const status = sentinelStatusReader({ self: `${self.host}:${self.port}`, local, auth: sentinelAuth, zk, running: () => running });
+      const metrics = sentinelMetrics({ zk, status, forgets: () => running?.forgets() ?? 0 });
+      try {
+        http = await startSentinelHttp({ hosts: address.listen, port: config.httpPort, bindIp: config.bindIp, status, metrics });
+      } catch (err) {
+        await within(zk.close(), ZK_CLOSE_MAX_MS);
+        throw err;
+      }
+      log.info({ httpPort: config.httpPort }, `Health on HTTP port ${config.httpPort}: GET /health; Prometheus metrics on /metrics.`);
+    }
     try {
       const first = await waitForFirstRecord(zk, config.defaultMasterName, { timeoutMs: config.masterWaitTimeoutMs, log, shutdown: ctx.shutdown });
       if (first === undefined) {
@@ -58,15 +79,12 @@ await runProgram({
         authPass: config.redisPassword,
         authUser: config.redisUsername,
       };
-      const local: HostPort = { host: address.local, port: config.port };
       let groups: MonitoredGroup[];
 
       // 2. Under the sentinel membership lock (held until we are registered, so two starting
       //    sentinels never take the same myid): which master to monitor (a majority of the
       //    registered sentinels wins over a stale record), our myid, the other groups.
       const redisAuth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
-      // Our own sentinel and the others: SENTINEL_PASSWORD (all sentinels of a chroot share it).
-      const sentinelAuth: RedisAuth = { password: config.sentinelPassword, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
       const membership = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
       await membership.acquire({ timeoutMs: 300_000, onWait: (holder) => log.info({ holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting') });
       let registration: Registration;
@@ -122,7 +140,9 @@ await runProgram({
       const authCheck = new AuthCheck({ control, groups: () => groupFollower.names(), redisAuth, log });
       authCheck.start();
 
-      // 6. Until the child dies or we are told to stop.
+      running = { groups: () => groupFollower.names(), forgets: () => hygiene.forgets };
+
+      // 7. Until the child dies or we are told to stop.
       const outcome = await Promise.race([
         sentinel.exited,
         whenAborted(ctx.shutdown, 'shutdown' as const),
@@ -130,6 +150,7 @@ await runProgram({
       // Say what happened at once: what follows may wait on a ZooKeeper that does not answer.
       if (outcome === 'shutdown') log.info({ signal: String(ctx.shutdown.reason) }, 'shutting down: deregistering, then stopping redis-sentinel');
       else log.error({ code: outcome.code, signal: outcome.signal, exitCode: outcome.exitCode }, 'redis-sentinel exited; deregistering, then exiting with its status');
+      running = undefined;
       hygiene.close();
       authCheck.close();
       groupFollower.close();
@@ -147,6 +168,7 @@ await runProgram({
       }
       return outcome.exitCode;
     } finally {
+      if (http !== undefined) await within(http.close(), ZK_CLOSE_MAX_MS);
       if ((await within(zk.close(), ZK_CLOSE_MAX_MS)).outcome === 'timeout') log.warn({ timeoutMs: ZK_CLOSE_MAX_MS }, 'ZooKeeper session not closed in time; exiting anyway');
     }
   },

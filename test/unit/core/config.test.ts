@@ -59,7 +59,7 @@ const BAD: Record<string, string[]> = {
   SENTINEL_INFO_PERIOD_MS: ['99', 'fast', '60001'],
   FENCING: ['yes', 'ON', '1'],
   FAILOVER_MODE: ['zk', 'Sentinel', 'raft'],
-  HTTP_PORT: ['abc', '0', '65536', '6379'],
+  HTTP_PORT: ['abc', '0', '65536'],
   PORT1: ['abc', '0', '70000'],
   // 10000 is the default ZK_SESSION_TIMEOUT_MS: the fence must come before the session could expire.
   FENCE_AFTER_MS: ['99', 'abc', '10000', '600001'],
@@ -85,6 +85,10 @@ describe('config loaders', () => {
   });
 
   it('HTTP_PORT defaults to PORT1, and there is no HTTP port without either', () => {
+    expect(loadSentinelConfig({ PORT1: '31003' }).httpPort).toBe(31003);
+    expect(loadSentinelConfig({}).httpPort).toBeUndefined();
+    expect(() => loadServerConfig({ HTTP_PORT: '6379' })).toThrow('HTTP_PORT="6379" is invalid: expected a port other than PORT0 (6379), which redis-server listens on');
+    expect(() => loadSentinelConfig({ PORT0: '31001', PORT1: '31001' })).toThrow('PORT1="31001" is invalid: expected a port other than PORT0 (31001), which redis-sentinel listens on');
     expect(loadServerConfig({}).httpPort).toBeUndefined();
     expect(loadServerConfig({ PORT1: '31002' }).httpPort).toBe(31002);
     expect(loadServerConfig({ PORT1: '31002', HTTP_PORT: '8081' }).httpPort).toBe(8081);

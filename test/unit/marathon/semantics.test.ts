@@ -13,7 +13,7 @@ const SET_BY_MARATHON = ['PORT0', 'PORTS', 'PORT', 'HOST', 'MESOS_SANDBOX', 'MES
 const DEFAULT_SHUTDOWN_MS = 10_000;
 const EXPECTED = {
   'redis.json': { program: 'server', id: '/redis-zk/redis', ports: ['redis', 'http'], metricsPort: 1, check: 'MESOS_HTTP', checkPort: 1, instances: 3 },
-  'sentinel.json': { program: 'sentinel', id: '/redis-zk/sentinel', ports: ['sentinel'], metricsPort: undefined, check: 'MESOS_TCP', checkPort: 0, instances: 3 },
+  'sentinel.json': { program: 'sentinel', id: '/redis-zk/sentinel', ports: ['sentinel', 'http'], metricsPort: 1, check: 'MESOS_HTTP', checkPort: 1, instances: 3 },
   'watcher.json': { program: 'watcher', id: '/redis-zk/watcher', ports: ['http'], metricsPort: 0, check: 'MESOS_HTTP', checkPort: 0, instances: 1 },
 } as const;
 
@@ -38,8 +38,8 @@ describe.each(APP_FILES)('marathon/%s', (file) => {
     expect(app.env?.ZK_HOSTS, 'ZK_HOSTS to fill in').toMatch(/^[^,/\s]+:\d+(,[^,/\s]+:\d+)*(\/[\w.-]+)*$/);
   });
 
-  it('asks for named dynamic ports the program listens on (PORT0, and PORT1 for the server\'s HTTP port)', () => {
-    // The server reads PORT0 (Redis) and PORT1 (HTTP_PORT); the others PORT0 only: a port more
+  it('asks for named dynamic ports the program listens on (PORT0, and PORT1 for the wrappers\' HTTP port)', () => {
+    // The wrappers read PORT0 (Redis, Sentinel) and PORT1 (HTTP_PORT); the watcher PORT0 only: a port more
     // would be allocated and never used.
     expect(app.portDefinitions!.map((p) => ({ port: p.port, name: p.name, protocol: p.protocol }))).toEqual(want.ports.map((name) => ({ port: 0, name, protocol: 'tcp' })));
     expect(app.requirePorts ?? false).toBe(false);

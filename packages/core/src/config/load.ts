@@ -84,6 +84,8 @@ export interface SentinelConfig extends CommonConfig {
   infoPeriodMs: number;
   masterWaitTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** HTTP_PORT (default PORT1): GET /health and /metrics; undefined when neither is set. */
+  httpPort: number | undefined;
 }
 
 export interface WatcherConfig extends CommonConfig {
@@ -174,11 +176,11 @@ function readFailoverMode(env: Env): 'sentinel' | 'zookeeper' {
   return readEnum(env, 'FAILOVER_MODE', 'sentinel', ['sentinel', 'zookeeper'] as const);
 }
 
-function readHttpPort(env: Env, redisPort: number): number | undefined {
+function readHttpPort(env: Env, redisPort: number, child = 'redis-server'): number | undefined {
   const name = raw(env, 'HTTP_PORT') !== undefined ? 'HTTP_PORT' : raw(env, 'PORT1') !== undefined ? 'PORT1' : undefined;
   if (name === undefined) return undefined;
   const port = readPort(env, name, 0);
-  if (port === redisPort) throw new ConfigError(name, String(port), `a port other than PORT0 (${redisPort}), which redis-server listens on`);
+  if (port === redisPort) throw new ConfigError(name, String(port), `a port other than PORT0 (${redisPort}), which ${child} listens on`);
   return port;
 }
 
@@ -207,6 +209,7 @@ export function loadSentinelConfig(env: Env): SentinelConfig {
     infoPeriodMs: readInt(env, 'SENTINEL_INFO_PERIOD_MS', 1_000, 100, 60_000),
     masterWaitTimeoutMs: readInt(env, 'MASTER_WAIT_TIMEOUT_MS', 300_000, 100, DAY_MS),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    httpPort: readHttpPort(env, common.port, 'redis-sentinel'),
   };
 }
 
