@@ -25,6 +25,7 @@ export * from './coordination/snapshot.js';
 export * from './coordination/writer.js';
 export * from './coordination/gather.js';
 export * from './coordination/sentinel-answers.js';
+export * from './coordination/election-order.js';
 export * from './coordination/retry.js';
 export * from './coordination/within.js';
 export * from './coordination/single-flight.js';

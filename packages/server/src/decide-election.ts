@@ -1,13 +1,12 @@
-import { formatHostPort, type HostPort, type RedisProbe, sameHostPort } from '@redis-zk/core';
+import { compareCandidates, formatHostPort, type HostPort, type PromotionRank, type RedisProbe, sameHostPort } from '@redis-zk/core';
 
 /**
  * FAILOVER_MODE=zookeeper: which replica takes over when the group's leadership is gone. Run by a
  * replica's wrapper holding the group's lock, on what it observed under it; every wrapper that
  * runs it on the same observation picks the same winner, and only the winner acts.
  *
- * The order is redis-sentinel-micro's (and close to Sentinel's own): replica-priority (lower
- * first; 0 never), then the replication offset (most data first), then the freshest link to the
- * old master (`master_last_io_seconds_ago`), then the address, so ties break the same everywhere.
+ * The order is core's compareCandidates: replica-priority (lower first; 0 never), offset, the
+ * freshest link to the old master, the address.
  */
 export interface ElectionObservation {
   self: HostPort;
@@ -25,23 +24,6 @@ export type ElectionDecision =
   | { action: 'promote'; reason: string }
   | { action: 'wait-for'; winner: HostPort; reason: string };
 
-interface Ranked {
-  addr: HostPort;
-  priority: number;
-  offset: number;
-  lastIo: number;
-}
-
-/** Negative when `a` should win over `b`. */
-export function compareCandidates(a: Ranked, b: Ranked): number {
-  if (a.priority !== b.priority) return a.priority - b.priority;
-  if (a.offset !== b.offset) return b.offset - a.offset;
-  if (a.lastIo !== b.lastIo) return a.lastIo < b.lastIo ? -1 : 1;
-  const x = formatHostPort(a.addr);
-  const y = formatHostPort(b.addr);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 export function decideElection(o: ElectionObservation): ElectionDecision {
   // (1) Someone holds the group: nothing to elect.
   if (o.leaderHeld) return { action: 'none', reason: '(1) The group\'s leadership is held: no election.' };
@@ -50,7 +32,7 @@ export function decideElection(o: ElectionObservation): ElectionDecision {
   if (o.recorded !== undefined && o.recorded.probe.reachable && o.recorded.probe.role === 'master') {
     return { action: 'none', reason: `(2) The recorded master ${formatHostPort(o.recorded.addr)} still answers as master: no election while it lives.` };
   }
-  const ranked: Ranked[] = [];
+  const ranked: PromotionRank[] = [];
   for (const c of o.candidates) {
     const p = c.probe;
     if (!p.reachable || p.role !== 'slave' || p.priority === 0) continue;

@@ -1,4 +1,4 @@
-import { formatHostPort, sameHostPort, sentinelVerdict, type HostPort, type RecordValue, type RedisProbe, type SentinelAnswer } from '@redis-zk/core';
+import { compareCandidates, formatHostPort, parseHostPort, sameHostPort, sentinelVerdict, type HostPort, type RecordValue, type RedisProbe, type SentinelAnswer } from '@redis-zk/core';
 
 /** What the watcher sees of a group when a switchover is asked for (gathered by switchover.ts). */
 export interface SwitchoverObservation {
@@ -10,6 +10,8 @@ export interface SwitchoverObservation {
   /** INFO of the recorded master; undefined without a valid record. */
   master: RedisProbe | undefined;
   fenced: boolean | undefined;
+  /** FAILOVER_MODE=zookeeper: the group's leadership node's value when a session holds it. */
+  leader?: string | undefined;
   /** How many sentinels are registered, and what each said about the group. */
   registeredSentinels: number;
   answers: readonly SentinelAnswer[];
@@ -52,7 +54,9 @@ function unfit(r: { addr: HostPort; probe: RedisProbe }, master: HostPort, membe
  * master on purpose, so anything unusual refuses with the reason rather than risk a second,
  * unplanned move:
  *
- * (1) FAILOVER_MODE=zookeeper → refuse (the replicas' wrappers elect; there is no sentinel to ask).
+ * (1) FAILOVER_MODE=zookeeper: the group's leadership must be held, by the recorded master
+ *     (else an election is under way, or the record is being repaired) → else refuse; the
+ *     sentinel rules (4) and (5) do not apply.
  * (2) one is already running for the group → refuse.
  * (3) no valid record → refuse.
  * (4) a sentinel reports a failover in progress → refuse.
@@ -60,20 +64,27 @@ function unfit(r: { addr: HostPort; probe: RedisProbe }, master: HostPort, membe
  * (6) the recorded master does not answer as master, or is fenced → refuse (that is a failover).
  * (7) a candidate was named: it must be a healthy replica (answering, linked to the master,
  *     priority above 0, a live node) → switch to it, every other replica excluded; else refuse.
- * (8) none named: the healthy replicas are the candidates, the others excluded → switch; none
- *     healthy → refuse.
+ * (8) none named: the healthy replicas are the candidates, the others excluded → switch (in
+ *     ZooKeeper mode the one an election would pick: core's compareCandidates); none healthy →
+ *     refuse.
  */
 export function decideSwitchover(o: SwitchoverObservation): SwitchoverPlan {
   const g = o.group;
   const refuse = (status: 400 | 409, reason: string): SwitchoverPlan => ({ action: 'refuse', status, reason });
-  if (o.failoverMode === 'zookeeper') return refuse(409, `group ${g} runs with FAILOVER_MODE=zookeeper: its replicas elect among themselves and no sentinel can be asked; stop the master's task to move it`);
+  const zkMode = o.failoverMode === 'zookeeper';
   if (o.running) return refuse(409, `a switchover of ${g} is already running`);
   if (o.record.kind !== 'valid') return refuse(409, `group ${g} has no valid record (${o.record.kind}); nothing to switch over from`);
   const from = o.record.addr;
-  if (o.answers.some((a) => a.kind === 'failover-in-progress')) return refuse(409, `a failover of ${g} is in progress`);
-  const verdict = sentinelVerdict(o.registeredSentinels, o.answers);
-  if (verdict.kind !== 'agreed') return refuse(409, `the sentinels do not agree on the master of ${g}: ${verdict.reason}`);
-  if (!sameHostPort(verdict.master, from)) return refuse(409, `the sentinels name ${fmt(verdict.master)} while ZooKeeper records ${fmt(from)} for ${g}; wait for the watcher to repair the record`);
+  if (zkMode) {
+    const leader = o.leader === undefined ? undefined : parseHostPort(o.leader);
+    if (leader === undefined) return refuse(409, `nobody holds the leadership of ${g} (FAILOVER_MODE=zookeeper): an election is under way or about to be; wait for it`);
+    if (!leader.ok || !sameHostPort(leader.value, from)) return refuse(409, `the leadership of ${g} is held by ${JSON.stringify(o.leader)} while ZooKeeper records ${fmt(from)}; wait until they agree`);
+  } else {
+    if (o.answers.some((a) => a.kind === 'failover-in-progress')) return refuse(409, `a failover of ${g} is in progress`);
+    const verdict = sentinelVerdict(o.registeredSentinels, o.answers);
+    if (verdict.kind !== 'agreed') return refuse(409, `the sentinels do not agree on the master of ${g}: ${verdict.reason}`);
+    if (!sameHostPort(verdict.master, from)) return refuse(409, `the sentinels name ${fmt(verdict.master)} while ZooKeeper records ${fmt(from)} for ${g}; wait for the watcher to repair the record`);
+  }
   const m = o.master;
   if (m === undefined || !m.reachable) return refuse(409, `the master ${fmt(from)} of ${g} does not answer${m !== undefined && !m.reachable ? ` (${m.error})` : ''}; that is a failover, not a switchover`);
   if (m.role !== 'master') return refuse(409, `the recorded master ${fmt(from)} of ${g} answers as a replica; wait for the record to be repaired`);
@@ -85,13 +96,25 @@ export function decideSwitchover(o: SwitchoverObservation): SwitchoverPlan {
     const v = verdicts.find((r) => sameHostPort(r.addr, c));
     if (v === undefined) return refuse(409, `${fmt(c)} is not a replica of the master ${fmt(from)} of ${g} (its replicas: ${verdicts.map((r) => fmt(r.addr)).join(', ') || 'none'})`);
     if (v.why !== undefined) return refuse(409, `the candidate ${fmt(c)} cannot be promoted: ${v.why}`);
-    const exclude = o.replicas.filter((r) => !sameHostPort(r.addr, c) && r.probe.reachable).map((r) => r.addr);
+    const exclude = zkMode ? [] : o.replicas.filter((r) => !sameHostPort(r.addr, c) && r.probe.reachable).map((r) => r.addr);
     return { action: 'switch', from, candidates: [c], exclude, reason: `Switching ${g} over from ${fmt(from)} to the candidate ${fmt(c)}.` };
   }
   const healthy = verdicts.filter((r) => r.why === undefined).map((r) => r.addr);
   if (healthy.length === 0) {
     const why = verdicts.map((r) => `${fmt(r.addr)}: ${r.why}`).join('; ');
     return refuse(409, `no replica of ${g} is healthy enough to take over${why === '' ? ' (the master has no replicas)' : ` (${why})`}`);
+  }
+  if (zkMode) {
+    // No sentinel to choose: the one an election would pick.
+    const ranked = o.replicas
+      .filter((r) => healthy.some((h) => sameHostPort(h, r.addr)))
+      .map((r) => {
+        const p = r.probe as Extract<RedisProbe, { reachable: true }>;
+        return { addr: r.addr, priority: p.priority, offset: p.offset, lastIo: p.lastIoSecondsAgo };
+      })
+      .sort(compareCandidates);
+    const best = ranked[0]!.addr;
+    return { action: 'switch', from, candidates: [best], exclude: [], reason: `Switching ${g} over from ${fmt(from)} to ${fmt(best)}, the replica an election would pick (replica-priority, offset, link), out of ${healthy.length} healthy.` };
   }
   // A replica that answers but is unfit (not a live node, say) must not be the sentinel's pick either.
   const exclude = o.replicas.filter((r) => r.probe.reachable && r.probe.role === 'slave' && r.probe.priority !== 0 && !healthy.some((h) => sameHostPort(h, r.addr))).map((r) => r.addr);

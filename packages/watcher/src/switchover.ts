@@ -6,6 +6,8 @@ import {
   probeMaster,
   isRecordConflict,
   isRedisZkError,
+  Lock,
+  recordOps,
   sentinelReplicas,
   probeRedis,
   readGroupSnapshot,
@@ -18,6 +20,7 @@ import {
   type RedisAuth,
   type RedisObservation,
   type Zk,
+  zkPaths,
 } from '@redis-zk/core';
 import type { EventLog } from './behaviours/event-log.js';
 import { decideSwitchover } from './decide-switchover.js';
@@ -55,6 +58,8 @@ const PROMOTION_MS = 4_000;
 /** The sentinels must see an excluded replica's replica-priority 0 within this long (their INFO period). */
 const PRIORITY_SEEN_MS = 15_000;
 const POLL_MS = 3;
+/** FAILOVER_MODE=zookeeper: the group's lock, held by a wrapper deciding, is waited for this long. */
+const LOCK_WAIT_MS = 5_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fmt = formatHostPort;
@@ -78,11 +83,14 @@ export class Switchover {
   async run(group: string, candidate: HostPort | undefined): Promise<SwitchoverResult> {
     const { zk, auth, sentinelAuth, log, events } = this.o;
     const isDefault = group === this.o.defaultName;
+    const zkMode = this.o.failoverMode === 'zookeeper';
+    const layout = zkPaths.groupLayout(group, isDefault);
     const snapshot = await readGroupSnapshot(zk, group, { isDefault });
     const recorded = snapshot.record.kind === 'valid' ? snapshot.record.addr : undefined;
-    const [answers, seen] = await Promise.all([
-      askSentinels(snapshot.sentinels.map((s) => s.addr), group, askOnce(sentinelAuth), { graceMs: 100, deadlineMs: sentinelAuth.timeoutMs }),
+    const [answers, seen, leader] = await Promise.all([
+      zkMode ? Promise.resolve([]) : askSentinels(snapshot.sentinels.map((s) => s.addr), group, askOnce(sentinelAuth), { graceMs: 100, deadlineMs: sentinelAuth.timeoutMs }),
       recorded === undefined ? Promise.resolve(undefined) : probeMaster(recorded, auth),
+      zkMode ? zk.get(layout.leader) : Promise.resolve(undefined),
     ]);
     const master = seen?.probe;
     const fenced = seen?.fenced;
@@ -93,6 +101,7 @@ export class Switchover {
       failoverMode: this.o.failoverMode,
       running: this.running.has(group),
       record: snapshot.record,
+      leader: leader !== undefined && leader.stat.ephemeralOwner !== '0' ? leader.data.toString('utf8') : undefined,
       master,
       fenced,
       registeredSentinels: snapshot.sentinels.length,
@@ -112,7 +121,9 @@ export class Switchover {
     events.add({ kind: 'switchover', name: group, from: fmt(plan.from), to: plan.candidates.length === 1 ? fmt(plan.candidates[0]!) : undefined, outcome: 'started', detail: plan.reason });
     const restore: { addr: HostPort; priority: string }[] = [];
     try {
-      const result = await this.execute(group, plan.from, master, plan.candidates, plan.exclude, snapshot.sentinels.map((s) => s.addr), restore);
+      const result = zkMode
+        ? await this.executeWithoutSentinels(layout, plan.from, plan.candidates[0]!)
+        : await this.execute(group, plan.from, master, plan.candidates, plan.exclude, snapshot.sentinels.map((s) => s.addr), restore);
       log.info({ group, from: result.from, to: result.to, outageMs: result.outageMs, steps: result.steps }, `Switched ${group} over from ${result.from} to ${result.to}; writes were paused for ${result.outageMs} ms.`);
       events.add({ kind: 'switchover', name: group, from: result.from, to: result.to, outcome: 'done', detail: `writes paused ${result.outageMs} ms` });
       return result;
@@ -192,6 +203,69 @@ export class Switchover {
       return { ok: true, group, from: fmt(from), to: fmt(promoted.addr), outageMs, steps };
     } finally {
       if (!committed) await resume();
+    }
+  }
+
+  /**
+   * FAILOVER_MODE=zookeeper: no sentinel to ask, so the watcher does what an election does, under
+   * the group's lock so that no election runs meanwhile: writes paused, the candidate caught up
+   * and promoted, then one transaction writes the record at the next epoch and removes the old
+   * master's leadership. The candidate's wrapper then takes the leadership (its redis-server is
+   * master and the record names it), the other replicas follow the record, and the old master is
+   * pointed at the new one and unpaused. If ZooKeeper refuses the write, the candidate is made a
+   * replica again and the old master resumes: nothing moved.
+   */
+  private async executeWithoutSentinels(layout: zkPaths.GroupLayout, from: HostPort, to: HostPort): Promise<Extract<SwitchoverResult, { ok: true }>> {
+    const { zk, auth } = this.o;
+    const group = layout.name;
+    const steps: string[] = [];
+    const lock = new Lock(zk, layout.lock);
+    try {
+      await lock.acquire({ timeoutMs: LOCK_WAIT_MS });
+    } catch (err) {
+      if (isRedisZkError(err, 'LOCK_TIMEOUT')) throw new Abort(`the group's lock ${layout.lock} stayed held for ${LOCK_WAIT_MS} ms (a wrapper is deciding or electing); try again`);
+      throw err;
+    }
+    let paused = false;
+    const resume = async () => {
+      if (!paused) return;
+      paused = false;
+      await redisCommand(from, auth, 'CLIENT', 'UNPAUSE').catch(() => undefined);
+    };
+    try {
+      steps.push(`took the group's lock ${layout.lock}`);
+      await redisCommand(from, auth, 'CLIENT', 'PAUSE', PAUSE_MS, 'WRITE');
+      paused = true;
+      const t0 = performance.now();
+      const at = () => `${Math.round(performance.now() - t0)} ms`;
+      const own = await probeRedis(from, auth);
+      if (!own.reachable || own.role !== 'master') throw new Abort(`the master ${fmt(from)} stopped answering as master after the pause`);
+      steps.push(`writes paused on ${fmt(from)} at offset ${own.offset} (0 ms)`);
+      await this.untilCaughtUp([to], own.offset);
+      steps.push(`${fmt(to)} caught up (${at()})`);
+
+      // Read before promoting: the write below is checked against exactly this state.
+      const [snap, leader] = await Promise.all([readGroupSnapshot(zk, group, { isDefault: layout.isDefault }), zk.get(layout.leader)]);
+      if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, from)) throw new Abort(`${layout.published} moved on meanwhile (${snap.record.kind === 'valid' ? fmt(snap.record.addr) : snap.record.kind})`);
+      await redisCommand(to, auth, 'REPLICAOF', 'NO', 'ONE');
+      steps.push(`${fmt(to)} promoted (${at()})`);
+      const epoch = (snap.epoch ?? 0) + 1;
+      try {
+        await zk.transaction([...recordOps(snap, to, epoch), ...(leader === undefined ? [] : [{ op: 'remove' as const, path: layout.leader, version: leader.stat.version }])]);
+      } catch (err) {
+        // Nobody was told about the candidate: making it a replica again loses nothing.
+        await redisCommand(to, auth, 'REPLICAOF', from.host, from.port).catch(() => undefined);
+        throw new Abort(`ZooKeeper refused the record (${err instanceof Error ? err.message : String(err)}); ${fmt(to)} replicates ${fmt(from)} again and writes resumed there`);
+      }
+      steps.push(`ZooKeeper records ${fmt(to)} at epoch ${epoch}; the old leadership removed (${at()})`);
+      const outageMs = Math.round(performance.now() - t0);
+      await redisCommand(from, auth, 'REPLICAOF', to.host, to.port).catch(() => undefined);
+      await resume();
+      steps.push(`${fmt(from)} replicates ${fmt(to)}; writes resumed (${at()})`);
+      return { ok: true, group, from: fmt(from), to: fmt(to), outageMs, steps };
+    } finally {
+      await resume();
+      await lock.release().catch(() => undefined);
     }
   }
 

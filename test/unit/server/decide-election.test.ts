@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostPort, RedisProbe } from '@redis-zk/core';
-import { compareCandidates, decideElection, type ElectionObservation } from '../../../packages/server/src/decide-election.js';
+import { compareCandidates } from '@redis-zk/core';
+import { decideElection, type ElectionObservation } from '../../../packages/server/src/decide-election.js';
 
 const SELF: HostPort = { host: '10.0.0.1', port: 6379 };
 const A: HostPort = { host: '10.0.0.2', port: 6379 };

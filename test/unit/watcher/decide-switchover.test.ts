@@ -42,8 +42,19 @@ describe('decideSwitchover (a planned move refuses anything unusual, with the re
     expect(decideSwitchover(observe({ members: [M, R1] }))).toMatchObject({ action: 'switch', candidates: [R1], exclude: [R2] });
   });
 
+  it('(1)(8) FAILOVER_MODE=zookeeper: no sentinel is asked; the replica an election would pick, nothing excluded', () => {
+    const zk: Partial<SwitchoverObservation> = { failoverMode: 'zookeeper', leader: '10.0.0.1 6379', registeredSentinels: 0, answers: [] };
+    // R2 holds more data: it would win an election, so it is the one.
+    const plan = decideSwitchover(observe({ ...zk, replicas: [{ addr: R1, probe: info({ offset: 90 }) }, { addr: R2, probe: info({ offset: 100 }) }] }));
+    expect(plan).toMatchObject({ action: 'switch', from: M, candidates: [R2], exclude: [] });
+    expect(plan.reason).toMatch(/the replica an election would pick/);
+    expect(decideSwitchover(observe({ ...zk, candidate: R1 }))).toMatchObject({ action: 'switch', candidates: [R1], exclude: [] });
+  });
+
   it.each<[string, Partial<SwitchoverObservation>, number, RegExp]>([
-    ['(1) FAILOVER_MODE=zookeeper', { failoverMode: 'zookeeper' }, 409, /FAILOVER_MODE=zookeeper/],
+    ['(1) FAILOVER_MODE=zookeeper, nobody holds the leadership', { failoverMode: 'zookeeper', leader: undefined }, 409, /nobody holds the leadership of mymaster \(FAILOVER_MODE=zookeeper\)/],
+    ['(1) FAILOVER_MODE=zookeeper, another holds the leadership', { failoverMode: 'zookeeper', leader: '10.0.0.2 6379' }, 409, /leadership of mymaster is held by "10\.0\.0\.2 6379" while ZooKeeper records 10\.0\.0\.1 6379/],
+    ['(6) FAILOVER_MODE=zookeeper, the master is fenced', { failoverMode: 'zookeeper', leader: '10.0.0.1 6379', fenced: true }, 409, /is fenced/],
     ['(2) one already running', { running: true }, 409, /already running/],
     ['(3) no record', { record: { kind: 'absent' } }, 409, /no valid record/],
     ['(4) a failover in progress', { answers: [...naming().slice(0, 2), { kind: 'failover-in-progress', sentinel: S[2]! }] }, 409, /failover of mymaster is in progress/],
