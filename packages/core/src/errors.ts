@@ -28,7 +28,9 @@ export type ErrorCode =
   | 'USAGE'
   | 'LISTEN_FAILED'
   | 'SWITCHOVER_REFUSED'
-  | 'SWITCHOVER_FAILED';
+  | 'SWITCHOVER_FAILED'
+  /** A planned move stopped before anything moved: the old master is still the master. */
+  | 'SWITCHOVER_ABORTED';
 
 export class RedisZkError extends Error {
   readonly code: ErrorCode;

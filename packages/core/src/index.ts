@@ -26,6 +26,8 @@ export * from './coordination/writer.js';
 export * from './coordination/gather.js';
 export * from './coordination/sentinel-answers.js';
 export * from './coordination/election-order.js';
+export * from './coordination/promotable.js';
+export * from './coordination/move-master.js';
 export * from './coordination/retry.js';
 export * from './coordination/within.js';
 export * from './coordination/single-flight.js';

@@ -24,7 +24,7 @@ import { checkBaseConf, startRedisServer } from './redis-process.js';
 import { answeringPid, foreignRedisError, waitUntilAnswering } from './redis-ready.js';
 import { checkPortFree } from './port-check.js';
 import { runUntilExit } from './run.js';
-import { handOffMaster } from './shutdown.js';
+import { handOffMaster, handOffWithoutSentinels } from './shutdown.js';
 import { decideUnderLock } from './startup.js';
 import { HOLD } from './decide.js';
 import { hasPersistedData } from './persisted.js';
@@ -158,7 +158,7 @@ await runProgram({
       const http = config.httpPort === undefined ? undefined : await startRoleHttp({ hosts: address.listen, port: config.httpPort, bindIp: config.bindIp, local, auth, fenced: () => fencer?.fenced ?? false, metrics });
       if (http !== undefined) log.info({ httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health; Prometheus metrics on /metrics.`);
       const handOff = () =>
-        handOffMaster({ zk, self, local, auth, sentinelAuth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
+        (config.failoverMode === 'zookeeper' ? handOffWithoutSentinels : handOffMaster)({ zk, self, local, auth, sentinelAuth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });
     } finally {
       // Bounded: a hung ZooKeeper must not keep us from exiting (the session ends with us anyway).

@@ -1,4 +1,5 @@
 import {
+  electionPick,
   formatHostPort,
   type HostPort,
   isRedisZkError,
@@ -8,7 +9,10 @@ import {
   type RedisAuth,
   redisCommand,
   sameHostPort,
+  moveMasterInZooKeeper,
+  readGroupSnapshot,
   sentinelMasterAddr,
+  unfitReason,
   type Zk,
   zkPaths,
 } from '@redis-zk/core';
@@ -123,4 +127,32 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
     await sleep(POLL_MS * 2);
   }
   o.log.warn(`No other master was confirmed within ${o.timeoutMs} ms; stopping anyway.`);
+}
+
+/**
+ * FAILOVER_MODE=zookeeper: a master stopped on purpose hands over to the replica an election
+ * would pick before it stops, instead of leaving the replicas to elect once its redis-server is
+ * gone: core's moveMasterInZooKeeper (writes paused, the replica caught up and promoted, the
+ * record and the leadership moved in one transaction, this one re-pointed). Bounded by
+ * timeoutMs; on any refusal it stops anyway and the replicas elect as usual.
+ */
+export async function handOffWithoutSentinels(o: HandOffOptions): Promise<void> {
+  const own = await probeRedis(o.local, o.auth);
+  if (!own.reachable || own.role !== 'master' || own.replicas.length === 0) return;
+  const snap = await readGroupSnapshot(o.zk, o.group.name, { isDefault: o.group.isDefault });
+  if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, o.self)) return;
+  const members = snap.nodes.map((n) => n.addr);
+  const replicas = await Promise.all(own.replicas.map(async (r) => ({ addr: { host: r.host, port: r.port }, probe: await probeRedis({ host: r.host, port: r.port }, o.auth) })));
+  const to = electionPick(replicas.filter((r) => unfitReason(r, o.self, members) === undefined));
+  if (to === undefined) {
+    o.log.warn(`No replica is fit to take over (${replicas.map((r) => `${formatHostPort(r.addr)}: ${unfitReason(r, o.self, members) ?? 'fit'}`).join('; ') || 'none attached'}); stopping without a hand-off: the replicas elect once this master is gone.`);
+    return;
+  }
+  o.log.info({ to: formatHostPort(to) }, `Handing ${o.group.name} over to ${formatHostPort(to)}, the replica an election would pick, before stopping.`);
+  try {
+    const r = await moveMasterInZooKeeper({ zk: o.zk, layout: o.group, from: o.self, fromCommands: o.local, to, auth: o.auth, lockWaitMs: Math.floor(o.timeoutMs / 3), pauseMs: o.timeoutMs * 4, catchUpMs: Math.floor(o.timeoutMs / 2) });
+    o.log.info({ to: formatHostPort(to), epoch: r.epoch, outageMs: r.outageMs, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(to)} (epoch ${r.epoch}); writes were paused for ${r.outageMs} ms; stopping.`);
+  } catch (err) {
+    o.log.warn({ code: isRedisZkError(err) ? err.code : undefined }, `The hand-off to ${formatHostPort(to)} did not happen (${message(err)}); stopping anyway: the replicas elect once this master is gone.`);
+  }
 }

@@ -1,4 +1,4 @@
-import { compareCandidates, formatHostPort, parseHostPort, sameHostPort, sentinelVerdict, type HostPort, type RecordValue, type RedisProbe, type SentinelAnswer } from '@redis-zk/core';
+import { electionPick, formatHostPort, parseHostPort, sameHostPort, sentinelVerdict, unfitReason, type HostPort, type RecordValue, type RedisProbe, type SentinelAnswer } from '@redis-zk/core';
 
 /** What the watcher sees of a group when a switchover is asked for (gathered by switchover.ts). */
 export interface SwitchoverObservation {
@@ -36,18 +36,6 @@ export type SwitchoverPlan =
     };
 
 const fmt = formatHostPort;
-
-/** Why a replica may not be promoted by a switchover, or undefined when it may. */
-function unfit(r: { addr: HostPort; probe: RedisProbe }, master: HostPort, members: readonly HostPort[]): string | undefined {
-  const p = r.probe;
-  if (!p.reachable) return `it does not answer (${p.error})`;
-  if (p.role !== 'slave') return 'it answers as a master';
-  if (p.masterHost === undefined || p.masterPort === undefined || !sameHostPort({ host: p.masterHost, port: p.masterPort }, master)) return `it does not replicate the master ${fmt(master)}`;
-  if (!p.linkUp) return 'its link to the master is down';
-  if (p.priority === 0) return 'its replica-priority is 0 (never promote)';
-  if (!members.some((m) => sameHostPort(m, r.addr))) return "it is not one of the group's live nodes in /redis/nodes";
-  return undefined;
-}
 
 /**
  * Whether a planned switchover may start, and whom it may promote. A switchover moves a healthy
@@ -89,7 +77,7 @@ export function decideSwitchover(o: SwitchoverObservation): SwitchoverPlan {
   if (m === undefined || !m.reachable) return refuse(409, `the master ${fmt(from)} of ${g} does not answer${m !== undefined && !m.reachable ? ` (${m.error})` : ''}; that is a failover, not a switchover`);
   if (m.role !== 'master') return refuse(409, `the recorded master ${fmt(from)} of ${g} answers as a replica; wait for the record to be repaired`);
   if (o.fenced === true) return refuse(409, `the master ${fmt(from)} of ${g} is fenced (its wrapper cannot confirm it is still the master); wait until it is confirmed or replaced`);
-  const verdicts = o.replicas.map((r) => ({ addr: r.addr, why: unfit(r, from, o.members) }));
+  const verdicts = o.replicas.map((r) => ({ addr: r.addr, why: unfitReason(r, from, o.members) }));
   if (o.candidate !== undefined) {
     const c = o.candidate;
     if (sameHostPort(c, from)) return refuse(400, `${fmt(c)} is already the master of ${g}`);
@@ -106,14 +94,7 @@ export function decideSwitchover(o: SwitchoverObservation): SwitchoverPlan {
   }
   if (zkMode) {
     // No sentinel to choose: the one an election would pick.
-    const ranked = o.replicas
-      .filter((r) => healthy.some((h) => sameHostPort(h, r.addr)))
-      .map((r) => {
-        const p = r.probe as Extract<RedisProbe, { reachable: true }>;
-        return { addr: r.addr, priority: p.priority, offset: p.offset, lastIo: p.lastIoSecondsAgo };
-      })
-      .sort(compareCandidates);
-    const best = ranked[0]!.addr;
+    const best = electionPick(o.replicas.filter((r) => healthy.some((h) => sameHostPort(h, r.addr))))!;
     return { action: 'switch', from, candidates: [best], exclude: [], reason: `Switching ${g} over from ${fmt(from)} to ${fmt(best)}, the replica an election would pick (replica-priority, offset, link), out of ${healthy.length} healthy.` };
   }
   // A replica that answers but is unfit (not a live node, say) must not be the sentinel's pick either.

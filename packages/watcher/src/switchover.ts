@@ -6,8 +6,7 @@ import {
   probeMaster,
   isRecordConflict,
   isRedisZkError,
-  Lock,
-  recordOps,
+  moveMasterInZooKeeper,
   sentinelReplicas,
   probeRedis,
   readGroupSnapshot,
@@ -131,7 +130,7 @@ export class Switchover {
       const reason = err instanceof Error ? err.message : String(err);
       log.error({ group }, `The switchover of ${group} failed: ${reason}.`);
       events.add({ kind: 'switchover', name: group, outcome: 'failed', detail: reason });
-      return { ok: false, status: err instanceof Abort ? 409 : 500, code: 'SWITCHOVER_FAILED', reason };
+      return { ok: false, status: err instanceof Abort || isRedisZkError(err, 'SWITCHOVER_ABORTED') ? 409 : 500, code: 'SWITCHOVER_FAILED', reason };
     } finally {
       for (const r of restore) await redisCommand(r.addr, auth, 'CONFIG', 'SET', 'replica-priority', r.priority).catch(() => log.warn({ replica: fmt(r.addr) }, `Could not restore replica-priority ${r.priority} on ${fmt(r.addr)}; set it by hand.`));
       this.running.delete(group);
@@ -206,67 +205,10 @@ export class Switchover {
     }
   }
 
-  /**
-   * FAILOVER_MODE=zookeeper: no sentinel to ask, so the watcher does what an election does, under
-   * the group's lock so that no election runs meanwhile: writes paused, the candidate caught up
-   * and promoted, then one transaction writes the record at the next epoch and removes the old
-   * master's leadership. The candidate's wrapper then takes the leadership (its redis-server is
-   * master and the record names it), the other replicas follow the record, and the old master is
-   * pointed at the new one and unpaused. If ZooKeeper refuses the write, the candidate is made a
-   * replica again and the old master resumes: nothing moved.
-   */
+  /** FAILOVER_MODE=zookeeper: core's moveMasterInZooKeeper, as an election would, under the group's lock. */
   private async executeWithoutSentinels(layout: zkPaths.GroupLayout, from: HostPort, to: HostPort): Promise<Extract<SwitchoverResult, { ok: true }>> {
-    const { zk, auth } = this.o;
-    const group = layout.name;
-    const steps: string[] = [];
-    const lock = new Lock(zk, layout.lock);
-    try {
-      await lock.acquire({ timeoutMs: LOCK_WAIT_MS });
-    } catch (err) {
-      if (isRedisZkError(err, 'LOCK_TIMEOUT')) throw new Abort(`the group's lock ${layout.lock} stayed held for ${LOCK_WAIT_MS} ms (a wrapper is deciding or electing); try again`);
-      throw err;
-    }
-    let paused = false;
-    const resume = async () => {
-      if (!paused) return;
-      paused = false;
-      await redisCommand(from, auth, 'CLIENT', 'UNPAUSE').catch(() => undefined);
-    };
-    try {
-      steps.push(`took the group's lock ${layout.lock}`);
-      await redisCommand(from, auth, 'CLIENT', 'PAUSE', PAUSE_MS, 'WRITE');
-      paused = true;
-      const t0 = performance.now();
-      const at = () => `${Math.round(performance.now() - t0)} ms`;
-      const own = await probeRedis(from, auth);
-      if (!own.reachable || own.role !== 'master') throw new Abort(`the master ${fmt(from)} stopped answering as master after the pause`);
-      steps.push(`writes paused on ${fmt(from)} at offset ${own.offset} (0 ms)`);
-      await this.untilCaughtUp([to], own.offset);
-      steps.push(`${fmt(to)} caught up (${at()})`);
-
-      // Read before promoting: the write below is checked against exactly this state.
-      const [snap, leader] = await Promise.all([readGroupSnapshot(zk, group, { isDefault: layout.isDefault }), zk.get(layout.leader)]);
-      if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, from)) throw new Abort(`${layout.published} moved on meanwhile (${snap.record.kind === 'valid' ? fmt(snap.record.addr) : snap.record.kind})`);
-      await redisCommand(to, auth, 'REPLICAOF', 'NO', 'ONE');
-      steps.push(`${fmt(to)} promoted (${at()})`);
-      const epoch = (snap.epoch ?? 0) + 1;
-      try {
-        await zk.transaction([...recordOps(snap, to, epoch), ...(leader === undefined ? [] : [{ op: 'remove' as const, path: layout.leader, version: leader.stat.version }])]);
-      } catch (err) {
-        // Nobody was told about the candidate: making it a replica again loses nothing.
-        await redisCommand(to, auth, 'REPLICAOF', from.host, from.port).catch(() => undefined);
-        throw new Abort(`ZooKeeper refused the record (${err instanceof Error ? err.message : String(err)}); ${fmt(to)} replicates ${fmt(from)} again and writes resumed there`);
-      }
-      steps.push(`ZooKeeper records ${fmt(to)} at epoch ${epoch}; the old leadership removed (${at()})`);
-      const outageMs = Math.round(performance.now() - t0);
-      await redisCommand(from, auth, 'REPLICAOF', to.host, to.port).catch(() => undefined);
-      await resume();
-      steps.push(`${fmt(from)} replicates ${fmt(to)}; writes resumed (${at()})`);
-      return { ok: true, group, from: fmt(from), to: fmt(to), outageMs, steps };
-    } finally {
-      await resume();
-      await lock.release().catch(() => undefined);
-    }
+    const r = await moveMasterInZooKeeper({ zk: this.o.zk, layout, from, to, auth: this.o.auth, lockWaitMs: LOCK_WAIT_MS, pauseMs: PAUSE_MS, catchUpMs: CATCH_UP_MS });
+    return { ok: true, group: layout.name, from: fmt(from), to: fmt(to), outageMs: r.outageMs, steps: r.steps };
   }
 
   private async untilSentinelsSee(group: string, sentinels: HostPort[], exclude: HostPort[]): Promise<void> {
