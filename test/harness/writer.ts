@@ -38,3 +38,14 @@ export function startWriter(client: () => Redis, prefix: string, reconnect: () =
     },
   };
 }
+
+/** The acknowledged keys that `redis` does not hold (MGET in chunks): what a failover lost. */
+export async function missingKeys(redis: Redis, oks: readonly Ack[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (let i = 0; i < oks.length; i += 500) {
+    const keys = oks.slice(i, i + 500).map((o) => o.key);
+    const there = (await redis.call('MGET', ...keys)) as (string | null)[];
+    keys.forEach((k, j) => there[j] === null && missing.push(k));
+  }
+  return missing;
+}

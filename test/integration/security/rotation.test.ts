@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
-import { startWriter } from '../../harness/writer.js';
+import { missingKeys, startWriter } from '../../harness/writer.js';
 import { registered, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
 import { startHealthyWatcher } from '../watcher/group.js';
 
@@ -116,12 +116,7 @@ describe('password rotation (REDIS_PASSWORD, with REDIS_USERNAME)', () => {
     expect(authErrors).toEqual([]);
     // Every acknowledged write is on the final master.
     const master = redisClient(Number((await zk.get('/redis/master'))!.split(' ')[1]), '127.0.0.1', NEW);
-    const missing: string[] = [];
-    for (let i = 0; i < writes.oks.length; i += 500) {
-      const keys = writes.oks.slice(i, i + 500).map((o) => o.key);
-      const there = (await master.call('MGET', ...keys)) as (string | null)[];
-      keys.forEach((k, j) => there[j] === null && missing.push(k));
-    }
+    const missing = await missingKeys(master, writes.oks);
     expect(missing, `${missing.length} of ${writes.oks.length} acknowledged writes missing`).toEqual([]);
     console.log(`rotation: ${writes.oks.length} writes acknowledged, longest gap ${writes.longestGap()} ms, no authentication error`);
   }, 180_000);

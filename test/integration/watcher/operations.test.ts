@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
 import { openEventStream } from '../../harness/sse.js';
-import { startWriter } from '../../harness/writer.js';
+import { missingKeys, startWriter } from '../../harness/writer.js';
 import { flat, startGroup, startHealthyWatcher, type Group } from './group.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -125,12 +125,7 @@ describe('POST /switchover', () => {
     }
     // Not one acknowledged write lost: every key the client was told OK is on the new master.
     const nm = redisClient(Number(candidate.split(' ')[1]));
-    const missing: string[] = [];
-    for (let i = 0; i < writes.oks.length; i += 500) {
-      const keys = writes.oks.slice(i, i + 500).map((o) => o.key);
-      const there = (await nm.call('MGET', ...keys)) as (string | null)[];
-      keys.forEach((k, j) => there[j] === null && missing.push(k));
-    }
+    const missing = await missingKeys(nm, writes.oks);
     nm.disconnect();
     expect(missing, `${missing.length} of ${writes.oks.length} acknowledged writes are missing`).toEqual([]);
 

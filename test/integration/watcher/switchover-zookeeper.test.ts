@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
-import { startWriter } from '../../harness/writer.js';
+import { missingKeys, startWriter } from '../../harness/writer.js';
 import { isUp, replication, startServer, type ServerUnderTest } from '../server/helpers.js';
 import { startHealthyWatcher } from './group.js';
 
@@ -76,12 +76,7 @@ describe('POST /switchover with FAILOVER_MODE=zookeeper', () => {
 
     // Not one acknowledged write lost: every key the client was told OK is on the master.
     const m = redisClient(a.port);
-    const missing: string[] = [];
-    for (let i = 0; i < writes.oks.length; i += 500) {
-      const keys = writes.oks.slice(i, i + 500).map((o) => o.key);
-      const there = (await m.call('MGET', ...keys)) as (string | null)[];
-      keys.forEach((k, j) => there[j] === null && missing.push(k));
-    }
+    const missing = await missingKeys(m, writes.oks);
     m.disconnect();
     expect(missing, `${missing.length} of ${writes.oks.length} acknowledged writes are missing`).toEqual([]);
   }, 90_000);
