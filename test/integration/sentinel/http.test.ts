@@ -55,7 +55,7 @@ describe('redis-zk-sentinel HTTP port', () => {
     await waitFor(async () => (await health(httpPort))?.status === 200, { what: '/health 200 again after SIGCONT', timeoutMs: 10_000 });
   }, 60_000);
 
-  it('a taken HTTP_PORT: one line naming it, non-zero exit, nothing registered', async () => {
+  it('a taken HTTP_PORT: one line naming it, exit 1, nothing registered', async () => {
     const hosts = sharedZkHosts();
     const zk = await zkClient(hosts);
     const master = await startRedisServer();
@@ -65,7 +65,7 @@ describe('redis-zk-sentinel HTTP port', () => {
     try {
       const port = (taken.address() as { port: number }).port;
       const r = await runProgramToExit('sentinel', { ZK_HOSTS: hosts, BIND_IP: '127.0.0.1', PORT0: String(await freePort()), HTTP_PORT: String(port), SENTINEL_DIR: tempDir('redis-zk-sentinel-test-') });
-      expect(r.code).not.toBe(0);
+      expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain(`HTTP_PORT=${port} is already in use`);
       expect(await zk.children('/redis/sentinels').catch(() => [])).toEqual([]);
