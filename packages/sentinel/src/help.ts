@@ -21,6 +21,8 @@ What it does:
   5. forgets departed sentinels and dead replicas of every group by restarting its own
      redis-sentinel on its pruned config, one sentinel at a time (ZooKeeper lock
      ${zkPaths.SENTINEL_RESET_LOCK}), so departed entries do not pile up.
+  With HTTP_PORT (default PORT1): GET /health (200 while redis-sentinel answers and monitors
+  every group it follows, else 503 with the reason) and GET /metrics (Prometheus), from the start.
 
 Environment:
 ${envTable()}
@@ -28,7 +30,7 @@ ${envTable()}
 Exit codes:
   0    stopped by SIGTERM/SIGINT (deregistered at once, redis-sentinel stopped)
   1    fatal: ZooKeeper unreachable, no master record within MASTER_WAIT_TIMEOUT_MS,
-       redis-sentinel could not be started or never answered
+       HTTP_PORT already in use, redis-sentinel could not be started or never answered
   2    invalid configuration (one line on stderr names the variable)
   n    redis-sentinel exited on its own: its exit code, or 128 + signal number
 `;
