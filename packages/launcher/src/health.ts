@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { request as secureRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { HealthCheckDef } from './definitions.js';
 
@@ -23,11 +24,15 @@ export function tcpCheck(host: string, port: number, timeoutMs: number): Promise
   });
 }
 
-/** A GET answered 200–399 within timeoutMs (Marathon's rule). */
-export function httpCheck(host: string, port: number, path: string, timeoutMs: number): Promise<HealthResult> {
+/**
+ * A GET answered 200–399 within timeoutMs (Marathon's rule). Over HTTPS the certificate is not
+ * verified, as Mesos's own HTTPS checks do not verify it either.
+ */
+export function httpCheck(host: string, port: number, path: string, timeoutMs: number, secure = false): Promise<HealthResult> {
   return new Promise((resolve) => {
-    const url = `http://${host}:${port}${path}`;
-    const req = request({ host, port, path, method: 'GET', timeout: timeoutMs }, (res) => {
+    const url = `${secure ? 'https' : 'http'}://${host}:${port}${path}`;
+    const send = secure ? secureRequest : request;
+    const req = send({ host, port, path, method: 'GET', timeout: timeoutMs, ...(secure ? { rejectUnauthorized: false } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d.length < 500 ? d : ''));
@@ -49,5 +54,6 @@ export function runHealthCheck(hc: HealthCheckDef, host: string, ports: number[]
   const protocol = hc.protocol ?? 'HTTP';
   if (protocol.endsWith('TCP')) return tcpCheck(host, port, timeoutMs);
   if (protocol.endsWith('HTTP')) return httpCheck(host, port, hc.path ?? '/', timeoutMs);
+  if (protocol.endsWith('HTTPS')) return httpCheck(host, port, hc.path ?? '/', timeoutMs, true);
   return Promise.resolve({ ok: true, detail: `${protocol} health checks are not run by the local launcher` });
 }
