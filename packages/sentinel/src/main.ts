@@ -5,6 +5,7 @@ import {
   Registration,
   Zk,
   formatHostPort,
+  linkAuths,
   loadSentinelConfig,
   resolveAddress,
   runProgram,
@@ -13,7 +14,6 @@ import {
   zkPaths,
   type ChildExit,
   type HostPort,
-  type RedisAuth,
 } from '@redis-zk/core';
 import { AuthCheck } from './auth-check.js';
 import { readBaseConf, writeSentinelConf } from './conf-file.js';
@@ -46,8 +46,9 @@ await runProgram({
     const self: HostPort = { host: address.announce, port: config.port };
     log.info({ announce: formatHostPort(self), source: address.source }, 'resolved the address to announce');
     const local: HostPort = { host: address.local, port: config.port };
-    // Our own sentinel and the others: SENTINEL_PASSWORD (all sentinels of a chroot share it).
-    const sentinelAuth: RedisAuth = { password: config.sentinelPassword, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
+    // Our own sentinel and the others: SENTINEL_PASSWORD (all sentinels of a chroot share it);
+    // the masters and replicas: REDIS_PASSWORD (and the ACL user).
+    const { redis: redisAuth, sentinel: sentinelAuth } = linkAuths(config);
     const zk = await Zk.connect(config.zk, log);
     // Health and metrics on HTTP_PORT (Marathon's PORT1) from the start: a port that is taken
     // fails here, before anything is registered; until redis-sentinel runs, /health says why not.
@@ -84,7 +85,6 @@ await runProgram({
       // 2. Under the sentinel membership lock (held until we are registered, so two starting
       //    sentinels never take the same myid): which master to monitor (a majority of the
       //    registered sentinels wins over a stale record), our myid, the other groups.
-      const redisAuth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
       const membership = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
       await membership.acquire({ timeoutMs: 300_000, onWait: (holder) => log.info({ holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting') });
       let registration: Registration;

@@ -4,6 +4,7 @@ import {
   probeRedis,
   redisCommand,
   type Supervised,
+  linkAuths,
   loadServerConfig,
   Registration,
   RedisZkError,
@@ -46,8 +47,7 @@ await runProgram({
     const address = await resolveAddress(config);
     const self = { host: address.announce, port: config.port };
     const local = { host: address.local, port: config.port };
-    const auth = { password: config.redisPassword, username: config.redisUsername, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
-    const sentinelAuth = { password: config.sentinelPassword, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
+    const { redis: auth, sentinel: sentinelAuth } = linkAuths(config);
     const group = zkPaths.groupLayout(config.masterName, config.masterName === config.defaultMasterName);
     log.info({ announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName, defaultGroup: group.isDefault }, 'redis-zk-server starting.');
 

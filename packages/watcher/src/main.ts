@@ -1,4 +1,4 @@
-import { Zk, joinHostPort, loadWatcherConfig, runProgram, whenAborted, zkPaths, type RedisAuth } from '@redis-zk/core';
+import { Zk, joinHostPort, linkAuths, loadWatcherConfig, runProgram, whenAborted, zkPaths } from '@redis-zk/core';
 import { runBehaviours, type Behaviour } from './behaviours/behaviour.js';
 import { EventLog } from './behaviours/event-log.js';
 import { checkHookCommand, hookCommandBehaviour } from './behaviours/hook-command.js';
@@ -27,8 +27,7 @@ await runProgram({
     const config = loadWatcherConfig(ctx.env);
     const log = ctx.makeLogger(config.logLevel);
     await checkHookCommand(config.hookCommand);
-    const auth: RedisAuth = { password: config.redisPassword, username: config.redisUsername, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
-    const sentinelAuth: RedisAuth = { password: config.sentinelPassword, tls: config.tls?.client, timeoutMs: config.probeTimeoutMs };
+    const { redis: auth, sentinel: sentinelAuth } = linkAuths(config);
 
     // 1. ZooKeeper, and the in-memory view every answer comes from.
     const zk = await Zk.connect(config.zk, log);

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import type { RedisAuth } from '../redis/probe.js';
 import { readHttpTls, readTls, type HttpTls, type TlsSettings } from '../tls/settings.js';
 import {
   type Env,
@@ -99,6 +100,18 @@ export interface WatcherConfig extends CommonConfig {
   apiToken: string | undefined;
   /** HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE: the API over HTTPS only. */
   httpTls: HttpTls | undefined;
+}
+
+/**
+ * How every program authenticates its two kinds of link: to redis-server (REDIS_PASSWORD, the ACL
+ * user) and to the sentinels (SENTINEL_PASSWORD); both with the group's TLS, if any.
+ */
+export function linkAuths(c: CommonConfig): { redis: RedisAuth; sentinel: RedisAuth } {
+  const tls = c.tls?.client;
+  return {
+    redis: { password: c.redisPassword, username: c.redisUsername, tls, timeoutMs: c.probeTimeoutMs },
+    sentinel: { password: c.sentinelPassword, tls, timeoutMs: c.probeTimeoutMs },
+  };
 }
 
 const DEFAULT_PORT: Record<ProgramName, number> = { server: 6379, sentinel: 26379, watcher: 8080 };
