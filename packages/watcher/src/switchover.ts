@@ -7,6 +7,7 @@ import {
   isRecordConflict,
   isRedisZkError,
   moveMasterInZooKeeper,
+  untilCaughtUp,
   sentinelReplicas,
   probeRedis,
   readGroupSnapshot,
@@ -171,7 +172,7 @@ export class Switchover {
       steps.push(`writes paused on ${fmt(from)} at offset ${own.offset} (0 ms)`);
 
       // 3. Every candidate holds every acknowledged write.
-      await this.untilCaughtUp(candidates, own.offset);
+      await untilCaughtUp(candidates, own.offset, auth, CATCH_UP_MS);
       steps.push(`${candidates.map(fmt).join(', ')} caught up (${at()})`);
 
       // 4. One sentinel fails over; it is then the failover's leader. From here on the old master
@@ -220,19 +221,6 @@ export class Switchover {
       if (answered.length > 0 && seen) return;
       if (Date.now() >= deadline) throw new Abort(`the sentinels did not see replica-priority 0 on ${exclude.map(fmt).join(', ')} within ${PRIORITY_SEEN_MS} ms`);
       await sleep(100);
-    }
-  }
-
-  private async untilCaughtUp(candidates: HostPort[], offset: number): Promise<void> {
-    const deadline = performance.now() + CATCH_UP_MS;
-    for (;;) {
-      const probes = await Promise.all(candidates.map((c) => probeRedis(c, this.o.auth)));
-      if (probes.every((p) => p.reachable && p.offset >= offset)) return;
-      if (performance.now() >= deadline) {
-        const behind = candidates.filter((_, i) => { const p = probes[i]!; return !p.reachable || p.offset < offset; });
-        throw new Abort(`${behind.map(fmt).join(', ')} did not catch up with offset ${offset} within ${CATCH_UP_MS} ms; writes resumed on the old master`);
-      }
-      await sleep(POLL_MS);
     }
   }
 

@@ -1,4 +1,4 @@
-import { RedisZkError } from '../errors.js';
+import { isRedisZkError, RedisZkError } from '../errors.js';
 import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
 import { redisCommand } from '../redis/commands.js';
 import { probeRedis, type RedisAuth } from '../redis/probe.js';
@@ -57,7 +57,7 @@ export async function moveMasterInZooKeeper(o: MoveMasterOptions): Promise<MoveM
   try {
     await lock.acquire({ timeoutMs: o.lockWaitMs });
   } catch (err) {
-    if (err instanceof RedisZkError && err.code === 'LOCK_TIMEOUT') throw aborted(`the group's lock ${layout.lock} stayed held for ${o.lockWaitMs} ms (a wrapper is deciding or electing); try again`);
+    if (isRedisZkError(err, 'LOCK_TIMEOUT')) throw aborted(`the group's lock ${layout.lock} stayed held for ${o.lockWaitMs} ms (a wrapper is deciding or electing); try again`);
     throw err;
   }
   let paused = false;
@@ -75,7 +75,7 @@ export async function moveMasterInZooKeeper(o: MoveMasterOptions): Promise<MoveM
     const own = await probeRedis(fromAt, auth);
     if (!own.reachable || own.role !== 'master') throw aborted(`the master ${fmt(from)} stopped answering as master after the pause`);
     steps.push(`writes paused on ${fmt(from)} at offset ${own.offset} (0 ms)`);
-    await untilCaughtUp(to, own.offset, auth, o.catchUpMs);
+    await untilCaughtUp([to], own.offset, auth, o.catchUpMs);
     steps.push(`${fmt(to)} caught up (${at()})`);
 
     // Read before promoting: the write below is checked against exactly this state.
@@ -103,12 +103,21 @@ export async function moveMasterInZooKeeper(o: MoveMasterOptions): Promise<MoveM
   }
 }
 
-async function untilCaughtUp(to: HostPort, offset: number, auth: RedisAuth, withinMs: number): Promise<void> {
+/**
+ * With writes paused on the master at `offset`: until every candidate holds every acknowledged
+ * write, polling their own INFO (the master's view waits for a replica's next ACK). Throws
+ * SWITCHOVER_ABORTED naming those behind after `withinMs`.
+ */
+export async function untilCaughtUp(candidates: readonly HostPort[], offset: number, auth: RedisAuth, withinMs: number): Promise<void> {
   const deadline = performance.now() + withinMs;
   for (;;) {
-    const p = await probeRedis(to, auth);
-    if (p.reachable && p.offset >= offset) return;
-    if (performance.now() >= deadline) throw aborted(`${fmt(to)} did not catch up with offset ${offset} within ${withinMs} ms; writes resumed on the old master`);
+    const probes = await Promise.all(candidates.map((c) => probeRedis(c, auth)));
+    const behind = candidates.filter((_, i) => {
+      const p = probes[i]!;
+      return !p.reachable || p.offset < offset;
+    });
+    if (behind.length === 0) return;
+    if (performance.now() >= deadline) throw aborted(`${behind.map(fmt).join(', ')} did not catch up with offset ${offset} within ${withinMs} ms; writes resumed on the old master`);
     await sleep(POLL_MS);
   }
 }
