@@ -49,6 +49,13 @@ export function pairsToRecord(reply: readonly unknown[]): Record<string, string>
   return out;
 }
 
+/** `SENTINEL MASTERS` on one sentinel: every group it monitors, by name, each as a map (`ip`, `port`, `flags`, …). */
+export async function sentinelMasters(sentinel: HostPort, auth: RedisAuth): Promise<Map<string, Record<string, string>>> {
+  const reply = await redisCommand(sentinel, auth, 'SENTINEL', 'MASTERS');
+  const entries = Array.isArray(reply) ? reply.filter(Array.isArray).map((entry: unknown[]) => pairsToRecord(entry)) : [];
+  return new Map(entries.map((m) => [m.name ?? '', m]));
+}
+
 /** `SENTINEL REPLICAS <name>` on one sentinel, each entry as a map (`ip`, `port`, `flags`, `slave-priority`, …). */
 export async function sentinelReplicas(sentinel: HostPort, auth: RedisAuth, name: string): Promise<Record<string, string>[]> {
   const reply = await redisCommand(sentinel, auth, 'SENTINEL', 'REPLICAS', name);
