@@ -12,6 +12,11 @@ function cliAuth(group: LocalGroup, task: TaskInfo): string {
   return taskSecret(group.taskEnv(task.name), 'REDIS_PASSWORD') ? 'REDISCLI_AUTH="$REDIS_PASSWORD" ' : '';
 }
 
+/** The watcher's base URL: https when the task serves its API with HTTP_TLS_CERT_FILE. */
+function watcherUrl(group: LocalGroup, task: TaskInfo): string {
+  return `${group.taskEnv(task.name)?.HTTP_TLS_CERT_FILE ? 'https' : 'http'}://${task.host}:${task.port}`;
+}
+
 /** redis-cli's TLS flags when the task runs with TLS_* (the same files as the task). */
 function cliTls(group: LocalGroup, task: TaskInfo): string {
   const env = group.taskEnv(task.name);
@@ -32,7 +37,7 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
 
   const lines = ['', 'redis-zk local group is up', `  ZooKeeper   ${group.zkHosts}`];
   for (const t of tasks) {
-    const addr = t.program === 'watcher' ? `http://${t.host}:${t.port}` : `${t.host}:${t.port}`;
+    const addr = t.program === 'watcher' ? watcherUrl(group, t) : `${t.host}:${t.port}`;
     const state = t.healthy ? 'healthy' : t.state;
     lines.push(`  ${t.name.padEnd(12)}${addr.padEnd(24)}${state.padEnd(9)}${roleOf(t).padEnd(9)}${rel(t.logFile)}`);
   }
@@ -53,10 +58,11 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
       '',
     );
   }
-  if (watcher) lines.push(`Status page: http://${watcher.host}:${watcher.port}/   (open it in a browser: groups, replicas, sentinels, live events)`, '');
+  if (watcher) lines.push(`Status page: ${watcherUrl(group, watcher)}/   (open it in a browser: groups, replicas, sentinels, live events)`, '');
   lines.push('Try:');
   if (watcher) {
-    const url = `http://${watcher.host}:${watcher.port}`;
+    const url = watcherUrl(group, watcher);
+    if (url.startsWith('https:')) lines.push('  (the watcher serves HTTPS: give curl --cacert <the CA that signed HTTP_TLS_CERT_FILE>)');
     lines.push(`  curl -N ${url}/events       # the live event stream (Server-Sent Events)`);
     lines.push(`  curl ${url}/metrics         # Prometheus metrics`);
     if (taskSecret(group.taskEnv(watcher.name), 'API_TOKEN')) {
@@ -89,7 +95,7 @@ export function summary(group: LocalGroup, found?: MasterResult): string {
     }
     lines.push(`  kill -9 -- -${t.pid}      # or the whole task ${t.name} (its process group: redis-zk-server and its redis-server), like a dying container`);
     lines.push(`  ${cliAuth(group, t)}redis-cli -h ${t.host} -p ${t.port}${cliTls(group, t)} info server | grep process_id   # the master's redis-server pid`);
-    if (watcher) lines.push(`  curl http://${watcher.host}:${watcher.port}/master          # a few seconds later: the new master`);
+    if (watcher) lines.push(`  curl ${watcherUrl(group, watcher)}/master          # a few seconds later: the new master`);
   }
   lines.push('', 'Ctrl-C stops everything (a second Ctrl-C kills everything at once).', '');
   return lines.join('\n');
