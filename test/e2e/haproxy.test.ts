@@ -6,17 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, sharedZkHosts, startProcess, startProgram, tempDir, waitFor, zkClient } from '../harness/index.js';
+import { freePort, sharedZkHosts, startProcess, startProgram, tempDir, waitFor, zkClient, redisPidOf } from '../harness/index.js';
 import { isUp, replication, type ServerUnderTest, startServer } from '../integration/server/helpers.js';
 import { registered, sentinelMaster, startSentinel } from '../integration/sentinel/helpers.js';
 import { watcherEnv } from '../integration/watcher/group.js';
 import { startWriter } from '../harness/writer.js';
-
-function redisPidOf(s: ServerUnderTest): number {
-  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
-  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
-  return line.pid as number;
-}
 
 async function status(url: string): Promise<number> {
   try {

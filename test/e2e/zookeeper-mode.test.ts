@@ -8,19 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redisClient, startProgram, startZooKeeper, waitFor, zkClient, type TestZk } from '../harness/index.js';
+import { redisClient, startProgram, startZooKeeper, waitFor, zkClient, type TestZk, redisPidOf } from '../harness/index.js';
 import { isUp, replication, type ServerUnderTest, startServer } from '../integration/server/helpers.js';
 import { watcherEnv } from '../integration/watcher/group.js';
 import { registered, sentinelMaster, startSentinel } from '../integration/sentinel/helpers.js';
 
 const ZK_MODE = { FAILOVER_MODE: 'zookeeper', ZK_SESSION_TIMEOUT_MS: '4000', FENCE_AFTER_MS: '1000' };
 const addr = (s: ServerUnderTest) => `127.0.0.1 ${s.port}`;
-
-function redisPidOf(s: ServerUnderTest): number {
-  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
-  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
-  return line.pid as number;
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   try {

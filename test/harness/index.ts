@@ -278,6 +278,13 @@ export interface ProgramProcess {
   killGroup(): void;
 }
 
+/** The pid of the redis-server (or redis-sentinel) a wrapper started, from its `started …` log line. */
+export function redisPidOf(s: { proc: ProgramProcess }): number {
+  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
+  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
+  return line.pid as number;
+}
+
 export function bundlePath(program: ProgramName): string {
   return join(repoRoot, 'packages', program, 'dist', `redis-zk-${program}.mjs`);
 }

@@ -5,7 +5,7 @@
 // in any server's ACL LOG — and that user cannot touch data.
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { redisClient, sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, startProgram, waitFor, redisPidOf } from '../../harness/index.js';
 import { registered, sentinelMaster, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
 import { startHealthyWatcher, watcherEnv } from '../watcher/group.js';
 
@@ -69,7 +69,7 @@ describe('REDIS_USERNAME (an ACL user instead of default)', () => {
       return views.every((v) => `${v.ip}:${v.port}` === candidate && !v.flags!.includes('failover'));
     }, { what: 'the sentinels settled on the candidate', timeoutMs: 30_000 });
     const victim = servers.find((s) => `127.0.0.1:${s.port}` === candidate)!;
-    const pid = victim.proc.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('started '))?.pid as number;
+    const pid = redisPidOf(victim);
     process.kill(pid, 'SIGKILL');
     gone.add(victim.port);
     const next = await waitFor(async () => {

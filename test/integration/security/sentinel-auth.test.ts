@@ -3,7 +3,7 @@
 // client without it is refused; a watcher without it says so on /health naming the setting, a
 // server wrapper without it in one warning per sentinel.
 import { describe, expect, it } from 'vitest';
-import { redisClient, sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, startProgram, waitFor, redisPidOf } from '../../harness/index.js';
 import { registered, sentinelMaster, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
 import { startHealthyWatcher, watcherEnv } from '../watcher/group.js';
 
@@ -51,7 +51,7 @@ describe('SENTINEL_PASSWORD', () => {
     // the watcher (subscribed with the password) records it.
     const first = await (await fetch(`${base}/master`)).text();
     const master = servers.find((s) => `127.0.0.1:${s.port}` === first)!;
-    const redisPid = master.proc.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('started '))?.pid as number;
+    const redisPid = redisPidOf(master);
     process.kill(redisPid, 'SIGKILL');
     await waitFor(async () => {
       const now = await (await fetch(`${base}/master`)).text();

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
+import { sharedZkHosts, startProgram, waitFor, redisPidOf } from '../../harness/index.js';
 import { makeTestPki } from '../../harness/tls.js';
 import { registered, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
 import { startHealthyWatcher, watcherEnv } from '../watcher/group.js';
@@ -73,7 +73,7 @@ describe('TLS on every Redis and Sentinel link', () => {
     // kill -9 of the master's redis-server: failover over TLS, recorded by the watcher.
     const first = await (await fetch(`${base}/master`)).text();
     const master = servers.find((s) => `127.0.0.1:${s.port}` === first)!;
-    const pid = master.proc.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('started '))?.pid as number;
+    const pid = redisPidOf(master);
     process.kill(pid, 'SIGKILL');
     await waitFor(async () => {
       const now = await (await fetch(`${base}/master`)).text();

@@ -2,16 +2,10 @@
 // ZooKeeper frozen, no sentinel, its only replica stopped — refuses writes; while its replica is
 // attached a ZooKeeper outage alone stops nothing (the failsafe); confirmed again, it takes writes.
 import { describe, expect, it } from 'vitest';
-import { startZooKeeper, waitFor } from '../../harness/index.js';
+import { startZooKeeper, waitFor, redisPidOf } from '../../harness/index.js';
 import { type ServerUnderTest, startLinkedPair } from './helpers.js';
 
 const FENCE_AFTER_MS = 1_000;
-
-function redisPidOf(s: ServerUnderTest): number {
-  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
-  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
-  return line.pid as number;
-}
 
 /** SET's reply: 'OK', or the error's text. */
 async function trySet(s: ServerUnderTest, key: string): Promise<string> {

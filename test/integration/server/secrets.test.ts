@@ -3,7 +3,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { redisClient, sharedZkHosts, tempDir } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, tempDir, redisPidOf } from '../../harness/index.js';
 import { isUp, startServer } from './helpers.js';
 
 describe('redis-zk-server secrets on disk', () => {
@@ -34,7 +34,7 @@ describe('redis-zk-server secrets on disk', () => {
     const anonymous = redisClient(s.port);
     await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
     expect(s.proc.logs().some((l) => JSON.stringify(l).includes(password))).toBe(false);
-    const redisPid = s.proc.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('started '))?.pid as number;
+    const redisPid = redisPidOf(s);
     expect(readFileSync(`/proc/${redisPid}/cmdline`, 'utf8')).not.toContain(password);
     expect(readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8')).not.toContain(password);
   });

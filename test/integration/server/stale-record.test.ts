@@ -1,7 +1,7 @@
 // A stale /redis/master (the watcher is down, so nobody wrote the sentinels' failover to
 // ZooKeeper) must not pull nodes away from the live master the sentinels agree on.
 import { describe, expect, it } from 'vitest';
-import { freePort, redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { freePort, redisClient, sharedZkHosts, waitFor, zkClient, redisPidOf } from '../../harness/index.js';
 import { isUp, registerSentinels, replication, startLinkedPair, startServer } from './helpers.js';
 
 const msgs = (logs: Record<string, unknown>[]) => logs.map((l) => String(l.msg));
@@ -15,7 +15,7 @@ describe('a stale /redis/master naming a dead node (no watcher)', () => {
 
     // The master's redis-server dies; its wrapper exits (Marathon would replace the task). The
     // sentinels promote b, and with no watcher ZooKeeper keeps naming the dead a.
-    const aRedis = a.proc.logs().find((l) => typeof l.pid === 'number' && String(l.msg).startsWith('started '))?.pid as number;
+    const aRedis = redisPidOf(a);
     process.kill(aRedis, 'SIGKILL');
     expect((await a.proc.exited).code).toBe(137);
     await waitFor(async () => {

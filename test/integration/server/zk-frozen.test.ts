@@ -2,16 +2,10 @@
 // wrapper's stop beyond SHUTDOWN_TIMEOUT_MS (Marathon SIGKILLs after its grace period), nor
 // keep it silent when its redis-server dies.
 import { describe, expect, it } from 'vitest';
-import { isAlive, startZooKeeper } from '../../harness/index.js';
+import { isAlive, startZooKeeper, redisPidOf } from '../../harness/index.js';
 import { type ServerUnderTest, startLinkedPair } from './helpers.js';
 
 const SHUTDOWN_TIMEOUT_MS = 3_000;
-
-function redisPidOf(s: ServerUnderTest): number {
-  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
-  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
-  return line.pid as number;
-}
 
 const msgs = (s: ServerUnderTest) => s.proc.logs().map((l) => String(l.msg));
 

@@ -3,16 +3,10 @@
 // wrappers elect one of them, which writes the record with a higher epoch; the others follow;
 // replica-priority 0 is never promoted, and the lower priority wins.
 import { describe, expect, it } from 'vitest';
-import { redisClient, sharedZkHosts, waitFor, zkClient, type TestZk } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, waitFor, zkClient, type TestZk, redisPidOf } from '../../harness/index.js';
 import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
 
 const ZK_MODE = { FAILOVER_MODE: 'zookeeper', ZK_SESSION_TIMEOUT_MS: '4000', FENCE_AFTER_MS: '1000' };
-
-function redisPidOf(s: ServerUnderTest): number {
-  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
-  if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
-  return line.pid as number;
-}
 
 const addr = (s: ServerUnderTest) => `127.0.0.1 ${s.port}`;
 
