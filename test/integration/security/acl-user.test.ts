@@ -5,9 +5,9 @@
 // in any server's ACL LOG — and that user cannot touch data.
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { redisClient, sharedZkHosts, startProgram, waitFor, redisPidOf } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
 import { registered, sentinelMaster, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
-import { startHealthyWatcher, watcherEnv } from '../watcher/group.js';
+import { killServedMaster, startHealthyWatcher, watcherEnv } from '../watcher/group.js';
 
 const PASSWORD = 'acl-user-s3cret';
 const USER = 'redis-zk-ops';
@@ -68,14 +68,9 @@ describe('REDIS_USERNAME (an ACL user instead of default)', () => {
       const views = await Promise.all(sentinels.map((s) => sentinelMaster(s.port)));
       return views.every((v) => `${v.ip}:${v.port}` === candidate && !v.flags!.includes('failover'));
     }, { what: 'the sentinels settled on the candidate', timeoutMs: 30_000 });
-    const victim = servers.find((s) => `127.0.0.1:${s.port}` === candidate)!;
-    const pid = redisPidOf(victim);
-    process.kill(pid, 'SIGKILL');
+    const { victim, next } = await killServedMaster(base, servers, 'the watcher to serve the master Sentinel promoted');
+    expect(victim.port).toBe(Number(candidate.split(':')[1]));
     gone.add(victim.port);
-    const next = await waitFor(async () => {
-      const now = await (await fetch(`${base}/master`)).text();
-      return now !== candidate && servers.some((s) => `127.0.0.1:${s.port}` === now) ? now : false;
-    }, { what: 'the watcher to serve the master Sentinel promoted', timeoutMs: 30_000 });
     await victim.proc.exited;
     await waitFor(() => replicasLinked(1), { what: 'the remaining replica re-pointed to the new master', timeoutMs: 30_000 });
 

@@ -3,9 +3,9 @@
 // client without it is refused; a watcher without it says so on /health naming the setting, a
 // server wrapper without it in one warning per sentinel.
 import { describe, expect, it } from 'vitest';
-import { redisClient, sharedZkHosts, startProgram, waitFor, redisPidOf } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
 import { registered, sentinelMaster, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
-import { startHealthyWatcher, watcherEnv } from '../watcher/group.js';
+import { killServedMaster, startHealthyWatcher, watcherEnv } from '../watcher/group.js';
 
 const PASSWORD = 'sentinel-only-s3cret';
 
@@ -49,14 +49,7 @@ describe('SENTINEL_PASSWORD', () => {
 
     // kill -9 of the master's redis-server: the sentinels (voting with sentinel-pass) fail over,
     // the watcher (subscribed with the password) records it.
-    const first = await (await fetch(`${base}/master`)).text();
-    const master = servers.find((s) => `127.0.0.1:${s.port}` === first)!;
-    const redisPid = redisPidOf(master);
-    process.kill(redisPid, 'SIGKILL');
-    await waitFor(async () => {
-      const now = await (await fetch(`${base}/master`)).text();
-      return now !== first && servers.some((s) => `127.0.0.1:${s.port}` === now);
-    }, { what: 'the watcher to serve the new master', timeoutMs: 30_000 });
+    await killServedMaster(base, servers, 'the watcher to serve the new master');
 
     // A server wrapper without it: one warning naming SENTINEL_PASSWORD per refusing sentinel
     // (not "unreachable"); it still joins by the record, which its redis-server needs no sentinel for.

@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { sharedZkHosts, startProgram, waitFor, redisPidOf } from '../../harness/index.js';
+import { sharedZkHosts, startProgram, waitFor } from '../../harness/index.js';
 import { makeTestPki } from '../../harness/tls.js';
 import { registered, serverUp, startSentinel, startServer } from '../sentinel/helpers.js';
-import { startHealthyWatcher, watcherEnv } from '../watcher/group.js';
+import { killServedMaster, startHealthyWatcher, watcherEnv } from '../watcher/group.js';
 
 const run = promisify(execFile);
 const cli = async (args: string[]) => {
@@ -71,13 +71,6 @@ describe('TLS on every Redis and Sentinel link', () => {
     expect(health.reason).toMatch(/127\.0\.0\.1:\d+: .*(certificate|self.signed|verify)/i);
 
     // kill -9 of the master's redis-server: failover over TLS, recorded by the watcher.
-    const first = await (await fetch(`${base}/master`)).text();
-    const master = servers.find((s) => `127.0.0.1:${s.port}` === first)!;
-    const pid = redisPidOf(master);
-    process.kill(pid, 'SIGKILL');
-    await waitFor(async () => {
-      const now = await (await fetch(`${base}/master`)).text();
-      return now !== first && servers.some((s) => `127.0.0.1:${s.port}` === now);
-    }, { what: 'the new master recorded after a failover over TLS', timeoutMs: 30_000 });
+    await killServedMaster(base, servers, 'the new master recorded after a failover over TLS');
   }, 120_000);
 });

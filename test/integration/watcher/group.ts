@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
-import { freePort, redisClient, startProgram, startRedisServer, waitFor, zkClient, type ProgramProcess, type RedisServer, type StartedProcess, type TestZk } from '../../harness/index.js';
+import { freePort, redisClient, redisPidOf, startProgram, startRedisServer, waitFor, zkClient, type ProgramProcess, type RedisServer, type StartedProcess, type TestZk } from '../../harness/index.js';
 import { startRedisSentinel } from '../../harness/redis-sentinel.js';
 
 export interface SentinelProc {
@@ -170,4 +170,20 @@ export async function startHealthyWatcher(zkHosts: string, extra: Record<string,
   const base = `http://127.0.0.1:${env.PORT0}`;
   await waitFor(async () => (await fetch(`${base}/health`).catch(() => undefined))?.status === 200, { what: 'watcher healthy', timeoutMs: 15_000 });
   return { w, base };
+}
+
+/**
+ * kill -9 of the redis-server of the wrapper the watcher at `base` serves as the master; resolves
+ * once the watcher serves another of `servers` (`host:port`), with the one killed.
+ */
+export async function killServedMaster<S extends { port: number; proc: ProgramProcess }>(base: string, servers: readonly S[], what: string): Promise<{ victim: S; next: string }> {
+  const first = await (await fetch(`${base}/master`)).text();
+  const victim = servers.find((s) => `127.0.0.1:${s.port}` === first);
+  if (victim === undefined) throw new Error(`the watcher serves ${first}, none of the servers`);
+  process.kill(redisPidOf(victim), 'SIGKILL');
+  const next = await waitFor(async () => {
+    const now = await (await fetch(`${base}/master`)).text();
+    return now !== first && servers.some((s) => `127.0.0.1:${s.port}` === now) ? now : false;
+  }, { what, timeoutMs: 30_000 });
+  return { victim, next };
 }
