@@ -1,25 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadServerConfig, loadWatcherConfig } from '@redis-zk/core';
+import { describe, expect, it } from 'vitest';
+import { loadServerConfig, loadWatcherConfig } from '@redis-zk/core';
+import { configErrorOf as errorOf, configFiles } from './config-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'redis-zk-secret-files-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const file = (name: string, content: string) => {
-  const p = join(dir, name);
-  writeFileSync(p, content, { mode: 0o600 });
-  return p;
-};
-const errorOf = (fn: () => unknown): ConfigError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-};
+const { dir, write: file } = configFiles('redis-zk-secret-files-');
 
 describe('secrets from files (<NAME>_FILE, as DC/OS mounts them)', () => {
   it('reads REDIS_PASSWORD_FILE, ZK_AUTH_FILE and API_TOKEN_FILE once, without one trailing newline', () => {

@@ -1,27 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadServerConfig, loadWatcherConfig, tlsDirectives } from '@redis-zk/core';
+import { describe, expect, it } from 'vitest';
+import { loadServerConfig, loadWatcherConfig, tlsDirectives, type ConfigError } from '@redis-zk/core';
 import { makeTestPki } from '../../harness/tls.js';
+import { configErrorOf, configFiles } from './config-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'redis-zk-tls-settings-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const pem = (name: string, label: string) => {
-  const p = join(dir, name);
-  writeFileSync(p, `-----BEGIN ${label}-----\nMIIB\n-----END ${label}-----\n`);
-  return p;
-};
+const { dir, write } = configFiles('redis-zk-tls-settings-');
+const pem = (name: string, label: string) => write(name, `-----BEGIN ${label}-----\nMIIB\n-----END ${label}-----\n`);
 const files = { TLS_CERT_FILE: pem('cert.pem', 'CERTIFICATE'), TLS_KEY_FILE: pem('key.pem', 'PRIVATE KEY'), TLS_CA_FILE: pem('ca.pem', 'CERTIFICATE') };
-const errorOf = (env: Record<string, string>, load: (env: Record<string, string>) => unknown = loadServerConfig): ConfigError => {
-  try {
-    load(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('accepted');
-};
+const errorOf = (env: Record<string, string>, load: (env: Record<string, string>) => unknown = loadServerConfig): ConfigError => configErrorOf(() => load(env));
 
 describe('TLS settings', () => {
   it('reads the three files once, for the programs\' own links, and keeps the paths for redis-server', () => {
