@@ -43,6 +43,10 @@ if [ "${1:-}" = "--for-tests" ]; then
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v runc >/dev/null 2>&1 || missing+=(runc)
   command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+  # Independent clients the tests drive against a real group: redis-py's and Ruby's Sentinel
+  # clients, and kazoo following the record (Debian's own python3, not whatever is first on PATH).
+  /usr/bin/python3 -c 'import redis, kazoo' >/dev/null 2>&1 || missing+=(python3-redis python3-kazoo)
+  command -v ruby >/dev/null 2>&1 && ruby -e 'require "redis"' >/dev/null 2>&1 || missing+=(ruby-redis)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || fail "missing ${missing[*]} and apt-get is not available; install them (Debian packages zookeeper redis-server redis-sentinel) yourself"

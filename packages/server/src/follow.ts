@@ -1,5 +1,6 @@
 import {
   classifyRecord,
+  demoteTo,
   describeRecordValue,
   type Disposable,
   type GroupSnapshot,
@@ -108,7 +109,9 @@ export function follow(opts: FollowOptions): Follower {
           return;
         case 'replicate':
           log.info({ action: d.action, master: formatHostPort(d.master) }, d.reason);
-          await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
+          // A master demoted here loses its clients at once, as under Sentinel's own conversion.
+          if (own.reachable && own.role === 'master') await demoteTo(local, auth, d.master);
+          else await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
           return;
         case 'recheck':
           // A newer value supersedes this one; the loop picks it up.

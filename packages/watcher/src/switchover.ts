@@ -11,6 +11,7 @@ import {
   sentinelReplicas,
   probeRedis,
   readGroupSnapshot,
+  demoteTo,
   redisCommand,
   sameHostPort,
   writeRecord,
@@ -196,8 +197,8 @@ export class Switchover {
       steps.push(await this.record(group, now, from, promoted.addr, at));
       const outageMs = Math.round(performance.now() - t0);
 
-      // 7. The old master follows the new one; its paused clients get -READONLY and reconnect.
-      await redisCommand(from, auth, 'REPLICAOF', promoted.addr.host, promoted.addr.port).catch(() => undefined);
+      // 7. The old master follows the new one; its clients are closed, so they ask again.
+      await demoteTo(from, auth, promoted.addr).catch(() => undefined);
       await resume();
       steps.push(`${fmt(from)} replicates ${fmt(promoted.addr)}; writes resumed (${at()})`);
       return { ok: true, group, from: fmt(from), to: fmt(promoted.addr), outageMs, steps };

@@ -3,7 +3,7 @@
 // event stream with Last-Event-ID, and /metrics in Prometheus's text format.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
+import { redisClient, sharedZkHosts, startProcess, waitFor } from '../../harness/index.js';
 import { openEventStream } from '../../harness/sse.js';
 import { missingKeys, startWriter } from '../../harness/writer.js';
 import { flat, startGroup, startHealthyWatcher, type Group } from './group.js';
@@ -158,5 +158,39 @@ describe('POST /switchover', () => {
     expect(metrics).toMatch(/^redis_zk_sentinel_events_total\{group="mymaster",event="\+elected-leader",program="redis-zk-watcher"\} [1-9]/m);
     expect(metrics).toMatch(/^redis_zk_http_requests_total\{method="POST",route="\/switchover",code="200",program="redis-zk-watcher"\} 1$/m);
     expect(metrics).toMatch(/^process_cpu_seconds_total\{program="redis-zk-watcher"\} /m);
+  }, 90_000);
+  it('closes the demoted master\'s clients: ioredis and redis-py Sentinel clients, given GET /sentinels, write to the new master at once, losing nothing', async () => {
+    const { base } = await startWatcher({ API_TOKEN: TOKEN });
+    await steady();
+    const sentinels = (await (await fetch(`${base}/sentinels`, { headers: { accept: 'application/json' } })).json()) as { host: string; port: number }[];
+    expect(sentinels.length).toBe(3);
+    // As the clients' own documentation configures them; nothing of redis-zk in between.
+    const io = new Redis({ sentinels, name: group.name, maxRetriesPerRequest: 1, commandTimeout: 500 }).on('error', () => undefined);
+    const ioWrites = startWriter(() => io, 'io:', () => undefined, 1_000);
+    const py = startProcess('redis-py', '/usr/bin/python3', ['test/clients/sentinel_writer.py', group.name, sentinels.map((s) => `${s.host}:${s.port}`).join(','), 'py:', '60']);
+    const pyAcks = () => py.logs().filter((l) => l.event === 'ack') as { key: string; at: number }[];
+    let to: string;
+    let returned: number;
+    try {
+      await waitFor(() => ioWrites.oks.length > 10 && pyAcks().length > 10, { what: 'both Sentinel clients writing', timeoutMs: 15_000 });
+      const r = await post(base, {});
+      const body = (await r.json()) as { ok: boolean; to: string };
+      expect(r.status, JSON.stringify(body)).toBe(200);
+      to = body.to;
+      returned = Date.now();
+      // Left on the demoted master they would get -READONLY until something broke the connection.
+      const ioAt = await waitFor(() => ioWrites.oks.find((o) => o.at > returned)?.at, { what: 'ioredis writing after the switchover', timeoutMs: 5_000 });
+      const pyAt = await waitFor(() => pyAcks().find((a) => a.at > returned)?.at, { what: 'redis-py writing after the switchover', timeoutMs: 5_000 });
+      console.log(`switchover with Sentinel clients: ioredis wrote again ${ioAt - returned} ms after the switchover returned (longest gap ${ioWrites.longestGap(returned - 5_000)} ms), redis-py ${Math.round(pyAt - returned)} ms`);
+    } finally {
+      await ioWrites.stop();
+      py.killGroup();
+    }
+    // What each was told OK, before and after, is on the new master; and no write after the
+    // switchover was answered by the old master (it is a replica: it refuses writes).
+    const nm = redisClient(Number(to.split(' ')[1]));
+    expect(await missingKeys(nm, ioWrites.oks)).toEqual([]);
+    expect(await missingKeys(nm, pyAcks().map((a) => ({ key: a.key, at: a.at })))).toEqual([]);
+    nm.disconnect();
   }, 90_000);
 });

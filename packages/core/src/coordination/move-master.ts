@@ -1,6 +1,6 @@
 import { isRedisZkError, RedisZkError } from '../errors.js';
 import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
-import { redisCommand } from '../redis/commands.js';
+import { demoteTo, redisCommand } from '../redis/commands.js';
 import { probeRedis, type RedisAuth } from '../redis/probe.js';
 import type { GroupLayout } from '../zk/paths.js';
 import { Lock } from '../zk/lock.js';
@@ -44,8 +44,8 @@ const aborted = (message: string) => new RedisZkError('SWITCHOVER_ABORTED', mess
  * old master, the candidate catches up and is promoted, then one transaction writes the record at
  * the next epoch and removes the old master's leadership; the candidate's wrapper takes the
  * leadership (its redis-server is master and the record names it) and the other replicas follow
- * the record. The old master is pointed at the new one and unpaused: its waiting clients get
- * -READONLY at once. If ZooKeeper refuses the write, the candidate replicates the old master
+ * the record. The old master is pointed at the new one and unpaused: its clients are closed
+ * (core demoteTo), so they ask again. If ZooKeeper refuses the write, the candidate replicates the old master
  * again and writes resume there. Used by the watcher's POST /switchover and by a master's
  * wrapper handing off on SIGTERM. Throws SWITCHOVER_ABORTED when nothing moved.
  */
@@ -93,7 +93,7 @@ export async function moveMasterInZooKeeper(o: MoveMasterOptions): Promise<MoveM
     }
     steps.push(`ZooKeeper records ${fmt(to)} at epoch ${epoch}; the old leadership removed (${at()})`);
     const outageMs = Math.round(performance.now() - t0);
-    await redisCommand(fromAt, auth, 'REPLICAOF', to.host, to.port).catch(() => undefined);
+    await demoteTo(fromAt, auth, to).catch(() => undefined);
     await resume();
     steps.push(`${fmt(from)} replicates ${fmt(to)}; writes resumed (${at()})`);
     return { epoch, outageMs, steps };

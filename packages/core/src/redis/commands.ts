@@ -1,5 +1,5 @@
-import { isRedisZkError } from '../errors.js';
-import { parseHostPort, type HostPort } from '../hostport.js';
+import { isRedisZkError, RedisZkError } from '../errors.js';
+import { formatHostPort, parseHostPort, type HostPort } from '../hostport.js';
 import { withConnection } from './connection.js';
 import { observationFromInfo, type RedisAuth, type RedisProbe } from './probe.js';
 
@@ -10,6 +10,28 @@ import { observationFromInfo, type RedisAuth, type RedisProbe } from './probe.js
  */
 export async function redisCommand(addr: HostPort, auth: RedisAuth, command: string, ...args: (string | number)[]): Promise<unknown> {
   return withConnection(addr, auth, (c) => c.call(command, ...args));
+}
+
+/**
+ * Makes a node a replica of `master` and, in the same MULTI, closes its normal and pub/sub
+ * clients, as Sentinel does when it converts a master: a client left connected to a demoted
+ * master only learns of it from `-READONLY` on its next write, and Sentinel-aware clients
+ * (ioredis, redis-py, Ruby's redis) ask the sentinels again only when their connection drops.
+ * The calling connection is spared (CLIENT KILL's SKIPME default); replication links are type
+ * `replica`/`master` and stay. Rejects like redisCommand.
+ */
+export async function demoteTo(addr: HostPort, auth: RedisAuth, master: HostPort): Promise<void> {
+  await withConnection(addr, auth, async (c) => {
+    const replies = await c
+      .multi()
+      .call('REPLICAOF', master.host, String(master.port))
+      .call('CLIENT', 'KILL', 'TYPE', 'normal')
+      .call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+      .exec();
+    if (replies === null) throw new RedisZkError('REDIS_COMMAND_FAILED', `Redis at ${formatHostPort(addr)} discarded the demotion's MULTI`);
+    const failed = replies.find(([err]) => err !== null)?.[0];
+    if (failed) throw failed;
+  });
 }
 
 /** `SENTINEL get-master-addr-by-name` on one sentinel; undefined when it does not know the name or is unreachable. */
