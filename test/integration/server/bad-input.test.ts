@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, runProgramToExit, sharedZkHosts, tempDir, waitFor, zkClient } from '../../harness/index.js';
@@ -31,6 +32,27 @@ describe('bad input', () => {
     expect(lines[0]).toContain(name);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     if (name === 'REDIS_PASSWORD') expect(r.stderr).not.toContain('with space');
+  });
+
+  it.each([
+    ['server', 'REDIS_PASSWORD_FILE'],
+    ['sentinel', 'SENTINEL_PASSWORD_FILE'],
+    ['watcher', 'API_TOKEN_FILE'],
+    ['server', 'ZK_AUTH_FILE'],
+  ] as const)('%s: %s naming a FIFO, a device or a directory: one line naming the variable, exit 2, never a hang', async (program, name) => {
+    const dir = tempDir('secret-kinds');
+    const fifo = join(dir, 'secret.fifo');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of [fifo, '/dev/zero', dir]) {
+      // A FIFO nobody writes to would block a plain read forever; the deadline is runProgramToExit's.
+      const r = await runProgramToExit(program, { ZK_HOSTS: '127.0.0.1:1', BIND_IP: '127.0.0.1', PORT0: '6390', [name]: path });
+      expect(r.code, r.stderr).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(name);
+      expect(lines[0]).toContain(path);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('NET_IFACE naming an interface that is not there: one line naming it and the interfaces present, exit 2 (never another address)', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, type Stats } from 'node:fs';
 import { ConfigError } from '../errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -38,14 +38,28 @@ export function readOptional(env: Env, name: string): string | undefined {
   return raw(env, name);
 }
 
+function fileKind(st: Stats): string {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
 /**
  * A file a setting names (a secret, a certificate), read once at start; a file that cannot be
  * read is one ConfigError naming the variable and the path, saying why, never the content.
  */
 export function readConfigFile(variable: string, path: string, holding: string): Buffer {
   try {
+    // Opening a FIFO blocks until someone writes to it, and a device never ends: only a regular
+    // file (or a link to one, as Kubernetes and DC/OS mount secrets) is read.
+    const kind = fileKind(statSync(path));
+    if (kind !== 'file') throw new ConfigError(variable, path, `a regular file holding ${holding} (it is ${kind})`);
     return readFileSync(path);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
     throw new ConfigError(variable, path, `a readable file holding ${holding} (${why})`);
