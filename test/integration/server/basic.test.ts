@@ -104,3 +104,20 @@ describe('redis-zk-server basics', () => {
     expect(took).toBeLessThan(8_000);
   });
 });
+
+describe('lock hygiene', () => {
+  it('a persistent node in the group\'s lock (written by hand, no live owner) never blocks a start: refused in one log line (LOCK_NODE_REFUSED) and removed', async () => {
+    const hosts = sharedZkHosts();
+    const zk = await zkClient(hosts);
+    // Sequence 0, ahead of every wrapper's ephemeral node, as a forgotten tool would leave it.
+    await zk.set('/redis/lock/lock-forged-0000000000', 'garbage');
+    const a = await startServer(hosts);
+    await a.proc.waitForLog(isUp, 20_000);
+    const refused = a.proc.logs().filter((l) => l.event === 'LOCK_NODE_REFUSED');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ node: '/redis/lock/lock-forged-0000000000', removed: true });
+    expect(await zk.exists('/redis/lock/lock-forged-0000000000')).toBe(false);
+    expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
+    zk.close();
+  });
+});

@@ -37,6 +37,9 @@ export class Lock extends EventEmitter<LockEvents> {
   private session = -1;
   private _held = false;
   private acquiring = false;
+  /** Contenders known to be ephemeral (a node's kind never changes), and persistent ones already reported. */
+  private readonly ephemeralSeen = new Set<string>();
+  private readonly refusedSaid = new Set<string>();
   private readonly onSession = (): void => this.lose('its ZooKeeper session expired');
   /** Wakes the current waitGone; one function for the Lock's life, so re-watching never piles up listeners. */
   private wakeWaiter: (() => void) | undefined;
@@ -159,7 +162,9 @@ export class Lock extends EventEmitter<LockEvents> {
         for (const extra of mine.slice(1)) await this.zk.remove(`${this.dir}/${extra}`);
         const name = mine[0]!;
         this.node = `${this.dir}/${name}`;
-        return { name, all: all.filter((n) => n === name || !n.startsWith(this.prefix)) };
+        const ahead = all.filter((n) => sequenceOf(n) < sequenceOf(name) && !n.startsWith(this.prefix));
+        const stale = await this.staleAhead(ahead);
+        return { name, all: all.filter((n) => (n === name || !n.startsWith(this.prefix)) && !stale.has(n)) };
       }
       if (this.node !== undefined) {
         // Our node vanished without a new session: someone removed it. Queue again.
@@ -174,6 +179,39 @@ export class Lock extends EventEmitter<LockEvents> {
         // The reply was lost, the node may exist: the next listing tells.
       }
     }
+  }
+
+  /**
+   * Contenders ahead of us that no live session owns: a persistent node (written by hand, or by a
+   * tool) would hold the lock for ever. Each is refused in one log line (`LOCK_NODE_REFUSED`) and
+   * removed, or only skipped when we may not remove it. An ephemeral node always has a live
+   * owner: ZooKeeper removes it when its session expires.
+   */
+  private async staleAhead(ahead: readonly string[]): Promise<Set<string>> {
+    const stale = new Set<string>();
+    for (const n of ahead) {
+      if (this.ephemeralSeen.has(n)) continue;
+      const node = await this.zk.get(`${this.dir}/${n}`);
+      if (node === undefined) continue;
+      if (node.stat.ephemeralOwner !== '0') {
+        this.ephemeralSeen.add(n);
+        continue;
+      }
+      stale.add(n);
+      const path = `${this.dir}/${n}`;
+      const removed = await this.zk.remove(path, node.stat.version).then(
+        () => true,
+        () => false,
+      );
+      if (!this.refusedSaid.has(n)) {
+        this.refusedSaid.add(n);
+        this.zk.log.warn(
+          { event: 'LOCK_NODE_REFUSED', node: path, removed },
+          `${path} is not ephemeral: no live session owns it, so it cannot be a lock holder; ${removed ? 'removed it' : 'skipping it (it could not be removed)'}.`,
+        );
+      }
+    }
+    return stale;
   }
 
   /** Waits until `path` is gone (or may be: reconnect, new session) or the deadline passes. */
