@@ -1,7 +1,8 @@
 // Bundles each program into one ESM file (dist/<bin>.mjs): fast start, and the same file the
 // images ship and the end-to-end tests run.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const version = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version;
@@ -10,9 +11,10 @@ const entries = programs.map((p) => ({ entry: `${root}packages/${p}/src/main.ts`
 // The local launcher (`npm start`, scripts/local-group.mjs).
 entries.push({ entry: `${root}packages/launcher/src/main.ts`, outfile: `${root}packages/launcher/dist/launcher.mjs` });
 
-await Promise.all(
+const results = await Promise.all(
   entries.map(({ entry, outfile }) =>
     build({
+      write: false,
       entryPoints: [entry],
       outfile,
       bundle: true,
@@ -29,3 +31,22 @@ await Promise.all(
     }),
   ),
 );
+
+// A bundle that did not change is not touched, and one that did is replaced by a rename: a
+// program starting meanwhile (`npm start` builds while tests or a group may be running) never
+// reads a half-written file.
+for (const { outputFiles } of results) {
+  for (const f of outputFiles) {
+    let same = false;
+    try {
+      same = Buffer.compare(readFileSync(f.path), f.contents) === 0;
+    } catch {
+      /* not there yet */
+    }
+    if (same) continue;
+    mkdirSync(dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
+  }
+}

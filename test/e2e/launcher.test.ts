@@ -324,3 +324,69 @@ describe('npm start (launcher bundle, stand-in programs)', () => {
     expect(out).not.toContain(SECRET);
   }, 60_000);
 });
+
+// `npm start` itself: npm runs the script through sh, so the launcher must get npm's signals
+// (the script execs it) and stop the group when npm goes without passing one on.
+describe('npm start: signals to npm', () => {
+  const roots: string[] = [];
+  const groups: number[] = [];
+  afterAll(() => {
+    for (const g of groups) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    for (const r of roots) rmSync(r, { recursive: true, force: true });
+  });
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGKILL'] as const)('%s to npm\'s pid stops the whole group: no task, no launcher left', async (sig) => {
+    const root = mkdtempSync(join(tmpdir(), 'redis-zk-npm-start-'));
+    roots.push(root);
+    for (const p of ['server', 'sentinel', 'watcher']) {
+      mkdirSync(join(root, 'packages', p, 'dist'), { recursive: true });
+      writeFileSync(join(root, 'packages', p, 'dist', `redis-zk-${p}.mjs`), FAKE);
+    }
+    writeFileSync(join(root, 'group.json'), JSON.stringify(GROUP));
+    const npm = spawn('npm', ['start', '--', '--root', root, '--group', join(root, 'group.json'), '--state-dir', join(root, 'state'), '--health-interval', '200', '--env', `redis:FAKE_MASTER_LOCK=${join(root, 'master.lock')}`], {
+      env: { ...process.env, ZK_HOSTS: '127.0.0.1:1/not-used' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so a failed test can still kill everything
+    });
+    groups.push(npm.pid!);
+    let out = '';
+    npm.stdout!.on('data', (d) => (out += d));
+    npm.stderr!.on('data', (d) => (out += d));
+    await waitUntil(() => out.includes('Ctrl-C stops everything') || npm.exitCode !== null, 'the summary', 60_000);
+    expect(npm.exitCode, out).toBeNull();
+    const sandboxes = join(root, 'state', 'sandboxes');
+    const tasks = readdirSync(sandboxes).map((d) => Number(readFileSync(join(sandboxes, d, 'grandchild.pid'), 'utf8')));
+    expect(tasks.length).toBe(4);
+    const launcher = descendants(npm.pid!).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('local-group.mjs'));
+    expect(launcher, 'the launcher process under npm').toBeGreaterThan(0);
+
+    process.kill(npm.pid!, sig);
+    await waitUntil(() => [...tasks, launcher!].every((p) => !alive(p)), `every task and the launcher gone after ${sig} to npm`, 20_000);
+  }, 90_000);
+});
+
+/** Every process below `pid`, from /proc's parent links. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parents.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parents) if (parent === p) (out.push(child), walk(child));
+  };
+  walk(pid);
+  return out;
+}

@@ -37,6 +37,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Under `npm start`, npm is our parent: if it goes (killed, or it exits on a signal without
+  // passing it on), stop the group as for a signal instead of leaving every task running.
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid === parent || signals > 0) return;
+    clearInterval(parentWatch);
+    onSignal('SIGHUP');
+  }, 500);
+  parentWatch.unref();
   say(`starting ${rel(opts.groupFile ?? join(opts.root ?? REPO_ROOT, 'marathon', 'group.json'))}`);
   try {
     group = await startGroup(opts);
