@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerFrom, confirmsLineage, majorityOf, monitoringHealth, refusalOf, RetriesExhausted, sentinelVerdict, withRefusalHint, withRetry, type SentinelAnswer } from '../../../packages/core/src/index.js';
+import { answerFrom, confirmsLineage, FAILOVER_START_GRACE_MS, majorityOf, monitoringHealth, refusalOf, RetriesExhausted, sentinelVerdict, withRefusalHint, withRetry, type SentinelAnswer } from '../../../packages/core/src/index.js';
 
 const A = { host: '10.0.0.1', port: 6379 };
 const B = { host: '10.0.0.2', port: 6379 };
@@ -129,5 +129,11 @@ describe('monitoringHealth (can the sentinels monitor the master at all?)', () =
     expect(monitoringHealth('m', [blind(0), blind(1), { kind: 'failover-in-progress', sentinel: s(2) }]).ok).toBe(true);
     expect(monitoringHealth('m', [{ ...blind(0), lastOkPingMs: 500 } as SentinelAnswer, { ...blind(1), lastOkPingMs: 500 } as SentinelAnswer]).ok).toBe(true);
     expect(monitoringHealth('m', [blind(0), names(1, A), names(2, A)]).ok).toBe(true);
+  });
+  it('healthy while a failover may still be starting: down-after passed, the grace for the election not yet (an ordinary failover raised a false alarm)', () => {
+    const starting = (i: number) => ({ ...blind(i), lastOkPingMs: 1_000 + FAILOVER_START_GRACE_MS - 1 }) as SentinelAnswer;
+    expect(monitoringHealth('m', [starting(0), starting(1), starting(2)]).ok).toBe(true);
+    const past = (i: number) => ({ ...blind(i), lastOkPingMs: 1_000 + FAILOVER_START_GRACE_MS + 1 }) as SentinelAnswer;
+    expect(monitoringHealth('m', [past(0), past(1), past(2)]).ok).toBe(false);
   });
 });

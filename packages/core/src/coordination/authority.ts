@@ -124,14 +124,23 @@ export type MonitoringHealth = { ok: true } | { ok: false; reason: string };
 const DOWN = ['s_down', 'o_down', 'disconnected'];
 
 /**
+ * After down-after, how long the sentinels get to start a failover before a master they cannot
+ * reach counts as one they cannot monitor: a failover is flagged within about two of Sentinel's
+ * 1 s rounds (is-master-down votes, then the leader's election), so an ordinary failover never
+ * raises the alarm, while a password they lack still does within seconds.
+ */
+export const FAILOVER_START_GRACE_MS = 5_000;
+
+/**
  * Whether the sentinels can monitor the group's master at all: not when a majority of those that
- * answered have had no valid reply from it for longer than down-after (a password they do not
- * have, a master down that nobody fails over). A failover in progress is not a failure.
+ * answered have had no valid reply from it for longer than down-after plus the time a failover
+ * takes to start (a password they do not have, a master down that nobody fails over). A failover
+ * in progress, or one about to start, is not a failure.
  */
 export function monitoringHealth(name: string, answers: readonly SentinelAnswer[]): MonitoringHealth {
   const named = answers.filter((a): a is Extract<SentinelAnswer, { kind: 'master' }> => a.kind === 'master');
   if (named.length === 0 || answers.some((a) => a.kind === 'failover-in-progress')) return { ok: true };
-  const blind = named.filter((a) => a.flags.some((f) => DOWN.includes(f)) && (a.lastOkPingMs ?? 0) > (a.downAfterMs ?? Number.POSITIVE_INFINITY));
+  const blind = named.filter((a) => a.flags.some((f) => DOWN.includes(f)) && (a.lastOkPingMs ?? 0) > (a.downAfterMs ?? Number.POSITIVE_INFINITY) + FAILOVER_START_GRACE_MS);
   if (blind.length * 2 <= named.length) return { ok: true };
   const a = blind[0]!;
   return {
