@@ -1,4 +1,4 @@
-import { type Disposable, watchData, type Zk, zkPaths } from '@redis-zk/core';
+import { classifyRecord, type Disposable, watchData, type Zk, zkPaths } from '@redis-zk/core';
 import type { WatcherState } from './state.js';
 
 /**
@@ -30,7 +30,15 @@ export class Leaders {
     for (const name of groups) {
       if (this.watches.has(name)) continue;
       const path = zkPaths.groupLayout(name, name === this.defaultName).leader;
-      this.watches.set(name, watchData(this.zk, path, (value) => this.holders.set(name, value)));
+      this.watches.set(
+        name,
+        watchData(this.zk, path, (value) => {
+          this.holders.set(name, value);
+          // The rule of this mode: the master is the leadership's holder, whatever the record says.
+          const held = value === undefined ? undefined : classifyRecord(value);
+          this.state.setBacked(name, held?.kind === 'valid' ? held.addr : undefined);
+        }),
+      );
     }
     for (const [name, w] of this.watches) {
       if (groups.has(name)) continue;

@@ -104,6 +104,9 @@ await runProgram({
     const interval = zkMode ? undefined : setInterval(() => void reconciler.all('periodic check'), config.reconcileIntervalMs);
     if (!zkMode) {
       state.on('groups', () => void reconciler.all('the set of groups changed'));
+      // The record is watched, not polled: any change (ours included, which then finds nothing
+      // to do) is judged by the rule at once; one it does not back is repaired.
+      state.on('record-changed', (name) => void reconciler.request(name, 'the record changed'));
       // A new registration is vetted at once: it is handed out by /sentinels only once it answers.
       state.on('sentinels', () => void reconciler.request(config.defaultMasterName, 'the registered sentinels changed'));
     }

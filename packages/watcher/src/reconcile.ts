@@ -202,6 +202,8 @@ export class Reconciler {
     }
     const observation: GroupObservation = { name, record: stored.record, inSync: stored.inSync, storedEpoch: stored.epoch, candidate, candidateIsMaster, recordedIsLiveMaster };
     const decision: RecordDecision = decideRecord(observation);
+    // What clients are served from now on: what this decision writes, or the record it lets stand.
+    this.state.setBacked(name, decision.action === 'write' ? decision.master : stored.record.kind === 'valid' ? stored.record.addr : undefined);
     if (decision.action === 'none') {
       const refusing = decision.reason.startsWith('Refusing');
       this.log[refusing ? 'warn' : 'debug']({ group: name, why }, decision.reason);

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { classifyRecord, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
+import { classifyRecord, describeRecordValue, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
   id: string;
@@ -13,6 +13,8 @@ interface StateEvents {
   groups: [string[]];
   /** A group's record moved from one valid address to another (FAILOVER_MODE=zookeeper's switches). */
   record: [name: string, from: HostPort, to: HostPort];
+  /** A group's record changed in any way (by us, by a program, or by hand): the rule judges it at once. */
+  'record-changed': [name: string];
 }
 
 /**
@@ -59,6 +61,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
       }),
       watchData(this.zk, zkPaths.MASTER, (value) => {
         this.master = this.record(value, zkPaths.MASTER);
+        this.emit('record-changed', this.defaultName);
       }),
       watchChildren(this.zk, zkPaths.MASTERS, (children) => {
         const before = this.groups().join(',');
@@ -68,6 +71,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
         for (const [name, now] of this.masters) {
           const was = previous.get(name);
           if (was?.kind === 'valid' && now.kind === 'valid' && !sameHostPort(was.addr, now.addr)) this.emit('record', name, was.addr, now.addr);
+          if (was === undefined || describeRecordValue(was) !== describeRecordValue(now)) this.emit('record-changed', name);
         }
       }),
       watchChildren(this.zk, zkPaths.EPOCHS, (children) => {
@@ -138,7 +142,19 @@ export class WatcherState extends EventEmitter<StateEvents> {
     return name === this.defaultName || this.masters.has(name);
   }
 
-  /** The default group's master as clients see it (`/redis/master`). */
+  /**
+   * Per group, the master the authority rule last backed: in Sentinel mode the reconciler's last
+   * decision (what it wrote, or the record it let stand), in ZooKeeper mode the leadership's
+   * holder. Undefined when nothing was decided yet, or nobody holds the leadership.
+   */
+  private readonly backed = new Map<string, HostPort>();
+
+  setBacked(name: string, addr: HostPort | undefined): void {
+    if (addr === undefined) this.backed.delete(name);
+    else this.backed.set(name, addr);
+  }
+
+  /** The default group's master as served. */
   currentMaster(): HostPort | undefined {
     return this.masterOf(this.defaultName);
   }
@@ -148,7 +164,15 @@ export class WatcherState extends EventEmitter<StateEvents> {
     return name === this.defaultName ? this.master : this.masters.get(name);
   }
 
+  /**
+   * A group's master as served (`/master`, `/masters`, `/status`, metrics): the one the rule
+   * backs, never a record it has not judged. A record changed by hand (forged, or garbage) is
+   * judged at once ('record-changed'); until then, and when the rule repairs it, the master the
+   * rule backed is served. With nothing decided yet, the record.
+   */
   masterOf(name: string): HostPort | undefined {
+    const b = this.backed.get(name);
+    if (b !== undefined) return b;
     const r = this.recordOf(name);
     return r?.kind === 'valid' ? r.addr : undefined;
   }

@@ -1,6 +1,6 @@
 import { networkInterfaces } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort, redisClient, runProgramToExit, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient } from '../../harness/index.js';
+import { freePort, redisClient, runProgramToExit, startProcess, startRedisServer, sharedZkHosts, startProgram, waitFor, zkClient } from '../../harness/index.js';
 import { startGroup, startHealthyWatcher, watcherEnv, type Group } from './group.js';
 
 let group: Group;
@@ -132,6 +132,40 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     // No log line carries the 1 MB value.
     expect(Math.max(...w.output().split('\n').map((l) => l.length))).toBeLessThan(5_000);
     for (const junk of ['junk', 'empty', 'big', 'dead']) await zk.remove(`/redis/sentinels/${junk}`);
+  });
+
+  it('a forged record (a live foreign Redis) and a garbage one, written while it runs: repaired on the watch (periodic check off), never served by GET /master, never followed by a kazoo client that checks as docs/ says', async () => {
+    const zk = await zkClient(group.zkHosts);
+    const goodMaster = `127.0.0.1 ${group.servers[0]!.port}`;
+    const foreign = await startRedisServer();
+    // The periodic check is an hour away: only the watch on the record can repair it in time.
+    const { w, base } = await startWatcher({ RECONCILE_INTERVAL_MS: '3600000' });
+    await waitFor(async () => (await zk.get('/redis/master')) === goodMaster && (await (await fetch(`${base}/master`)).text()) === goodMaster.replace(' ', ':'), { what: 'the good master recorded and served' });
+    // Everything GET /master answers meanwhile, as fast as it answers.
+    const served = new Set<string>();
+    let polling = true;
+    const poller = (async () => {
+      while (polling) served.add(await (await fetch(`${base}/master`)).text());
+    })();
+    const follower = startProcess('kazoo', '/usr/bin/python3', ['test/clients/zk_follower.py', group.zkHosts, '/redis/master', '/redis/nodes', 'zkf:', '60']);
+    try {
+      await follower.waitForLog((l) => l.event === 'following' && l.value === goodMaster, 15_000);
+      for (const bad of [`127.0.0.1 ${foreign.port}`, 'garbage, not an address']) {
+        const t0 = Date.now();
+        await zk.set('/redis/master', bad);
+        await waitFor(async () => (await zk.get('/redis/master')) === goodMaster, { what: `${bad} repaired by the watch`, timeoutMs: 3_000, intervalMs: 10 });
+        console.log(`record ${JSON.stringify(bad)} repaired ${Date.now() - t0} ms after it was written`);
+      }
+      await waitFor(() => follower.logs().filter((l) => l.event === 'refused').length >= 2, { what: 'the follower to refuse both values', timeoutMs: 5_000 });
+    } finally {
+      polling = false;
+      await poller;
+      follower.killGroup();
+    }
+    expect([...served]).toEqual([goodMaster.replace(' ', ':')]);
+    expect(follower.logs().filter((l) => l.event === 'ack' && l.master !== goodMaster)).toEqual([]);
+    expect(await redisClient(foreign.port).dbsize()).toBe(0);
+    expect(w.logs().some((l) => typeof l.msg === 'string' && l.why === 'the record changed' && l.msg.includes('repairing'))).toBe(true);
   });
 
   it('a stale record with a higher stored epoch (whole group restarted) is replaced once the recorded master is dead', async () => {

@@ -1,0 +1,71 @@
+"""A client that follows a group's master through ZooKeeper as docs/ says an application should
+(Debian's python3-kazoo and python3-redis): a watch on the record, and before using a value,
+the address must be a live node of the group (a child of the nodes directory) and answer ROLE as
+master. Writes SET <prefix><n> to the master it follows and prints one JSON line per outcome.
+Usage: zk_follower.py <zk hosts with chroot> <record path> <nodes dir> <prefix> <seconds>"""
+import json
+import sys
+import threading
+import time
+
+import redis
+from kazoo.client import KazooClient
+
+hosts, record, nodes_dir, prefix, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+zk = KazooClient(hosts=hosts)
+zk.start(timeout=10)
+lock = threading.Lock()
+current = {"addr": None, "client": None}
+
+
+def say(**fields):
+    print(json.dumps(fields), flush=True)
+
+
+def live_nodes():
+    out = set()
+    for child in zk.get_children(nodes_dir):
+        data, _ = zk.get(f"{nodes_dir}/{child}")
+        out.add(data.decode("utf-8", "replace"))
+    return out
+
+
+@zk.DataWatch(record)
+def on_record(data, stat):
+    value = None if data is None else data.decode("utf-8", "replace")
+    parts = (value or "").split(" ")
+    if len(parts) != 2 or not parts[1].isdigit():
+        say(event="refused", value=value, why="not host port")
+        return
+    if value not in live_nodes():
+        say(event="refused", value=value, why="not a live node of the group")
+        return
+    client = redis.Redis(host=parts[0], port=int(parts[1]), socket_timeout=0.5)
+    try:
+        role = client.execute_command("ROLE")[0]
+    except redis.RedisError as e:
+        say(event="refused", value=value, why=f"ROLE failed: {type(e).__name__}")
+        return
+    if role not in (b"master", "master"):
+        say(event="refused", value=value, why="not master")
+        return
+    with lock:
+        current["addr"], current["client"] = value, client
+    say(event="following", value=value)
+
+
+end = time.time() + seconds
+i = 0
+while time.time() < end:
+    with lock:
+        addr, client = current["addr"], current["client"]
+    if client is not None:
+        key = f"{prefix}{i}"
+        i += 1
+        try:
+            client.set(key, "1")
+            say(event="ack", key=key, master=addr, at=time.time() * 1000)
+        except redis.RedisError as e:
+            say(event="error", error=type(e).__name__, master=addr)
+    time.sleep(0.01)
+zk.stop()
