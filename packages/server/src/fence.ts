@@ -16,10 +16,12 @@ import {
   zkPaths,
 } from '@redis-zk/core';
 import type { RunningServer } from './running.js';
-import { decideFence, type FenceObservation } from './decide-fence.js';
+import { decideFence, fenceAfterGap, initialFenceState, type FenceDecision, type FenceObservation, type FenceState } from './decide-fence.js';
 
 export interface FenceOptions extends RunningServer {
   fenceAfterMs: number;
+  /** FAILOVER_MODE=zookeeper: a fence is lifted only on our own leadership (rule 9). */
+  zookeeperMode?: boolean;
 }
 
 export interface Fencer {
@@ -64,8 +66,7 @@ export function startFencing(opts: FenceOptions): Fencer {
       nodes = parseMembers(group.nodes, entries);
     }),
   ];
-  let lastConfirmedAt = Date.now();
-  let fenced = false;
+  let state: FenceState = initialFenceState(Date.now());
   let raised = 0;
   let saved: string | undefined;
   let closed = false;
@@ -79,10 +80,22 @@ export function startFencing(opts: FenceOptions): Fencer {
     return answer.value?.data.toString('utf8') === formatHostPort(self) ? 'names-us' : 'names-other';
   };
 
-  /** Sentinels naming us and not thinking us down (one mid-failover of us names nobody). */
-  const sentinelsNamingUs = async (): Promise<number> => {
+  /** Sentinels naming us and not thinking us down, and whether any reports a failover in progress. */
+  const askTheSentinels = async (): Promise<{ namingUs: number; failoverSeen: boolean }> => {
     const answers = await askSentinels(sentinels.map((s) => s.addr), group.name, askOnce(sentinelAuth), { graceMs: intervalMs, deadlineMs: intervalMs });
-    return answers.filter((a) => a.kind === 'master' && sameHostPort(a.master, self) && !a.flags.includes('s_down') && !a.flags.includes('o_down')).length;
+    return {
+      namingUs: answers.filter((a) => a.kind === 'master' && sameHostPort(a.master, self) && !a.flags.includes('s_down') && !a.flags.includes('o_down')).length,
+      failoverSeen: answers.some((a) => a.kind === 'failover-in-progress'),
+    };
+  };
+
+  /** FAILOVER_MODE=zookeeper: who holds the group's leadership, by its node's owner. */
+  const askLeadership = async (): Promise<NonNullable<FenceObservation['leadership']>> => {
+    if (zk.state !== 'connected') return 'unreachable';
+    const answer = await within(zk.get(group.leader), intervalMs);
+    if (answer.outcome !== 'done') return 'unreachable';
+    if (answer.value === undefined) return 'none';
+    return answer.value.stat.ephemeralOwner === zk.sessionId ? 'ours' : 'other';
   };
 
   /** probeRedis is bounded by `auth.timeoutMs` (at most one check period) and never throws. */
@@ -101,8 +114,22 @@ export function startFencing(opts: FenceOptions): Fencer {
     } else {
       await ownConnection.command('CONFIG', 'SET', FENCE_SETTING, saved ?? '0');
     }
-    if (on && !fenced) raised += 1;
-    fenced = on;
+  };
+  /**
+   * Applies a decision: the state at once (a check or the watchdog deciding meanwhile sees it),
+   * then the setting — sent in order on one connection, so redis-server ends with the last state
+   * — then the line that says why.
+   */
+  const apply = async (d: FenceDecision): Promise<void> => {
+    if (d.action === 'fence' && !state.fenced) raised += 1;
+    state = d.next;
+    if (d.action === 'none') {
+      if (d.reason !== lastReason) log.debug({ rule: d.rule }, d.reason);
+      return;
+    }
+    await setFence(d.action === 'fence');
+    if (d.action === 'fence') log.warn({ event: 'FENCE_UP', fence: 'up', rule: d.rule }, d.reason);
+    else log.info({ event: 'FENCE_LIFTED', fence: 'lifted', rule: d.rule }, d.reason);
   };
   /** The operator's min-replicas-to-write, restored when the fence is lifted (never our own fence value). */
   const readSetting = async (): Promise<string> => {
@@ -112,43 +139,40 @@ export function startFencing(opts: FenceOptions): Fencer {
   void readSetting().then((v) => (saved ??= v), () => undefined);
 
   const cycle = async (): Promise<void> => {
-    const startedAt = Date.now();
+    const askedAt = Date.now();
     const own = await probeRedis(local, auth);
     const role = !own.reachable ? 'unreachable' : own.role === 'master' ? 'master' : 'replica';
     let zkAnswer: FenceObservation['zk'] = 'unreachable';
-    let namingUs = 0;
+    let leadership: FenceObservation['leadership'];
+    let asked = { namingUs: 0, failoverSeen: false };
     let attached = 0;
     const others = nodes.filter((n) => !sameHostPort(n.addr, self));
-    if (role === 'master') {
-      // Cheapest first; each later source is asked only when the earlier ones did not confirm.
+    if (role === 'master' && state.fenced) {
+      // Lifting needs the whole picture, asked now: every source at once.
+      [zkAnswer, leadership, asked, attached] = await Promise.all([
+        askZk(),
+        opts.zookeeperMode === true ? askLeadership() : Promise.resolve(undefined),
+        askTheSentinels(),
+        attachedReplicas(others),
+      ]);
+    } else if (role === 'master') {
+      // Keeping writes: cheapest first; each later source only when the earlier ones did not confirm.
       zkAnswer = await askZk();
-      if (zkAnswer !== 'names-us') namingUs = await sentinelsNamingUs();
-      if (zkAnswer !== 'names-us' && namingUs < majorityOf(sentinels.length)) attached = await attachedReplicas(others);
+      if (zkAnswer !== 'names-us') asked = await askTheSentinels();
+      if (zkAnswer !== 'names-us' && asked.namingUs < majorityOf(sentinels.length)) attached = await attachedReplicas(others);
     }
-    const d = decideFence({
+    if (closed) return;
+    const d = decideFence(state, {
       role,
       zk: zkAnswer,
-      sentinels: { registered: sentinels.length, namingUs },
+      leadership,
+      sentinels: { registered: sentinels.length, ...asked },
       replicas: { registered: others.length, attached },
-      lastConfirmedAt,
+      askedAt,
       now: Date.now(),
-      fenced,
       fenceAfterMs,
     });
-    if (d.confirmedBy !== undefined) lastConfirmedAt = Math.max(lastConfirmedAt, startedAt);
-    // A replica is not fenced; the moment it is promoted counts as a confirmation, and the record
-    // (and the sentinels' hello) take a while to name it: it gets one FENCE_AFTER_MS more.
-    if (role !== 'master') lastConfirmedAt = Date.now() + fenceAfterMs;
-    if (closed) return;
-    if (d.action === 'fence') {
-      await setFence(true);
-      log.warn({ fence: 'up' }, d.reason);
-    } else if (d.action === 'lift') {
-      await setFence(false);
-      log.info({ fence: 'lifted' }, d.reason);
-    } else if (d.reason !== lastReason) {
-      log.debug(d.reason);
-    }
+    await apply(d);
     lastReason = d.reason;
   };
 
@@ -183,9 +207,11 @@ export function startFencing(opts: FenceOptions): Fencer {
     const now = Date.now();
     const slept = now - lastTick;
     lastTick = now;
-    if (slept <= fenceAfterMs || fenced || closed) return;
-    void setFence(true)
-      .then(() => log.warn({ fence: 'up' }, `(0) We did not run for ${slept} ms (longer than FENCE_AFTER_MS=${fenceAfterMs}: stopped or blocked); refusing writes until confirmed again.`))
+    if (closed) return;
+    const d = fenceAfterGap(state, now, slept, fenceAfterMs);
+    if (d === undefined) return;
+    // apply marks it at once: a check under way when we stopped can no longer lift it.
+    void apply(d)
       .catch(() => undefined)
       .finally(() => loop());
   }, WATCHDOG_MS);
@@ -198,7 +224,7 @@ export function startFencing(opts: FenceOptions): Fencer {
 
   return {
     get fenced() {
-      return fenced;
+      return state.fenced;
     },
     get raised() {
       return raised;

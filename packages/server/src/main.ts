@@ -142,7 +142,7 @@ await runProgram({
       // 6. Follow the group's record while running.
       const following = follow({ zk, self, local, auth, sentinelAuth, log, group, startupRecord: decided.observedRecord });
       // 7. Fencing: while a master, keep writes only while we can show we still are one.
-      const fencer = config.fencing ? startFencing({ zk, self, local, group, auth, sentinelAuth, log, fenceAfterMs: config.fenceAfterMs }) : undefined;
+      const fencer = config.fencing ? startFencing({ zk, self, local, group, auth, sentinelAuth, log, fenceAfterMs: config.fenceAfterMs, zookeeperMode: zkMode }) : undefined;
       // 8. FAILOVER_MODE=zookeeper: keep or take back the leadership, or elect when it is gone.
       const leadership = zkMode ? startLeadership({ zk, self, local, group, auth, sentinelAuth, log }) : undefined;
       const follower = {
