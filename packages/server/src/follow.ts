@@ -13,11 +13,13 @@ import {
   redisCommand,
   sameHostPort,
   SingleFlight,
+  subscribeSentinels,
   watchData,
 } from '@redis-zk/core';
 import type { RunningServer } from './running.js';
 import { decideFollow, decideRelink, RELINK_AFTER_MS, type FollowAuthority, needsTargetProbe } from './follow-decide.js';
 import { askGroupSentinels } from './observe.js';
+import { decideSelected } from './decide-selected.js';
 
 export interface FollowOptions extends RunningServer {
   /** How long we wait for a newly recorded master to answer as master before refusing to follow it. */
@@ -176,6 +178,23 @@ export function follow(opts: FollowOptions): Follower {
   const linkTimer = setInterval(() => void checkLink(), LINK_CHECK_MS);
   linkTimer.unref();
 
+  // A failover of our master under way: replicate the replica the sentinels selected at once
+  // (decideSelected), so the old master gets no acknowledgement the new one may lack.
+  const selections = subscribeSentinels(zk, sentinelAuth, ['+selected-slave'], (event) => {
+    void (async () => {
+      const own = await probeRedis(local, auth);
+      const d = decideSelected({
+        self,
+        group: opts.group.name,
+        event,
+        own: !own.reachable ? { role: 'unreachable', master: undefined } : { role: own.role === 'master' ? 'master' : 'slave', master: own.masterHost === undefined || own.masterPort === undefined ? undefined : { host: own.masterHost, port: own.masterPort } },
+      });
+      if (d.action !== 'replicate' || closed) return;
+      await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
+      log.info({ event: 'REPLICA_FOLLOWS_SELECTED', rule: d.rule, master: formatHostPort(d.master) }, d.reason);
+    })().catch((err: unknown) => log.debug({ err: err instanceof Error ? err.message : String(err) }, 'Could not follow the selected replica; Sentinel re-points us after the promotion.'));
+  });
+
   const watch: Disposable = watchData(zk, opts.group.published, (value) => {
     const wasFirst = first;
     first = false;
@@ -196,6 +215,7 @@ export function follow(opts: FollowOptions): Follower {
       closed = true;
       clearTimeout(recheckTimer);
       clearInterval(linkTimer);
+      selections.close();
       watch.close();
     },
   };
