@@ -15,7 +15,7 @@ describe('secrets from files (<NAME>_FILE, as DC/OS mounts them)', () => {
 
   it.each<[string, () => Record<string, string>, RegExp]>([
     ['a missing file', () => ({ REDIS_PASSWORD_FILE: join(dir, 'nope') }), /^REDIS_PASSWORD_FILE=".*nope" is invalid: expected a readable file holding REDIS_PASSWORD \(it does not exist\)$/],
-    ['a directory', () => ({ REDIS_PASSWORD_FILE: dir }), /expected a readable file holding REDIS_PASSWORD \(it is a directory\)/],
+    ['a directory', () => ({ REDIS_PASSWORD_FILE: dir }), /expected a regular file holding REDIS_PASSWORD \(it is a directory\)/],
     ['an empty file', () => ({ REDIS_PASSWORD_FILE: file('empty', '\n') }), /expected a file holding REDIS_PASSWORD \(it is empty\)/],
     ['both the value and the file', () => ({ REDIS_PASSWORD: 's3x', REDIS_PASSWORD_FILE: file('both', 's3y') }), /expected either REDIS_PASSWORD or REDIS_PASSWORD_FILE, not both/],
     ['a value the variable refuses', () => ({ ZK_AUTH_FILE: file('bad', 's3-no-colon') }), /^ZK_AUTH_FILE=".*bad" is invalid: expected a file holding ZK_AUTH as digest credentials "user:password"$/],
