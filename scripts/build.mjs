@@ -10,6 +10,8 @@ const programs = ['server', 'sentinel', 'watcher'];
 const entries = programs.map((p) => ({ entry: `${root}packages/${p}/src/main.ts`, outfile: `${root}packages/${p}/dist/redis-zk-${p}.mjs` }));
 // The local launcher (`npm start`, scripts/local-group.mjs).
 entries.push({ entry: `${root}packages/launcher/src/main.ts`, outfile: `${root}packages/launcher/dist/launcher.mjs` });
+// The chaos soak (`npm run chaos`).
+entries.push({ entry: `${root}tools/chaos/main.ts`, outfile: `${root}tools/chaos/dist/chaos.mjs` });
 
 const results = await Promise.all(
   entries.map(({ entry, outfile }) =>

@@ -39,6 +39,8 @@ export interface ZooKeeperOptions {
   tickTimeMs?: number;
   /** Bound on the wait for `ruok` → `imok` at each start (default 60 s: a JVM on a busy 2-core box is slow). */
   startTimeoutMs?: number;
+  /** A member of an ensemble: its id and every member's `server.<id>=` value (host:peerPort:electionPort). */
+  ensemble?: { id: number; servers: string[] };
 }
 
 export interface ZooKeeperHandle {
@@ -59,6 +61,8 @@ export interface ZooKeeperHandle {
   kill(): Promise<void>;
   /** Stops it and removes the temp dir it created. */
   destroy(): Promise<void>;
+  /** A signal to its process group (SIGSTOP freezes it: connections stay open, nothing answers). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 export function zooKeeperClasspath(): string {
@@ -114,9 +118,11 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
       'preAllocSize=1024',
       'autopurge.snapRetainCount=3',
       'autopurge.purgeInterval=1',
+      ...(opts.ensemble === undefined ? [] : ['initLimit=10', 'syncLimit=5', ...opts.ensemble.servers.map((v, i) => `server.${i + 1}=${v}`)]),
       '',
     ].join('\n'),
   );
+  if (opts.ensemble !== undefined) writeFileSync(join(dataDir, 'myid'), `${opts.ensemble.id}\n`);
   const classpath = zooKeeperClasspath();
   const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
   let proc: GroupProcess | undefined;
@@ -138,7 +144,7 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
           '-Djute.maxbuffer=4194304',
           '-cp',
           classpath,
-          'org.apache.zookeeper.server.ZooKeeperServerMain',
+          opts.ensemble === undefined ? 'org.apache.zookeeper.server.ZooKeeperServerMain' : 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
           cfgFile,
         ],
         { stdio: ['ignore', fd, fd] },
@@ -186,5 +192,48 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
       await stop();
       rmSync(ownDir, { recursive: true, force: true });
     },
+    signal: (sig) => proc?.signalGroup(sig),
   };
+}
+
+export interface ZooKeeperEnsemble {
+  nodes: ZooKeeperHandle[];
+  /** Every member's client address, comma-separated. */
+  connectString: string;
+  /** The member that leads now, from `srvr`; undefined without a quorum. */
+  leader(): Promise<ZooKeeperHandle | undefined>;
+  /** Until a quorum serves (a leader and every other live member following), within `timeoutMs`. */
+  untilServing(timeoutMs?: number): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/** `size` ZooKeepers on 127.0.0.1 forming one ensemble (QuorumPeerMain), started together. */
+export async function startZooKeeperEnsemble(size = 3, opts: { tickTimeMs?: number } = {}): Promise<ZooKeeperEnsemble> {
+  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), peer: await freePort(), election: await freePort() })));
+  const servers = ports.map((p) => `127.0.0.1:${p.peer}:${p.election}`);
+  const nodes = await Promise.all(ports.map((p, i) => startZooKeeper({ port: p.client, tickTimeMs: opts.tickTimeMs, ensemble: { id: i + 1, servers } })));
+  const mode = async (n: ZooKeeperHandle) => /^Mode: (\w+)/m.exec((await fourLetterWord(n.host, n.port, 'srvr')) ?? '')?.[1];
+  const ensemble: ZooKeeperEnsemble = {
+    nodes,
+    connectString: nodes.map((n) => n.connectString).join(','),
+    async leader() {
+      const modes = await Promise.all(nodes.map(mode));
+      const i = modes.indexOf('leader');
+      return i < 0 ? undefined : nodes[i];
+    },
+    async untilServing(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const modes = await Promise.all(nodes.map(mode));
+        if (modes.includes('leader') && modes.filter((m) => m === 'leader' || m === 'follower').length * 2 > size) return;
+        if (Date.now() >= deadline) throw new Error(`the ZooKeeper ensemble has no serving quorum within ${timeoutMs} ms (modes: ${modes.map((m) => m ?? 'none').join(', ')})`);
+        await sleep(200);
+      }
+    },
+    destroy: async () => {
+      await Promise.all(nodes.map((n) => n.destroy()));
+    },
+  };
+  await ensemble.untilServing();
+  return ensemble;
 }
