@@ -17,12 +17,16 @@ interface Options {
   minutes: number;
   json: boolean;
   dir: string;
+  /** Only this nemesis, and for a freeze, this long (`freeze-master-task:3000`). */
+  only: { name: string; ms: number | undefined } | undefined;
+  /** Stop after this many nemeses instead of after `minutes`. */
+  rounds: number | undefined;
 }
 
-const USAGE = 'usage: npm run chaos -- [--mode sentinel|zookeeper] [--seed N] [--minutes M] [--json] [--dir DIR]';
+const USAGE = 'usage: npm run chaos -- [--mode sentinel|zookeeper] [--seed N] [--minutes M | --rounds N] [--nemesis NAME[:MS]] [--json] [--dir DIR]';
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { mode: 'sentinel', seed: Math.floor(Math.random() * 2 ** 31), minutes: 10, json: false, dir: '' };
+  const o: Options = { mode: 'sentinel', seed: Math.floor(Math.random() * 2 ** 31), minutes: 10, json: false, dir: '', only: undefined, rounds: undefined };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i]!;
     const value = () => {
@@ -42,6 +46,15 @@ function parseArgs(argv: string[]): Options {
       const v = Number(value());
       if (!Number.isFinite(v) || v <= 0 || v > 24 * 60) fail('--minutes: expected a number of minutes > 0');
       o.minutes = v;
+    } else if (a === '--rounds') {
+      const v = Number(value());
+      if (!Number.isSafeInteger(v) || v <= 0) fail('--rounds: expected a whole number > 0');
+      o.rounds = v;
+    } else if (a === '--nemesis') {
+      const [name = '', ms] = value().split(':');
+      if (!NEMESES.some((n) => n.name === name)) fail(`--nemesis ${name}: expected one of ${NEMESES.map((n) => n.name).join(', ')}`);
+      if (ms !== undefined && !/^[0-9]{1,6}$/.test(ms)) fail('--nemesis NAME:MS: expected milliseconds');
+      o.only = { name, ms: ms === undefined ? undefined : Number(ms) };
     } else if (a === '--json') o.json = true;
     else if (a === '--dir') o.dir = value();
     else if (a === '--help' || a === '-h') {
@@ -49,6 +62,8 @@ function parseArgs(argv: string[]): Options {
       process.exit(0);
     } else fail(`unknown argument ${a}`);
   }
+  const only = o.only === undefined ? undefined : NEMESES.find((n) => n.name === o.only!.name);
+  if (only !== undefined && !only.modes.includes(o.mode)) fail(`--nemesis ${only.name}: not a fault of ${o.mode} mode`);
   o.dir ||= join(tmpdir(), `redis-zk-chaos-${o.mode}-${o.seed}`);
   return o;
 }
@@ -107,6 +122,8 @@ export interface Soak {
   recorded(): Promise<number | undefined>;
   say(line: string): void;
   random: () => number;
+  /** A fixed length for the nemesis that takes one (--nemesis NAME:MS). */
+  fixedMs: number | undefined;
 }
 
 async function main(): Promise<number> {
@@ -134,7 +151,7 @@ async function main(): Promise<number> {
     const m = /^127\.0\.0\.1 (\d+)$/.exec(r.value.data.toString('utf8'));
     return m ? Number(m[1]) : undefined;
   };
-  const soak: Soak = { opts, ensemble, servers, sentinels, watcher, recorded, say, random: rng(opts.seed) };
+  const soak: Soak = { opts, ensemble, servers, sentinels, watcher, recorded, say, random: rng(opts.seed), fixedMs: opts.only?.ms };
   const all = [...servers, ...sentinels, watcher];
   let stopping = false;
   const cleanup = async () => {
@@ -172,8 +189,9 @@ async function main(): Promise<number> {
 
     const end = t0 + opts.minutes * 60_000;
     const applied: string[] = [];
-    while (Date.now() < end) {
-      const n = pick(soak, NEMESES.filter((x) => x.modes.includes(opts.mode)));
+    const choices = NEMESES.filter((x) => x.modes.includes(opts.mode) && (opts.only === undefined || x.name === opts.only.name));
+    while (opts.rounds === undefined ? Date.now() < end : applied.length < opts.rounds) {
+      const n = pick(soak, choices);
       current = n.name;
       const what = await n.run(soak);
       applied.push(`${n.name} ${what}`);
@@ -363,6 +381,7 @@ function startProbe(soak: Soak) {
     void Promise.all(soak.servers.map((s) => of(s.port).set(`chaos:probe:${s.port}`, String(slot)).then((r) => r === 'OK', () => false))).then((ok) => {
       const writable = ok.filter(Boolean).length;
       if (writable >= 2) {
+        soak.say(`probe slot ${slot}: ${soak.servers.filter((_, i) => ok[i]).map((x) => x.name).join(' and ')} both accepted a write (nemesis: ${p.nemesis()})`);
         p.twoWritable += 1;
         p.twoWritableBy.set(p.nemesis(), (p.twoWritableBy.get(p.nemesis()) ?? 0) + 1);
       }

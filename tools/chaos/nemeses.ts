@@ -26,7 +26,7 @@ export function pick<T>(s: Soak, list: readonly T[]): T {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const between = (s: Soak, lo: number, hi: number) => Math.round(lo + s.random() * (hi - lo));
+const between = (s: Soak, lo: number, hi: number) => s.fixedMs ?? Math.round(lo + s.random() * (hi - lo));
 
 async function masterTask(s: Soak): Promise<Task> {
   const port = await s.recorded();
