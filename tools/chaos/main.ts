@@ -7,7 +7,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
-import { freePort, spawnGroup, startZooKeeperEnsemble, type GroupProcess, type ZooKeeperEnsemble } from '@redis-zk/testkit';
+import { createLab, freePort, netnsUnavailable, spawnGroup, startZooKeeperEnsemble, type GroupProcess, type Lab, type LabHost, type ZooKeeperEnsemble } from '@redis-zk/testkit';
 import { createLogger, parseZkHosts, within, Zk } from '@redis-zk/core';
 import { NEMESES, pick, rng, type Nemesis } from './nemeses.js';
 
@@ -86,9 +86,13 @@ export class Task {
   constructor(
     readonly name: string,
     readonly program: 'server' | 'sentinel' | 'watcher',
+    /** Where it listens: its own network namespace's address, or the lab's bridge (or loopback). */
+    readonly host: string,
     readonly port: number,
     private readonly env: Record<string, string>,
     private readonly logDir: string,
+    /** Its own "host" (a network namespace) that a partition can cut off, if any. */
+    readonly netHost?: LabHost,
   ) {}
 
   get alive(): boolean {
@@ -100,8 +104,10 @@ export class Task {
     const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
     const dataDir = join(this.logDir, '..', 'data', `${this.name}-${this.starts}`);
     mkdirSync(dataDir, { recursive: true });
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...this.env, PORT0: String(this.port), REDIS_DATA_DIR: dataDir, SENTINEL_DIR: dataDir };
-    const proc = spawnGroup(process.execPath, [join(REPO, 'packages', this.program, 'dist', `redis-zk-${this.program}.mjs`), ...(this.program === 'server' ? NO_PERSISTENCE : [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...this.env, BIND_IP: this.host, PORT0: String(this.port), REDIS_DATA_DIR: dataDir, SENTINEL_DIR: dataDir };
+    const args = [join(REPO, 'packages', this.program, 'dist', `redis-zk-${this.program}.mjs`), ...(this.program === 'server' ? NO_PERSISTENCE : [])];
+    const [file, argv] = this.netHost === undefined ? [process.execPath, args] : this.netHost.wrap(process.execPath, args);
+    const proc = spawnGroup(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     proc.child.stdout?.pipe(log, { end: false });
     proc.child.stderr?.pipe(log, { end: false });
     this.proc = proc;
@@ -115,6 +121,8 @@ export class Task {
 export interface Soak {
   opts: Options;
   ensemble: ZooKeeperEnsemble;
+  /** The servers' network namespaces (a partition cuts one off); undefined where namespaces cannot be made. */
+  lab: Lab | undefined;
   servers: Task[];
   sentinels: Task[];
   watcher: Task;
@@ -135,12 +143,18 @@ async function main(): Promise<number> {
   const say = (line: string) => process.stdout.write(`chaos ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s | ${line}\n`);
   say(`mode ${opts.mode}, seed ${opts.seed}, ${opts.minutes} min; logs in ${logDir}`);
 
-  const ensemble = await startZooKeeperEnsemble(3);
+  // Each server on a host of its own (a network namespace), so that a partition can cut one off;
+  // everything else on the bridge. Without namespaces (not root), all on loopback, no partitions.
+  const noNetns = netnsUnavailable();
+  const lab = noNetns === undefined ? createLab(3) : undefined;
+  const shared = lab?.bridgeAddress ?? '127.0.0.1';
+  if (noNetns !== undefined) say(`no partitions: network namespaces unavailable (${noNetns})`);
+  const ensemble = await startZooKeeperEnsemble(3, { host: shared });
   const zkHosts = ensemble.connectString;
-  say(`ZooKeeper ensemble ${zkHosts}`);
-  const env = { ZK_HOSTS: zkHosts, BIND_IP: '127.0.0.1', FAILOVER_MODE: opts.mode, ZK_SESSION_TIMEOUT_MS: '6000', SENTINEL_DOWN_AFTER_MS: '2000', SENTINEL_FAILOVER_TIMEOUT_MS: '6000', REDIS_PROBE_TIMEOUT_MS: '500', SHUTDOWN_TIMEOUT_MS: '4000' };
-  const task = async (name: string, program: Task['program']) => new Task(name, program, await freePort(), env, logDir);
-  const servers = [await task('redis-0', 'server'), await task('redis-1', 'server'), await task('redis-2', 'server')];
+  say(`ZooKeeper ensemble ${zkHosts}${lab === undefined ? '' : `; servers on ${lab.hosts.map((h) => h.address).join(', ')}`}`);
+  const env = { ZK_HOSTS: zkHosts, FAILOVER_MODE: opts.mode, ZK_SESSION_TIMEOUT_MS: '6000', SENTINEL_DOWN_AFTER_MS: '2000', SENTINEL_FAILOVER_TIMEOUT_MS: '6000', REDIS_PROBE_TIMEOUT_MS: '500', SHUTDOWN_TIMEOUT_MS: '4000' };
+  const task = async (name: string, program: Task['program'], netHost?: LabHost) => new Task(name, program, netHost?.address ?? shared, await freePort(shared), env, logDir, netHost);
+  const servers = [await task('redis-0', 'server', lab?.hosts[0]), await task('redis-1', 'server', lab?.hosts[1]), await task('redis-2', 'server', lab?.hosts[2])];
   const sentinels = opts.mode === 'sentinel' ? [await task('sentinel-0', 'sentinel'), await task('sentinel-1', 'sentinel'), await task('sentinel-2', 'sentinel')] : [];
   const watcher = await task('watcher', 'watcher');
 
@@ -148,10 +162,10 @@ async function main(): Promise<number> {
   const recorded = async (): Promise<number | undefined> => {
     const r = await within(zk.get('/redis/master'), 1_000);
     if (r.outcome !== 'done' || r.value === undefined) return undefined;
-    const m = /^127\.0\.0\.1 (\d+)$/.exec(r.value.data.toString('utf8'));
+    const m = /^\S+ (\d+)$/.exec(r.value.data.toString('utf8'));
     return m ? Number(m[1]) : undefined;
   };
-  const soak: Soak = { opts, ensemble, servers, sentinels, watcher, recorded, say, random: rng(opts.seed), fixedMs: opts.only?.ms };
+  const soak: Soak = { opts, ensemble, lab, servers, sentinels, watcher, recorded, say, random: rng(opts.seed), fixedMs: opts.only?.ms };
   const all = [...servers, ...sentinels, watcher];
   let stopping = false;
   const cleanup = async () => {
@@ -161,6 +175,7 @@ async function main(): Promise<number> {
     await Promise.all(all.map((t) => t.proc?.stop(3_000)));
     await zk.close().catch(() => undefined);
     await ensemble.destroy();
+    lab?.destroy();
   };
   process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
   process.once('SIGTERM', () => void cleanup().then(() => process.exit(143)));
@@ -189,7 +204,8 @@ async function main(): Promise<number> {
 
     const end = t0 + opts.minutes * 60_000;
     const applied: string[] = [];
-    const choices = NEMESES.filter((x) => x.modes.includes(opts.mode) && (opts.only === undefined || x.name === opts.only.name));
+    const choices = NEMESES.filter((x) => x.modes.includes(opts.mode) && (x.needsLab !== true || lab !== undefined) && (opts.only === undefined || x.name === opts.only.name));
+    if (choices.length === 0) throw new Error(`--nemesis ${opts.only?.name ?? ''} needs network namespaces here (${noNetns ?? ''})`);
     while (opts.rounds === undefined ? Date.now() < end : applied.length < opts.rounds) {
       const n = pick(soak, choices);
       current = n.name;
@@ -206,6 +222,7 @@ async function main(): Promise<number> {
       t.signal('SIGCONT');
       t.held = false;
     }
+    lab?.healAll();
     for (const node of ensemble.nodes) {
       node.signal('SIGCONT');
       await node.start();
@@ -216,7 +233,7 @@ async function main(): Promise<number> {
     probe.stop();
 
     // Every acknowledged key, read back from the converged master.
-    const client = new Redis({ host: '127.0.0.1', port: master, maxRetriesPerRequest: 1 });
+    const client = new Redis({ host: servers.find((t) => t.port === master)!.host, port: master, maxRetriesPerRequest: 1 });
     const acks = writers.flatMap((w) => w.acks);
     const lost: Ack[] = [];
     for (let i = 0; i < acks.length; i += 500) {
@@ -261,8 +278,8 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
   }
 }
 
-async function replicationOf(port: number): Promise<Record<string, string> | undefined> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function replicationOf(host: string, port: number): Promise<Record<string, string> | undefined> {
+  const c = new Redis({ host, port, lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   c.on('error', () => undefined);
   try {
     await c.connect();
@@ -285,7 +302,7 @@ export async function converged(soak: Soak, timeoutMs: number): Promise<number> 
       master = await soak.recorded();
       if (master === undefined) return false;
       for (const s of soak.servers) {
-        const r = await replicationOf(s.port);
+        const r = await replicationOf(s.host, s.port);
         if (r === undefined) return false;
         if (s.port === master ? r.role !== 'master' || r.fence === '2147483647' : r.role !== 'slave' || r.master_port !== String(master) || r.master_link_status !== 'up') return false;
       }
@@ -328,7 +345,7 @@ function startWriter(soak: Soak, prefix: string) {
         if (now !== undefined && (now !== port || client === undefined)) {
           client?.disconnect();
           port = now;
-          client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0, connectTimeout: 500, commandTimeout: 1_000, retryStrategy: () => null }).on('error', () => undefined);
+          client = new Redis({ host: soak.servers.find((t) => t.port === port)?.host ?? '127.0.0.1', port, maxRetriesPerRequest: 0, connectTimeout: 500, commandTimeout: 1_000, retryStrategy: () => null }).on('error', () => undefined);
         }
       }
       const c = client;
@@ -355,11 +372,11 @@ function startWriter(soak: Soak, prefix: string) {
 /** Every 100 ms, which servers accept a write (a probe key): two at once is a split brain. */
 function startProbe(soak: Soak) {
   const clients = new Map<number, Redis>();
-  const of = (port: number) => {
-    let c = clients.get(port);
+  const of = (t: Task) => {
+    let c = clients.get(t.port);
     if (c === undefined) {
-      c = new Redis({ host: '127.0.0.1', port, connectTimeout: 90, commandTimeout: 90, maxRetriesPerRequest: 0, retryStrategy: () => 200, enableOfflineQueue: false }).on('error', () => undefined);
-      clients.set(port, c);
+      c = new Redis({ host: t.host, port: t.port, connectTimeout: 90, commandTimeout: 90, maxRetriesPerRequest: 0, retryStrategy: () => 200, enableOfflineQueue: false }).on('error', () => undefined);
+      clients.set(t.port, c);
     }
     return c;
   };
@@ -378,7 +395,7 @@ function startProbe(soak: Soak) {
   const timer = setInterval(() => {
     const slot = p.slots++;
     const started = Date.now();
-    void Promise.all(soak.servers.map((s) => of(s.port).set(`chaos:probe:${s.port}`, String(slot)).then((r) => r === 'OK', () => false))).then((ok) => {
+    void Promise.all(soak.servers.map((s) => of(s).set(`chaos:probe:${s.port}`, String(slot)).then((r) => r === 'OK', () => false))).then((ok) => {
       const writable = ok.filter(Boolean).length;
       if (writable >= 2) {
         soak.say(`probe slot ${slot}: ${soak.servers.filter((_, i) => ok[i]).map((x) => x.name).join(' and ')} both accepted a write (nemesis: ${p.nemesis()})`);

@@ -3,8 +3,10 @@ import { Redis } from 'ioredis';
 import type { Soak, Task } from './main.js';
 
 export interface Nemesis {
-  name: 'kill-redis-server' | 'kill-master-task' | 'freeze-master-task' | 'kill-sentinel' | 'kill-zookeeper-leader' | 'freeze-zookeeper' | 'restart-replica';
+  name: 'kill-redis-server' | 'kill-master-task' | 'freeze-master-task' | 'partition-master-host' | 'kill-sentinel' | 'kill-zookeeper-leader' | 'freeze-zookeeper' | 'restart-replica';
   modes: readonly ('sentinel' | 'zookeeper')[];
+  /** Only where the servers run in network namespaces. */
+  needsLab?: boolean;
   /** Applies the fault and heals it; says what it did. */
   run(s: Soak): Promise<string>;
 }
@@ -33,8 +35,8 @@ async function masterTask(s: Soak): Promise<Task> {
   return s.servers.find((t) => t.port === port) ?? pick(s, s.servers);
 }
 
-async function redisServerPid(port: number): Promise<number | undefined> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
+async function redisServerPid(t: Task): Promise<number | undefined> {
+  const c = new Redis({ host: t.host, port: t.port, lazyConnect: true, connectTimeout: 500, commandTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
   c.on('error', () => undefined);
   try {
     await c.connect();
@@ -64,7 +66,7 @@ export const NEMESES: readonly Nemesis[] = [
     modes: ['sentinel', 'zookeeper'],
     async run(s) {
       const t = await masterTask(s);
-      const pid = await redisServerPid(t.port);
+      const pid = await redisServerPid(t);
       if (pid === undefined || !Number.isSafeInteger(pid)) return `${t.name}: no redis-server answered`;
       s.say(`nemesis kill -9 of ${t.name}'s redis-server (pid ${pid})`);
       process.kill(pid, 'SIGKILL');
@@ -93,6 +95,22 @@ export const NEMESES: readonly Nemesis[] = [
       t.signal('SIGSTOP');
       await sleep(ms);
       t.signal('SIGCONT');
+      return `${t.name} ${ms} ms`;
+    },
+  },
+  {
+    name: 'partition-master-host',
+    modes: ['sentinel', 'zookeeper'],
+    needsLab: true,
+    async run(s) {
+      const t = await masterTask(s);
+      const ms = between(s, 2_000, 12_000);
+      const host = t.netHost;
+      if (host === undefined) return `${t.name}: not on a host of its own`;
+      s.say(`nemesis partition of the master's host ${host.address} (${t.name}) for ${ms} ms`);
+      host.partition();
+      await sleep(ms);
+      host.heal();
       return `${t.name} ${ms} ms`;
     },
   },

@@ -207,11 +207,12 @@ export interface ZooKeeperEnsemble {
   destroy(): Promise<void>;
 }
 
-/** `size` ZooKeepers on 127.0.0.1 forming one ensemble (QuorumPeerMain), started together. */
-export async function startZooKeeperEnsemble(size = 3, opts: { tickTimeMs?: number } = {}): Promise<ZooKeeperEnsemble> {
-  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), peer: await freePort(), election: await freePort() })));
-  const servers = ports.map((p) => `127.0.0.1:${p.peer}:${p.election}`);
-  const nodes = await Promise.all(ports.map((p, i) => startZooKeeper({ port: p.client, tickTimeMs: opts.tickTimeMs, ensemble: { id: i + 1, servers } })));
+/** `size` ZooKeepers on 127.0.0.1 (or opts.host) forming one ensemble (QuorumPeerMain), started together. */
+export async function startZooKeeperEnsemble(size = 3, opts: { tickTimeMs?: number; host?: string } = {}): Promise<ZooKeeperEnsemble> {
+  const host = opts.host ?? '127.0.0.1';
+  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(host), peer: await freePort(host), election: await freePort(host) })));
+  const servers = ports.map((p) => `${host}:${p.peer}:${p.election}`);
+  const nodes = await Promise.all(ports.map((p, i) => startZooKeeper({ host, port: p.client, tickTimeMs: opts.tickTimeMs, ensemble: { id: i + 1, servers } })));
   const mode = async (n: ZooKeeperHandle) => /^Mode: (\w+)/m.exec((await fourLetterWord(n.host, n.port, 'srvr')) ?? '')?.[1];
   const ensemble: ZooKeeperEnsemble = {
     nodes,
