@@ -1,4 +1,4 @@
-import { parseHostPort, preview, type HostPort } from '@redis-zk/core';
+import { parseHostPort, parseSentinelChannelEvent, preview, type HostPort } from '@redis-zk/core';
 
 /** One `+switch-master` announcement: `<name> <old-ip> <old-port> <new-ip> <new-port>`. */
 export interface SwitchEvent {
@@ -52,11 +52,8 @@ export interface SentinelEventFacts {
  * neither (the event is then shown without a group).
  */
 export function parseSentinelEvent(payload: string): SentinelEventFacts | undefined {
-  const words = payload.trim().split(/\s+/);
-  if (words.length < 4 || payload.length > 600) return undefined;
-  const [instanceType, instanceName, ip, port] = words as [string, string, string, string];
-  const at = words.indexOf('@');
-  const name = instanceType === 'master' ? instanceName : at >= 0 ? words[at + 1] : undefined;
-  if (name === undefined || !NAME.test(name)) return undefined;
-  return { name, instanceType, instance: `${ip}:${port}` };
+  const e = parseSentinelChannelEvent('', payload);
+  if (e === undefined || e.group === undefined || !NAME.test(e.group)) return undefined;
+  const [, , ip, port] = payload.trim().split(/\s+/);
+  return { name: e.group, instanceType: e.instanceType, instance: `${ip}:${port}` };
 }
