@@ -1,7 +1,7 @@
 // The status page in a real headless Chromium (Debian's chromium, driven by playwright-core; no
 // browser is downloaded): it shows the group's master, and after a kill -9 of the master it shows
 // the new one without a reload, from the live event stream. UPDATE_SCREENSHOT=1 writes the
-// README's screenshot (docs/status-page.png).
+// screenshot the docs show (docs/status-page.png).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

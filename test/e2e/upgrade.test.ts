@@ -173,7 +173,7 @@ describe('rolling upgrade from 0.1.0', () => {
     await waitFor(() => writer.acked.size > 50, { what: 'writes acknowledged before the upgrade', timeoutMs: 10_000 });
 
     // Marathon's order for each app is its upgradeStrategy (marathon/*.json). Sentinels first
-    // (see the README's upgrade notes): a 0.1.0 sentinel asks a master for INFO every 10 s, so
+    // (see the upgrade notes in docs/concepts/groups.md): a 0.1.0 sentinel asks a master for INFO every 10 s, so
     // it may not know a replica started seconds ago, and a 0.1.0 master stopped then finds no
     // sentinel able to fail over to it. New sentinels learn replicas within 1 s.
     // sentinel.json, redis.json: maximumOverCapacity 0, minimumHealthCapacity 0.66 — one old

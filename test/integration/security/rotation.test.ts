@@ -1,4 +1,4 @@
-// Changing REDIS_PASSWORD across a running group without downtime, by the README's procedure:
+// Changing REDIS_PASSWORD across a running group without downtime, by the procedure in docs/operations/security.md:
 // (1) every redis-server accepts the new password beside the old one (ACL users hold several),
 // replicas and sentinels switch to it, clients switch to it; (2) every task restarts with the
 // new value (Marathon's rolling restart after the app's env changes); (3) the old password is

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VARIABLES } from '@redis-zk/core';
 
-const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../../docs/reference/environment.md', import.meta.url), 'utf8');
 
-/** The README's environment table: variable → programs column. */
+/** The environment table of docs/reference/environment.md: variable → programs column. */
 function readmeTable(): Map<string, string> {
   const start = readme.indexOf('<!-- env-table');
   const rows = readme.slice(start).split('\n').slice(1);
@@ -17,7 +17,7 @@ function readmeTable(): Map<string, string> {
   return table;
 }
 
-describe('README environment table', () => {
+describe('the documented environment table (docs/reference/environment.md)', () => {
   it('lists exactly the variables the programs read, for the right programs', () => {
     const table = readmeTable();
     expect([...table.keys()].sort()).toEqual(VARIABLES.map((v) => v.name).sort());

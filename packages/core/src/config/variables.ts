@@ -3,7 +3,7 @@ export type ProgramName = 'server' | 'sentinel' | 'watcher';
 export interface VariableSpec {
   name: string;
   programs: readonly ProgramName[];
-  /** As the README shows it. */
+  /** As docs/reference/environment.md shows it. */
   default: string;
   meaning: string;
   secret?: boolean;
@@ -12,7 +12,7 @@ export interface VariableSpec {
 const ALL: readonly ProgramName[] = ['server', 'sentinel', 'watcher'];
 
 /**
- * Every environment variable any program reads. The README's table, the Marathon definition
+ * Every environment variable any program reads. The table in docs/reference/environment.md, the Marathon definition
  * checks and a unit test (which records what the loaders actually read) all use this list, so
  * a variable cannot be read without being documented.
  */

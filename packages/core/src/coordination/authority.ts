@@ -2,7 +2,7 @@ import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
 import { refusalOf } from '../redis/refusal.js';
 
 /**
- * The one rule for "who is the master", used by every program (DESIGN.md, "Authority"): the
+ * The one rule for "who is the master", used by every program (docs/concepts/authority.md): the
  * master moves only on evidence no single input can forge.
  *
  *   (A1) A strict majority of the live *registered* sentinels (not of those that happened to

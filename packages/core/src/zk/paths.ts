@@ -1,4 +1,4 @@
-/** The ZooKeeper layout of DESIGN.md, relative to the connect string's chroot. */
+/** The ZooKeeper layout (docs/concepts/zookeeper-contract.md), relative to the connect string's chroot. */
 export const ROOT = '/redis';
 export const MASTER = '/redis/master';
 export const MASTERS = '/redis/masters';
