@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { errorBody } from './errors.js';
 import { listenFailure } from './listen.js';
 
 export interface SmallHttpOptions {
@@ -40,9 +41,9 @@ export async function serveHttp(
         res.end(req.method === 'HEAD' ? undefined : a.body);
         o.observe?.(req.method ?? 'GET', route, a.status, (performance.now() - started) / 1000);
       };
-      if (route === 'unmatched') return send(json(404, { error: 'not found', paths: o.routes }));
-      if (req.method !== 'GET' && req.method !== 'HEAD') return send(json(405, { error: 'only GET and HEAD' }));
-      o.handle(url.pathname, url.searchParams).then(send, (err: unknown) => send(json(500, { error: err instanceof Error ? err.message : String(err) })));
+      if (route === 'unmatched') return send(json(404, { ...errorBody('NOT_FOUND', `${url.pathname.slice(0, 200)} is not an endpoint`), paths: o.routes }));
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(json(405, errorBody('METHOD_NOT_ALLOWED', 'only GET and HEAD')));
+      o.handle(url.pathname, url.searchParams).then(send, (err: unknown) => send(json(500, errorBody('INTERNAL_ERROR', err instanceof Error ? err.message : String(err)))));
     }),
   );
   await Promise.all(

@@ -1,6 +1,7 @@
 // The launcher's command line. Pure (the environment is a parameter) so it is tested without
 // starting anything. Error messages never repeat an `--env` value: it may be a password.
 import { resolve } from 'node:path';
+import { RedisZkError } from '@redis-zk/core';
 import { ALL_APPS, type LauncherOptions } from './launcher.js';
 
 export const HELP = `redis-zk local launcher: runs marathon/group.json on this machine as Marathon would
@@ -35,7 +36,11 @@ master, and commands to try (a failover: kill -9 of the master's redis-server).
 Ctrl-C stops every task (SIGTERM, then SIGKILL after the app's taskKillGracePeriodSeconds)
 and ZooKeeper; a second Ctrl-C during that wait kills everything at once (SIGKILL).`;
 
-export class UsageError extends Error {}
+export class UsageError extends RedisZkError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
 
 /** `--help` is reported as `'help'` so that the caller prints and exits. */
 export function parseArgs(argv: string[], environment: NodeJS.ProcessEnv = process.env): LauncherOptions | 'help' {

@@ -1,3 +1,4 @@
+import { RedisZkError } from '@redis-zk/core';
 import { readFileSync } from 'node:fs';
 
 export type ProgramName = 'server' | 'sentinel' | 'watcher';
@@ -46,12 +47,12 @@ export function programOf(app: AppDef): ProgramName {
   const label = app.labels?.[PROGRAM_LABEL];
   if (label !== undefined) {
     if ((PROGRAMS as readonly string[]).includes(label)) return label as ProgramName;
-    throw new Error(`app ${app.id}: label ${PROGRAM_LABEL}=${JSON.stringify(label)} is not one of ${PROGRAMS.join(', ')}`);
+    throw new RedisZkError('DEFINITION_INVALID', `app ${app.id}: label ${PROGRAM_LABEL}=${JSON.stringify(label)} is not one of ${PROGRAMS.join(', ')}`);
   }
   const image = app.container?.docker?.image ?? '';
   const fromImage = PROGRAMS.find((p) => new RegExp(`(^|[/-])${p}(:|$)`).test(image));
   if (fromImage) return fromImage;
-  throw new Error(`app ${app.id}: cannot tell which program it runs; add the label "${PROGRAM_LABEL}": "server" | "sentinel" | "watcher"`);
+  throw new RedisZkError('DEFINITION_INVALID', `app ${app.id}: cannot tell which program it runs; add the label "${PROGRAM_LABEL}": "server" | "sentinel" | "watcher"`);
 }
 
 /** Every app of the group tree, depth first. */
@@ -62,7 +63,7 @@ export function appsOf(group: GroupDef): AppDef[] {
 export function readGroup(file: string): GroupDef {
   const group = JSON.parse(readFileSync(file, 'utf8')) as GroupDef;
   if (typeof group.id !== 'string' || appsOf(group).length === 0) {
-    throw new Error(`${file}: not a Marathon group with apps (expected {"id": "/…", "apps": [...]})`);
+    throw new RedisZkError('DEFINITION_INVALID', `${file}: not a Marathon group with apps (expected {"id": "/…", "apps": [...]})`);
   }
   return group;
 }
@@ -89,13 +90,13 @@ export function startOrder(apps: AppDef[]): AppDef[] {
   const out: AppDef[] = [];
   const visit = (app: AppDef) => {
     if (done.has(app.id)) return;
-    if (visiting.has(app.id)) throw new Error(`dependency cycle through ${app.id}`);
+    if (visiting.has(app.id)) throw new RedisZkError('DEFINITION_INVALID', `dependency cycle through ${app.id}`);
     visiting.add(app.id);
     for (const dep of app.dependencies ?? []) {
       const target = resolveDependency(app.id, dep);
       // A dependency on a group means every app under it.
       const deps = apps.filter((a) => a.id === target || a.id.startsWith(`${target}/`));
-      if (deps.length === 0) throw new Error(`app ${app.id} depends on ${target}, which is not in the group`);
+      if (deps.length === 0) throw new RedisZkError('DEFINITION_INVALID', `app ${app.id} depends on ${target}, which is not in the group`);
       deps.forEach(visit);
     }
     visiting.delete(app.id);
@@ -132,7 +133,7 @@ export function withGroups(group: GroupDef, count: number): GroupDef {
   if (count <= 1) return group;
   const apps = appsOf(group);
   const server = apps.find((a) => programOf(a) === 'server');
-  if (server === undefined) throw new Error(`--groups ${count}: the group definition has no redis-zk-server app to repeat`);
+  if (server === undefined) throw new RedisZkError('DEFINITION_INVALID', `--groups ${count}: the group definition has no redis-zk-server app to repeat`);
   const copies: AppDef[] = [];
   for (let i = 2; i <= count; i += 1) copies.push({ ...server, id: `${server.id}-g${i}`, env: { ...server.env, MASTER_NAME: `g${i}` } });
   const dependOnCopies = (a: AppDef): AppDef => {

@@ -1,3 +1,4 @@
+import { RedisZkError } from '@redis-zk/core';
 import { request } from 'node:http';
 import { request as secureRequest } from 'node:https';
 import { connect } from 'node:net';
@@ -41,7 +42,7 @@ export function httpCheck(host: string, port: number, path: string, timeoutMs: n
         resolve({ ok: code >= 200 && code < 400, detail: `GET ${url} → ${code} ${body.trim().slice(0, 200)}` });
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new RedisZkError('TASK_UNHEALTHY', `timed out after ${timeoutMs} ms`)));
     req.on('error', (err) => resolve({ ok: false, detail: `GET ${url} ${(err as NodeJS.ErrnoException).code ?? err.message}` }));
     req.end();
   });

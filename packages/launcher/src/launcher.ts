@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/testkit';
 import { appsOf, programOf, readGroup, startOrder, withFailoverMode, withGroups, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
-import { WRAPPER_NODE_FLAGS } from '@redis-zk/core';
+import { RedisZkError, WRAPPER_NODE_FLAGS } from '@redis-zk/core';
 import { chrootOf, marathonTaskId, taskEnv } from './env.js';
 import { runHealthCheck } from './health.js';
 
@@ -170,13 +170,13 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
     const unknown = unknownSelectors(keys, apps, allowAll);
     if (unknown.length > 0) {
       const names = [...new Set(apps.flatMap((a) => [shortName(a.id), programOf(a)]))];
-      throw new Error(`${what} ${unknown.join(', ')}: no such app (expected an app id, ${names.join(', ')}${allowAll ? `, or ${ALL_APPS}` : ''})`);
+      throw new RedisZkError('USAGE', `${what} ${unknown.join(', ')}: no such app (expected an app id, ${names.join(', ')}${allowAll ? `, or ${ALL_APPS}` : ''})`);
     }
   }
   for (const app of apps) {
     const program = programOf(app);
     if (!existsSync(bundlePath(program, root))) {
-      throw new Error(`${bundlePath(program, root)} is missing: run \`pnpm run build\` (or npm run setup) first`);
+      throw new RedisZkError('CHILD_START_FAILED', `${bundlePath(program, root)} is missing: run \`pnpm run build\` (or npm run setup) first`);
     }
   }
 
@@ -350,10 +350,10 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
     for (;;) {
       const mine = slots.filter((s) => appMatches(s.app, key));
       if (mine.length > 0 && mine.every((s) => s.task?.healthy)) return;
-      if (stopping) throw new Error('the launcher is stopping');
+      if (stopping) throw new RedisZkError('LAUNCHER_STOPPING', 'the launcher is stopping');
       if (Date.now() > deadline) {
         const status = mine.map((s) => `${s.task?.name ?? '?'} ${s.task?.state ?? 'not started'} (${s.task?.lastHealth ?? 'no check yet'})`);
-        throw new Error(`${key ?? 'the group'} not healthy after ${timeoutMs} ms: ${status.join('; ')}`);
+        throw new RedisZkError('TASK_UNHEALTHY', `${key ?? 'the group'} not healthy after ${timeoutMs} ms: ${status.join('; ')}`);
       }
       await sleep(200);
     }
@@ -387,19 +387,19 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
     },
     kill: (name, signal = 'SIGKILL') => {
       const slot = findSlot(name);
-      if (!slot?.proc) throw new Error(`no task ${name}`);
+      if (!slot?.proc) throw new RedisZkError('TASK_UNKNOWN', `no task ${name}`);
       if (signal === 'SIGKILL') slot.proc.signalGroup('SIGKILL');
       else process.kill(slot.proc.pid, signal);
     },
     restart: async (name) => {
       const slot = findSlot(name);
-      if (!slot?.task) throw new Error(`no task ${name}`);
+      if (!slot?.task) throw new RedisZkError('TASK_UNKNOWN', `no task ${name}`);
       const old = slot.task;
       await stopTask(slot);
       const deadline = Date.now() + (opts.startTimeoutMs ?? 180_000);
       while (!(slot.task !== old && slot.task?.healthy)) {
-        if (Date.now() > deadline) throw new Error(`${name} was not replaced by a healthy task in time (now ${slot.task?.state})`);
-        if (stopping) throw new Error('the launcher is stopping');
+        if (Date.now() > deadline) throw new RedisZkError('TASK_UNHEALTHY', `${name} was not replaced by a healthy task in time (now ${slot.task?.state})`);
+        if (stopping) throw new RedisZkError('LAUNCHER_STOPPING', 'the launcher is stopping');
         await sleep(200);
       }
       return { ...slot.task };

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { redisCommand, supervise, waitForPing, type ChildExit, type HostPort, type Logger, type RedisAuth, type Supervised } from '@redis-zk/core';
+import { RedisZkError, redisCommand, supervise, waitForPing, type ChildExit, type HostPort, type Logger, type RedisAuth, type Supervised } from '@redis-zk/core';
 
 export interface SentinelProcessOptions {
   bin: string;
@@ -74,14 +74,14 @@ export class SentinelProcess {
    * removed. Rejects (and settles `exited`) when the new child does not come up.
    */
   async restartWith(edit: (conf: string) => string): Promise<void> {
-    if (this.restarting !== undefined) throw new Error('a restart is already running');
+    if (this.restarting !== undefined) throw new RedisZkError('RESTART_IN_PROGRESS', 'a restart is already running');
     const run = (async () => {
       await redisCommand(this.o.local, this.o.auth, 'SENTINEL', 'FLUSHCONFIG');
       const exit = await this.child.stop();
       this.o.log.info({ code: exit.code, signal: exit.signal }, 'redis-sentinel stopped for a restart on its own pruned config');
       await writeFile(this.o.confPath, edit(await readFile(this.o.confPath, 'utf8')), { mode: 0o600 });
       const up = await this.spawn(new Promise(() => {}));
-      if (up !== 'up') throw new Error(`redis-sentinel did not come back after the restart (status ${typeof up === 'string' ? up : up.exitCode})`);
+      if (up !== 'up') throw new RedisZkError('CHILD_EXITED', `redis-sentinel did not come back after the restart (status ${typeof up === 'string' ? up : up.exitCode})`);
     })();
     this.restarting = run;
     try {

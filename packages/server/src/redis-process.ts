@@ -8,7 +8,7 @@ export async function checkBaseConf(path: string | undefined): Promise<void> {
   if (path === undefined) return;
   try {
     await access(path, constants.R_OK);
-    if (!(await stat(path)).isFile()) throw new Error('not a file');
+    if (!(await stat(path)).isFile()) throw new ConfigError('REDIS_CONF', path, 'a readable redis.conf file');
   } catch {
     throw new ConfigError('REDIS_CONF', path, 'a readable redis.conf file');
   }

@@ -3,6 +3,7 @@ import {
   type HostPort,
   isRecordConflict,
   isRedisZkError,
+  RedisZkError,
   Lock,
   type Logger,
   type RecordValue,
@@ -39,7 +40,12 @@ export interface Decided {
   observedRecord?: RecordValue;
 }
 
-class Aborted extends Error {}
+/** Our shutdown was asked for while deciding: nothing to decide any more. */
+class Aborted extends RedisZkError {
+  constructor() {
+    super('STOPPING', 'asked to stop before the startup decision');
+  }
+}
 
 function untilAborted(signal: AbortSignal): Promise<never> {
   return whenAborted(signal, undefined).then(() => {

@@ -14,6 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { RedisZkError } from '@redis-zk/core';
 
 const NS_PREFIX = 'rzk-';
 const BRIDGE_PREFIX = 'rzkbr';
@@ -27,12 +28,12 @@ function findIp(): string | undefined {
 const IP = findIp();
 
 function ip(...args: string[]): string {
-  if (IP === undefined) throw new Error('ip (iproute2) is not installed');
+  if (IP === undefined) throw new RedisZkError('ENVIRONMENT_UNAVAILABLE', 'ip (iproute2) is not installed');
   try {
     return execFileSync(IP, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`ip ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
+    throw new RedisZkError('ENVIRONMENT_UNAVAILABLE', `ip ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
   }
 }
 
@@ -131,7 +132,7 @@ export interface Lab {
 /** N hosts on a bridge of their own, removed by destroy() or when this process exits. */
 export function createLab(count: number): Lab {
   const reason = netnsUnavailable();
-  if (reason !== undefined) throw new Error(`network namespaces unavailable: ${reason}`);
+  if (reason !== undefined) throw new RedisZkError('ENVIRONMENT_UNAVAILABLE', `network namespaces unavailable: ${reason}`);
   removeStaleNetns();
   // Claiming a lab number is creating its bridge: link names are unique, so a concurrent run
   // that picked the same number gets "File exists" and tries the next.
@@ -144,7 +145,7 @@ export function createLab(count: number): Lab {
       if (!/exists/i.test(err instanceof Error ? err.message : '')) throw err;
     }
   }
-  if (k === -1) throw new Error(`no free network lab: ${MAX_LABS} bridges ${BRIDGE_PREFIX}<k> exist`);
+  if (k === -1) throw new RedisZkError('ENVIRONMENT_UNAVAILABLE', `no free network lab: ${MAX_LABS} bridges ${BRIDGE_PREFIX}<k> exist`);
   const bridge = `${BRIDGE_PREFIX}${k}`;
   const prefix = `10.77.${k}`;
   let destroyed = false;

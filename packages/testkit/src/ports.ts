@@ -1,3 +1,4 @@
+import { RedisZkError } from '@redis-zk/core';
 import { createServer } from 'node:net';
 
 /** Ports handed out by this process: a port stays ours until its user binds it. */
@@ -31,5 +32,5 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     handed.add(port);
     return port;
   }
-  throw new Error(`no free port found on ${host} in ${base}-${base + SLICE_SIZE - 1} after 200 attempts`);
+  throw new RedisZkError('NO_FREE_PORT', `no free port found on ${host} in ${base}-${base + SLICE_SIZE - 1} after 200 attempts`);
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { spawnGroup, type GroupProcess } from './processes.js';
+import { RedisZkError } from '@redis-zk/core';
 
 const JAVA_DIR = '/usr/share/java';
 /** The jars ZooKeeperServerMain needs from Debian's `zookeeper` package and its dependencies. */
@@ -68,7 +69,7 @@ export interface ZooKeeperHandle {
 export function zooKeeperClasspath(): string {
   const missing = ['zookeeper.jar', 'zookeeper-jute.jar'].filter((j) => !existsSync(join(JAVA_DIR, j)));
   if (missing.length > 0) {
-    throw new Error(`ZooKeeper jars not found in ${JAVA_DIR} (${missing.join(', ')}): install Debian's zookeeper package (apt-get install zookeeper) or run scripts/setup.sh`);
+    throw new RedisZkError('ENVIRONMENT_UNAVAILABLE', `ZooKeeper jars not found in ${JAVA_DIR} (${missing.join(', ')}): install Debian's zookeeper package (apt-get install zookeeper) or run scripts/setup.sh`);
   }
   return JARS.map((j) => join(JAVA_DIR, j)).filter((p) => existsSync(p)).join(':');
 }
@@ -163,7 +164,8 @@ export async function startZooKeeper(opts: ZooKeeperOptions = {}): Promise<ZooKe
     }
     await current.stop(1_000);
     const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2_000) : '';
-    throw new Error(
+    throw new RedisZkError(
+      'ZK_START_FAILED',
       `ZooKeeper on ${host}:${port} ${exited ? 'exited' : `did not answer ruok within ${startTimeoutMs} ms`}; its log (${logFile}) ends:\n${tail}`,
     );
   };
@@ -227,7 +229,7 @@ export async function startZooKeeperEnsemble(size = 3, opts: { tickTimeMs?: numb
       for (;;) {
         const modes = await Promise.all(nodes.map(mode));
         if (modes.includes('leader') && modes.filter((m) => m === 'leader' || m === 'follower').length * 2 > size) return;
-        if (Date.now() >= deadline) throw new Error(`the ZooKeeper ensemble has no serving quorum within ${timeoutMs} ms (modes: ${modes.map((m) => m ?? 'none').join(', ')})`);
+        if (Date.now() >= deadline) throw new RedisZkError('ZK_START_FAILED', `the ZooKeeper ensemble has no serving quorum within ${timeoutMs} ms (modes: ${modes.map((m) => m ?? 'none').join(', ')})`);
         await sleep(200);
       }
     },

@@ -6,6 +6,7 @@ import {
   probeMaster,
   isRecordConflict,
   isRedisZkError,
+  RedisZkError,
   moveMasterInZooKeeper,
   untilCaughtUp,
   sentinelReplicas,
@@ -65,7 +66,6 @@ const LOCK_WAIT_MS = 5_000;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fmt = formatHostPort;
 
-class Abort extends Error {}
 
 /**
  * A planned switchover, through the sentinels so that they stay the ones who promote (the one
@@ -116,7 +116,7 @@ export class Switchover {
       events.add({ kind: 'switchover', name: group, outcome: 'refused', detail: plan.reason });
       return { ok: false, status: plan.status, code: 'SWITCHOVER_REFUSED', reason: plan.reason };
     }
-    if (!master?.reachable) throw new Error('unreachable: the plan requires an answering master');
+    if (!master?.reachable) throw new RedisZkError('SWITCHOVER_FAILED', 'unreachable: the plan requires an answering master');
     this.running.add(group);
     log.info({ group, from: fmt(plan.from), candidates: plan.candidates.map(fmt), exclude: plan.exclude.map(fmt) }, plan.reason);
     events.add({ kind: 'switchover', name: group, from: fmt(plan.from), to: plan.candidates.length === 1 ? fmt(plan.candidates[0]!) : undefined, outcome: 'started', detail: plan.reason });
@@ -132,7 +132,7 @@ export class Switchover {
       const reason = err instanceof Error ? err.message : String(err);
       log.error({ group }, `The switchover of ${group} failed: ${reason}.`);
       events.add({ kind: 'switchover', name: group, outcome: 'failed', detail: reason });
-      return { ok: false, status: err instanceof Abort || isRedisZkError(err, 'SWITCHOVER_ABORTED') ? 409 : 500, code: 'SWITCHOVER_FAILED', reason };
+      return { ok: false, status: isRedisZkError(err, 'SWITCHOVER_ABORTED') ? 409 : 500, code: 'SWITCHOVER_FAILED', reason };
     } finally {
       for (const r of restore) await redisCommand(r.addr, auth, 'CONFIG', 'SET', 'replica-priority', r.priority).catch(() => log.warn({ replica: fmt(r.addr) }, `Could not restore replica-priority ${r.priority} on ${fmt(r.addr)}; set it by hand.`));
       this.running.delete(group);
@@ -168,7 +168,7 @@ export class Switchover {
     };
     try {
       const own = await probeRedis(from, auth);
-      if (!own.reachable || own.role !== 'master') throw new Abort(`the master ${fmt(from)} stopped answering as master after the pause`);
+      if (!own.reachable || own.role !== 'master') throw new RedisZkError('SWITCHOVER_ABORTED', `the master ${fmt(from)} stopped answering as master after the pause`);
       const replid = own.replid;
       steps.push(`writes paused on ${fmt(from)} at offset ${own.offset} (0 ms)`);
 
@@ -193,7 +193,7 @@ export class Switchover {
 
       // 6. ZooKeeper names it, with the group's next epoch, version-checked like every write.
       const lineage = confirmsLineage({ announced: promoted.addr, members: now.nodes.map((n) => n.addr), previousReplid: replid, announcedReplid2: promoted.probe.replid2 });
-      if (!lineage.ok) throw new Error(`the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
+      if (!lineage.ok) throw new RedisZkError('SWITCHOVER_FAILED', `the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
       steps.push(await this.record(group, now, from, promoted.addr, at));
       const outageMs = Math.round(performance.now() - t0);
 
@@ -220,7 +220,7 @@ export class Switchover {
       const answered = views.filter((v) => v !== undefined);
       const seen = answered.every((list) => exclude.every((x) => list.some((f) => f.ip === x.host && Number(f.port) === x.port && f['slave-priority'] === '0')));
       if (answered.length > 0 && seen) return;
-      if (Date.now() >= deadline) throw new Abort(`the sentinels did not see replica-priority 0 on ${exclude.map(fmt).join(', ')} within ${PRIORITY_SEEN_MS} ms`);
+      if (Date.now() >= deadline) throw new RedisZkError('SWITCHOVER_ABORTED', `the sentinels did not see replica-priority 0 on ${exclude.map(fmt).join(', ')} within ${PRIORITY_SEEN_MS} ms`);
       await sleep(100);
     }
   }
@@ -257,11 +257,11 @@ export class Switchover {
         return s;
       } catch (err) {
         const text = err instanceof Error ? err.message : String(err);
-        if (isRedisZkError(err, 'REDIS_COMMAND_FAILED') && text.includes('INPROG')) throw new Abort(`a failover of ${group} started meanwhile (${fmt(s)}: INPROG)`);
+        if (isRedisZkError(err, 'REDIS_COMMAND_FAILED') && text.includes('INPROG')) throw new RedisZkError('SWITCHOVER_ABORTED', `a failover of ${group} started meanwhile (${fmt(s)}: INPROG)`);
         refusals.push(`${fmt(s)}: ${text}`);
       }
     }
-    throw new Abort(`no sentinel agreed to fail ${group} over (${refusals.join('; ')}); writes resumed on the old master`);
+    throw new RedisZkError('SWITCHOVER_ABORTED', `no sentinel agreed to fail ${group} over (${refusals.join('; ')}); writes resumed on the old master`);
   }
 
   /**
@@ -286,7 +286,7 @@ export class Switchover {
         await redisCommand(chosen, this.o.auth, 'REPLICAOF', 'NO', 'ONE').catch(() => undefined);
         continue;
       }
-      if (performance.now() >= deadline) throw new Error(`no candidate answered as master within ${PROMOTION_MS} ms of the sentinel's SENTINEL FAILOVER; the old master's writes stay paused until the pause lapses (${PAUSE_MS} ms), and the watcher's reconcile records whatever the sentinels decide`);
+      if (performance.now() >= deadline) throw new RedisZkError('SWITCHOVER_FAILED', `no candidate answered as master within ${PROMOTION_MS} ms of the sentinel's SENTINEL FAILOVER; the old master's writes stay paused until the pause lapses (${PAUSE_MS} ms), and the watcher's reconcile records whatever the sentinels decide`);
       await sleep(POLL_MS);
     }
   }

@@ -1,3 +1,4 @@
+import { RedisZkError } from '../errors.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -17,12 +18,12 @@ export interface RetryPolicy {
   signal?: AbortSignal;
 }
 
-export class RetriesExhausted extends Error {
+export class RetriesExhausted extends RedisZkError {
   constructor(
     readonly attempts: number,
     readonly last: unknown,
   ) {
-    super(`gave up after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`, { cause: last });
+    super('RETRIES_EXHAUSTED', `gave up after ${attempts} attempts: ${last instanceof Error ? last.message : String(last)}`, { cause: last });
     this.name = 'RetriesExhausted';
   }
 }

@@ -77,7 +77,7 @@ export async function checkHookCommand(command: string | undefined): Promise<voi
   if (word.includes('/')) {
     try {
       await access(word, constants.X_OK);
-      if (!(await stat(word)).isFile()) throw new Error('not a file');
+      if (!(await stat(word)).isFile()) throw new ConfigError('HOOK_COMMAND', command, `a command that exists and is executable (${word} is not an executable file)`);
     } catch {
       throw new ConfigError('HOOK_COMMAND', command, `a command that exists and is executable (${word} is not an executable file)`);
     }

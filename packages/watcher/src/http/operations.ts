@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MASTER_NAME_PATTERN, METRICS_CONTENT_TYPE, parseHostPort, type HostPort } from '@redis-zk/core';
+import { ERRORS, errorBody, MASTER_NAME_PATTERN, METRICS_CONTENT_TYPE, parseHostPort, type ErrorCode, type HostPort } from '@redis-zk/core';
 import type { EventLog, LoggedEvent } from '../behaviours/event-log.js';
 import type { SwitchoverResult } from '../switchover.js';
 import { wantsHtml } from './negotiate.js';
@@ -33,8 +33,9 @@ function sse(e: LoggedEvent): string {
   return `id: ${e.id}\ndata: ${JSON.stringify(e)}\n\n`;
 }
 
-function fail(reply: FastifyReply, status: number, error: string, message: string, code?: string): FastifyReply {
-  return reply.code(status).type('application/json').send(code === undefined ? { error, message } : { error, code, message });
+/** An error reply: the registry's code and status (or the given status), and the sentence. */
+function fail(reply: FastifyReply, code: ErrorCode, message: string, status: number = ERRORS[code].status): FastifyReply {
+  return reply.code(status).type('application/json').send(errorBody(code, message));
 }
 
 export function registerOperations(app: FastifyInstance, ops: Operations): void {
@@ -52,11 +53,11 @@ export function registerOperations(app: FastifyInstance, ops: Operations): void 
   let streams = 0;
   app.get<{ Querystring: { group?: string; lastEventId?: string } }>('/events', (req, reply) => {
     const group = req.query.group;
-    if (group !== undefined && !ops.knows(group)) return fail(reply, 404, 'unknown group', `no group ${JSON.stringify(group.slice(0, 100))} has a record; GET /masters lists the groups`);
+    if (group !== undefined && !ops.knows(group)) return fail(reply, 'UNKNOWN_GROUP', `no group ${JSON.stringify(group.slice(0, 100))} has a record; GET /masters lists the groups`);
     const rawLast = req.headers['last-event-id'] ?? req.query.lastEventId;
     const last = rawLast === undefined ? undefined : Number(rawLast);
-    if (last !== undefined && (!Number.isInteger(last) || last < 0)) return fail(reply, 400, 'bad request', `Last-Event-ID ${JSON.stringify(String(rawLast).slice(0, 40))} is not an event id (an integer, 0 or more)`);
-    if (streams >= MAX_STREAMS) return fail(reply, 503, 'unavailable', `${MAX_STREAMS} event streams are open already; try again later`);
+    if (last !== undefined && (!Number.isInteger(last) || last < 0)) return fail(reply, 'BAD_REQUEST', `Last-Event-ID ${JSON.stringify(String(rawLast).slice(0, 40))} is not an event id (an integer, 0 or more)`);
+    if (streams >= MAX_STREAMS) return fail(reply, 'UNAVAILABLE', `${MAX_STREAMS} event streams are open already; try again later`);
     streams += 1;
     reply.hijack();
     const res = reply.raw;
@@ -83,32 +84,32 @@ export function registerOperations(app: FastifyInstance, ops: Operations): void 
   });
 
   app.post<{ Body: unknown }>('/switchover', async (req, reply) => {
-    if (ops.apiToken === undefined) return fail(reply, 403, 'forbidden', 'POST /switchover is disabled: the watcher has no API_TOKEN set', 'SWITCHOVER_REFUSED');
+    if (ops.apiToken === undefined) return fail(reply, 'SWITCHOVER_REFUSED', 'POST /switchover is disabled: the watcher has no API_TOKEN set', 403);
     if (!bearerMatches(req.headers.authorization, ops.apiToken)) {
-      return fail(reply.header('www-authenticate', 'Bearer realm="redis-zk"'), 401, 'unauthorized', 'POST /switchover needs the header "Authorization: Bearer <API_TOKEN>"');
+      return fail(reply.header('www-authenticate', 'Bearer realm="redis-zk"'), 'UNAUTHORIZED', 'POST /switchover needs the header "Authorization: Bearer <API_TOKEN>"');
     }
     const body = req.body ?? {};
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(reply, 400, 'bad request', 'the body must be a JSON object like {"group": "mymaster", "candidate": "10.0.0.5:6379"} (both optional)');
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return fail(reply, 'BAD_REQUEST', 'the body must be a JSON object like {"group": "mymaster", "candidate": "10.0.0.5:6379"} (both optional)');
     const { group = ops.defaultName, candidate, ...rest } = body as { group?: unknown; candidate?: unknown };
     const extra = Object.keys(rest);
-    if (extra.length > 0) return fail(reply, 400, 'bad request', `unknown field ${JSON.stringify(extra[0])}; expected "group" and "candidate"`);
-    if (typeof group !== 'string' || !MASTER_NAME_PATTERN.test(group)) return fail(reply, 400, 'bad request', `"group" must be a group name (letters, digits, ".", "_", "-"), got ${JSON.stringify(group)?.slice(0, 80)}`);
-    if (!ops.knows(group)) return fail(reply, 404, 'unknown group', `no group ${JSON.stringify(group)} has a record; GET /masters lists the groups`);
+    if (extra.length > 0) return fail(reply, 'BAD_REQUEST', `unknown field ${JSON.stringify(extra[0])}; expected "group" and "candidate"`);
+    if (typeof group !== 'string' || !MASTER_NAME_PATTERN.test(group)) return fail(reply, 'BAD_REQUEST', `"group" must be a group name (letters, digits, ".", "_", "-"), got ${JSON.stringify(group)?.slice(0, 80)}`);
+    if (!ops.knows(group)) return fail(reply, 'UNKNOWN_GROUP', `no group ${JSON.stringify(group)} has a record; GET /masters lists the groups`);
     let target: HostPort | undefined;
     if (candidate !== undefined) {
       // "host:port" as everyone writes it, or the record's own "host port".
       const parsed = typeof candidate === 'string' ? parseHostPort(candidate.includes(' ') ? candidate : candidate.replace(/:(\d+)$/, ' $1')) : undefined;
-      if (parsed === undefined || !parsed.ok) return fail(reply, 400, 'bad request', `"candidate" must be "host:port" of one of the group's replicas, got ${JSON.stringify(candidate)?.slice(0, 80)}`);
+      if (parsed === undefined || !parsed.ok) return fail(reply, 'BAD_REQUEST', `"candidate" must be "host:port" of one of the group's replicas, got ${JSON.stringify(candidate)?.slice(0, 80)}`);
       target = parsed.value;
     }
     const r = await ops.switchover(group, target);
-    if (!r.ok) return fail(reply, r.status, r.status === 500 ? 'switchover failed' : 'refused', r.reason, r.code);
+    if (!r.ok) return fail(reply, r.code, r.reason, r.status);
     return reply.type('application/json').send(r);
   });
   app.route({
     method: ['GET', 'PUT', 'DELETE', 'PATCH'],
     url: '/switchover',
-    handler: (req, reply) => fail(reply.header('allow', 'POST'), 405, 'method not allowed', `${req.method} /switchover is not allowed; it answers POST with "Authorization: Bearer <API_TOKEN>"`),
+    handler: (req, reply) => fail(reply.header('allow', 'POST'), 'METHOD_NOT_ALLOWED', `${req.method} /switchover is not allowed; it answers POST with "Authorization: Bearer <API_TOKEN>"`),
   });
 }
 

@@ -6,8 +6,8 @@ const hostPort = {
 
 export const errorSchema = {
   type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-  required: ['error', 'message'],
+  properties: { code: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } },
+  required: ['code', 'error', 'message'],
 } as const;
 
 export const sentinelsSchema = { type: 'array', items: hostPort } as const;

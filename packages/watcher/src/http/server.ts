@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { joinHostPort, type HostPort, type HttpTls } from '@redis-zk/core';
+import { errorBody, joinHostPort, type HostPort, type HttpTls } from '@redis-zk/core';
 import { acceptsJson, negotiate } from './negotiate.js';
 import { registerOperations, routeOf, type Operations } from './operations.js';
 import { errorSchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
@@ -36,7 +36,7 @@ export interface WatcherView {
 const TEXT = 'text/plain; charset=utf-8';
 
 function notAcceptable(reply: FastifyReply, types = 'text/plain or application/json'): FastifyReply {
-  return reply.code(406).type('application/json').send({ error: 'not acceptable', message: `this resource is available as ${types}` });
+  return reply.code(406).type('application/json').send(errorBody('NOT_ACCEPTABLE', `this resource is available as ${types}`));
 }
 
 /** The JSON-only endpoints answer 406 to a client that accepts no JSON, like the others do. */
@@ -47,7 +47,7 @@ function jsonOnly(req: FastifyRequest, reply: FastifyReply): FastifyReply | unde
 const ENDPOINTS = ['/sentinels', '/sentinel', '/master', '/masters', '/master/:name', '/status', '/status/:name', '/health', '/health/:name'] as const;
 
 function unavailable(reply: FastifyReply, message: string): FastifyReply {
-  return reply.code(503).type('application/json').send({ error: 'unavailable', message });
+  return reply.code(503).type('application/json').send(errorBody('UNAVAILABLE', message));
 }
 
 function represent<T>(req: FastifyRequest, reply: FastifyReply, text: string, json: T): FastifyReply {
@@ -96,7 +96,7 @@ export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): Fa
     return represent(req, reply, joinHostPort(m), { name, host: m.host, port: m.port });
   };
   const unknownGroup = (reply: FastifyReply, name: string): FastifyReply =>
-    reply.code(404).type('application/json').send({ error: 'unknown group', message: `no group ${JSON.stringify(name.slice(0, 100))} has a record under /redis/masters; GET /masters lists the groups` });
+    reply.code(404).type('application/json').send(errorBody('UNKNOWN_GROUP', `no group ${JSON.stringify(name.slice(0, 100))} has a record under /redis/masters; GET /masters lists the groups`));
   type Named = { Params: { name: string } };
 
   app.get('/master', { schema: { response: { 200: masterSchema, ...errors } } }, (req, reply) => masterOf(req, reply, view.name));
@@ -143,17 +143,17 @@ export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): Fa
       method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
       url,
       handler: (req, reply) =>
-        reply.code(405).header('allow', 'GET, HEAD').type('application/json').send({ error: 'method not allowed', message: `${req.method} ${req.url.slice(0, 200)} is not allowed; it answers GET (and HEAD)` }),
+        reply.code(405).header('allow', 'GET, HEAD').type('application/json').send(errorBody('METHOD_NOT_ALLOWED', `${req.method} ${req.url.slice(0, 200)} is not allowed; it answers GET (and HEAD)`)),
     });
   }
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).type('application/json').send({ error: 'not found', message: `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /masters, /master/<name>, /status, /status/<name>, /health, /health/<name>, /events, /metrics or POST /switchover` });
+    void reply.code(404).type('application/json').send(errorBody('NOT_FOUND', `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /masters, /master/<name>, /status, /status/<name>, /health, /health/<name>, /events, /metrics or POST /switchover`));
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {
     const code = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    void reply.code(code).type('application/json').send({ error: code >= 500 ? 'internal error' : 'bad request', message: code >= 500 ? 'the watcher failed to answer' : (err.message ?? 'bad request') });
+    void reply.code(code).type('application/json').send(code >= 500 ? errorBody('INTERNAL_ERROR', 'the watcher failed to answer') : errorBody('BAD_REQUEST', err.message ?? 'bad request'));
   });
 
   return app;
