@@ -280,7 +280,7 @@ export interface ProgramProcess {
 
 /** The pid of the redis-server (or redis-sentinel) a wrapper started, from its `started …` log line. */
 export function redisPidOf(s: { proc: ProgramProcess }): number {
-  const line = s.proc.logs().find((l) => typeof l.pid === 'number' && typeof l.msg === 'string' && l.msg.startsWith('started '));
+  const line = s.proc.logs().find((l) => l.event === 'CHILD_STARTED' && typeof l.pid === 'number');
   if (line === undefined) throw new Error('the wrapper did not log its redis-server pid');
   return line.pid as number;
 }

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './events.js';
 export * from './log.js';
 export * from './hostport.js';
 export * from './address.js';

@@ -121,7 +121,7 @@ await runProgram({
         sentinel = started;
         registration = new Registration(zk, zkPaths.SENTINELS, formatHostPort(self));
         await registration.start();
-        log.info({ path: registration.path, sentinel: formatHostPort(self), myid: claimed.id }, 'redis-sentinel answers; registered in ZooKeeper');
+        log.info({ event: 'SENTINEL_REGISTERED', path: registration.path, sentinel: formatHostPort(self), myid: claimed.id }, 'redis-sentinel answers; registered in ZooKeeper');
       } finally {
         // Not awaited: with ZooKeeper hung the release waits for its deadline, and a SIGTERM
         // meanwhile must be handled at once (the lock node vanishes with our session anyway).

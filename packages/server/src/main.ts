@@ -135,7 +135,7 @@ await runProgram({
       }
       await decided.lock.release();
       log.info(
-        { role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path },
+        { event: 'SERVER_UP', role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path },
         'redis-server is up and registered; lock released.',
       );
 

@@ -48,7 +48,7 @@ export async function runUntilExit({ child, registration, follower, zk, log, shu
   const zkStepMs = Math.min(ZK_STEP_MAX_MS, Math.ceil(shutdownTimeoutMs / 5));
 
   if (first !== 'signal') {
-    log.error({ code: first.code, signal: first.signal }, `redis-server exited by itself (status ${first.exitCode}); deregistering and exiting with its status.`);
+    log.error({ event: 'REDIS_EXITED', code: first.code, signal: first.signal }, `redis-server exited by itself (status ${first.exitCode}); deregistering and exiting with its status.`);
     await deregister(registration, log, zkStepMs);
     await closeZk(zk, log);
     return first.exitCode;

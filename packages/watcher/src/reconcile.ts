@@ -220,7 +220,7 @@ export class Reconciler {
     }
     // For a switch, how long from the announcement reaching us to ZooKeeper having it.
     const ms = since === undefined ? undefined : Math.round((performance.now() - since) * 10) / 10;
-    this.log.info({ group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
+    this.log.info({ event: 'RECORD_WRITTEN', group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
     this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why, ms });
     return true;
   }

@@ -47,11 +47,11 @@ export async function startServer(zkHosts: string, extra: Record<string, string>
 }
 
 export function serverUp(line: Record<string, unknown>): boolean {
-  return typeof line.msg === 'string' && line.msg.startsWith('redis-server is up and registered');
+  return line.event === 'SERVER_UP';
 }
 
 export function registered(line: Record<string, unknown>): boolean {
-  return typeof line.msg === 'string' && line.msg.includes('registered in ZooKeeper');
+  return line.event === 'SENTINEL_REGISTERED';
 }
 
 /** SENTINEL MASTER <name> of the sentinel on `port` as a map. */

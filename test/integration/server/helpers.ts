@@ -70,9 +70,9 @@ export async function replication(redis: Redis): Promise<Replication> {
   return { role: get('role') ?? '?', masterPort: mp === undefined ? undefined : Number(mp), linkUp: get('master_link_status') === 'up' };
 }
 
-/** Resolves true once the wrapper logged that redis-server is up and registered. */
+/** True for the wrapper's line saying its redis-server is up and registered. */
 export function isUp(line: Record<string, unknown>): boolean {
-  return typeof line.msg === 'string' && line.msg.startsWith('redis-server is up and registered');
+  return line.event === 'SERVER_UP';
 }
 
 /** A plain redis-sentinel (1 s down-after, 3 s failover timeout) monitoring 127.0.0.1:masterPort; returns its port. */

@@ -38,7 +38,7 @@ describe('redis-zk-server with a frozen ZooKeeper', () => {
       // The master: its redis-server killed → logged at once, the wrapper exits with 137 soon.
       t0 = Date.now();
       process.kill(aRedis, 'SIGKILL');
-      await a.proc.waitForLog((l) => String(l.msg).startsWith('redis-server exited by itself (status 137)'), 1_500);
+      await a.proc.waitForLog((l) => l.event === 'REDIS_EXITED' && l.signal === 'SIGKILL', 1_500);
       const exitA = await a.proc.exited;
       const tookA = Date.now() - t0;
       console.log(`master wrapper exited ${tookA} ms after its redis-server was SIGKILLed with ZooKeeper frozen`);

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERRORS, errorBody, RedisZkError } from '@redis-zk/core';
+import { ERRORS, errorBody, EVENTS, RedisZkError } from '@redis-zk/core';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'dist' || e.name === 'node_modules' ? [] : walk(join(dir, e.name))) : [join(dir, e.name)]));
@@ -35,5 +35,16 @@ describe('the error registry', () => {
     const e = new RedisZkError('SWITCHOVER_REFUSED', 'a failover is in progress');
     expect(e).toMatchObject({ code: 'SWITCHOVER_REFUSED', statusCode: 409 });
     expect(errorBody('UNKNOWN_GROUP', 'no group "x"')).toEqual({ code: 'UNKNOWN_GROUP', error: 'unknown group', message: 'no group "x"' });
+  });
+});
+
+describe('the log events', () => {
+  it('docs/reference/events.md lists exactly the events; every event logged is registered, and every registered one is logged', () => {
+    const doc = readFileSync(join(root, 'docs/reference/events.md'), 'utf8');
+    const documented = [...doc.slice(doc.indexOf('<!-- event-table')).matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!);
+    expect(documented.sort()).toEqual(Object.keys(EVENTS).sort());
+    const logged = new Set([...text.values()].flatMap((t) => [...t.matchAll(/\bevent: '([A-Z_]+)'/g)].map((m) => m[1]!)));
+    expect([...logged].filter((e) => !(e in EVENTS))).toEqual([]);
+    expect(Object.keys(EVENTS).filter((e) => !logged.has(e))).toEqual([]);
   });
 });

@@ -130,7 +130,7 @@ export async function supervise(command: string, args: string[], opts: Supervise
   }
   const pid = child.pid;
   running.add(pid);
-  opts.log.info({ pid, command }, `started ${command} as pid ${pid}`);
+  opts.log.info({ event: 'CHILD_STARTED', pid, command }, `started ${command} as pid ${pid}`);
 
   const exited: Promise<ChildExit> = exitEvent.then(({ code, signal }) => {
     running.delete(pid);
