@@ -13,7 +13,18 @@ export const EVENTS = {
   FENCE_UP: 'redis-zk-server: the master refuses writes (`rule`: stopped, unconfirmed)',
   FENCE_LIFTED: 'redis-zk-server: the master takes writes again (`rule`: lift-all-sentinels, lift-majority-settled, lift-leadership, lift-no-sentinels, replica)',
   REPLICA_FOLLOWS_SELECTED: 'redis-zk-server: a replica replicates the replica the sentinels selected to replace its master (`master`)',
-  RECORD_WRITTEN: "redis-zk-watcher: a group's record written (`group`, `master`, `epoch`, `why`)",
+  RECORD_WRITTEN: "redis-zk-watcher: a group's record written by the authority rule (`rule`: newer-epoch, record-not-from-sentinels, unusable-record, recorded-master-dead, no-record, no-stored-epoch, sync-epoch; `group`, `master`, `epoch`, `why`)",
+  RECORD_KEPT: "redis-zk-watcher: a check left the record as it is (`rule`: already-recorded, no-candidate, candidate-not-master, or refuse-older-master at warn level)",
+  SWITCH_ANNOUNCED: 'redis-zk-watcher: a sentinel announced +switch-master (`sentinel`, `group`, `from`, `to`, `duplicate`)',
+  SWITCH_UNCONFIRMED: "redis-zk-watcher: the announcing sentinel's word alone cannot decide, every sentinel is asked (`rule`: announcer-silent, announcer-mid-failover, announcer-unusable, announcer-names-other, epoch-not-above, lineage-unconfirmed)",
+  SWITCH_REFUSED: 'redis-zk-watcher: a malformed +switch-master payload was refused (`sentinel`)',
+  SWITCH_IGNORED: 'redis-zk-watcher: a switch of a group it does not monitor was ignored (debug)',
+  SUBSCRIBED: 'redis-zk-watcher: subscribed to a sentinel (`sentinel`)',
+  SUBSCRIPTION_LOST: 'redis-zk-watcher: lost the subscription to a sentinel (`sentinel`, `remaining`)',
+  SENTINEL_NOT_SERVED: 'redis-zk-watcher: a registered sentinel is not handed out by /sentinels (it does not answer, or names another master)',
+  SENTINEL_SERVED: 'redis-zk-watcher: a registered sentinel refused before is handed out again',
+  ENTRY_IGNORED: 'a ZooKeeper entry that cannot be parsed was ignored (`path`, a preview of `value`)',
+  HOOK_DONE: 'redis-zk-watcher: HOOK_COMMAND ran (`outcome`: ok, failed, timeout, not-started; `ms`, `output`)',
 } as const;
 
 export type EventCode = keyof typeof EVENTS;

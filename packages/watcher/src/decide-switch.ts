@@ -8,9 +8,11 @@ export type AnnouncerAnswer =
   | { kind: 'unusable' }
   | { kind: 'master'; addr: HostPort; epoch: number };
 
+export type SwitchRule = 'announcer-silent' | 'announcer-mid-failover' | 'announcer-unusable' | 'announcer-names-other' | 'epoch-not-above' | 'lineage-unconfirmed' | 'announcer-confirmed';
+
 export type SwitchVerdict =
-  | { action: 'decide'; candidate: NonNullable<GroupObservation['candidate']>; reason: string }
-  | { action: 'ask-all'; reason: string };
+  | { action: 'decide'; rule: 'announcer-confirmed'; candidate: NonNullable<GroupObservation['candidate']>; reason: string }
+  | { action: 'ask-all'; rule: Exclude<SwitchRule, 'announcer-confirmed'>; reason: string };
 
 const fmt = formatHostPort;
 
@@ -38,21 +40,22 @@ export function decideSwitch(o: {
 }): SwitchVerdict {
   const s = fmt(o.sentinel);
   const a = o.answer;
-  if (a.kind === 'none') return { action: 'ask-all', reason: `Sentinel ${s} announced ${o.name} moving to ${fmt(o.announced)} but did not answer SENTINEL MASTER; asking every sentinel.` };
-  if (a.kind === 'failover-in-progress') return { action: 'ask-all', reason: `Sentinel ${s} still reports a failover of ${o.name} in progress; asking every sentinel.` };
-  if (a.kind === 'unusable') return { action: 'ask-all', reason: `Sentinel ${s} gave an unusable SENTINEL MASTER answer for ${o.name}; asking every sentinel.` };
+  if (a.kind === 'none') return { action: 'ask-all', rule: 'announcer-silent', reason: `Sentinel ${s} announced ${o.name} moving to ${fmt(o.announced)} but did not answer SENTINEL MASTER; asking every sentinel.` };
+  if (a.kind === 'failover-in-progress') return { action: 'ask-all', rule: 'announcer-mid-failover', reason: `Sentinel ${s} still reports a failover of ${o.name} in progress; asking every sentinel.` };
+  if (a.kind === 'unusable') return { action: 'ask-all', rule: 'announcer-unusable', reason: `Sentinel ${s} gave an unusable SENTINEL MASTER answer for ${o.name}; asking every sentinel.` };
   if (!sameHostPort(a.addr, o.announced)) {
-    return { action: 'ask-all', reason: `Sentinel ${s} announced ${o.name} moving to ${fmt(o.announced)} but now names ${fmt(a.addr)} (epoch ${a.epoch}); asking every sentinel.` };
+    return { action: 'ask-all', rule: 'announcer-names-other', reason: `Sentinel ${s} announced ${o.name} moving to ${fmt(o.announced)} but now names ${fmt(a.addr)} (epoch ${a.epoch}); asking every sentinel.` };
   }
   const recorded = o.record.kind === 'valid' ? o.record.addr : undefined;
   if (o.storedEpoch !== undefined && a.epoch <= o.storedEpoch && recorded !== undefined && !sameHostPort(recorded, a.addr)) {
     return {
       action: 'ask-all',
+      rule: 'epoch-not-above',
       reason: `Sentinel ${s} names ${fmt(a.addr)} for ${o.name} at epoch ${a.epoch}, not above ZooKeeper's ${fmt(recorded)} at epoch ${o.storedEpoch}; asking every sentinel before moving it.`,
     };
   }
   if (!sameHostPort(recorded, a.addr) && !o.lineage.ok) {
-    return { action: 'ask-all', reason: `Sentinel ${s} names ${fmt(a.addr)} for ${o.name} (epoch ${a.epoch}), but one sentinel is not enough unless the lineage confirms it: ${o.lineage.reason}; asking every sentinel.` };
+    return { action: 'ask-all', rule: 'lineage-unconfirmed', reason: `Sentinel ${s} names ${fmt(a.addr)} for ${o.name} (epoch ${a.epoch}), but one sentinel is not enough unless the lineage confirms it: ${o.lineage.reason}; asking every sentinel.` };
   }
-  return { action: 'decide', candidate: { addr: a.addr, epoch: a.epoch, sentinels: 1 }, reason: `Sentinel ${s} confirms ${o.name} at ${fmt(a.addr)} with epoch ${a.epoch}.` };
+  return { action: 'decide', rule: 'announcer-confirmed', candidate: { addr: a.addr, epoch: a.epoch, sentinels: 1 }, reason: `Sentinel ${s} confirms ${o.name} at ${fmt(a.addr)} with epoch ${a.epoch}.` };
 }

@@ -74,12 +74,12 @@ await runProgram({
       const source = joinHostPort(s);
       const parsed = parseSwitchMaster(payload);
       if (!parsed.ok) {
-        log.warn({ sentinel: source }, `Refusing a +switch-master message from ${source}: ${parsed.reason}.`);
+        log.warn({ event: 'SWITCH_REFUSED', sentinel: source }, `Refusing a +switch-master message from ${source}: ${parsed.reason}.`);
         events.add({ kind: 'refused', source, detail: parsed.reason });
         return;
       }
       if (!state.isMonitored(parsed.name)) {
-        log.debug({ sentinel: source, group: parsed.name }, `Ignoring a switch of ${parsed.name}: not a monitored group.`);
+        log.debug({ event: 'SWITCH_IGNORED', sentinel: source, group: parsed.name }, `Ignoring a switch of ${parsed.name}: not a monitored group.`);
         return;
       }
       const key = `${parsed.name} ${joinHostPort(parsed.from)} ${joinHostPort(parsed.to)}`;
@@ -88,7 +88,7 @@ await runProgram({
       const last = lastSwitch.get(parsed.name);
       const duplicate = last !== undefined && last.key === key && now - last.at < DUPLICATE_WINDOW_MS;
       if (!duplicate) lastSwitch.set(parsed.name, { key, at: now });
-      log[duplicate ? 'debug' : 'info']({ sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}${duplicate ? ' (already announced by another sentinel)' : ''}.`);
+      log[duplicate ? 'debug' : 'info']({ event: 'SWITCH_ANNOUNCED', duplicate, sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}${duplicate ? ' (already announced by another sentinel)' : ''}.`);
       runBehaviours(duplicate ? [recordBehaviour] : behaviours, { ...parsed, source, sentinel: { host: s.host, port: s.port }, at: new Date() }, (b, err) =>
         log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
       );

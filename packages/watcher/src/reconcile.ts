@@ -24,7 +24,7 @@ import {
 } from '@redis-zk/core';
 import { askSentinelMaster, CommandPool } from './command-pool.js';
 import { decideRecord, type GroupObservation, type RecordDecision } from './decide-record.js';
-import { decideSwitch, type AnnouncerAnswer } from './decide-switch.js';
+import { decideSwitch, type AnnouncerAnswer, type SwitchRule } from './decide-switch.js';
 import type { WatcherState } from './state.js';
 
 export interface Written {
@@ -40,7 +40,7 @@ export interface Written {
 
 /** What a run knows about the master before reading ZooKeeper again after a lost race. */
 type Answered = { candidate: GroupObservation['candidate']; candidateIsMaster: boolean };
-type Candidate = Answered | { askAll: string };
+type Candidate = Answered | { askAll: string; rule: SwitchRule };
 
 /** A bounded number of re-reads after a lost version race: each loser re-decides on fresh data. */
 const MAX_ATTEMPTS = 5;
@@ -154,7 +154,7 @@ export class Reconciler {
         members: this.state.nodesOf(name),
       });
       const verdict = decideSwitch({ name, sentinel: hint.sentinel, announced: hint.to, answer, record: s.record, storedEpoch: s.epoch, lineage });
-      if (verdict.action === 'ask-all') return { askAll: verdict.reason };
+      if (verdict.action === 'ask-all') return { askAll: verdict.reason, rule: verdict.rule };
       return { candidate: verdict.candidate, candidateIsMaster: toFacts !== undefined };
     };
     return this.decideAndWrite(name, job.why, fromAnnouncer, stored, job.since);
@@ -174,7 +174,7 @@ export class Reconciler {
           prefetched = undefined;
           let known = typeof source === 'function' ? source(stored) : source;
           if ('askAll' in known) {
-            this.log.info({ group: name, why }, known.askAll);
+            this.log.info({ event: 'SWITCH_UNCONFIRMED', rule: known.rule, group: name, why }, known.askAll);
             known = await this.askAll(name);
             source = known;
           }
@@ -205,8 +205,7 @@ export class Reconciler {
     // What clients are served from now on: what this decision writes, or the record it lets stand.
     this.state.setBacked(name, decision.action === 'write' ? decision.master : stored.record.kind === 'valid' ? stored.record.addr : undefined);
     if (decision.action === 'none') {
-      const refusing = decision.reason.startsWith('Refusing');
-      this.log[refusing ? 'warn' : 'debug']({ group: name, why }, decision.reason);
+      this.log[decision.rule === 'refuse-older-master' ? 'warn' : 'debug']({ event: 'RECORD_KEPT', rule: decision.rule, group: name, why }, decision.reason);
       return candidate !== undefined && candidateIsMaster;
     }
     try {
@@ -220,7 +219,7 @@ export class Reconciler {
     }
     // For a switch, how long from the announcement reaching us to ZooKeeper having it.
     const ms = since === undefined ? undefined : Math.round((performance.now() - since) * 10) / 10;
-    this.log.info({ event: 'RECORD_WRITTEN', group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
+    this.log.info({ event: 'RECORD_WRITTEN', rule: decision.rule, group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
     this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why, ms });
     return true;
   }

@@ -101,9 +101,9 @@ export class WatcherState extends EventEmitter<StateEvents> {
       const before = this.fit?.get(key);
       const known = this.fit?.has(key) ?? false;
       if (refusal !== undefined && (before === undefined || !sameKind(before, refusal))) {
-        this.log.warn({ sentinel: key, group: this.defaultName }, `Refusing the registered sentinel ${key}: ${refusal}; it is not handed out by /sentinels or /sentinel.`);
+        this.log.warn({ event: 'SENTINEL_NOT_SERVED', sentinel: key, group: this.defaultName }, `Refusing the registered sentinel ${key}: ${refusal}; it is not handed out by /sentinels or /sentinel.`);
       } else if (refusal === undefined && known && before !== undefined) {
-        this.log.info({ sentinel: key, group: this.defaultName }, `The registered sentinel ${key} is fit again.`);
+        this.log.info({ event: 'SENTINEL_SERVED', sentinel: key, group: this.defaultName }, `The registered sentinel ${key} is fit again.`);
       }
     }
     this.fit = next;
@@ -217,7 +217,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
     if (this.refused.has(key)) return;
     if (this.refused.size > 1000) this.refused.clear();
     this.refused.add(key);
-    this.log.warn({ path, value: preview(value) }, `Ignoring ${path}: ${reason}.`);
+    this.log.warn({ event: 'ENTRY_IGNORED', path, value: preview(value) }, `Ignoring ${path}: ${reason}.`);
   }
 }
 

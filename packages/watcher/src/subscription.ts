@@ -155,7 +155,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
       this.retryAt.set(sentinel.id, Date.now() + RETRY_MS);
       this.failures.set(sentinel.id, { sentinel, why });
       const remaining = this.all().length;
-      this.log.warn({ sentinel: name, remaining }, `Lost the subscription to sentinel ${name} (${why}); ${remaining} other subscription(s) remain.`);
+      this.log.warn({ event: 'SUBSCRIPTION_LOST', sentinel: name, remaining }, `Lost the subscription to sentinel ${name} (${why}); ${remaining} other subscription(s) remain.`);
       this.check();
     };
     client.on('error', (err: Error) => lost(err.message));
@@ -172,7 +172,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
         link.since = new Date();
         this.retryAt.delete(sentinel.id);
         this.failures.delete(sentinel.id);
-        this.log.info({ sentinel: name }, `Subscribed to ${SWITCH_CHANNEL} on sentinel ${name}.`);
+        this.log.info({ event: 'SUBSCRIBED', sentinel: name }, `Subscribed to ${SWITCH_CHANNEL} on sentinel ${name}.`);
         this.emit('subscribed', sentinel);
       })
       .catch((err: unknown) => lost(err instanceof Error ? err.message : String(err)));

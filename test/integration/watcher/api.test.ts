@@ -86,7 +86,7 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     await zk.set(`/redis/sentinels/fake`, `127.0.0.1 ${fake.port}`);
     const env = await watcherEnv(hosts, { RECONCILE_INTERVAL_MS: '60000' });
     const w = startProgram('watcher', env);
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed') && l.sentinel === `127.0.0.1:${fake.port}`);
+    await w.waitForLog((l) => l.event === 'SUBSCRIBED' && l.sentinel === `127.0.0.1:${fake.port}`);
     for (const s of group.sentinels) await zk.set(`/redis/sentinels/${s.id}`, `127.0.0.1 ${s.port}`);
     // The fake answers no SENTINEL MASTER: it is registered, but refused and never handed out.
     await waitFor(async () => (await (await fetch(`http://127.0.0.1:${env.PORT0}/sentinels`)).text()).split(',').length === 3, { what: 'watcher to hand out the three real sentinels' });
@@ -97,13 +97,13 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     for (const payload of ['garbage', 'mymaster 1.2.3.4 1 5.6.7.8', 'mymaster 1.2.3.4 x 5.6.7.8 9', '', 'x'.repeat(5000)]) {
       expect(await publisher.publish('+switch-master', payload)).toBe(1);
     }
-    await waitFor(() => w.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing a +switch-master')).length >= 5, { what: 'five refusals logged', timeoutMs: 5_000 });
+    await waitFor(() => w.logs().filter((l) => l.event === 'SWITCH_REFUSED').length >= 5, { what: 'five refusals logged', timeoutMs: 5_000 });
     // A well-formed event for a group nobody monitors is ignored.
     await publisher.publish('+switch-master', 'othergroup 1.2.3.4 1 5.6.7.8 2');
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('not a monitored group'));
+    await w.waitForLog((l) => l.event === 'SWITCH_IGNORED');
     // A forged well-formed event for our group: the write is decided by asking the sentinels, so nothing moves.
     await publisher.publish('+switch-master', `mymaster ${before} 10.9.9.9 6379`);
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Sentinel') && l.msg.includes('10.9.9.9'));
+    await w.waitForLog((l) => l.event === 'SWITCH_ANNOUNCED' && (l.to as { host?: string } | undefined)?.host === '10.9.9.9');
     await new Promise((r) => setTimeout(r, 500));
     expect(await zk.get('/redis/master')).toBe(before);
     expect(await zk.exists('/redis/masters/othergroup')).toBe(false);
@@ -127,8 +127,8 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     await waitFor(async () => (await (await fetch(`${base}/sentinels`)).text()).split(',').length === 3, { what: 'only the three real sentinels handed out' });
     expect(await (await fetch(`${base}/sentinels`)).text()).not.toContain(String(deadPort));
     for (let i = 0; i < 60; i += 1) expect(await (await fetch(`${base}/sentinel`)).text()).not.toContain(String(deadPort));
-    for (const junk of ['junk', 'empty', 'big']) expect(w.logs().filter((l) => typeof l.msg === 'string' && l.msg.includes(`Ignoring /redis/sentinels/${junk}`)), junk).toHaveLength(1);
-    expect(w.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith(`Refusing the registered sentinel 127.0.0.1 ${deadPort}`))).toHaveLength(1);
+    for (const junk of ['junk', 'empty', 'big']) expect(w.logs().filter((l) => l.event === 'ENTRY_IGNORED' && l.path === `/redis/sentinels/${junk}`), junk).toHaveLength(1);
+    expect(w.logs().filter((l) => l.event === 'SENTINEL_NOT_SERVED' && l.sentinel === `127.0.0.1 ${deadPort}`)).toHaveLength(1);
     // No log line carries the 1 MB value.
     expect(Math.max(...w.output().split('\n').map((l) => l.length))).toBeLessThan(5_000);
     for (const junk of ['junk', 'empty', 'big', 'dead']) await zk.remove(`/redis/sentinels/${junk}`);
@@ -165,7 +165,7 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     expect([...served]).toEqual([goodMaster.replace(' ', ':')]);
     expect(follower.logs().filter((l) => l.event === 'ack' && l.master !== goodMaster)).toEqual([]);
     expect(await redisClient(foreign.port).dbsize()).toBe(0);
-    expect(w.logs().some((l) => typeof l.msg === 'string' && l.why === 'the record changed' && l.msg.includes('repairing'))).toBe(true);
+    expect(w.logs().some((l) => l.event === 'RECORD_WRITTEN' && l.rule === 'record-not-from-sentinels' && l.why === 'the record changed')).toBe(true);
   });
 
   it('a stale record with a higher stored epoch (whole group restarted) is replaced once the recorded master is dead', async () => {
@@ -179,7 +179,7 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     expect(await zk.get('/redis/masters/mymaster')).toBe(goodMaster);
     expect(Number(await zk.get('/redis/epochs/mymaster'))).toBeLessThan(999);
     // The line follows the write it explains: waited for, not raced.
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('no longer a live master'), 5_000);
+    await w.waitForLog((l) => l.event === 'RECORD_WRITTEN' && l.rule === 'recorded-master-dead', 5_000);
   });
 
   it('refuses to move back to an older master that is still live', async () => {
@@ -193,7 +193,7 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     await zk.set('/redis/epochs/mymaster', '999');
     try {
       const { w } = await startWatcher();
-      await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing to move mymaster'));
+      await w.waitForLog((l) => l.event === 'RECORD_KEPT' && l.rule === 'refuse-older-master');
       expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${replica}`);
     } finally {
       await other.call('REPLICAOF', '127.0.0.1', String(group.servers[0]!.port));

@@ -29,9 +29,9 @@ describe('redis-zk-watcher: one authority for the master', () => {
     onTestFailed(() => console.log(w.logs().map((l) => `${l.time} ${l.level} ${l.msg}`).join('\n')));
     const base = `http://127.0.0.1:${env.PORT0}`;
     // Refused in one line, however many checks run.
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith(`Refusing the registered sentinel 127.0.0.1 ${rogue.port}`), 10_000);
+    await w.waitForLog((l) => l.event === 'SENTINEL_NOT_SERVED' && l.sentinel === `127.0.0.1 ${rogue.port}`, 10_000);
     await waitFor(() => w.logs().filter((l) => typeof l.msg === 'string' && /periodic check/.test(String(l.why))).length >= 10, { what: 'ten periodic checks', timeoutMs: 15_000 });
-    expect(w.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith(`Refusing the registered sentinel 127.0.0.1 ${rogue.port}`))).toHaveLength(1);
+    expect(w.logs().filter((l) => l.event === 'SENTINEL_NOT_SERVED' && l.sentinel === `127.0.0.1 ${rogue.port}`)).toHaveLength(1);
     expect(await zk.get('/redis/master')).toBe(real);
     expect(history.values.filter((v) => v !== real)).toEqual([]);
     const sentinels = await (await fetch(`${base}/sentinels`)).text();
@@ -65,13 +65,13 @@ describe('redis-zk-watcher: one authority for the master', () => {
     const env = await watcherEnv(group.zkHosts, { RECONCILE_INTERVAL_MS: '60000' });
     const w = startProgram('watcher', env);
     onTestFailed(() => console.log(w.logs().map((l) => `${l.time} ${l.level} ${l.msg}`).join('\n')));
-    await waitFor(() => w.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed')).length === 4, { what: 'subscribed to all four', timeoutMs: 15_000 });
+    await waitFor(() => w.logs().filter((l) => l.event === 'SUBSCRIBED').length === 4, { what: 'subscribed to all four', timeoutMs: 15_000 });
     const history = recordHistory(zk);
     expect(await rc.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes(`announced mymaster moving to 127.0.0.1:${foreignReplica.port}`), 15_000);
-    await w.waitForLog((l) => typeof l.msg === 'string' && /one sentinel is not enough unless the lineage confirms it/.test(l.msg), 5_000);
+    await w.waitForLog((l) => l.event === 'SWITCH_ANNOUNCED' && (l.to as { port?: number } | undefined)?.port === foreignReplica.port, 15_000);
+    await w.waitForLog((l) => l.event === 'SWITCH_UNCONFIRMED' && l.rule === 'lineage-unconfirmed', 5_000);
     // The all-sentinels check that follows finds the real majority and leaves ZooKeeper alone.
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('ZooKeeper already records') && /announced/.test(String(l.why)), 5_000);
+    await w.waitForLog((l) => l.event === 'RECORD_KEPT' && l.rule === 'already-recorded' && /announced/.test(String(l.why)), 5_000);
     expect(await zk.get('/redis/master')).toBe(real);
     expect(history.values.filter((v) => v !== real)).toEqual([]);
     frc.disconnect();

@@ -50,7 +50,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     await group.killSentinel(victim);
     // Its /redis/sentinels entry is still there (the registrant's session lives on): the closed
     // connection alone moves the watcher on, at once.
-    await watcher.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Lost the subscription') && l.sentinel === listening, 5_000);
+    await watcher.waitForLog((l) => l.event === 'SUBSCRIPTION_LOST' && l.sentinel === listening, 5_000);
     const health = (await (await fetch(`${base}/health`)).json()) as { status: string; subscription: { sentinel: string } };
     expect(health.status).toBe('ok');
     expect(health.subscription.sentinel).not.toBe(listening);
@@ -67,7 +67,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     const group = await startGroup({ zkHosts: sharedZkHosts() });
     const env = await watcherEnv(group.zkHosts, { RECONCILE_INTERVAL_MS: '60000' });
     const first = startProgram('watcher', env);
-    await first.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed'), 15_000);
+    await first.waitForLog((l) => l.event === 'SUBSCRIBED', 15_000);
     first.signal('SIGTERM');
     expect((await first.exited).code).toBe(0);
 
@@ -82,7 +82,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     const second = startProgram('watcher', env);
     await waitFor(async () => (await independent.get('/redis/master')) === next, { what: `/redis/master repaired to ${next}`, timeoutMs: 10_000 });
     const tookMs = Date.now() - started;
-    const up = second.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed'));
+    const up = second.logs().find((l) => l.event === 'SUBSCRIBED');
     console.log(`repair after restart: ${tookMs} ms from spawn (node start + ZooKeeper + subscribe + reconcile); subscribed at ${up?.time}`);
     // Node's own start takes a few hundred ms on a loaded 2-core machine; the repair itself is the reconcile on subscription.
     expect(tookMs).toBeLessThan(3_000);
@@ -96,7 +96,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     onTestFailed(() => {
       for (const w of [a, b]) console.log(w.logs().filter((l) => l.level !== 'debug' || /Refusing|ROLE/.test(String(l.msg))).map((l) => `${l.time} ${l.pid} ${l.level} ${l.msg}`).join('\n'));
     });
-    for (const w of [a, b]) await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed'), 15_000);
+    for (const w of [a, b]) await w.waitForLog((l) => l.event === 'SUBSCRIBED', 15_000);
     const history = recordHistory(independent);
     await waitFor(() => history.values.length > 0, { what: 'history to start' });
     const first = await group.failover();
@@ -119,7 +119,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     writeFileSync(script, `#!/bin/sh\nprintf '%s ' "$@" >${argsFile}\nsleep 60\n`, { mode: 0o755 });
     const env = await watcherEnv(group.zkHosts, { HOOK_COMMAND: script, HOOK_TIMEOUT_MS: '1500' });
     const watcher = startProgram('watcher', env);
-    await watcher.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed'), 15_000);
+    await watcher.waitForLog((l) => l.event === 'SUBSCRIBED', 15_000);
     const independent = await zkClient(group.zkHosts);
     const before = await independent.get('/redis/master');
     const next = await group.failover();
@@ -127,7 +127,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     const recordedAt = Date.now();
     await waitFor(() => existsSync(argsFile) && readFileSync(argsFile, 'utf8').length > 0, { what: 'hook to run', timeoutMs: 5_000 });
     expect(readFileSync(argsFile, 'utf8')).toBe(`mymaster ${before} ${next} `);
-    const killed = await watcher.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('killed after 1500 ms'), 10_000);
+    const killed = await watcher.waitForLog((l) => l.event === 'HOOK_DONE' && l.outcome === 'timeout', 10_000);
     // The record landed before the hook was even given up on.
     expect(Date.parse(String(killed.time))).toBeGreaterThan(recordedAt - 500);
   });

@@ -49,18 +49,19 @@ export function hookCommandBehaviour(command: string, timeoutMs: number, log: Lo
         }, timeoutMs);
         child.on('error', (err) => {
           clearTimeout(timer);
-          log.warn({ hook: args }, `HOOK_COMMAND could not start: ${err.message}.`);
+          log.warn({ event: 'HOOK_DONE', outcome: 'not-started', hook: args }, `HOOK_COMMAND could not start: ${err.message}.`);
           report(e, 'not-started', err.message);
           resolve();
         });
         child.on('close', (code, signal) => {
           clearTimeout(timer);
           const ms = Date.now() - started;
-          const fields = { hook: args, code, signal, ms, output: preview(output.trim(), 500) };
+          const outcome = timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed';
+          const fields = { event: 'HOOK_DONE', outcome, hook: args, code, signal, ms, output: preview(output.trim(), 500) };
           if (timedOut) log.warn(fields, `HOOK_COMMAND was killed after ${timeoutMs} ms (HOOK_TIMEOUT_MS).`);
           else if (code !== 0) log.warn(fields, `HOOK_COMMAND failed with ${signal ?? `exit code ${code}`}.`);
           else log.info(fields, 'HOOK_COMMAND finished.');
-          report(e, timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed', timedOut ? `killed after ${timeoutMs} ms` : `${signal ?? `exit code ${code}`} after ${ms} ms`);
+          report(e, outcome, timedOut ? `killed after ${timeoutMs} ms` : `${signal ?? `exit code ${code}`} after ${ms} ms`);
           resolve();
         });
       }),
