@@ -3,6 +3,7 @@
 // ZooKeeper ensemble) under random faults, with writers that count a write only after SET + WAIT
 // and a probe that records every 100 ms which nodes accept a write. At the end it heals, waits for
 // the group to converge, reads every acknowledged key back and exits 1 on any loss.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,6 @@ function fail(line: string): never {
   process.exit(2);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // The bundle runs from tools/chaos/dist/.
 const REPO = new URL('../../..', import.meta.url).pathname;
 const NO_PERSISTENCE = ['--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];

@@ -1,4 +1,5 @@
 // The faults the chaos soak picks from, each healed before it returns.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Soak, Task } from './main.js';
 
@@ -27,7 +28,6 @@ export function pick<T>(s: Soak, list: readonly T[]): T {
   return list[Math.floor(s.random() * list.length)]!;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (s: Soak, lo: number, hi: number) => s.fixedMs ?? Math.round(lo + s.random() * (hi - lo));
 
 async function masterTask(s: Soak): Promise<Task> {

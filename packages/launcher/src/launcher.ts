@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -104,7 +105,6 @@ interface Slot {
 }
 
 const shortName = (appId: string) => appId.split('/').filter(Boolean).at(-1) ?? appId;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function pick<T>(map: Record<string, T> | undefined, app: AppDef, program: ProgramName): T | undefined {
   if (!map) return undefined;

@@ -1,6 +1,7 @@
 // Which Redis task is the master, asked of the Redis servers themselves (INFO): the one answer
 // that is also true when ZooKeeper is remote or chrooted differently, and that gives the pid of
 // the master's redis-server (process_id), the process a failover drill kills.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseInfo, redisCommand } from '@redis-zk/core';
 import type { LocalGroup, TaskInfo } from './launcher.js';
 import { taskSecret, taskTls } from './env.js';
@@ -17,7 +18,6 @@ export interface RedisRole {
 
 export type MasterResult = { master: RedisRole; roles: RedisRole[] } | { reason: string; roles: RedisRole[] };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One INFO to every Redis task of the group, with each task's own REDIS_PASSWORD (or _FILE). */
 export async function redisRoles(group: LocalGroup, timeoutMs = 1_000): Promise<RedisRole[]> {

@@ -1,4 +1,4 @@
-import { formatHostPort, type HostPort, type RedisProbe, sameHostPort, type RecordValue, describeRecordValue } from '@redis-zk/core';
+import { formatHostPort, type HostPort, type RedisProbe, sameHostPort, type RecordValue, describeRecordValue, zkPaths } from '@redis-zk/core';
 
 /** A live `/redis/nodes` entry other than ourselves, and what its Redis said. */
 export interface NodeView {
@@ -108,7 +108,7 @@ function describeNode(n: NodeView): string {
 /** The lead's table, in order; the first rule that applies wins. */
 export function decideStartup(obs: Observation): StartupDecision {
   const { self, record } = obs;
-  const path = obs.recordPath ?? '/redis/master';
+  const path = obs.recordPath ?? zkPaths.MASTER;
   const recorded = record.kind === 'valid' ? record.addr : undefined;
   const recordIsSelf = sameHostPort(recorded, self);
 

@@ -1,4 +1,4 @@
-import { formatHostPort, type HostPort, type RedisProbe, sameHostPort, type SentinelVerdict, type RecordValue } from '@redis-zk/core';
+import { formatHostPort, type HostPort, type RedisProbe, sameHostPort, type SentinelVerdict, type RecordValue, zkPaths } from '@redis-zk/core';
 
 export interface FollowInput {
   self: HostPort;
@@ -71,7 +71,7 @@ function unbacked(a: FollowAuthority, rec: HostPort): string | undefined {
   return `the sentinels name ${formatHostPort(v.master)} (${v.votes} of ${v.registered}), not the record, so the watcher repairs the record`;
 }
 
-export function decideFollow({ self, record, own, target, authority, recordPath = '/redis/master' }: FollowInput): FollowDecision {
+export function decideFollow({ self, record, own, target, authority, recordPath = zkPaths.MASTER }: FollowInput): FollowDecision {
   if (record.kind === 'invalid') {
     return { action: 'refuse', reason: `Refusing ${recordPath} ${JSON.stringify(record.preview)}: ${record.reason}; keeping the current role.` };
   }

@@ -4,6 +4,7 @@ import {
   type HostPort,
   isRecordConflict,
   isRedisZkError,
+  leadershipHolder,
   Lock,
   type NodeData,
   probeRedis,
@@ -39,13 +40,9 @@ const RETRY_MS = 1_000;
 /** The lock is waited for at most this long per attempt (a hung ZooKeeper must not park us). */
 const LOCK_WAIT_MS = 5_000;
 
-/**
- * Only an ephemeral node is a leadership: a session holds it and it goes with the session. A
- * persistent node at the path (written by hand, or by a tool) holds nothing and must not stop an
- * election.
- */
+/** A leadership node someone's session holds (core leadershipHolder): a persistent one must not stop an election. */
 export function isHeld(node: NodeData | undefined): boolean {
-  return node !== undefined && node.stat.ephemeralOwner !== '0';
+  return leadershipHolder(node) !== undefined;
 }
 
 /**

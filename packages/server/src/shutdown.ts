@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   electionPick,
   formatHostPort,
@@ -29,7 +30,6 @@ export interface HandOffOptions {
 }
 
 const POLL_MS = 50;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 async function registeredSentinels(zk: Zk): Promise<HostPort[]> {

@@ -1,4 +1,4 @@
-import { classifyRecord, type Disposable, watchData, type Zk, zkPaths } from '@redis-zk/core';
+import { classifyRecord, type Disposable, leadershipHolder, watchNode, type Zk, zkPaths } from '@redis-zk/core';
 import type { WatcherState } from './state.js';
 
 /**
@@ -32,7 +32,9 @@ export class Leaders {
       const path = zkPaths.groupLayout(name, name === this.defaultName).leader;
       this.watches.set(
         name,
-        watchData(this.zk, path, (value) => {
+        watchNode(this.zk, path, (node) => {
+          // A persistent node written by hand is nobody's leadership.
+          const value = leadershipHolder(node);
           this.holders.set(name, value);
           // The rule of this mode: the master is the leadership's holder, whatever the record says.
           const held = value === undefined ? undefined : classifyRecord(value);

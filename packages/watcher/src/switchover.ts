@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   askOnce,
   askSentinels,
@@ -6,6 +7,7 @@ import {
   probeMaster,
   isRecordConflict,
   isRedisZkError,
+  leadershipHolder,
   RedisZkError,
   moveMasterInZooKeeper,
   untilCaughtUp,
@@ -63,7 +65,6 @@ const POLL_MS = 3;
 /** FAILOVER_MODE=zookeeper: the group's lock, held by a wrapper deciding, is waited for this long. */
 const LOCK_WAIT_MS = 5_000;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fmt = formatHostPort;
 
 
@@ -102,7 +103,7 @@ export class Switchover {
       failoverMode: this.o.failoverMode,
       running: this.running.has(group),
       record: snapshot.record,
-      leader: leader !== undefined && leader.stat.ephemeralOwner !== '0' ? leader.data.toString('utf8') : undefined,
+      leader: leadershipHolder(leader),
       master,
       fenced,
       registeredSentinels: snapshot.sentinels.length,

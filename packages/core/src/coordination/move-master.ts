@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isRedisZkError, RedisZkError } from '../errors.js';
 import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
 import { demoteTo, redisCommand } from '../redis/commands.js';
@@ -33,7 +34,6 @@ export interface MoveMasterResult {
 }
 
 const POLL_MS = 3;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const fmt = formatHostPort;
 /** Nothing moved: the old master is unpaused and still the master. */
 const aborted = (message: string) => new RedisZkError('SWITCHOVER_ABORTED', message);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Zk } from './client.js';
@@ -15,7 +16,6 @@ function isTransient(err: unknown): boolean {
   return isRedisZkError(err, 'ZK_CONNECTION_LOSS') || isRedisZkError(err, 'ZK_TIMEOUT');
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface LockEvents {
   /** A held lock was lost: its session expired (or the client closed). */

@@ -1,4 +1,4 @@
-import type { Zk } from './client.js';
+import type { NodeData, Zk } from './client.js';
 import { RedisZkError } from '../errors.js';
 
 export interface Disposable {
@@ -88,10 +88,15 @@ function childPath(dir: string, name: string): string {
  * values may be delivered twice; callers compare.
  */
 export function watchData(zk: Zk, path: string, onChange: (value: string | undefined) => void): Disposable {
+  return watchNode(zk, path, (node) => onChange(node?.data.toString('utf8')));
+}
+
+/** watchData with the node's stat as well (who owns an ephemeral node, its version). */
+export function watchNode(zk: Zk, path: string, onChange: (node: NodeData | undefined) => void): Disposable {
   let closed = false;
   const handle = rearming(zk, path, async (watcher) => {
     const node = await zk.get(path, watcher);
-    if (!closed) deliver(zk, path, onChange, node?.data.toString('utf8'));
+    if (!closed) deliver(zk, path, onChange, node);
   });
   return {
     close(): void {
@@ -124,4 +129,13 @@ export function watchChildren(zk: Zk, path: string, onChange: (children: Map<str
       handle.close();
     },
   };
+}
+
+/**
+ * The holder (`<host> <port>`) of a leadership node (`/redis/leader`, FAILOVER_MODE=zookeeper), or
+ * undefined. Only an ephemeral node is a leadership: a session holds it and it goes with the
+ * session. A persistent node at the path (written by hand, or by a tool) holds nothing.
+ */
+export function leadershipHolder(node: NodeData | undefined): string | undefined {
+  return node !== undefined && node.stat.ephemeralOwner !== '0' ? node.data.toString('utf8') : undefined;
 }

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { errorBody, joinHostPort, type HostPort, type HttpTls } from '@redis-zk/core';
+import { errorBody, joinHostPort, type HostPort, type HttpTls, zkPaths } from '@redis-zk/core';
 import { acceptsJson, negotiate } from './negotiate.js';
 import { registerOperations, routeOf, type Operations } from './operations.js';
 import { errorSchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
@@ -91,7 +91,7 @@ export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): Fa
 
   const masterOf = (req: FastifyRequest, reply: FastifyReply, name: string): FastifyReply => {
     const m = view.master(name);
-    const where = name === view.name ? '/redis/master' : `/redis/masters/${name}`;
+    const where = name === view.name ? zkPaths.MASTER : zkPaths.masterOf(name);
     if (m === undefined) return unavailable(reply, `the master of ${name} is not known (no valid ${where} record)`);
     return represent(req, reply, joinHostPort(m), { name, host: m.host, port: m.port });
   };
