@@ -148,8 +148,8 @@ await runProgram({
         whenAborted(ctx.shutdown, 'shutdown' as const),
       ]);
       // Say what happened at once: what follows may wait on a ZooKeeper that does not answer.
-      if (outcome === 'shutdown') log.info({ signal: String(ctx.shutdown.reason) }, 'shutting down: deregistering, then stopping redis-sentinel');
-      else log.error({ code: outcome.code, signal: outcome.signal, exitCode: outcome.exitCode }, 'redis-sentinel exited; deregistering, then exiting with its status');
+      if (outcome === 'shutdown') log.info({ event: 'STOPPING', signal: String(ctx.shutdown.reason) }, 'shutting down: deregistering, then stopping redis-sentinel');
+      else log.error({ event: 'SENTINEL_EXITED', code: outcome.code, signal: outcome.signal, exitCode: outcome.exitCode }, 'redis-sentinel exited; deregistering, then exiting with its status');
       running = undefined;
       hygiene.close();
       authCheck.close();

@@ -51,7 +51,7 @@ export function waitForFirstRecord(zk: Zk, defaultName: string, opts: WaitMaster
       );
     }, opts.timeoutMs);
     opts.shutdown.addEventListener('abort', onAbort);
-    opts.log.info({ path, timeoutMs: opts.timeoutMs }, `waiting for the master record at ${path} (group ${defaultName}) or any group's at ${zkPaths.MASTERS}/<name>`);
+    opts.log.info({ event: 'WAITING_FOR_MASTER', path, timeoutMs: opts.timeoutMs }, `waiting for the master record at ${path} (group ${defaultName}) or any group's at ${zkPaths.MASTERS}/<name>`);
     const valid = (where: string, value: string | undefined): HostPort | undefined => {
       if (value === undefined || value.trim() === '') return undefined;
       const parsed = parseHostPort(value);

@@ -38,7 +38,7 @@ export async function startRedisServer(
   });
   await writeFile(confPath, text, { mode: 0o600 });
   await chmod(confPath, 0o600);
-  log.info({ conf: confPath, bin: config.redisServerBin, extraArgs: config.extraArgs.length }, 'Starting redis-server.');
+  log.info({ event: 'REDIS_STARTING', conf: confPath, bin: config.redisServerBin, extraArgs: config.extraArgs.length }, 'Starting redis-server.');
   return supervise(config.redisServerBin, [confPath, ...config.extraArgs], {
     log,
     shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -55,7 +55,7 @@ export async function runUntilExit({ child, registration, follower, zk, log, shu
   }
 
   const deadline = t0 + shutdownTimeoutMs;
-  log.info({ signal: String(shutdown.reason), shutdownTimeoutMs }, `Received ${String(shutdown.reason)}; shutting down within ${shutdownTimeoutMs} ms.`);
+  log.info({ event: 'STOPPING', signal: String(shutdown.reason), shutdownTimeoutMs }, `Received ${String(shutdown.reason)}; shutting down within ${shutdownTimeoutMs} ms.`);
   await deregister(registration, log, zkStepMs);
   if (beforeStop !== undefined) {
     // Leave a quarter of the budget for redis-server's own stop.

@@ -120,7 +120,7 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
     if (other !== undefined) {
       const p = await probeRedis(other, o.auth);
       if (p.reachable && p.role === 'master') {
-        o.log.info({ master: formatHostPort(other) }, `The sentinels promoted ${formatHostPort(other)}; stopping.`);
+        o.log.info({ event: 'HANDED_OFF', master: formatHostPort(other) }, `The sentinels promoted ${formatHostPort(other)}; stopping.`);
         return;
       }
     }
@@ -151,7 +151,7 @@ export async function handOffWithoutSentinels(o: HandOffOptions): Promise<void> 
   o.log.info({ to: formatHostPort(to) }, `Handing ${o.group.name} over to ${formatHostPort(to)}, the replica an election would pick, before stopping.`);
   try {
     const r = await moveMasterInZooKeeper({ zk: o.zk, layout: o.group, from: o.self, fromCommands: o.local, to, auth: o.auth, lockWaitMs: Math.floor(o.timeoutMs / 3), pauseMs: o.timeoutMs * 4, catchUpMs: Math.floor(o.timeoutMs / 2) });
-    o.log.info({ to: formatHostPort(to), epoch: r.epoch, outageMs: r.outageMs, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(to)} (epoch ${r.epoch}); writes were paused for ${r.outageMs} ms; stopping.`);
+    o.log.info({ event: 'HANDED_OFF', to: formatHostPort(to), epoch: r.epoch, outageMs: r.outageMs, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(to)} (epoch ${r.epoch}); writes were paused for ${r.outageMs} ms; stopping.`);
   } catch (err) {
     o.log.warn({ code: isRedisZkError(err) ? err.code : undefined }, `The hand-off to ${formatHostPort(to)} did not happen (${message(err)}); stopping anyway: the replicas elect once this master is gone.`);
   }

@@ -11,7 +11,7 @@ describe('redis-zk-sentinel groups and re-pointing', () => {
     const hosts = sharedZkHosts();
     const zk = await zkClient(hosts);
     const s = await startSentinel(hosts);
-    await s.proc.waitForLog((l) => String(l.msg).startsWith('waiting for the master record'));
+    await s.proc.waitForLog((l) => l.event === 'WAITING_FOR_MASTER');
     expect(await registeredSentinels(zk)).toEqual([]);
     const server = await startServer(hosts);
     await server.proc.waitForLog(serverUp, 20_000);

@@ -36,7 +36,7 @@ describe('redis-zk-sentinel on the way out with ZooKeeper frozen', () => {
       console.log(`SIGTERM with ZooKeeper frozen: exit ${exit.code} after ${took} ms (SHUTDOWN_TIMEOUT_MS ${SHUTDOWN_TIMEOUT_MS})`);
       expect(exit.code).toBe(0);
       expect(took).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 1_000);
-      const said = s.proc.logs().find((l) => String(l.msg).startsWith('shutting down'));
+      const said = s.proc.logs().find((l) => l.event === 'STOPPING');
       expect(said, 'a log line saying the shutdown started').toBeDefined();
       expect(logTime(said!) - t0).toBeLessThan(500);
       expect(s.proc.logs().some((l) => String(l.msg).includes('did not confirm our deregistration'))).toBe(true);
@@ -49,7 +49,7 @@ describe('redis-zk-sentinel on the way out with ZooKeeper frozen', () => {
     await zkServer.whileFrozen(async () => {
       const t0 = Date.now();
       process.kill(s.childPid, 'SIGKILL');
-      const said = await s.proc.waitForLog((l) => String(l.msg).startsWith('redis-sentinel exited'), 2_000);
+      const said = await s.proc.waitForLog((l) => l.event === 'SENTINEL_EXITED', 2_000);
       expect(logTime(said) - t0).toBeLessThan(500);
       const exit = await s.proc.exited;
       const took = Date.now() - t0;

@@ -39,7 +39,7 @@ describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
     const zk = await zkClient(hosts);
     const master = await startRedisServer();
     const s = await startSentinel(hosts, { SENTINEL_PARALLEL_SYNCS: '2', SENTINEL_QUORUM: '1' });
-    await s.proc.waitForLog((l) => String(l.msg).startsWith('waiting for the master record'));
+    await s.proc.waitForLog((l) => l.event === 'WAITING_FOR_MASTER');
     await zk.set('/redis/master', 'not-an-address');
     await s.proc.waitForLog((l) => l.level === 'warn' && String(l.msg).includes('refusing the master record'));
     expect(await registeredSentinels(zk)).toEqual([]);
@@ -84,7 +84,7 @@ describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
     const hosts = sharedZkHosts();
     const zk = await zkClient(hosts);
     const waiting = await startSentinel(hosts);
-    await waiting.proc.waitForLog((l) => String(l.msg).startsWith('waiting for the master record'));
+    await waiting.proc.waitForLog((l) => l.event === 'WAITING_FOR_MASTER');
     waiting.proc.signal('SIGTERM');
     expect((await waiting.proc.exited).code).toBe(0);
 

@@ -29,8 +29,7 @@ describe('redis-zk-server basics', () => {
       return r.role === 'slave' && r.masterPort === a.port && r.linkUp;
     }, { what: 'b to be a linked replica of a' });
     expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
-    const cfgLine = a.proc.logs().find((l) => l.action === 'claim');
-    expect(String(cfgLine?.msg)).toMatch(/Claiming master/);
+    expect(a.proc.logs().some((l) => l.action === 'claim')).toBe(true);
   });
 
   it('a running replica follows a change of /redis/master to another live node within a second; that node promotes itself, the old master demotes itself', async () => {

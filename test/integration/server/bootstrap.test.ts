@@ -66,7 +66,7 @@ describe('20 wrappers started at the same moment', () => {
       const phases = servers
         .map((s) => ({
           decided: at(s, (l) => typeof l.action === 'string'),
-          started: at(s, (l) => l.msg === 'Starting redis-server.'),
+          started: at(s, (l) => l.event === 'REDIS_STARTING'),
           released: at(s, isUp),
         }))
         .sort((x, y) => x.released - y.released);

@@ -185,7 +185,7 @@ describe('redis-zk-server under faults', () => {
     );
     expect([...entries.values()].sort()).toEqual([`127.0.0.1 ${a.port}`, `127.0.0.1 ${b.port}`].sort());
     // Really an expiry, not a reconnect to the old session.
-    for (const s of [a, b]) expect(s.proc.logs().some((l) => l.msg === 'new ZooKeeper session established after expiry')).toBe(true);
+    for (const s of [a, b]) expect(s.proc.logs().some((l) => l.event === 'ZK_SESSION_RENEWED')).toBe(true);
     const failures = await pings.stop();
     expect(failures).toEqual([]);
     for (const s of [a, b]) expect(isAlive(s.proc.pid)).toBe(true);

@@ -30,7 +30,7 @@ describe('redis-server options', () => {
       const child = execFileSync('pgrep', ['-P', String(s.proc.pid), '-a', 'redis-server']).toString();
       expect(child).not.toContain(password);
     }
-    const confDir = String(a.proc.logs().find((l) => l.msg === 'Starting redis-server.')?.conf);
+    const confDir = String(a.proc.logs().find((l) => l.event === 'REDIS_STARTING')?.conf);
     expect(statSync(confDir).mode & 0o777).toBe(0o600);
     expect(readFileSync(confDir, 'utf8').split('\n')[1]).toBe(`include ${base}`);
   });

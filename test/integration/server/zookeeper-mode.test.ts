@@ -184,7 +184,7 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
     const t0 = Date.now();
     a.proc.signal('SIGTERM');
     expect((await a.proc.exited).code).toBe(0);
-    const handed = a.proc.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('Handed mymaster over to'));
+    const handed = a.proc.logs().find((l) => l.event === 'HANDED_OFF');
     expect(handed, `the hand-off logged; what a said: ${JSON.stringify(a.proc.logs().filter((l) => /hand|stopping|shut/i.test(String(l.msg))).map((l) => l.msg))}`).toMatchObject({ to: addr(c), epoch: epochBefore + 1 });
     console.log(`zookeeper-mode hand-off: SIGTERM to exit ${Date.now() - t0} ms; writes paused ${String(handed!.outageMs)} ms`);
     expect(await zk.get('/redis/master')).toBe(addr(c));

@@ -245,7 +245,7 @@ export class Zk extends EventEmitter<ZkEvents> {
       this.setState('connected');
       if (newSession) {
         this._session += 1;
-        this.log.info({ sessionId: this.sessionId }, 'new ZooKeeper session established after expiry');
+        this.log.info({ event: 'ZK_SESSION_RENEWED', sessionId: this.sessionId }, 'new ZooKeeper session established after expiry');
         this.emit('session');
       }
       this.emit('connected');
