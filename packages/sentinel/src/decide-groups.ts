@@ -1,4 +1,4 @@
-import { formatHostPort, parseHostPort, preview, type HostPort } from '@redis-zk/core';
+import { formatHostPort, parseHostPort, preview, sameHostPort, type HostPort } from '@redis-zk/core';
 import { MASTER_NAME_PATTERN } from '@redis-zk/core';
 
 export type GroupAction =
@@ -16,6 +16,21 @@ export type GroupAction =
  *
  * `taken`: `<host> <port>` of every monitored group's master → its name.
  */
+/**
+ * Rules (2) and (3) for one group with a valid record that is not monitored yet (also the
+ * default group when its record appears after the sentinel started): refused when its master is
+ * another monitored group's, or the master of `twin`, another new group; monitored otherwise.
+ */
+export function decideNewGroup(name: string, master: HostPort, taken: ReadonlyMap<string, string>, twin?: string): GroupAction {
+  const addr = formatHostPort(master);
+  const owner = taken.get(addr);
+  if (owner !== undefined && owner !== name) {
+    return { action: 'refuse', name, reason: `the record of group ${name} names ${addr}, the master of group ${owner}; one instance is never monitored under two names, so ${name} is not monitored until its record names an instance of its own` };
+  }
+  if (twin !== undefined) return { action: 'refuse', name, reason: `groups ${name} and ${twin} both name ${addr} as their master; neither is monitored until one record changes` };
+  return { action: 'monitor', name, master, reason: `group ${name} appeared with master ${addr}; monitoring it` };
+}
+
 export function decideGroups(
   defaultName: string,
   records: ReadonlyMap<string, string>,
@@ -38,16 +53,8 @@ export function decideGroups(
     candidates.push({ name, master: parsed.value });
   }
   for (const c of candidates) {
-    const addr = formatHostPort(c.master);
-    const owner = taken.get(addr);
-    const twin = candidates.find((o) => o !== c && formatHostPort(o.master) === addr);
-    if (owner !== undefined && owner !== c.name) {
-      actions.push({ action: 'refuse', name: c.name, reason: `the record of group ${c.name} names ${addr}, the master of group ${owner}; one instance is never monitored under two names, so ${c.name} is not monitored until its record names an instance of its own` });
-    } else if (twin !== undefined) {
-      actions.push({ action: 'refuse', name: c.name, reason: `groups ${c.name} and ${twin.name} both name ${addr} as their master; neither is monitored until one record changes` });
-    } else {
-      actions.push({ action: 'monitor', name: c.name, master: c.master, reason: `group ${c.name} appeared with master ${addr}; monitoring it` });
-    }
+    const twin = candidates.find((o) => o !== c && sameHostPort(o.master, c.master));
+    actions.push(decideNewGroup(c.name, c.master, taken, twin?.name));
   }
   for (const name of monitored) {
     if (name !== defaultName && !records.has(name)) {

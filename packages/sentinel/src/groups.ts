@@ -1,6 +1,6 @@
 import { formatHostPort, parseHostPort, readGroupSnapshot, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RedisAuth, type Zk } from '@redis-zk/core';
 import { chooseStartMaster } from './start-master.js';
-import { decideGroups } from './decide-groups.js';
+import { decideGroups, decideNewGroup } from './decide-groups.js';
 import { maybeRepoint } from './repoint.js';
 import type { GroupTimings, MonitoredGroup } from './sentinel-conf.js';
 import type { SentinelControl } from './sentinel-control.js';
@@ -147,12 +147,12 @@ export class Groups {
 
   private async monitorLate(name: string, record: HostPort, value: string): Promise<void> {
     if (this.monitored.has(name)) return;
-    const owner = this.taken().get(formatHostPort(record));
-    if (owner !== undefined) {
-      this.o.log.warn({ group: name }, `the record of group ${name} names ${formatHostPort(record)}, the master of group ${owner}; not monitoring ${name} under a second name`);
+    const d = decideNewGroup(name, record, this.taken());
+    if (d.action !== 'monitor') {
+      this.o.log.warn({ group: name }, d.reason);
       return;
     }
-    this.o.log.info({ group: name, master: formatHostPort(record) }, `group ${name} appeared with master ${formatHostPort(record)}; monitoring it`);
+    this.o.log.info({ group: name, master: formatHostPort(record) }, d.reason);
     await this.o.control.monitor(name, record, this.o.timings);
     this.monitored.add(name);
     this.lastRecord.set(name, value);
