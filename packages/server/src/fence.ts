@@ -10,6 +10,7 @@ import {
   probeRedis,
   type RedisAuth,
   sameHostPort,
+  SingleFlight,
   watchChildren,
   watchData,
   within,
@@ -176,27 +177,17 @@ export function startFencing(opts: FenceOptions): Fencer {
     lastReason = d.reason;
   };
 
+  // One check at a time; one asked for meanwhile (a watch, the watchdog) runs right after it.
   let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let again = false;
+  const checks = new SingleFlight<void>(cycle, (err) => log.debug({ err: err instanceof Error ? err.message : String(err) }, 'Fence check failed; next time.'));
   const loop = () => {
     if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
     clearTimeout(timer);
-    running = true;
-    void cycle()
-      .catch((err: unknown) => log.debug({ err: err instanceof Error ? err.message : String(err) }, 'Fence check failed; next time.'))
-      .finally(() => {
-        running = false;
-        if (closed) return;
-        if (again) {
-          again = false;
-          loop();
-        } else timer = setTimeout(loop, intervalMs);
-      });
+    void checks.request().then(() => {
+      if (closed || checks.busy) return;
+      clearTimeout(timer);
+      timer = setTimeout(loop, intervalMs);
+    });
   };
   // We were stopped (SIGSTOP of the whole task, a VM pause) or blocked for longer than
   // FENCE_AFTER_MS: our lease is unknown and someone may have replaced us meanwhile. Fence first,
