@@ -13,6 +13,7 @@ export const EVENTS = {
   HANDED_OFF: 'redis-zk-server: a stopping master handed the role over before stopping (Sentinel mode: `master`, the new one; ZooKeeper mode: `to`, `epoch`, `outageMs`)',
   WAITING_FOR_MASTER: 'redis-zk-sentinel: waiting for a master record before starting redis-sentinel (`path`)',
   SENTINEL_EXITED: 'redis-zk-sentinel: its redis-sentinel exited without being asked to; the wrapper deregisters and exits with its status',
+  ZK_CLIENT_REPLACED: 'no new ZooKeeper session came within a session timeout of an expiry: the client is replaced by another (`waitedMs`)',
   ZK_SESSION_RENEWED: 'a new ZooKeeper session replaced an expired one; registrations and watches are re-created',
   SENTINEL_REGISTERED: 'redis-zk-sentinel: its redis-sentinel answers and is registered in /redis/sentinels (`path`, `myid`)',
   LOCK_NODE_REFUSED: "a node in a group's lock that no live session owns (a persistent node) was refused, and removed if it could be (`removed`)",

@@ -137,6 +137,8 @@ export class Zk extends EventEmitter<ZkEvents> {
   readonly log: Logger;
   private client: Client;
   private _state: ZkState = 'connecting';
+  /** Clients that reached a session at least once. */
+  private readonly connectedClients = new WeakSet<Client>();
   private _session = 0;
   private readonly acls: zookeeper.ACL[];
 
@@ -229,6 +231,28 @@ export class Zk extends EventEmitter<ZkEvents> {
     return client;
   }
 
+  /**
+   * Replaces the client by a new one (a new session), and that one again while it has not
+   * connected within a session timeout: after a whole ensemble was frozen past the session
+   * timeout, the chaos soak saw every program's new client keep handshaking without ever
+   * reaching a session, so that no program re-registered for minutes. A client we gave up on is
+   * shut down; its session, if it got one, expires unused.
+   */
+  private renewClient(): void {
+    const old = this.client;
+    const fresh = this.newClient();
+    this.client = fresh;
+    void shutdownClient(old, 0);
+    const timer = setTimeout(() => {
+      // Only a client that never reached a session: one that did and lost its connection since
+      // keeps trying (its session may well be alive).
+      if (this.client !== fresh || this._state === 'closed' || this.connectedClients.has(fresh)) return;
+      this.log.warn({ event: 'ZK_CLIENT_REPLACED', waitedMs: this.config.sessionTimeoutMs }, `no new ZooKeeper session within ${this.config.sessionTimeoutMs} ms of the expiry; starting over with a new client`);
+      this.renewClient();
+    }, Math.max(5_000, this.config.sessionTimeoutMs));
+    timer.unref();
+  }
+
   private setState(state: ZkState): void {
     if (this._state === state) return;
     const from = this._state;
@@ -241,6 +265,7 @@ export class Zk extends EventEmitter<ZkEvents> {
     // Events of a client we replaced or closed (a dead client still reports "disconnected").
     if (client !== this.client || this._state === 'closed') return;
     if (s === zookeeper.State.SYNC_CONNECTED) {
+      this.connectedClients.add(client);
       const newSession = this._state === 'expired';
       this.setState('connected');
       if (newSession) {
@@ -255,9 +280,7 @@ export class Zk extends EventEmitter<ZkEvents> {
     } else if (s === zookeeper.State.EXPIRED) {
       // The old client is dead for good; a new one gets a new session (same chroot and auth).
       this.setState('expired');
-      const old = this.client;
-      this.client = this.newClient();
-      void shutdownClient(old, 0);
+      this.renewClient();
     } else if (s === zookeeper.State.AUTH_FAILED) {
       this.log.error({}, 'ZooKeeper rejected the credentials of ZK_AUTH');
     }
