@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isRedisZkError, probeRedis, redisCommand, sentinelMaster, sentinelMasterAddr, waitForPing, type RedisObservation } from '@redis-zk/core';
+import { demoteTo, isRedisZkError, probeRedis, redisCommand, sentinelMaster, sentinelMasterAddr, waitForPing, type RedisObservation } from '@redis-zk/core';
 import { freePort, redisClient, startProcess, startRedisServer, tempDir, waitFor } from '../../harness/index.js';
 
 const auth = { password: undefined, timeoutMs: 1_000 };
@@ -140,5 +140,30 @@ describe('sentinel queries', () => {
     const dead = local(await freePort());
     expect(await sentinelMasterAddr(dead, auth, 'mymaster')).toBeUndefined();
     expect(await sentinelMaster(dead, auth, 'mymaster')).toBeUndefined();
+  });
+});
+
+describe('demoteTo', () => {
+  it('makes a paused master a replica of the new one: its clients are closed, its pause lifted (a paused replica applies no stream), it replicates at once', async () => {
+    const a = await startRedisServer();
+    const b = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(a.port)] });
+    const bc = redisClient(b.port);
+    await waitFor(async () => /master_link_status:up/.test(await bc.info('replication')), { what: 'b linked to a' });
+    // A client of a, and a's writes paused as a planned move pauses them.
+    const client = redisClient(a.port);
+    await client.ping();
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await redisCommand(local(a.port), auth, 'CLIENT', 'PAUSE', 30_000, 'WRITE');
+    await redisCommand(local(b.port), auth, 'REPLICAOF', 'NO', 'ONE');
+
+    await demoteTo(local(a.port), auth, local(b.port));
+    await closed;
+    await bc.set('after-demotion', '1');
+    const ac = redisClient(a.port);
+    await waitFor(async () => (await ac.get('after-demotion')) === '1', { what: 'a to apply the new master\'s stream (not held by the pause)', timeoutMs: 5_000 });
+    expect((await ac.info('replication')).includes(`master_port:${b.port}`)).toBe(true);
+    ac.disconnect();
+    bc.disconnect();
+    client.disconnect();
   });
 });

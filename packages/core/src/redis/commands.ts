@@ -18,7 +18,10 @@ export async function redisCommand(addr: HostPort, auth: RedisAuth, command: str
  * master only learns of it from `-READONLY` on its next write, and Sentinel-aware clients
  * (ioredis, redis-py, Ruby's redis) ask the sentinels again only when their connection drops.
  * The calling connection is spared (CLIENT KILL's SKIPME default); replication links are type
- * `replica`/`master` and stay. Rejects like redisCommand.
+ * `replica`/`master` and stay. A pause a planned move left (`CLIENT PAUSE WRITE`) is lifted in the
+ * same MULTI: a replica under a write pause does not apply its master's stream either, and the
+ * mover's own UNPAUSE can be one of the connections killed here when the node's wrapper demotes
+ * it first (CI saw a candidate stall 2 s that way). Rejects like redisCommand.
  */
 export async function demoteTo(addr: HostPort, auth: RedisAuth, master: HostPort): Promise<void> {
   await withConnection(addr, auth, async (c) => {
@@ -27,6 +30,7 @@ export async function demoteTo(addr: HostPort, auth: RedisAuth, master: HostPort
       .call('REPLICAOF', master.host, String(master.port))
       .call('CLIENT', 'KILL', 'TYPE', 'normal')
       .call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+      .call('CLIENT', 'UNPAUSE')
       .exec();
     if (replies === null) throw new RedisZkError('REDIS_COMMAND_FAILED', `Redis at ${formatHostPort(addr)} discarded the demotion's MULTI`);
     const failed = replies.find(([err]) => err !== null)?.[0];
