@@ -233,10 +233,10 @@ export class Zk extends EventEmitter<ZkEvents> {
 
   /**
    * Replaces the client by a new one (a new session), and that one again while it has not
-   * connected within a session timeout: after a whole ensemble was frozen past the session
-   * timeout, the chaos soak saw every program's new client keep handshaking without ever
-   * reaching a session, so that no program re-registered for minutes. A client we gave up on is
-   * shut down; its session, if it got one, expires unused.
+   * connected within a session timeout, so that no client can stay stuck in a handshake. (The
+   * chaos soak saw minutes without a new session after whole-ensemble freezes; that proved to be
+   * the ensemble not serving, which no client can help: this is a safety net, not that fix.) A
+   * client we gave up on is shut down; its session, if it got one, expires unused.
    */
   private renewClient(): void {
     const old = this.client;
