@@ -16,6 +16,9 @@ export interface RoleHttpOptions {
 
 const CHECKS: Record<string, RoleCheck> = { '/primary': 'primary', '/master': 'primary', '/replica': 'replica', '/health': 'health' };
 
+/** Its endpoints (with HTTP_PORT set), as docs/reference/http-api.md documents them (a test checks it). */
+export const ROLE_ROUTES = [...Object.keys(CHECKS), '/metrics'] as const;
+
 /**
  * The wrapper's HTTP port (HTTP_PORT, by default Marathon's PORT1): the role checks of
  * decide-role-check.ts, each answered from one INFO of our own redis-server (and of its master
@@ -28,7 +31,7 @@ export async function startRoleHttp(o: RoleHttpOptions): Promise<{ close(): Prom
     port: o.port,
     bindIp: o.bindIp,
     variable: 'HTTP_PORT',
-    routes: [...Object.keys(CHECKS), ...(o.metrics === undefined ? [] : ['/metrics'])],
+    routes: ROLE_ROUTES.filter((r) => r !== '/metrics' || o.metrics !== undefined),
     observe: o.metrics?.observeHttp,
     async handle(path, query) {
       if (path === '/metrics') return { status: 200, type: METRICS_CONTENT_TYPE, body: await o.metrics!.registry.metrics() };

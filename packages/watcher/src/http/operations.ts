@@ -17,6 +17,9 @@ export interface Operations {
   knows(name: string): boolean;
 }
 
+/** Every endpoint, as GET / lists them and docs/reference/http-api.md documents them (a test checks both). */
+export const WATCHER_ENDPOINTS = ['/master', '/masters', '/master/<name>', '/sentinels', '/sentinel', '/status', '/status/<name>', '/health', '/health/<name>', '/events', '/metrics', 'POST /switchover', '/'] as const;
+
 /** Open event streams at most: each holds a socket; more are answered 503. */
 const MAX_STREAMS = 64;
 const HEARTBEAT_MS = 15_000;
@@ -46,7 +49,7 @@ export function registerOperations(app: FastifyInstance, ops: Operations): void 
     if (wantsHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(STATUS_PAGE);
     return reply.type('application/json').send({
       name: 'redis-zk-watcher',
-      endpoints: ['/master', '/masters', '/master/<name>', '/sentinels', '/sentinel', '/status', '/status/<name>', '/health', '/health/<name>', '/events', '/metrics', 'POST /switchover'],
+      endpoints: WATCHER_ENDPOINTS.filter((e) => e !== '/'),
     });
   });
 

@@ -138,7 +138,7 @@ export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): Fa
   });
 
   // Only POST /switchover changes state: any other method on a read endpoint is 405.
-  for (const url of ENDPOINTS) {
+  for (const url of [...ENDPOINTS, ...(extras.operations === undefined ? [] : ['/events', '/metrics', '/'])]) {
     app.route({
       method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
       url,
