@@ -60,7 +60,7 @@ describe('docs/reference/http-api.md', () => {
       master: () => group,
       knows: (n) => n === 'mymaster',
       masters: () => new Map([['mymaster', group]]),
-      health: () => ({ ok: true, reason: 'fine', zookeeper: 'connected', subscription: undefined, unhealthyGroups: [] }),
+      health: () => ({ ok: true, reason: 'fine', zookeeper: 'connected', subscription: null, unhealthyGroups: [] }),
       groupHealth: (name) => ({ name, ok: true, reason: 'fine' }),
       status: (name = 'mymaster') => ({ name, sentinels: [], events: [], zookeeper: { state: 'connected' } }),
     };
@@ -85,7 +85,7 @@ describe('docs/reference/metrics.md', () => {
   const zk = Object.assign(new EventEmitter(), { state: 'connected' }) as unknown as Zk;
   const registries: Record<string, Registry> = {
     watcher: watcherMetrics({ zk, state: {} as never, facts: {} as never, events: new EventLog(10), view: {} as never, subscription: undefined }).registry,
-    '`redis-zk-server`': serverMetrics({ zk, group: { name: 'mymaster' } as never, local: { host: '127.0.0.1', port: 1 }, auth: {}, failoverMode: 'zookeeper', fencer: { fenced: false, raised: 0 } }).registry,
+    '`redis-zk-server`': serverMetrics({ zk, group: { name: 'mymaster' } as never, local: { host: '127.0.0.1', port: 1 }, auth: { password: undefined, timeoutMs: 100 }, failoverMode: 'zookeeper', fencer: { fenced: false, raised: 0 } }).registry,
     '`redis-zk-sentinel`': sentinelMetrics({ zk, status: async () => ({}) as never, forgets: () => 0 }).registry,
   };
   const typeOf = (m: unknown) => (m instanceof Counter ? 'counter' : m instanceof Gauge ? 'gauge' : m instanceof Histogram ? 'histogram' : 'other');
