@@ -1,4 +1,4 @@
-// Shared by the benchmarks: real ZooKeeper (testkit, bundled on the fly with esbuild since these
+// Shared by the benchmarks: real ZooKeeper (devkit, bundled on the fly with esbuild since these
 // are plain .mjs scripts), plain redis-server/redis-sentinel processes, and the watcher bundle.
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import zookeeper from 'node-zookeeper-client';
 export const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'redis-zk-bench-'));
 const children = [];
-let testkit;
+let devkit;
 
 process.on('exit', () => {
   for (const c of children) {
@@ -27,13 +27,13 @@ process.on('exit', () => {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
 
 export async function loadTestkit() {
-  if (testkit) return testkit;
-  const out = join(work, 'testkit.mjs');
-  await build({ entryPoints: [join(root, 'packages/testkit/src/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning',
-    // testkit pulls in core (pino), which requires node built-ins at run time.
+  if (devkit) return devkit;
+  const out = join(work, 'devkit.mjs');
+  await build({ entryPoints: [join(root, 'packages/devkit/src/index.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning',
+    // devkit pulls in core (pino), which requires node built-ins at run time.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-  testkit = await import(out);
-  return testkit;
+  devkit = await import(out);
+  return devkit;
 }
 
 export function buildBundles() {

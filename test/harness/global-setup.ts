@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { killGroupsOnSignals, startZooKeeper } from '@redis-zk/testkit';
+import { killGroupsOnSignals, startZooKeeper } from '@redis-zk/devkit';
 
 declare module 'vitest' {
   export interface ProvidedContext {

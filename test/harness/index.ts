@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import zookeeper from 'node-zookeeper-client';
 import { inject } from 'vitest';
-import { freePort as testkitFreePort, spawnGroup, startZooKeeper as testkitStartZooKeeper, type ZooKeeperHandle } from '@redis-zk/testkit';
+import { freePort as devkitFreePort, spawnGroup, startZooKeeper as devkitStartZooKeeper, type ZooKeeperHandle } from '@redis-zk/devkit';
 import { removeDirOnExit, track } from './resources.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,7 +60,7 @@ export async function waitFor<T>(check: () => T | undefined | false | Promise<T 
 }
 
 export function freePort(): Promise<number> {
-  return testkitFreePort('127.0.0.1');
+  return devkitFreePort('127.0.0.1');
 }
 
 /** A temp dir removed after the test file (and on exit). */
@@ -95,7 +95,7 @@ export interface ZooKeeperServer {
   whileFrozen<T>(body: () => Promise<T>): Promise<T>;
 }
 
-/** A testkit ZooKeeper stopped and its dir removed after the test file (the dir also on exit). */
+/** A devkit ZooKeeper stopped and its dir removed after the test file (the dir also on exit). */
 export function destroyAfterFile(zk: ZooKeeperHandle): ZooKeeperHandle {
   const forget = removeDirOnExit(zk.dir);
   track(`ZooKeeper ${zk.connectString}`, async () => {
@@ -121,7 +121,7 @@ function zooKeeperPid(dir: string): number {
 
 /** A private ZooKeeper for tests that stop or restart it; stopped after the test file. */
 export async function startZooKeeper(): Promise<ZooKeeperServer> {
-  const zk = destroyAfterFile(await testkitStartZooKeeper());
+  const zk = destroyAfterFile(await devkitStartZooKeeper());
   let frozenPid: number | undefined;
   const thaw = () => {
     if (frozenPid === undefined) return;

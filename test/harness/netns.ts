@@ -1,15 +1,15 @@
 /**
- * The network lab of testkit (packages/testkit/src/netns.ts: hosts in network namespaces on a
+ * The network lab of devkit (packages/devkit/src/netns.ts: hosts in network namespaces on a
  * bridge, partitioned by taking a host's bridge port down) with the harness's lifetimes: removed
  * after the test file, or the test when made inside one, and processes started in a host tracked
  * like every other.
  */
 import { existsSync } from 'node:fs';
-import { createLab, startZooKeeper as testkitStartZooKeeper, type LabHost, type ZooKeeperHandle } from '@redis-zk/testkit';
+import { createLab, startZooKeeper as devkitStartZooKeeper, type LabHost, type ZooKeeperHandle } from '@redis-zk/devkit';
 import { bundlePath, destroyAfterFile, startProcess, type ProgramName, type StartedProcess } from './index.js';
 import { track } from './resources.js';
 
-export { netnsUnavailable, removeStaleNetns } from '@redis-zk/testkit';
+export { netnsUnavailable, removeStaleNetns } from '@redis-zk/devkit';
 
 export interface NetHost extends Omit<LabHost, 'wrap'> {
   /** Any command inside this host, tracked like the harness's startProcess (killed after the test). */
@@ -60,5 +60,5 @@ export function createNetLab(count: number): NetLab {
 
 /** A private ZooKeeper on the lab's bridge address (reachable from every unpartitioned host); stopped after the file. */
 export async function startZooKeeperOnBridge(lab: NetLab): Promise<ZooKeeperHandle> {
-  return destroyAfterFile(await testkitStartZooKeeper({ host: lab.bridgeAddress }));
+  return destroyAfterFile(await devkitStartZooKeeper({ host: lab.bridgeAddress }));
 }

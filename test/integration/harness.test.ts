@@ -2,7 +2,7 @@
 // data, the suite-wide one is reachable through a per-test chroot, and what a test starts is
 // gone after it.
 import { describe, expect, it } from 'vitest';
-import { fourLetterWord } from '@redis-zk/testkit';
+import { fourLetterWord } from '@redis-zk/devkit';
 import { freePort, isAlive, redisClient, sharedZkHosts, startProcess, startRedisServer, startZooKeeper, waitFor, zkClient } from '../harness/index.js';
 
 describe('harness', () => {

@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
-import { createLab, freePort, netnsUnavailable, spawnGroup, startZooKeeperEnsemble, type GroupProcess, type Lab, type LabHost, type ZooKeeperEnsemble } from '@redis-zk/testkit';
+import { createLab, freePort, netnsUnavailable, spawnGroup, startZooKeeperEnsemble, type GroupProcess, type Lab, type LabHost, type ZooKeeperEnsemble } from '@redis-zk/devkit';
 import { createLogger, parseZkHosts, within, Zk } from '@redis-zk/core';
 import { NEMESES, pick, rng, type Nemesis } from './nemeses.js';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/testkit';
+import { freePort, spawnGroup, startZooKeeper, type GroupProcess, type ZooKeeperHandle } from '@redis-zk/devkit';
 import { appsOf, programOf, readGroup, startOrder, withFailoverMode, withGroups, type AppDef, type GroupDef, type ProgramName } from './definitions.js';
 import { RedisZkError, WRAPPER_NODE_FLAGS } from '@redis-zk/core';
 import { chrootOf, marathonTaskId, taskEnv } from './env.js';

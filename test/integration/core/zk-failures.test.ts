@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Lock, Registration, Zk, createLogger, parseZkHosts, watchData, type ZkConfig, type ZkState } from '@redis-zk/core';
-import { startZooKeeper, type ZooKeeperHandle } from '@redis-zk/testkit';
+import { startZooKeeper, type ZooKeeperHandle } from '@redis-zk/devkit';
 import { waitFor } from '../../harness/index.js';
 
 const log = createLogger('zk-failures-test', process.env.TEST_LOG_LEVEL ?? 'silent');

@@ -6,13 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger, parseZkHosts, Zk } from '@redis-zk/core';
-import type { ZooKeeperHandle } from '@redis-zk/testkit';
+import type { ZooKeeperHandle } from '@redis-zk/devkit';
 import { isAlive, sharedZkHosts, startZooKeeper, waitFor, zkClient } from '../../harness/index.js';
 import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
 
 const log = createLogger('server-faults-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
-// The harness returns the testkit handle; its data dir is what a session-expiry test wipes.
+// The harness returns the devkit handle; its data dir is what a session-expiry test wipes.
 let zkServer: ZooKeeperHandle;
 beforeAll(async () => {
   zkServer = (await startZooKeeper()) as unknown as ZooKeeperHandle;

@@ -14,7 +14,7 @@ export interface GroupProcess {
 
 /** Leaders of groups still alive, killed when this process exits so nothing outlives a test run. */
 // Kept on globalThis: a test runner may evaluate this module more than once in one process.
-const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('redis-zk.testkit.groups')] ??= {
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('redis-zk.devkit.groups')] ??= {
   liveGroups: new Set<number>(),
   exitHook: false,
   signalHooks: false,

@@ -6,14 +6,22 @@ const handed = new Set<number>();
 
 /**
  * Each process draws from its own slice of 10000–31999, below Linux's ephemeral range
- * (32768+): bind(0) in two test workers can offer both the same port before either user binds
- * it, and an outgoing connection's source port can take it meanwhile. Slices keyed by the
- * vitest worker id (else the pid) keep parallel workers, and the launcher, apart.
+ * (32768+): bind(0) in two processes can offer both the same port before either user binds
+ * it, and an outgoing connection's source port can take it meanwhile. The slice is the pid's
+ * unless the caller names one (a test runner, by its worker number).
  */
 const SLICES = 8;
 const SLICE_SIZE = 2_750;
-const slot = Number(process.env.VITEST_POOL_ID ?? process.pid) % SLICES;
-const base = 10_000 + slot * SLICE_SIZE;
+let base = sliceBase(process.pid);
+
+function sliceBase(key: number): number {
+  return 10_000 + (key % SLICES) * SLICE_SIZE;
+}
+
+/** Draws this process's ports from slice `key % 8` (parallel workers each pass their own number). */
+export function usePortSlice(key: number): void {
+  base = sliceBase(key);
+}
 
 function isFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
