@@ -34,12 +34,12 @@ export class AuthCheck {
         const downAfter = Number(m['down-after-milliseconds'] ?? Number.POSITIVE_INFINITY);
         const addr = parseHostPort(`${m.ip ?? ''} ${m.port ?? ''}`);
         if (!addr.ok || !(silentMs > downAfter)) {
-          if (this.said.delete(group)) this.o.log.info({ group }, `redis-sentinel reaches the master of ${group} again.`);
+          if (this.said.delete(group)) this.o.log.info({ event: 'SENTINEL_AUTH_RESTORED', group }, `redis-sentinel reaches the master of ${group} again.`);
           continue;
         }
         const probe = await probeRedis(addr.value, this.o.redisAuth);
         const line = probe.reachable ? undefined : authAlarm({ group, master: `${m.ip}:${m.port}`, error: probe.error, passwordSet: this.o.redisAuth.password !== undefined });
-        if (line !== undefined && this.said.get(group) !== line) this.o.log.error({ group, code: 'REDIS_AUTH_FAILED' }, line);
+        if (line !== undefined && this.said.get(group) !== line) this.o.log.error({ event: 'SENTINEL_AUTH_FAILED', group, code: 'REDIS_AUTH_FAILED' }, line);
         if (line !== undefined) this.said.set(group, line);
       } catch (err) {
         this.o.log.debug({ group, err: String(err) }, 'authentication check failed; next time');

@@ -40,14 +40,14 @@ export async function readStartGroups(
   const chosen: { name: string; record: HostPort }[] = defaultMaster === undefined ? [] : [{ name: defaultName, record: defaultMaster }];
   for (const a of decideGroups(defaultName, records, new Set(), taken)) {
     if (a.action === 'monitor') chosen.push({ name: a.name, record: a.master });
-    else if (a.action === 'refuse') log.warn({ group: a.name }, a.reason);
+    else if (a.action === 'refuse') log.warn({ event: 'GROUP_REFUSED', group: a.name }, a.reason);
   }
   const groups = await Promise.all(
     chosen.map(async ({ name, record }): Promise<MonitoredGroup> => {
       const snapshot = await readGroupSnapshot(zk, name, { isDefault: name === defaultName });
       const start = await chooseStartMaster(snapshot, record, auth, log);
-      if (start.warn) log.warn({ group: name, master: formatHostPort(start.master) }, start.reason);
-      else log.info({ group: name, master: formatHostPort(start.master) }, start.reason);
+      if (start.warn) log.warn({ event: 'GROUP_MONITORED', group: name, master: formatHostPort(start.master) }, start.reason);
+      else log.info({ event: 'GROUP_MONITORED', group: name, master: formatHostPort(start.master) }, start.reason);
       return { name, master: start.master, knownReplicas: snapshot.nodes.map((n) => n.addr) };
     }),
   );
@@ -109,7 +109,7 @@ export class Groups {
       try {
         await task();
       } catch (err) {
-        this.o.log.warn({ err: String(err) }, 'could not apply a group change to our sentinel; it is applied again within a few seconds');
+        this.o.log.warn({ event: 'GROUP_CHANGE_FAILED', err: String(err) }, 'could not apply a group change to our sentinel; it is applied again within a few seconds');
       }
     });
   }
@@ -132,7 +132,7 @@ export class Groups {
     const parsed = parseHostPort(value);
     if (!parsed.ok) {
       this.lastRecord.set(name, value);
-      this.o.log.warn({ group: name }, `ignoring the new record of group ${name}: ${parsed.reason}`);
+      this.o.log.warn({ event: 'RECORD_REFUSED', group: name }, `ignoring the new record of group ${name}: ${parsed.reason}`);
       return;
     }
     const record: HostPort = parsed.value;
@@ -149,10 +149,10 @@ export class Groups {
     if (this.monitored.has(name)) return;
     const d = decideNewGroup(name, record, this.taken());
     if (d.action !== 'monitor') {
-      this.o.log.warn({ group: name }, d.reason);
+      this.o.log.warn({ event: 'GROUP_REFUSED', group: name }, d.reason);
       return;
     }
-    this.o.log.info({ group: name, master: formatHostPort(record) }, d.reason);
+    this.o.log.info({ event: 'GROUP_MONITORED', group: name, master: formatHostPort(record) }, d.reason);
     await this.o.control.monitor(name, record, this.o.timings);
     this.monitored.add(name);
     this.lastRecord.set(name, value);
@@ -172,17 +172,18 @@ export class Groups {
     const { control, log } = this.o;
     for (const a of decideGroups(this.o.defaultName, children, this.monitored, this.taken())) {
       if (a.action === 'refuse') {
-        if (this.refused.get(a.name) !== children.get(a.name)) log.warn({ group: a.name }, a.reason);
+        if (this.refused.get(a.name) !== children.get(a.name)) log.warn({ event: 'GROUP_REFUSED', group: a.name }, a.reason);
         this.refused.set(a.name, children.get(a.name) ?? '');
         continue;
       }
       this.refused.delete(a.name);
-      log.info({ group: a.name }, a.reason);
       if (a.action === 'monitor') {
+        log.info({ event: 'GROUP_MONITORED', group: a.name }, a.reason);
         await control.monitor(a.name, a.master, this.o.timings);
         this.monitored.add(a.name);
         this.lastRecord.set(a.name, formatHostPort(a.master));
       } else {
+        log.info({ event: 'GROUP_REMOVED', group: a.name }, a.reason);
         await control.remove(a.name);
         this.monitored.delete(a.name);
         this.lastRecord.delete(a.name);

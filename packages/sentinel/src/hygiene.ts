@@ -48,7 +48,7 @@ export class Hygiene {
         delayMs: 2_000,
         backoff: 1,
         retryOn: () => !this.closed,
-        onRetry: (err) => this.o.log.warn({ err: String(err) }, 'forgetting stale sentinel entries failed; retrying in 2 s'),
+        onRetry: (err) => this.o.log.warn({ event: 'FORGET_RETRY', err: String(err) }, 'forgetting stale sentinel entries failed; retrying in 2 s'),
       }),
     () => {},
   );
@@ -70,7 +70,7 @@ export class Hygiene {
       if (previous === undefined) return;
       const d = decideDeparture({ previous, current: children });
       if (d.action === 'none') return;
-      this.o.log.info({ departed: d.departed, live: children.size }, d.reason);
+      this.o.log.info({ event: 'SENTINELS_DEPARTED', departed: d.departed, live: children.size }, d.reason);
       clearTimeout(this.departureTimer);
       this.departureTimer = setTimeout(() => void this.runAudit(), this.o.departureSettleMs ?? 6_000);
       this.departureTimer.unref();
@@ -108,7 +108,7 @@ export class Hygiene {
       const d = decideAudit(this.lastStale, [...stale]);
       this.lastStale = [...stale];
       if (d.action === 'forget') {
-        this.o.log.info({ stale: d.stale }, d.reason);
+        this.o.log.info({ event: 'STALE_ENTRIES', stale: d.stale }, d.reason);
         this.lastStale = [];
         this.request();
       }
@@ -149,7 +149,7 @@ export class Hygiene {
         this.lastReplicaReason = undefined;
         return;
       }
-      if (d.reason !== this.lastReplicaReason) this.o.log.info({ dead: d.dead }, d.reason);
+      if (d.reason !== this.lastReplicaReason) this.o.log.info({ event: 'DEAD_REPLICAS', dead: d.dead }, d.reason);
       this.lastReplicaReason = d.reason;
       if (d.action === 'forget') this.request();
       // A wait is re-evaluated: soon, and by every audit.
@@ -168,7 +168,7 @@ export class Hygiene {
     const lock = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
     await lock.acquire({
       timeoutMs: this.o.lockTimeoutMs ?? 300_000,
-      onWait: (holder) => log.info({ holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting'),
+      onWait: (holder) => log.info({ event: 'LOCK_WAITING', holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting'),
     });
     try {
       for (;;) {
@@ -180,7 +180,7 @@ export class Hygiene {
         }
         const gate = decideForgetNow({ masters });
         if (gate.action === 'forget') break;
-        log.info({ masters: Object.fromEntries(masters) }, gate.reason);
+        log.info({ event: 'FORGET_WAITING', masters: Object.fromEntries(masters) }, gate.reason);
         await sleep(1_000);
       }
       // Decided again under the lock, on what our sentinel knows now.
@@ -200,7 +200,7 @@ export class Hygiene {
       const after = new Map<string, number>();
       for (const g of groups) after.set(g, await control.healthyReplicas(g).catch(() => -1));
       log.info(
-        { forgotSentinels: dropped.sentinels, forgotReplicas: dropped.replicas, replicasBefore: Object.fromEntries(before), replicasAfter: Object.fromEntries(after) },
+        { event: 'SENTINEL_FORGOT', forgotSentinels: dropped.sentinels, forgotReplicas: dropped.replicas, replicasBefore: Object.fromEntries(before), replicasAfter: Object.fromEntries(after) },
         `restarted our sentinel on its own config without ${dropped.sentinels.length} departed sentinel(s) and ${dropped.replicas.length} dead replica(s); it kept every live replica (no SENTINEL RESET)`,
       );
     } finally {

@@ -44,7 +44,7 @@ await runProgram({
     // 1. Who we are, and the master record.
     const address = await resolveAddress(config);
     const self: HostPort = { host: address.announce, port: config.port };
-    log.info({ announce: formatHostPort(self), source: address.source }, 'resolved the address to announce');
+    log.info({ event: 'ADDRESS_RESOLVED', announce: formatHostPort(self), source: address.source }, 'resolved the address to announce');
     const local: HostPort = { host: address.local, port: config.port };
     // Our own sentinel and the others: SENTINEL_PASSWORD (all sentinels of a chroot share it);
     // the masters and replicas: REDIS_PASSWORD (and the ACL user).
@@ -63,12 +63,12 @@ await runProgram({
         await within(zk.close(), ZK_CLOSE_MAX_MS);
         throw err;
       }
-      log.info({ httpPort: config.httpPort }, `Health on HTTP port ${config.httpPort}: GET /health; Prometheus metrics on /metrics.`);
+      log.info({ event: 'HTTP_LISTENING', httpPort: config.httpPort }, `Health on HTTP port ${config.httpPort}: GET /health; Prometheus metrics on /metrics.`);
     }
     try {
       const first = await waitForFirstRecord(zk, config.defaultMasterName, { timeoutMs: config.masterWaitTimeoutMs, log, shutdown: ctx.shutdown });
       if (first === undefined) {
-        log.info('shutdown requested while waiting for a master; exiting');
+        log.info({ event: 'STOPPING' }, 'shutdown requested while waiting for a master; exiting');
         return 0;
       }
 
@@ -86,13 +86,13 @@ await runProgram({
       //    sentinels never take the same myid): which master to monitor (a majority of the
       //    registered sentinels wins over a stale record), our myid, the other groups.
       const membership = new Lock(zk, zkPaths.SENTINEL_RESET_LOCK);
-      await membership.acquire({ timeoutMs: 300_000, onWait: (holder) => log.info({ holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting') });
+      await membership.acquire({ timeoutMs: 300_000, onWait: (holder) => log.info({ event: 'LOCK_WAITING', holder }, 'waiting for the sentinel membership lock: another sentinel is starting or restarting') });
       let registration: Registration;
       let sentinel: SentinelProcess;
       try {
         const start = await readStartGroups(zk, config.defaultMasterName, first.defaultMaster, { redis: redisAuth, sentinel: sentinelAuth }, log);
         const claimed = await claimSentinelId(zk, self, sentinelAuth, log);
-        log.info({ myid: claimed.id, from: claimed.from === undefined ? undefined : formatHostPort(claimed.from) }, claimed.from === undefined ? 'took a new sentinel myid' : `took the myid of the departed sentinel ${formatHostPort(claimed.from)}: the other sentinels replace its entry with ours`);
+        log.info({ event: 'SENTINEL_ID_CLAIMED', myid: claimed.id, from: claimed.from === undefined ? undefined : formatHostPort(claimed.from) }, claimed.from === undefined ? 'took a new sentinel myid' : `took the myid of the departed sentinel ${formatHostPort(claimed.from)}: the other sentinels replace its entry with ours`);
         const registered = parseMembers(zkPaths.SENTINELS, await readRegistry(zk, zkPaths.SENTINELS)).map((m) => m.addr);
         const knownSentinels = await knownSentinelsOf(registered, self, sentinelAuth);
         groups = start.groups.map((g) => ({ ...g, knownSentinels }));
@@ -103,7 +103,7 @@ await runProgram({
           generateSentinelConf({ ...timings, port: config.port, bind: address.listen.join(' '), dir: config.workDir, announceIp: self.host, announcePort: self.port, groups, base: baseConf, myid: claimed.id, sentinelPass: config.sentinelPassword, tls: config.tls }),
         );
         log.info(
-          { conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), knownReplicas: groups.reduce((n, g) => n + (g.knownReplicas?.length ?? 0), 0), knownSentinels: knownSentinels.length, ...timings, authPass: undefined },
+          { event: 'SENTINEL_CONFIGURED', conf: confPath, groups: groups.map((g) => `${g.name}=${formatHostPort(g.master)}`), knownReplicas: groups.reduce((n, g) => n + (g.knownReplicas?.length ?? 0), 0), knownSentinels: knownSentinels.length, ...timings, authPass: undefined },
           'wrote a fresh sentinel.conf',
         );
 
@@ -115,7 +115,7 @@ await runProgram({
         );
         if (started === 'gave-up') return 0;
         if (!(started instanceof SentinelProcess)) {
-          log.error({ code: started.code, signal: started.signal }, 'redis-sentinel exited before it answered');
+          log.error({ event: 'CHILD_START_FAILED', code: started.code, signal: started.signal }, 'redis-sentinel exited before it answered');
           return started.exitCode;
         }
         sentinel = started;
@@ -158,18 +158,18 @@ await runProgram({
       // if ZooKeeper does not answer, the entry vanishes with the session anyway.
       const deregisterMs = Math.min(DEREGISTER_MAX_MS, Math.floor(config.shutdownTimeoutMs / 4));
       const deregistered = await within(registration.stop(), deregisterMs);
-      if (deregistered.outcome === 'done') log.info({ path: registration.path }, 'deregistered from ZooKeeper');
-      else if (deregistered.outcome === 'timeout') log.warn({ path: registration.path, timeoutMs: deregisterMs }, `ZooKeeper did not confirm our deregistration within ${deregisterMs} ms; going on, the entry vanishes with the session`);
-      else log.warn({ err: String(deregistered.err) }, 'could not remove our registration; going on, it vanishes with the session');
+      if (deregistered.outcome === 'done') log.info({ event: 'DEREGISTERED', path: registration.path }, 'deregistered from ZooKeeper');
+      else if (deregistered.outcome === 'timeout') log.warn({ event: 'DEREGISTER_FAILED', path: registration.path, timeoutMs: deregisterMs }, `ZooKeeper did not confirm our deregistration within ${deregisterMs} ms; going on, the entry vanishes with the session`);
+      else log.warn({ event: 'DEREGISTER_FAILED', err: String(deregistered.err) }, 'could not remove our registration; going on, it vanishes with the session');
       if (outcome === 'shutdown') {
         const exit: ChildExit = await sentinel.stop();
-        log.info({ code: exit.code, signal: exit.signal }, 'redis-sentinel stopped');
+        log.info({ event: 'CHILD_STOPPED', code: exit.code, signal: exit.signal }, 'redis-sentinel stopped');
         return 0;
       }
       return outcome.exitCode;
     } finally {
       if (http !== undefined) await within(http.close(), ZK_CLOSE_MAX_MS);
-      if ((await within(zk.close(), ZK_CLOSE_MAX_MS)).outcome === 'timeout') log.warn({ timeoutMs: ZK_CLOSE_MAX_MS }, 'ZooKeeper session not closed in time; exiting anyway');
+      if ((await within(zk.close(), ZK_CLOSE_MAX_MS)).outcome === 'timeout') log.warn({ event: 'ZK_CLOSE_TIMEOUT', timeoutMs: ZK_CLOSE_MAX_MS }, 'ZooKeeper session not closed in time; exiting anyway');
     }
   },
 });

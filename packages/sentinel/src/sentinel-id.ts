@@ -29,7 +29,7 @@ export async function sentinelMyId(addr: HostPort, auth: RedisAuth): Promise<str
 export async function claimSentinelId(zk: Zk, self: HostPort, auth: RedisAuth, log: Logger): Promise<ClaimedId> {
   await zk.mkdirp(zkPaths.SENTINEL_IDS);
   const ids = (await zk.children(zkPaths.SENTINEL_IDS)).sort();
-  for (const id of ids.filter((i) => !MYID.test(i))) log.warn({ node: preview(id) }, `Ignoring ${zkPaths.SENTINEL_IDS}/${preview(id)}: not a sentinel myid (40 hex characters).`);
+  for (const id of ids.filter((i) => !MYID.test(i))) log.warn({ event: 'ENTRY_IGNORED', node: preview(id) }, `Ignoring ${zkPaths.SENTINEL_IDS}/${preview(id)}: not a sentinel myid (40 hex characters).`);
   // Every owner asked at once: a dead host costs one probe timeout, not one per id.
   const entries = await Promise.all(
     ids

@@ -78,7 +78,7 @@ export class SentinelProcess {
     const run = (async () => {
       await redisCommand(this.o.local, this.o.auth, 'SENTINEL', 'FLUSHCONFIG');
       const exit = await this.child.stop();
-      this.o.log.info({ code: exit.code, signal: exit.signal }, 'redis-sentinel stopped for a restart on its own pruned config');
+      this.o.log.info({ event: 'CHILD_STOPPED', code: exit.code, signal: exit.signal }, 'redis-sentinel stopped for a restart on its own pruned config');
       await writeFile(this.o.confPath, edit(await readFile(this.o.confPath, 'utf8')), { mode: 0o600 });
       const up = await this.spawn(new Promise(() => {}));
       if (up !== 'up') throw new RedisZkError('CHILD_EXITED', `redis-sentinel did not come back after the restart (status ${typeof up === 'string' ? up : up.exitCode})`);

@@ -20,7 +20,7 @@ export async function chooseStartMaster(
   // without its vote there may be no majority and we would monitor a master that just died.
   const until = Date.now() + FAILOVER_SETTLE_MS;
   while (verdict.kind === 'none' && answers.some((a) => a.kind === 'failover-in-progress') && Date.now() < until) {
-    log.info({ verdict: verdict.reason }, 'a registered sentinel is still finishing a failover; asking again shortly');
+    log.info({ event: 'FAILOVER_UNDER_WAY', verdict: verdict.reason }, 'a registered sentinel is still finishing a failover; asking again shortly');
     await sleep(500);
     answers = await ask();
     verdict = sentinelVerdict(sentinels.length, answers);

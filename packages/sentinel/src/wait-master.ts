@@ -38,7 +38,7 @@ export function waitForFirstRecord(zk: Zk, defaultName: string, opts: WaitMaster
     };
     const onAbort = (): void => finish(() => resolve(undefined));
     const progress = setInterval(() => {
-      opts.log.info({ path, waitedMs: Date.now() - started, state: lastState }, `still waiting for a valid master record at ${path} or ${zkPaths.MASTERS}/<name>`);
+      opts.log.info({ event: 'WAITING_FOR_MASTER', path, waitedMs: Date.now() - started, state: lastState }, `still waiting for a valid master record at ${path} or ${zkPaths.MASTERS}/<name>`);
     }, opts.progressEveryMs ?? 10_000);
     const deadline = setTimeout(() => {
       finish(() =>
@@ -58,7 +58,7 @@ export function waitForFirstRecord(zk: Zk, defaultName: string, opts: WaitMaster
       if (parsed.ok) return parsed.value;
       if (refused.get(where) !== value) {
         refused.set(where, value);
-        opts.log.warn({ path: where, record: preview(value) }, `refusing the master record at ${where}: ${parsed.reason}; expected "<host> <port>", still waiting`);
+        opts.log.warn({ event: 'RECORD_REFUSED', path: where, record: preview(value) }, `refusing the master record at ${where}: ${parsed.reason}; expected "<host> <port>", still waiting`);
       }
       return undefined;
     };
@@ -68,13 +68,13 @@ export function waitForFirstRecord(zk: Zk, defaultName: string, opts: WaitMaster
         lastState = value === undefined ? 'absent' : value.trim() === '' ? 'empty' : `invalid ${JSON.stringify(preview(value))}`;
         const master = valid(path, value);
         if (master === undefined) return;
-        opts.log.info({ path, master: formatHostPort(master), waitedMs: Date.now() - started }, `master record found at ${path}`);
+        opts.log.info({ event: 'MASTER_FOUND', path, master: formatHostPort(master), waitedMs: Date.now() - started }, `master record found at ${path}`);
         finish(() => resolve({ defaultMaster: master }));
       }),
       watchChildren(zk, zkPaths.MASTERS, (children) => {
         for (const [name, value] of children) {
           if (name === defaultName || valid(zkPaths.masterOf(name), value) === undefined) continue;
-          opts.log.info({ group: name, waitedMs: Date.now() - started }, `master record of group ${name} found; starting with the groups there are`);
+          opts.log.info({ event: 'MASTER_FOUND', group: name, waitedMs: Date.now() - started }, `master record of group ${name} found; starting with the groups there are`);
           finish(() => resolve({ defaultMaster: undefined }));
           return;
         }

@@ -104,7 +104,7 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
         say(d.action === 'wait-for' ? 'info' : d.stuck === true ? 'warn' : 'debug', d.reason);
         return;
       }
-      log.info({ action: 'promote' }, d.reason);
+      log.info({ event: 'PROMOTED', action: 'promote' }, d.reason);
       await redisCommand(local, auth, 'REPLICAOF', 'NO', 'ONE');
       const epoch = (snapshot.epoch ?? 0) + 1;
       try {
@@ -114,10 +114,10 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
       } catch (err) {
         if (!isRecordConflict(err)) throw err;
         // Someone wrote meanwhile: the follow loop re-points us if the record names another.
-        log.warn({ code: isRedisZkError(err) ? err.code : undefined }, `${group.published} or the leadership changed while we promoted ourselves; the record decides.`);
+        log.warn({ event: 'LEADERSHIP_RACE', code: isRedisZkError(err) ? err.code : undefined }, `${group.published} or the leadership changed while we promoted ourselves; the record decides.`);
         return;
       }
-      log.info({ master: formatHostPort(self), epoch }, `Took the leadership ${group.leader} and wrote ${formatHostPort(self)} with epoch ${epoch} to ${group.published}.`);
+      log.info({ event: 'LEADERSHIP_TAKEN', master: formatHostPort(self), epoch }, `Took the leadership ${group.leader} and wrote ${formatHostPort(self)} with epoch ${epoch} to ${group.published}.`);
     } finally {
       await lock.release().catch(() => undefined);
     }
@@ -134,7 +134,7 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
     if (own.role === 'master') {
       const record = classifyRecord((await zk.get(group.published))?.data.toString('utf8'));
       if (record.kind === 'valid' && sameHostPort(record.addr, self) && (await takeLeadership(zk, group, self))) {
-        log.info({ leader: group.leader }, `Took the leadership ${group.leader} back: ${group.published} still names us.`);
+        log.info({ event: 'LEADERSHIP_TAKEN', leader: group.leader }, `Took the leadership ${group.leader} back: ${group.published} still names us.`);
       }
       return;
     }
@@ -146,7 +146,7 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
     if (held !== undefined && held.stat.ephemeralOwner === zk.sessionId) await zk.remove(group.leader, held.stat.version);
   };
 
-  const checking = new SingleFlight<void>(check, (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'The leadership check failed; trying again.'));
+  const checking = new SingleFlight<void>(check, (err) => log.warn({ event: 'LEADERSHIP_CHECK_FAILED', err: err instanceof Error ? err.message : String(err) }, 'The leadership check failed; trying again.'));
   const watch = watchData(zk, group.leader, () => void checking.request(undefined));
   const timer = setInterval(() => void checking.request(), RETRY_MS);
   timer.unref();

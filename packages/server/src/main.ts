@@ -49,7 +49,7 @@ await runProgram({
     const local = { host: address.local, port: config.port };
     const { redis: auth, sentinel: sentinelAuth } = linkAuths(config);
     const group = zkPaths.groupLayout(config.masterName, config.masterName === config.defaultMasterName);
-    log.info({ announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName, defaultGroup: group.isDefault }, 'redis-zk-server starting.');
+    log.info({ event: 'STARTING', announce: formatHostPort(self), bind: address.listen, source: address.source, masterName: config.masterName, defaultGroup: group.isDefault }, 'redis-zk-server starting.');
 
     await checkPortFree(address.listen, config.port, auth);
 
@@ -60,7 +60,7 @@ await runProgram({
       // Never join another group's lock (a 0.1.0 group under another name is the default one).
       const identity = decideGroupIdentity(await readGroupIdentity(zk, group, config.defaultMasterName));
       if (identity.action === 'refuse') throw new RedisZkError('GROUP_MISMATCH', identity.reason);
-      log.info({ lock: group.lock, nodes: group.nodes, record: group.record }, identity.reason);
+      log.info({ event: 'GROUP_IDENTIFIED', lock: group.lock, nodes: group.nodes, record: group.record }, identity.reason);
 
       // redis-server as a supervised child, announcing our address; resolves once it answers as
       // the process we started, or with the exit code to give (said in one line).
@@ -76,12 +76,12 @@ await runProgram({
         if (rejected !== undefined) {
           const err = rejectionError(rejected, config.redisConf);
           if (err !== undefined) throw err;
-          log.error({ line: rejected.line, source: rejected.source }, `redis-server rejects '${rejected.line}' from the ${rejected.source === 'arguments' ? 'arguments after --' : 'generated config'}: ${rejected.reason}.`);
+          log.error({ event: 'REDIS_CONFIG_REJECTED', line: rejected.line, source: rejected.source }, `redis-server rejects '${rejected.line}' from the ${rejected.source === 'arguments' ? 'arguments after --' : 'generated config'}: ${rejected.reason}.`);
         }
         // The usual cause is a port someone else's redis-server holds: say so when one answers there.
         const theirs = await answeringPid(local, auth).catch(() => undefined);
-        if (theirs !== undefined) log.error(foreignRedisError(local, theirs, child.pid).message);
-        log.error({ code: started.code, signal: started.signal }, `redis-server exited during start (status ${started.exitCode}).`);
+        if (theirs !== undefined) log.error({ event: 'FOREIGN_REDIS' }, foreignRedisError(local, theirs, child.pid).message);
+        log.error({ event: 'CHILD_START_FAILED', code: started.code, signal: started.signal }, `redis-server exited during start (status ${started.exitCode}).`);
         return started.exitCode === 0 ? 1 : started.exitCode;
       };
 
@@ -92,7 +92,7 @@ await runProgram({
       let registration: Registration | undefined;
       let held: { keys: number; offset: number; since: number; settleMs: number } | undefined;
       if (await hasPersistedData(config.dataDir)) {
-        log.info({ dataDir: config.dataDir }, 'Found data on disk: starting redis-server held (read-only, a replica of nothing) to learn what it holds before deciding.');
+        log.info({ event: 'HELD_START', dataDir: config.dataDir }, 'Found data on disk: starting redis-server held (read-only, a replica of nothing) to learn what it holds before deciding.');
         const started = await startChild(HOLD);
         if (typeof started === 'number') return started;
         child = started;
@@ -101,14 +101,14 @@ await runProgram({
           registration = new Registration(zk, group.nodes, formatHostPort(self));
           await registration.start();
           held = { keys: own.keys, offset: own.offset, since: Date.now(), settleMs: config.groupRestartWaitMs };
-          log.info({ keys: own.keys, offset: own.offset, node: registration.path }, `redis-server holds ${own.keys} keys from disk; registered held.`);
+          log.info({ event: 'HELD_REGISTERED', keys: own.keys, offset: own.offset, node: registration.path }, `redis-server holds ${own.keys} keys from disk; registered held.`);
         }
       }
 
       // 3. Decide under the lock (and write the record for a claim or a handover).
       const decided = await decideUnderLock({ zk, self, group, auth, sentinelAuth, log, shutdown: ctx.shutdown, held });
       if (decided === undefined) {
-        log.info('Shutdown requested before a decision was made.');
+        log.info({ event: 'STOPPING' }, 'Shutdown requested before a decision was made.');
         await child?.stop();
         return 0;
       }
@@ -130,8 +130,8 @@ await runProgram({
       // FAILOVER_MODE=zookeeper: a master holds the group's leadership before anyone else decides.
       const zkMode = config.failoverMode === 'zookeeper';
       if (zkMode && decided.replicaOf === undefined) {
-        if (await takeLeadership(zk, group, self)) log.info({ leader: group.leader }, `Took the group's leadership ${group.leader}.`);
-        else log.warn({ leader: group.leader }, `${group.leader} is held by another session; the leadership loop decides.`);
+        if (await takeLeadership(zk, group, self)) log.info({ event: 'LEADERSHIP_TAKEN', leader: group.leader }, `Took the group's leadership ${group.leader}.`);
+        else log.warn({ event: 'LEADERSHIP_ELSEWHERE', leader: group.leader }, `${group.leader} is held by another session; the leadership loop decides.`);
       }
       await decided.lock.release();
       log.info(
@@ -156,7 +156,7 @@ await runProgram({
       // 9. The role checks for load balancers and Marathon, on HTTP_PORT (Marathon's PORT1).
       const metrics = config.httpPort === undefined ? undefined : serverMetrics({ zk, group, local, auth, failoverMode: config.failoverMode, fencer });
       const http = config.httpPort === undefined ? undefined : await startRoleHttp({ hosts: address.listen, port: config.httpPort, bindIp: config.bindIp, local, auth, fenced: () => fencer?.fenced ?? false, metrics });
-      if (http !== undefined) log.info({ httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health; Prometheus metrics on /metrics.`);
+      if (http !== undefined) log.info({ event: 'HTTP_LISTENING', httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health; Prometheus metrics on /metrics.`);
       const handOff = () =>
         (config.failoverMode === 'zookeeper' ? handOffWithoutSentinels : handOffMaster)({ zk, self, local, auth, sentinelAuth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });

@@ -26,13 +26,13 @@ const sleep = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('
  */
 async function deregister(registration: Registration, log: Logger, ms: number): Promise<void> {
   const r = await within(registration.stop(), ms);
-  if (r.outcome === 'done') log.info({ node: registration.path }, 'Removed our /redis/nodes entry.');
-  else if (r.outcome === 'timeout') log.warn({ node: registration.path, waitedMs: ms }, `ZooKeeper did not confirm the removal of our /redis/nodes entry within ${ms} ms; going on (it vanishes when our session ends).`);
-  else log.warn({ node: registration.path, err: messageOf(r.err) }, 'Could not remove our /redis/nodes entry; going on (it vanishes when our session ends).');
+  if (r.outcome === 'done') log.info({ event: 'DEREGISTERED', node: registration.path }, 'Removed our /redis/nodes entry.');
+  else if (r.outcome === 'timeout') log.warn({ event: 'DEREGISTER_FAILED', node: registration.path, waitedMs: ms }, `ZooKeeper did not confirm the removal of our /redis/nodes entry within ${ms} ms; going on (it vanishes when our session ends).`);
+  else log.warn({ event: 'DEREGISTER_FAILED', node: registration.path, err: messageOf(r.err) }, 'Could not remove our /redis/nodes entry; going on (it vanishes when our session ends).');
 }
 
 async function closeZk(zk: Zk, log: Logger): Promise<void> {
-  if ((await within(zk.close(), ZK_STEP_MAX_MS)).outcome === 'timeout') log.warn(`The ZooKeeper session did not close within ${ZK_STEP_MAX_MS} ms; exiting anyway.`);
+  if ((await within(zk.close(), ZK_STEP_MAX_MS)).outcome === 'timeout') log.warn({ event: 'ZK_CLOSE_TIMEOUT' }, `The ZooKeeper session did not close within ${ZK_STEP_MAX_MS} ms; exiting anyway.`);
 }
 
 /**
@@ -61,14 +61,14 @@ export async function runUntilExit({ child, registration, follower, zk, log, shu
     // Leave a quarter of the budget for redis-server's own stop.
     const budget = Math.ceil(t0 + shutdownTimeoutMs * 0.75 - Date.now());
     const r = await within(beforeStop(), budget);
-    if (r.outcome === 'timeout') log.warn(`The master hand-off did not finish within ${Math.max(0, budget)} ms; stopping redis-server anyway.`);
-    else if (r.outcome === 'failed') log.warn({ err: messageOf(r.err) }, 'Could not hand the master role off before stopping.');
+    if (r.outcome === 'timeout') log.warn({ event: 'HAND_OFF_FAILED' }, `The master hand-off did not finish within ${Math.max(0, budget)} ms; stopping redis-server anyway.`);
+    else if (r.outcome === 'failed') log.warn({ event: 'HAND_OFF_FAILED', err: messageOf(r.err) }, 'Could not hand the master role off before stopping.');
   }
-  log.info('Stopping redis-server.');
+  log.info({ event: 'CHILD_STOPPING' }, 'Stopping redis-server.');
   const stopped = child.stop();
   let exit: ChildExit | 'timeout' = await Promise.race([stopped, sleep(deadline - Date.now())]);
   if (exit === 'timeout') {
-    log.warn({ pid: child.pid }, `redis-server did not exit within SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs} ms) of ${String(shutdown.reason)}; sending SIGKILL.`);
+    log.warn({ event: 'CHILD_KILLED', pid: child.pid }, `redis-server did not exit within SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs} ms) of ${String(shutdown.reason)}; sending SIGKILL.`);
     try {
       process.kill(child.pid, 'SIGKILL');
     } catch {
@@ -76,7 +76,7 @@ export async function runUntilExit({ child, registration, follower, zk, log, shu
     }
     exit = await child.exited;
   }
-  log.info({ code: exit.code, signal: exit.signal }, `redis-server stopped (status ${exit.exitCode}).`);
+  log.info({ event: 'CHILD_STOPPED', code: exit.code, signal: exit.signal }, `redis-server stopped (status ${exit.exitCode}).`);
   await closeZk(zk, log);
   return 0;
 }

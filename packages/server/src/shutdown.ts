@@ -81,13 +81,13 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
 
   // The pause outlives our deadline: redis-server is stopped right after the hand-off anyway.
   await redisCommand(o.local, o.auth, 'CLIENT', 'PAUSE', o.timeoutMs * 4, 'WRITE');
-  o.log.info({ replicas: own.replicas.length }, 'Writes paused; waiting for the replicas to catch up before asking for a failover.');
+  o.log.info({ event: 'HAND_OFF_STARTED', replicas: own.replicas.length }, 'Writes paused; waiting for the replicas to catch up before asking for a failover.');
   const caught = await waitForCatchUp(o, deadline);
   if (caught.length === 0) {
-    o.log.warn(`No replica caught up with this master within ${o.timeoutMs} ms; stopping without a failover.`);
+    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `No replica caught up with this master within ${o.timeoutMs} ms; stopping without a failover.`);
     return;
   }
-  o.log.info({ caughtUp: caught.map(formatHostPort) }, `${caught.length} replica(s) hold every acknowledged write; asking the sentinels to fail over.`);
+  o.log.info({ event: 'HAND_OFF_CAUGHT_UP', caughtUp: caught.map(formatHostPort) }, `${caught.length} replica(s) hold every acknowledged write; asking the sentinels to fail over.`);
 
   // A sentinel that has not yet connected to a replica answers NOGOODSLAVE: retry until one agrees.
   let asked: HostPort | undefined;
@@ -109,10 +109,10 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
     if (asked === undefined) await sleep(200);
   }
   if (asked === undefined) {
-    o.log.warn(`No sentinel agreed to fail over ${o.group.name} within ${o.timeoutMs} ms; stopping anyway.`);
+    o.log.warn({ event: 'HAND_OFF_FAILED' }, `No sentinel agreed to fail over ${o.group.name} within ${o.timeoutMs} ms; stopping anyway.`);
     return;
   }
-  o.log.info({ sentinel: formatHostPort(asked) }, `Asked sentinel ${formatHostPort(asked)} to fail over ${o.group.name} before stopping this master.`);
+  o.log.info({ event: 'HAND_OFF_ASKED', sentinel: formatHostPort(asked) }, `Asked sentinel ${formatHostPort(asked)} to fail over ${o.group.name} before stopping this master.`);
 
   while (Date.now() < deadline) {
     const now = await Promise.all(sentinels.map((s) => sentinelMasterAddr(s, o.sentinelAuth, o.group.name).catch(() => undefined)));
@@ -126,7 +126,7 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
     }
     await sleep(POLL_MS * 2);
   }
-  o.log.warn(`No other master was confirmed within ${o.timeoutMs} ms; stopping anyway.`);
+  o.log.warn({ event: 'HAND_OFF_FAILED' }, `No other master was confirmed within ${o.timeoutMs} ms; stopping anyway.`);
 }
 
 /**
@@ -145,14 +145,14 @@ export async function handOffWithoutSentinels(o: HandOffOptions): Promise<void> 
   const replicas = await Promise.all(own.replicas.map(async (r) => ({ addr: { host: r.host, port: r.port }, probe: await probeRedis({ host: r.host, port: r.port }, o.auth) })));
   const to = electionPick(replicas.filter((r) => unfitReason(r, o.self, members) === undefined));
   if (to === undefined) {
-    o.log.warn(`No replica is fit to take over (${replicas.map((r) => `${formatHostPort(r.addr)}: ${unfitReason(r, o.self, members) ?? 'fit'}`).join('; ') || 'none attached'}); stopping without a hand-off: the replicas elect once this master is gone.`);
+    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `No replica is fit to take over (${replicas.map((r) => `${formatHostPort(r.addr)}: ${unfitReason(r, o.self, members) ?? 'fit'}`).join('; ') || 'none attached'}); stopping without a hand-off: the replicas elect once this master is gone.`);
     return;
   }
-  o.log.info({ to: formatHostPort(to) }, `Handing ${o.group.name} over to ${formatHostPort(to)}, the replica an election would pick, before stopping.`);
+  o.log.info({ event: 'HAND_OFF_STARTED', to: formatHostPort(to) }, `Handing ${o.group.name} over to ${formatHostPort(to)}, the replica an election would pick, before stopping.`);
   try {
     const r = await moveMasterInZooKeeper({ zk: o.zk, layout: o.group, from: o.self, fromCommands: o.local, to, auth: o.auth, lockWaitMs: Math.floor(o.timeoutMs / 3), pauseMs: o.timeoutMs * 4, catchUpMs: Math.floor(o.timeoutMs / 2) });
     o.log.info({ event: 'HANDED_OFF', to: formatHostPort(to), epoch: r.epoch, outageMs: r.outageMs, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(to)} (epoch ${r.epoch}); writes were paused for ${r.outageMs} ms; stopping.`);
   } catch (err) {
-    o.log.warn({ code: isRedisZkError(err) ? err.code : undefined }, `The hand-off to ${formatHostPort(to)} did not happen (${message(err)}); stopping anyway: the replicas elect once this master is gone.`);
+    o.log.warn({ event: 'HAND_OFF_FAILED', code: isRedisZkError(err) ? err.code : undefined }, `The hand-off to ${formatHostPort(to)} did not happen (${message(err)}); stopping anyway: the replicas elect once this master is gone.`);
   }
 }

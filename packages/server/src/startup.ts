@@ -65,15 +65,15 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
   try {
     for (;;) {
       const lock = new Lock(zk, o.group.lock);
-      log.info(`Taking the master-decision lock ${o.group.lock}.`);
+      log.info({ event: 'LOCK_TAKING' }, `Taking the master-decision lock ${o.group.lock}.`);
       await Promise.race([
-        lock.acquire({ onWait: (holder) => log.info({ holder }, `Waiting for the lock ${o.group.lock}, held by ${holder}.`) }),
+        lock.acquire({ onWait: (holder) => log.info({ event: 'LOCK_WAITING', holder }, `Waiting for the lock ${o.group.lock}, held by ${holder}.`) }),
         aborted,
       ]);
       const { obs, snapshot, verdict, registeredNodes } = await Promise.race([observe(zk, self, o.group, o.auth, o.sentinelAuth, o.held && { ...o.held, now: Date.now() }), aborted]);
       const decision = decideStartup(obs);
       log.info(
-        {
+        { event: 'ROLE_DECIDED',
           action: decision.action,
           record: obs.record.kind === 'valid' ? formatHostPort(obs.record.addr) : obs.record.kind,
           sentinels: obs.sentinelCount,
@@ -83,7 +83,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         decision.reason,
       );
       if (obs.record.kind === 'invalid') {
-        log.warn({ preview: obs.record.preview }, `Refusing the invalid ${o.group.published} value: ${obs.record.reason}.`);
+        log.warn({ event: 'RECORD_REFUSED', preview: obs.record.preview }, `Refusing the invalid ${o.group.published} value: ${obs.record.reason}.`);
       }
       // Sentinels that refuse our password or TLS are a setting to fix, not sentinels that are
       // down: said as such, once per sentinel and error.
@@ -91,14 +91,14 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         for (const r of verdict.refused) {
           if (refusedSaid.has(r)) continue;
           refusedSaid.add(r);
-          log.warn({ code: 'SENTINEL_REFUSED' }, `A registered sentinel refuses us, so the group's failover state cannot be read from it: ${r}.`);
+          log.warn({ event: 'SENTINEL_REFUSES', code: 'SENTINEL_REFUSED' }, `A registered sentinel refuses us, so the group's failover state cannot be read from it: ${r}.`);
         }
       }
       // Junk in the registries is never a node or a sentinel; said once per entry.
       for (const r of snapshot.refused) {
         if (refusedSaid.has(r.path)) continue;
         refusedSaid.add(r.path);
-        log.warn({ path: r.path, preview: r.preview }, `Ignoring ${r.path}: ${r.reason}.`);
+        log.warn({ event: 'ENTRY_IGNORED', path: r.path, preview: r.preview }, `Ignoring ${r.path}: ${r.reason}.`);
       }
       if (decision.action === 'wait') {
         await lock.release();
@@ -112,7 +112,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       } catch (err) {
         // Someone (the watcher) wrote meanwhile: decide again on what is there now.
         if (isRecordConflict(err)) {
-          log.warn({ code: isRedisZkError(err) ? err.code : undefined }, `${o.group.published} changed while deciding; observing again.`);
+          log.warn({ event: 'RECORD_RACE', code: isRedisZkError(err) ? err.code : undefined }, `${o.group.published} changed while deciding; observing again.`);
           // A parent removed by hand: put it back rather than spin on the same failure.
           if (isRedisZkError(err, 'ZK_NO_NODE')) await Promise.all([zk.mkdirp(zkPaths.MASTERS), zk.mkdirp(zkPaths.EPOCHS)]);
           await lock.release();
@@ -120,7 +120,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
         }
         throw err;
       }
-      log.info({ master: formatHostPort(target) }, `Wrote ${formatHostPort(target)} to ${o.group.isDefault ? `/redis/master and ${o.group.record}` : o.group.record}.`);
+      log.info({ event: 'RECORD_CREATED', master: formatHostPort(target) }, `Wrote ${formatHostPort(target)} to ${o.group.isDefault ? `/redis/master and ${o.group.record}` : o.group.record}.`);
       return { lock, decision, replicaOf: decision.action === 'claim' ? undefined : decision.master };
     }
   } catch (err) {

@@ -58,9 +58,9 @@ await runProgram({
     if (leaders !== undefined) {
       leaders.start();
       state.on('record', (name, from, to) => {
-        log.info({ group: name, from, to }, `ZooKeeper records ${name} moving to ${joinHostPort(to)}.`);
+        log.info({ event: 'RECORD_CHANGED', group: name, from, to }, `ZooKeeper records ${name} moving to ${joinHostPort(to)}.`);
         runBehaviours(behaviours.filter((b) => b !== recordBehaviour), { name, from, to, source: 'zookeeper', at: new Date() }, (b, err) =>
-          log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${name}.`),
+          log.warn({ event: 'BEHAVIOUR_FAILED', behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${name}.`),
         );
       });
     }
@@ -90,7 +90,7 @@ await runProgram({
       if (!duplicate) lastSwitch.set(parsed.name, { key, at: now });
       log[duplicate ? 'debug' : 'info']({ event: 'SWITCH_ANNOUNCED', duplicate, sentinel: source, group: parsed.name, from: parsed.from, to: parsed.to }, `Sentinel ${source} announced ${parsed.name} moving to ${joinHostPort(parsed.to)}${duplicate ? ' (already announced by another sentinel)' : ''}.`);
       runBehaviours(duplicate ? [recordBehaviour] : behaviours, { ...parsed, source, sentinel: { host: s.host, port: s.port }, at: new Date() }, (b, err) =>
-        log.warn({ behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
+        log.warn({ event: 'BEHAVIOUR_FAILED', behaviour: b.name, err }, `Behaviour ${b.name} failed on a switch of ${parsed.name}.`),
       );
     });
     subscription.on('event', (channel, payload, s) => {
@@ -133,11 +133,11 @@ await runProgram({
     const hosts = config.bindIp === undefined ? ['0.0.0.0'] : config.bindIp.startsWith('127.') ? [config.bindIp] : [config.bindIp, '127.0.0.1'];
     const apps = hosts.map(() => createHttpServer(view, { operations, observe: metrics.observeHttp, https: config.httpTls }));
     await listenAll(apps, hosts, config.port, config.bindIp);
-    log.info({ hosts, port: config.port, group: config.defaultMasterName, failoverMode: config.failoverMode }, `Watching every group (default ${config.defaultMasterName}${zkMode ? ', FAILOVER_MODE=zookeeper' : ''}); ${config.httpTls === undefined ? 'HTTP' : 'HTTPS'} API on port ${config.port}; status page at ${config.httpTls === undefined ? 'http' : 'https'}://${config.bindIp ?? '127.0.0.1'}:${config.port}/; POST /switchover ${config.apiToken === undefined ? 'disabled (no API_TOKEN)' : 'enabled'}.`);
+    log.info({ event: 'STARTING', hosts, port: config.port, group: config.defaultMasterName, failoverMode: config.failoverMode }, `Watching every group (default ${config.defaultMasterName}${zkMode ? ', FAILOVER_MODE=zookeeper' : ''}); ${config.httpTls === undefined ? 'HTTP' : 'HTTPS'} API on port ${config.port}; status page at ${config.httpTls === undefined ? 'http' : 'https'}://${config.bindIp ?? '127.0.0.1'}:${config.port}/; POST /switchover ${config.apiToken === undefined ? 'disabled (no API_TOKEN)' : 'enabled'}.`);
 
     // 6. Until SIGTERM/SIGINT.
     await whenAborted(ctx.shutdown, undefined);
-    log.info({ signal: String(ctx.shutdown.reason) }, 'Stopping.');
+    log.info({ event: 'STOPPING', signal: String(ctx.shutdown.reason) }, 'Stopping.');
     clearInterval(interval);
     leaders?.close();
     subscription.close();

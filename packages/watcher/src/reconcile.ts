@@ -122,7 +122,7 @@ export class Reconciler {
 
   private async runJob(name: string, kind: 'switch' | 'check', job: Job): Promise<void> {
     const settled = await this.once(name, job).catch((err: unknown) => {
-      this.log.warn({ group: name, code: isRedisZkError(err) ? err.code : undefined, err: isRedisZkError(err) ? undefined : err }, `Reconciling ${name} failed: ${err instanceof Error ? err.message : String(err)}; the next event or interval retries.`);
+      this.log.warn({ event: 'RECONCILE_FAILED', group: name, code: isRedisZkError(err) ? err.code : undefined, err: isRedisZkError(err) ? undefined : err }, `Reconciling ${name} failed: ${err instanceof Error ? err.message : String(err)}; the next event or interval retries.`);
       return false;
     });
     // A switch just settled from fresh sentinel answers: a check still waiting its turn would
@@ -183,12 +183,12 @@ export class Reconciler {
         {
           attempts: MAX_ATTEMPTS,
           retryOn: isRecordConflict,
-          onRetry: (err, attempt) => this.log.info({ group: name, attempt, code: isRedisZkError(err) ? err.code : undefined }, `Another writer changed ${name} while deciding; re-reading and deciding again.`),
+          onRetry: (err, attempt) => this.log.info({ event: 'RECORD_RACE', group: name, attempt, code: isRedisZkError(err) ? err.code : undefined }, `Another writer changed ${name} while deciding; re-reading and deciding again.`),
         },
       );
     } catch (err) {
       if (!(err instanceof RetriesExhausted)) throw err;
-      this.log.warn({ group: name }, `Gave up writing ${name} after ${MAX_ATTEMPTS} version conflicts; the next event or interval retries.`);
+      this.log.warn({ event: 'RECONCILE_FAILED', group: name }, `Gave up writing ${name} after ${MAX_ATTEMPTS} version conflicts; the next event or interval retries.`);
       return false;
     }
   }

@@ -129,8 +129,8 @@ export class WatcherState extends EventEmitter<StateEvents> {
   setMonitoring(name: string, h: MonitoringHealth): void {
     const before = this.monitoring.get(name);
     this.monitoring.set(name, h);
-    if (!h.ok && (before === undefined || before.ok || before.reason !== h.reason)) this.log.error({ group: name }, `${h.reason[0]!.toUpperCase()}${h.reason.slice(1)}.`);
-    else if (h.ok && before !== undefined && !before.ok) this.log.info({ group: name }, `The sentinels monitor the master of ${name} again.`);
+    if (!h.ok && (before === undefined || before.ok || before.reason !== h.reason)) this.log.error({ event: 'GROUP_UNHEALTHY', group: name }, `${h.reason[0]!.toUpperCase()}${h.reason.slice(1)}.`);
+    else if (h.ok && before !== undefined && !before.ok) this.log.info({ event: 'GROUP_HEALTHY', group: name }, `The sentinels monitor the master of ${name} again.`);
   }
 
   /** MASTER_NAME plus every group under /redis/masters. */

@@ -103,7 +103,7 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
     for (const [id, link] of this.links) {
       const now = live.get(id);
       if (now === undefined || now.host !== link.sentinel.host || now.port !== link.sentinel.port) {
-        this.log.info({ sentinel: joinHostPort(link.sentinel) }, `Sentinel ${joinHostPort(link.sentinel)} left /redis/sentinels; dropping its subscription.`);
+        this.log.info({ event: 'SUBSCRIPTION_LOST', sentinel: joinHostPort(link.sentinel) }, `Sentinel ${joinHostPort(link.sentinel)} left /redis/sentinels; dropping its subscription.`);
         this.drop(id);
       }
     }

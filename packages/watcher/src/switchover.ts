@@ -113,29 +113,29 @@ export class Switchover {
       candidate,
     });
     if (plan.action === 'refuse') {
-      log.warn({ group, candidate: candidate && fmt(candidate) }, `Refusing a switchover of ${group}: ${plan.reason}.`);
+      log.warn({ event: 'SWITCHOVER_REFUSED', group, candidate: candidate && fmt(candidate) }, `Refusing a switchover of ${group}: ${plan.reason}.`);
       events.add({ kind: 'switchover', name: group, outcome: 'refused', detail: plan.reason });
       return { ok: false, status: plan.status, code: 'SWITCHOVER_REFUSED', reason: plan.reason };
     }
     if (!master?.reachable) throw new RedisZkError('SWITCHOVER_FAILED', 'unreachable: the plan requires an answering master');
     this.running.add(group);
-    log.info({ group, from: fmt(plan.from), candidates: plan.candidates.map(fmt), exclude: plan.exclude.map(fmt) }, plan.reason);
+    log.info({ event: 'SWITCHOVER_STARTED', group, from: fmt(plan.from), candidates: plan.candidates.map(fmt), exclude: plan.exclude.map(fmt) }, plan.reason);
     events.add({ kind: 'switchover', name: group, from: fmt(plan.from), to: plan.candidates.length === 1 ? fmt(plan.candidates[0]!) : undefined, outcome: 'started', detail: plan.reason });
     const restore: { addr: HostPort; priority: string }[] = [];
     try {
       const result = zkMode
         ? await this.executeWithoutSentinels(layout, plan.from, plan.candidates[0]!)
         : await this.execute(group, plan.from, master, plan.candidates, plan.exclude, snapshot.sentinels.map((s) => s.addr), restore);
-      log.info({ group, from: result.from, to: result.to, outageMs: result.outageMs, steps: result.steps }, `Switched ${group} over from ${result.from} to ${result.to}; writes were paused for ${result.outageMs} ms.`);
+      log.info({ event: 'SWITCHOVER_DONE', group, from: result.from, to: result.to, outageMs: result.outageMs, steps: result.steps }, `Switched ${group} over from ${result.from} to ${result.to}; writes were paused for ${result.outageMs} ms.`);
       events.add({ kind: 'switchover', name: group, from: result.from, to: result.to, outcome: 'done', detail: `writes paused ${result.outageMs} ms` });
       return result;
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      log.error({ group }, `The switchover of ${group} failed: ${reason}.`);
+      log.error({ event: 'SWITCHOVER_FAILED', group }, `The switchover of ${group} failed: ${reason}.`);
       events.add({ kind: 'switchover', name: group, outcome: 'failed', detail: reason });
       return { ok: false, status: isRedisZkError(err, 'SWITCHOVER_ABORTED') ? 409 : 500, code: 'SWITCHOVER_FAILED', reason };
     } finally {
-      for (const r of restore) await redisCommand(r.addr, auth, 'CONFIG', 'SET', 'replica-priority', r.priority).catch(() => log.warn({ replica: fmt(r.addr) }, `Could not restore replica-priority ${r.priority} on ${fmt(r.addr)}; set it by hand.`));
+      for (const r of restore) await redisCommand(r.addr, auth, 'CONFIG', 'SET', 'replica-priority', r.priority).catch(() => log.warn({ event: 'SWITCHOVER_RESTORE_FAILED', replica: fmt(r.addr) }, `Could not restore replica-priority ${r.priority} on ${fmt(r.addr)}; set it by hand.`));
       this.running.delete(group);
     }
   }

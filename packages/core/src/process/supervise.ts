@@ -143,10 +143,10 @@ export async function supervise(command: string, args: string[], opts: Supervise
   const stop = (signal: NodeJS.Signals = 'SIGTERM'): Promise<ChildExit> => {
     stopping ??= (async () => {
       if (!running.has(pid)) return exited;
-      opts.log.info({ pid, signal, shutdownTimeoutMs: opts.shutdownTimeoutMs }, `stopping ${command} (pid ${pid}) with ${signal}`);
+      opts.log.info({ event: 'CHILD_STOPPING', pid, signal, shutdownTimeoutMs: opts.shutdownTimeoutMs }, `stopping ${command} (pid ${pid}) with ${signal}`);
       child.kill(signal);
       const timer = setTimeout(() => {
-        opts.log.warn({ pid, shutdownTimeoutMs: opts.shutdownTimeoutMs }, `${command} (pid ${pid}) did not exit within ${opts.shutdownTimeoutMs} ms of ${signal}; sending SIGKILL`);
+        opts.log.warn({ event: 'CHILD_KILLED', pid, shutdownTimeoutMs: opts.shutdownTimeoutMs }, `${command} (pid ${pid}) did not exit within ${opts.shutdownTimeoutMs} ms of ${signal}; sending SIGKILL`);
         child.kill('SIGKILL');
       }, opts.shutdownTimeoutMs);
       const exit = await exited;

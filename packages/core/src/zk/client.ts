@@ -146,7 +146,7 @@ export class Zk extends EventEmitter<ZkEvents> {
   static async connect(config: ZkConfig, log: Logger): Promise<Zk> {
     // A wrong ZK_HOSTS otherwise means silence until the deadline.
     log.info(
-      { zk: config.connectString, connectTimeoutMs: config.connectTimeoutMs },
+      { event: 'ZK_CONNECTING', zk: config.connectString, connectTimeoutMs: config.connectTimeoutMs },
       `connecting to ZooKeeper at ${config.connectString} (waiting up to ${config.connectTimeoutMs} ms)`,
     );
     // One deadline for both clients, so the wait is what the line above says.
@@ -159,7 +159,7 @@ export class Zk extends EventEmitter<ZkEvents> {
       await zk.close();
       throw err;
     }
-    log.info({ zk: config.connectString, sessionId: zk.sessionId }, 'connected to ZooKeeper');
+    log.info({ event: 'ZK_CONNECTED', zk: config.connectString, sessionId: zk.sessionId }, 'connected to ZooKeeper');
     return zk;
   }
 
@@ -170,7 +170,7 @@ export class Zk extends EventEmitter<ZkEvents> {
       await root.waitConnected(deadline, config);
       if (!(await root.exists(config.chroot!))) {
         await root.mkdirp(config.chroot!);
-        log.info({ chroot: config.chroot }, 'created the ZooKeeper chroot');
+        log.info({ event: 'ZK_CHROOT_CREATED', chroot: config.chroot }, 'created the ZooKeeper chroot');
       }
     } finally {
       await root.close();
@@ -223,7 +223,7 @@ export class Zk extends EventEmitter<ZkEvents> {
     limitSilence(client, (silentMs, readTimeoutMs) => {
       if (client !== this.client || this._state === 'closed') return;
       this.log.warn(
-        { silentMs, readTimeoutMs },
+        { event: 'ZK_SERVER_SILENT', silentMs, readTimeoutMs },
         `ZooKeeper server sent nothing for ${silentMs} ms (over 2/3 of the session timeout): dropping the connection to reconnect`,
       );
     });
@@ -257,7 +257,7 @@ export class Zk extends EventEmitter<ZkEvents> {
     if (this._state === state) return;
     const from = this._state;
     this._state = state;
-    this.log.info({ zkState: state, from }, `ZooKeeper ${state}`);
+    this.log.info({ event: 'ZK_STATE_CHANGED', zkState: state, from }, `ZooKeeper ${state}`);
     this.emit('state', state);
   }
 
@@ -282,7 +282,7 @@ export class Zk extends EventEmitter<ZkEvents> {
       this.setState('expired');
       this.renewClient();
     } else if (s === zookeeper.State.AUTH_FAILED) {
-      this.log.error({}, 'ZooKeeper rejected the credentials of ZK_AUTH');
+      this.log.error({ event: 'ZK_AUTH_REJECTED' }, 'ZooKeeper rejected the credentials of ZK_AUTH');
     }
   }
 

@@ -168,7 +168,7 @@ export class Lock extends EventEmitter<LockEvents> {
       }
       if (this.node !== undefined) {
         // Our node vanished without a new session: someone removed it. Queue again.
-        this.zk.log.warn({ node: this.node }, 'our lock node vanished; queueing again');
+        this.zk.log.warn({ event: 'LOCK_NODE_VANISHED', node: this.node }, 'our lock node vanished; queueing again');
         this.node = undefined;
       }
       if (Date.now() >= deadline) throw new RedisZkError('ZK_TIMEOUT', 'lock deadline passed');
@@ -256,7 +256,7 @@ export class Lock extends EventEmitter<LockEvents> {
     this.node = undefined;
     this.zk.off('session', this.onSession);
     this.zk.off('state', this.onState);
-    this.zk.log.warn({ lock: this.dir }, `lost the lock: ${why}`);
+    this.zk.log.warn({ event: 'LOCK_LOST', lock: this.dir }, `lost the lock: ${why}`);
     this.emit('lost');
   }
 

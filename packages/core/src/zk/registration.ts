@@ -68,7 +68,7 @@ export class Registration {
       } catch (err) {
         if (!this.active || this.zk.state === 'closed') return;
         this.zk.log.warn(
-          { err: (err as Error).message, path: this.path, retryInMs: this.backoff },
+          { event: 'REGISTRATION_RETRY', err: (err as Error).message, path: this.path, retryInMs: this.backoff },
           'could not re-create the ZooKeeper registration; retrying',
         );
         this.retryTimer = setTimeout(() => this.kick(), this.backoff);
@@ -86,7 +86,7 @@ export class Registration {
       if (!this.active) return;
       try {
         await this.zk.create(this.path, this.data, 'ephemeral');
-        this.zk.log.info({ path: this.path }, 'registered in ZooKeeper');
+        this.zk.log.info({ event: 'REGISTERED', path: this.path }, 'registered in ZooKeeper');
         return;
       } catch (err) {
         if (!(err instanceof RedisZkError && err.code === 'ZK_NODE_EXISTS')) throw err;

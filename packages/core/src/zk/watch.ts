@@ -44,7 +44,7 @@ function rearming(zk: Zk, what: string, read: (watcher: () => void) => Promise<v
           backoff = RETRY_MIN_MS;
         } catch (err) {
           if (closed || zk.state === 'closed' || (err instanceof RedisZkError && err.code === 'ZK_CLOSED')) return;
-          zk.log.warn({ err: (err as Error).message, path: what, retryInMs: backoff }, 'ZooKeeper watch read failed; retrying');
+          zk.log.warn({ event: 'ZK_WATCH_RETRY', err: (err as Error).message, path: what, retryInMs: backoff }, 'ZooKeeper watch read failed; retrying');
           retryTimer = setTimeout(kick, backoff);
           backoff = Math.min(backoff * 2, RETRY_MAX_MS);
           return;
@@ -73,7 +73,7 @@ function deliver<T>(zk: Zk, path: string, onChange: (value: T) => void, value: T
     onChange(value);
   } catch (err) {
     // A failing consumer must not stop the watch nor make us re-read in a loop.
-    zk.log.error({ err, path }, 'a ZooKeeper watch callback threw');
+    zk.log.error({ event: 'ZK_WATCH_CALLBACK_FAILED', err, path }, 'a ZooKeeper watch callback threw');
   }
 }
 

@@ -57,10 +57,10 @@ export function hookCommandBehaviour(command: string, timeoutMs: number, log: Lo
           clearTimeout(timer);
           const ms = Date.now() - started;
           const outcome = timedOut ? 'timeout' : code === 0 ? 'ok' : 'failed';
-          const fields = { event: 'HOOK_DONE', outcome, hook: args, code, signal, ms, output: preview(output.trim(), 500) };
-          if (timedOut) log.warn(fields, `HOOK_COMMAND was killed after ${timeoutMs} ms (HOOK_TIMEOUT_MS).`);
-          else if (code !== 0) log.warn(fields, `HOOK_COMMAND failed with ${signal ?? `exit code ${code}`}.`);
-          else log.info(fields, 'HOOK_COMMAND finished.');
+          const fields = { outcome, hook: args, code, signal, ms, output: preview(output.trim(), 500) };
+          if (timedOut) log.warn({ event: 'HOOK_DONE', ...fields }, `HOOK_COMMAND was killed after ${timeoutMs} ms (HOOK_TIMEOUT_MS).`);
+          else if (code !== 0) log.warn({ event: 'HOOK_DONE', ...fields }, `HOOK_COMMAND failed with ${signal ?? `exit code ${code}`}.`);
+          else log.info({ event: 'HOOK_DONE', ...fields }, 'HOOK_COMMAND finished.');
           report(e, outcome, timedOut ? `killed after ${timeoutMs} ms` : `${signal ?? `exit code ${code}`} after ${ms} ms`);
           resolve();
         });
