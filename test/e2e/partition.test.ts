@@ -273,7 +273,7 @@ describe.skipIf(unavailable !== undefined)(`network partition of the master's ho
       .filter((n) => n !== n0)
       .map((n) => n.sentinel!.output().slice(outputBefore.get(n.host.index)).split('\n').filter((l) => l.includes(`+reset-master master mymaster ${n0.addr}`)).length)
       .reduce((a, b) => a + b, 0);
-    const announced = watcher.logs().find((l) => typeof l.msg === 'string' && / announced .* moving to /.test(l.msg));
+    const announced = watcher.logs().find((l) => l.event === 'SWITCH_ANNOUNCED' && l.duplicate === false);
     const recordedAt = history.times[history.values.indexOf(newMaster)];
     const switchToZkMs = announced && recordedAt !== undefined ? recordedAt - Date.parse(String(announced.time)) : undefined;
     expect([nodes[1]!.addr, nodes[2]!.addr]).toContain(newMaster);

@@ -102,7 +102,7 @@ describe('the whole group with its watcher, a frozen master host, a frozen ZooKe
           if (r === 'OK' || r === 'NOREPLICAS' || r === 'READONLY') replies.push(r);
         }
         const firstRefusal = replies.findIndex((r) => r !== 'OK');
-        const fencedAt = a.proc.logs().find((l) => l.fence === 'up' && String(l.msg).startsWith('(0)'));
+        const fencedAt = a.proc.logs().find((l) => l.event === 'FENCE_UP' && l.rule === 'stopped');
         console.log(`${mode} mode: the thawed old master fenced itself ${fencedAt === undefined ? '?' : Date.parse(String(fencedAt.time)) - thawedAt} ms after SIGCONT; a client connecting then got ${firstRefusal === -1 ? replies.length : firstRefusal} OKs before the first refusal (${replies[firstRefusal] ?? 'none'})`);
         expect(fencedAt, 'the (0) fence on waking').toBeDefined();
         expect(firstRefusal).toBeGreaterThanOrEqual(0);

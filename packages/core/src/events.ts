@@ -91,7 +91,8 @@ export const EVENTS = {
   SENTINEL_FORGOT: 'redis-zk-sentinel: its redis-sentinel restarted on its own config without departed sentinels and dead replicas',
   SENTINEL_ID_CLAIMED: 'redis-zk-sentinel: the sentinel id (`myid`) it takes, new or inherited from a departed sentinel (`from`)',
   SENTINEL_REFUSES: 'redis-zk-server: a registered sentinel refuses its SENTINEL_PASSWORD or TLS settings (`code` SENTINEL_REFUSED)',
-  SENTINEL_REPOINTED: 'redis-zk-sentinel: its redis-sentinel was pointed at the recorded master (`group`, `record`)',
+  SENTINEL_REPOINTED: 'redis-zk-sentinel: its redis-sentinel was pointed at the recorded master (`rule` group-restarted; `group`, `record`)',
+  SENTINEL_KEPT: "redis-zk-sentinel: a change of the record did not re-point its redis-sentinel (`rule`: no-master, already-monitoring, record-not-master, sentinels-lead, failover-in-progress)",
   STALE_ENTRIES: 'redis-zk-sentinel: its redis-sentinel knows sentinels that are not registered (`stale`)',
   STARTING: 'the program starts (its address, group and mode)',
   SWITCHOVER_DONE: 'redis-zk-watcher: a switchover completed (`group`, `from`, `to`, `outageMs`)',
@@ -108,6 +109,9 @@ export const EVENTS = {
   ZK_STATE_CHANGED: 'the ZooKeeper session changed state (`zkState`: connected, disconnected, expired, closed)',
   ZK_WATCH_CALLBACK_FAILED: 'the handler of a ZooKeeper watch threw (a bug: `err`)',
   ZK_WATCH_RETRY: 'reading a watched ZooKeeper node failed; retried with backoff (`path`, `retryInMs`)',
+  ELECTION_DECIDED: 'redis-zk-server, ZooKeeper mode: an election under the lock decided not to promote this node (`rule`: leadership-held, recorded-master-alive, nobody-eligible at warn level, other-elected)',
+  LEADERSHIP_NODE_REFUSED: "redis-zk-server, ZooKeeper mode: the group's leadership node is a persistent node no session holds: not a leadership; it is replaced",
+  CHECK_PARTIAL: 'redis-zk-watcher (debug): a check decided from the sentinels that answered in time (`pending`, `answered`)',
 } as const;
 
 export type EventCode = keyof typeof EVENTS;

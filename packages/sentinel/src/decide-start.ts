@@ -13,6 +13,7 @@ export interface StartObservation {
 
 export interface StartDecision {
   action: 'monitor';
+  rule: 'sentinels-win' | 'record-unreachable' | 'record';
   master: HostPort;
   /** Set when the chosen master does not answer: we still monitor it, with a warning. */
   warn: boolean;
@@ -30,6 +31,7 @@ export function decideStartMaster(o: StartObservation): StartDecision {
   if (agreed !== undefined && !sameHostPort(agreed, o.record) && o.agreedRole === 'master') {
     return {
       action: 'monitor',
+      rule: 'sentinels-win',
       master: agreed,
       warn: false,
       reason: `${v.reason}, which answers role:master, while ZooKeeper still records ${formatHostPort(o.record)}; the sentinels win`,
@@ -46,10 +48,11 @@ export function decideStartMaster(o: StartObservation): StartDecision {
   if (o.recordRole === 'unreachable') {
     return {
       action: 'monitor',
+      rule: 'record-unreachable',
       master: o.record,
       warn: true,
       reason: `monitoring the recorded master ${formatHostPort(o.record)} although it does not answer (${why}); the sentinels will fail over if it stays down`,
     };
   }
-  return { action: 'monitor', master: o.record, warn: false, reason: `monitoring the recorded master ${formatHostPort(o.record)} (${why})` };
+  return { action: 'monitor', rule: 'record', master: o.record, warn: false, reason: `monitoring the recorded master ${formatHostPort(o.record)} (${why})` };
 }

@@ -46,8 +46,8 @@ export async function readStartGroups(
     chosen.map(async ({ name, record }): Promise<MonitoredGroup> => {
       const snapshot = await readGroupSnapshot(zk, name, { isDefault: name === defaultName });
       const start = await chooseStartMaster(snapshot, record, auth, log);
-      if (start.warn) log.warn({ event: 'GROUP_MONITORED', group: name, master: formatHostPort(start.master) }, start.reason);
-      else log.info({ event: 'GROUP_MONITORED', group: name, master: formatHostPort(start.master) }, start.reason);
+      if (start.warn) log.warn({ event: 'GROUP_MONITORED', rule: start.rule, group: name, master: formatHostPort(start.master) }, start.reason);
+      else log.info({ event: 'GROUP_MONITORED', rule: start.rule, group: name, master: formatHostPort(start.master) }, start.reason);
       return { name, master: start.master, knownReplicas: snapshot.nodes.map((n) => n.addr) };
     }),
   );

@@ -27,11 +27,11 @@ export async function maybeRepoint(
   ]);
   const d = decideRepoint({ group, record, recordRole, monitored, monitoredFlags: m?.flags ?? '', monitoredReachable: monitoredRole !== 'unreachable' });
   if (d.action === 'none') {
-    if (periodic) deps.log.debug({ group }, d.reason);
-    else deps.log.info({ event: 'SENTINEL_REPOINTED', group }, d.reason);
+    if (periodic) deps.log.debug({ group, rule: d.rule }, d.reason);
+    else deps.log.info({ event: 'SENTINEL_KEPT', rule: d.rule, group }, d.reason);
     return;
   }
-  deps.log.warn({ event: 'SENTINEL_REPOINTED', group, record, monitored }, d.reason);
+  deps.log.warn({ event: 'SENTINEL_REPOINTED', rule: d.rule, group, record, monitored }, d.reason);
   await deps.control.remove(group);
   await deps.control.monitor(group, record, deps.timings);
 }

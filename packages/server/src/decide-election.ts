@@ -18,19 +18,22 @@ export interface ElectionObservation {
   candidates: { addr: HostPort; probe: RedisProbe }[];
 }
 
-export type ElectionDecision =
+export type ElectionRule = 'leadership-held' | 'recorded-master-alive' | 'nobody-eligible' | 'elected' | 'other-elected';
+
+export type ElectionDecision = (
   /** `stuck`: the leadership is gone and nobody can take it (an operator must know). */
   | { action: 'none'; stuck?: true; reason: string }
   | { action: 'promote'; reason: string }
-  | { action: 'wait-for'; winner: HostPort; reason: string };
+  | { action: 'wait-for'; winner: HostPort; reason: string }
+) & { rule: ElectionRule };
 
 export function decideElection(o: ElectionObservation): ElectionDecision {
   // (1) Someone holds the group: nothing to elect.
-  if (o.leaderHeld) return { action: 'none', reason: '(1) The group\'s leadership is held: no election.' };
+  if (o.leaderHeld) return { action: 'none', rule: 'leadership-held', reason: '(1) The group\'s leadership is held: no election.' };
   // (2) A recorded master that still answers as master is alive (its wrapper lost only its
   //     session, and takes the leadership back): promoting beside it would make two masters.
   if (o.recorded !== undefined && o.recorded.probe.reachable && o.recorded.probe.role === 'master') {
-    return { action: 'none', reason: `(2) The recorded master ${formatHostPort(o.recorded.addr)} still answers as master: no election while it lives.` };
+    return { action: 'none', rule: 'recorded-master-alive', reason: `(2) The recorded master ${formatHostPort(o.recorded.addr)} still answers as master: no election while it lives.` };
   }
   const ranked: PromotionRank[] = [];
   for (const c of o.candidates) {
@@ -40,13 +43,13 @@ export function decideElection(o: ElectionObservation): ElectionDecision {
   }
   // (3) No replica that answers and may be promoted.
   if (ranked.length === 0) {
-    return { action: 'none', stuck: true, reason: `(3) The leadership is gone but none of the ${o.candidates.length} registered replicas answers as a replica with replica-priority above 0: nobody to elect.` };
+    return { action: 'none', rule: 'nobody-eligible', stuck: true, reason: `(3) The leadership is gone but none of the ${o.candidates.length} registered replicas answers as a replica with replica-priority above 0: nobody to elect.` };
   }
   ranked.sort(compareCandidates);
   const winner = ranked[0]!;
   const why = `replica-priority ${winner.priority}, offset ${winner.offset}, last heard from its master ${Number.isFinite(winner.lastIo) ? `${winner.lastIo} s` : 'never (link down)'} ago, out of ${ranked.length} eligible`;
   // (4) We win: promote ourselves and take the leadership.
-  if (sameHostPort(winner.addr, o.self)) return { action: 'promote', reason: `(4) Elected (${why}): promoting our redis-server.` };
+  if (sameHostPort(winner.addr, o.self)) return { action: 'promote', rule: 'elected', reason: `(4) Elected (${why}): promoting our redis-server.` };
   // (5) Another wins: it promotes itself; we follow its record.
-  return { action: 'wait-for', winner: winner.addr, reason: `(5) ${formatHostPort(winner.addr)} is elected (${why}); it promotes itself, we follow its record.` };
+  return { action: 'wait-for', rule: 'other-elected', winner: winner.addr, reason: `(5) ${formatHostPort(winner.addr)} is elected (${why}); it promotes itself, we follow its record.` };
 }

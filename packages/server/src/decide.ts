@@ -57,11 +57,26 @@ export function mostAdvanced(nodes: readonly NodeView[]): NodeView | undefined {
     })[0];
 }
 
-export type StartupDecision =
+/** The rules of decideStartup, in its order; logged with ROLE_DECIDED. */
+export type StartupRule =
+  | 'sentinels-newer'
+  | 'recorded-master-alive'
+  | 'recorded-master-linked'
+  | 'group-from-disk-settling'
+  | 'group-from-disk-most'
+  | 'group-from-disk-other'
+  | 'data-elsewhere-sentinels'
+  | 'data-elsewhere-handover'
+  | 'record-no-data'
+  | 'no-record-handover'
+  | 'no-record-no-data';
+
+export type StartupDecision = (
   | { action: 'claim'; reason: string }
   | { action: 'replicate'; master: HostPort; reason: string }
   | { action: 'handover'; master: HostPort; reason: string }
-  | { action: 'wait'; reason: string };
+  | { action: 'wait'; reason: string }
+) & { rule: StartupRule };
 
 export function answersAsMaster(p: RedisProbe | undefined): boolean {
   return p !== undefined && p.reachable && p.role === 'master';
@@ -117,6 +132,7 @@ export function decideStartup(obs: Observation): StartupDecision {
   if (s !== undefined && !sameHostPort(s, self) && answersAsMaster(obs.sentinelMasterProbe) && !sameHostPort(s, recorded)) {
     return {
       action: 'replicate',
+      rule: 'sentinels-newer',
       master: s,
       reason: `The sentinels know a newer master than ZooKeeper: they agree on ${formatHostPort(s)}, which answers as master, while ${path} is ${describeRecordValue(record)}; starting as its replica.`,
     };
@@ -126,6 +142,7 @@ export function decideStartup(obs: Observation): StartupDecision {
   if (recorded !== undefined && !recordIsSelf && answersAsMaster(obs.recordProbe)) {
     return {
       action: 'replicate',
+      rule: 'recorded-master-alive',
       master: recorded,
       reason: `The recorded master ${formatHostPort(recorded)} answers as master; starting as its replica.`,
     };
@@ -136,6 +153,7 @@ export function decideStartup(obs: Observation): StartupDecision {
   if (recorded !== undefined && linked !== undefined) {
     return {
       action: 'replicate',
+      rule: 'recorded-master-linked',
       master: recorded,
       reason: `The recorded master ${formatHostPort(recorded)} does not answer us, but the live replica ${formatHostPort(linked.addr)} is linked to it; starting as its replica.`,
     };
@@ -151,13 +169,13 @@ export function decideStartup(obs: Observation): StartupDecision {
     const back = [us, ...obs.nodes.filter((n) => n.probe.reachable && isHeld(n.probe))];
     const summary = back.map(describeNode).join(', ');
     if (waited < h.settleMs) {
-      return { action: 'wait', reason: `Waiting for the rest of the group to come back from disk (${waited} of ${h.settleMs} ms): no master answers and the nodes back so far hold ${summary}.` };
+      return { action: 'wait', rule: 'group-from-disk-settling', reason: `Waiting for the rest of the group to come back from disk (${waited} of ${h.settleMs} ms): no master answers and the nodes back so far hold ${summary}.` };
     }
     const best = mostAdvanced(back);
     if (best !== undefined && sameHostPort(best.addr, self)) {
-      return { action: 'claim', reason: `Claiming master: the whole group came back from disk and this node holds the most (${summary}).` };
+      return { action: 'claim', rule: 'group-from-disk-most', reason: `Claiming master: the whole group came back from disk and this node holds the most (${summary}).` };
     }
-    return { action: 'wait', reason: `Waiting: the whole group came back from disk and ${best === undefined ? 'no node' : describeNode(best)} holds the most (${summary}); it claims master, then this node replicates it.` };
+    return { action: 'wait', rule: 'group-from-disk-other', reason: `Waiting: the whole group came back from disk and ${best === undefined ? 'no node' : describeNode(best)} holds the most (${summary}); it claims master, then this node replicates it.` };
   }
 
   const withData = obs.nodes.filter((n) => holdsData(n.probe));
@@ -174,17 +192,20 @@ export function decideStartup(obs: Observation): StartupDecision {
       if (sentinels) {
         return {
           action: 'wait',
+          rule: 'data-elsewhere-sentinels',
           reason: `Waiting: ${situation}, live nodes hold data (${holders}) and ${obs.sentinelCount} sentinel(s) are registered, so the sentinels are expected to promote one of them.`,
         };
       }
       return {
         action: 'handover',
+        rule: 'data-elsewhere-handover',
         master: best.addr,
         reason: `Handing the master role to ${describeNode(best)}: ${situation}, live nodes hold data (${holders}) and no sentinel is registered to promote one.`,
       };
     }
     return {
       action: 'claim',
+      rule: 'record-no-data',
       reason: `Claiming master: ${situation} and no live node holds data${recordIsSelf ? '' : ' (the whole group restarted)'}.`,
     };
   }
@@ -197,11 +218,12 @@ export function decideStartup(obs: Observation): StartupDecision {
   if (best !== undefined) {
     return {
       action: 'handover',
+      rule: 'no-record-handover',
       master: best.addr,
       reason: `Handing the master role to ${describeNode(best)}: ${why} but live nodes hold data (${withData.map(describeNode).join(', ')}).`,
     };
   }
-  return { action: 'claim', reason: `Claiming master: ${why} and no live node holds data.` };
+  return { action: 'claim', rule: 'no-record-no-data', reason: `Claiming master: ${why} and no live node holds data.` };
 }
 
 /**

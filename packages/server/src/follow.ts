@@ -97,23 +97,27 @@ export function follow(opts: FollowOptions): Follower {
         case 'wait-own':
           // An old master stopped (SIGSTOP, a long fork) past a failover must be demoted the
           // moment it answers again, not when Sentinel gets round to it.
-          if (raw !== lastWaitingOwn) log.warn({ event: 'FOLLOW_WAITING', record: describeRecordValue(record) }, d.reason);
+          if (raw !== lastWaitingOwn) log.warn({ event: 'FOLLOW_WAITING', rule: d.rule, record: describeRecordValue(record) }, d.reason);
           lastWaitingOwn = raw;
           scheduleRetry(OWN_RETRY_MS, false);
           return;
         case 'refuse':
-          if (raw !== lastRefused) log.warn({ event: 'RECORD_REFUSED', record: record.kind === 'invalid' ? record.preview : undefined }, d.reason);
+          if (raw !== lastRefused) log.warn({ event: 'RECORD_REFUSED', rule: d.rule, record: record.kind === 'invalid' ? record.preview : undefined }, d.reason);
           lastRefused = raw;
           return;
         case 'promote':
-          log.info({ event: 'PROMOTED', action: d.action }, d.reason);
+          log.info({ event: 'PROMOTED', rule: d.rule }, d.reason);
           await redisCommand(local, auth, 'REPLICAOF', 'NO', 'ONE');
           return;
         case 'replicate':
-          log.info({ event: 'DEMOTED', action: d.action, master: formatHostPort(d.master) }, d.reason);
           // A master demoted here loses its clients at once, as under Sentinel's own conversion.
-          if (own.reachable && own.role === 'master') await demoteTo(local, auth, d.master);
-          else await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
+          if (own.reachable && own.role === 'master') {
+            log.info({ event: 'DEMOTED', rule: d.rule, master: formatHostPort(d.master) }, d.reason);
+            await demoteTo(local, auth, d.master);
+          } else {
+            log.info({ event: 'REPLICA_REPOINTED', rule: d.rule, master: formatHostPort(d.master) }, d.reason);
+            await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
+          }
           return;
         case 'recheck':
           // A newer value supersedes this one; the loop picks it up.
@@ -121,13 +125,13 @@ export function follow(opts: FollowOptions): Follower {
           if (Date.now() >= deadline) {
             const line = `${d.reason} ${d.refusal}: it did not answer as master${periodic ? '' : ` within ${demoteWaitMs} ms`}; checking again every ${recheckMs} ms and on the next change.`;
             // Said once per record value; the periodic re-checks stay quiet until something changes.
-            if (raw !== lastRefused) log.warn({ event: 'FOLLOW_REFUSED', master: formatHostPort(d.master), action: 'refuse' }, line);
+            if (raw !== lastRefused) log.warn({ event: 'FOLLOW_REFUSED', rule: d.rule, master: formatHostPort(d.master) }, line);
             else log.debug({ master: formatHostPort(d.master) }, line);
             lastRefused = raw;
             scheduleRetry(recheckMs, true);
             return;
           }
-          if (!said) log.info({ event: 'FOLLOW_WAITING', master: formatHostPort(d.master) }, `${d.reason} Checking again shortly.`);
+          if (!said) log.info({ event: 'FOLLOW_WAITING', rule: d.rule, master: formatHostPort(d.master) }, `${d.reason} Checking again shortly.`);
           said = true;
           await new Promise((r) => setTimeout(r, 100));
       }
@@ -166,7 +170,7 @@ export function follow(opts: FollowOptions): Follower {
       }
       const d = decideRelink({ self, own, linkDownMs, verdict, target });
       if (d.action !== 'replicate' || closed || applying.busy) return;
-      log.info({ event: 'REPLICA_REPOINTED', action: d.action, master: formatHostPort(d.master) }, d.reason);
+      log.info({ event: 'REPLICA_REPOINTED', rule: d.rule, master: formatHostPort(d.master) }, d.reason);
       await redisCommand(local, auth, 'REPLICAOF', d.master.host, d.master.port);
       linkDownSince = undefined;
     } catch (err) {

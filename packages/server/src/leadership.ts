@@ -72,9 +72,11 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
   const { zk, self, local, group, auth, log } = opts;
   let closed = false;
   let lastReason: string | undefined;
-  const say = (level: 'warn' | 'info' | 'debug', reason: string) => {
-    if (reason !== lastReason) log[level](reason);
+  /** Whether a reason is new: said once, since the check repeats every few seconds. */
+  const fresh = (reason: string): boolean => {
+    const said = reason === lastReason;
     lastReason = reason;
+    return !said;
   };
 
   const elect = async (): Promise<void> => {
@@ -101,10 +103,13 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
         candidates: others.map((n, i) => ({ addr: n.addr, probe: probes[i]! })),
       });
       if (d.action !== 'promote') {
-        say(d.action === 'wait-for' ? 'info' : d.stuck === true ? 'warn' : 'debug', d.reason);
+        if (!fresh(d.reason)) return;
+        if (d.action === 'wait-for') log.info({ event: 'ELECTION_DECIDED', rule: d.rule }, d.reason);
+        else if (d.stuck === true) log.warn({ event: 'ELECTION_DECIDED', rule: d.rule }, d.reason);
+        else log.debug({ event: 'ELECTION_DECIDED', rule: d.rule }, d.reason);
         return;
       }
-      log.info({ event: 'PROMOTED', action: 'promote' }, d.reason);
+      log.info({ event: 'PROMOTED', rule: d.rule }, d.reason);
       await redisCommand(local, auth, 'REPLICAOF', 'NO', 'ONE');
       const epoch = (snapshot.epoch ?? 0) + 1;
       try {
@@ -128,7 +133,10 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
     if (closed || zk.state !== 'connected') return;
     const leader = await zk.get(group.leader);
     if (isHeld(leader)) return;
-    if (leader !== undefined) say('warn', `${group.leader} is a persistent node no session holds (${JSON.stringify(leader.data.toString('utf8').slice(0, 64))}): not a leadership; the master replaces it, or the replicas elect.`);
+    if (leader !== undefined) {
+      const line = `${group.leader} is a persistent node no session holds (${JSON.stringify(leader.data.toString('utf8').slice(0, 64))}): not a leadership; the master replaces it, or the replicas elect.`;
+      if (fresh(line)) log.warn({ event: 'LEADERSHIP_NODE_REFUSED' }, line);
+    }
     const own = await probeRedis(local, auth);
     if (!own.reachable) return;
     if (own.role === 'master') {

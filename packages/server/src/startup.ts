@@ -73,8 +73,10 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       const { obs, snapshot, verdict, registeredNodes } = await Promise.race([observe(zk, self, o.group, o.auth, o.sentinelAuth, o.held && { ...o.held, now: Date.now() }), aborted]);
       const decision = decideStartup(obs);
       log.info(
-        { event: 'ROLE_DECIDED',
+        {
+          event: 'ROLE_DECIDED',
           action: decision.action,
+          rule: decision.rule,
           record: obs.record.kind === 'valid' ? formatHostPort(obs.record.addr) : obs.record.kind,
           sentinels: obs.sentinelCount,
           liveNodes: registeredNodes,

@@ -133,7 +133,7 @@ await runProgram({
     const hosts = config.bindIp === undefined ? ['0.0.0.0'] : config.bindIp.startsWith('127.') ? [config.bindIp] : [config.bindIp, '127.0.0.1'];
     const apps = hosts.map(() => createHttpServer(view, { operations, observe: metrics.observeHttp, https: config.httpTls }));
     await listenAll(apps, hosts, config.port, config.bindIp);
-    log.info({ event: 'STARTING', hosts, port: config.port, group: config.defaultMasterName, failoverMode: config.failoverMode }, `Watching every group (default ${config.defaultMasterName}${zkMode ? ', FAILOVER_MODE=zookeeper' : ''}); ${config.httpTls === undefined ? 'HTTP' : 'HTTPS'} API on port ${config.port}; status page at ${config.httpTls === undefined ? 'http' : 'https'}://${config.bindIp ?? '127.0.0.1'}:${config.port}/; POST /switchover ${config.apiToken === undefined ? 'disabled (no API_TOKEN)' : 'enabled'}.`);
+    log.info({ event: 'STARTING', hosts, port: config.port, tls: config.httpTls !== undefined, group: config.defaultMasterName, failoverMode: config.failoverMode }, `Watching every group (default ${config.defaultMasterName}${zkMode ? ', FAILOVER_MODE=zookeeper' : ''}); ${config.httpTls === undefined ? 'HTTP' : 'HTTPS'} API on port ${config.port}; status page at ${config.httpTls === undefined ? 'http' : 'https'}://${config.bindIp ?? '127.0.0.1'}:${config.port}/; POST /switchover ${config.apiToken === undefined ? 'disabled (no API_TOKEN)' : 'enabled'}.`);
 
     // 6. Until SIGTERM/SIGINT.
     await whenAborted(ctx.shutdown, undefined);

@@ -230,7 +230,7 @@ export class Reconciler {
     const answers = await askSentinels(sentinels, name, (s, n) => askSentinelMaster(this.sentinelPool, s, n), { graceMs: STRAGGLER_GRACE_MS, deadlineMs: this.auth.timeoutMs });
     const verdict = sentinelVerdict(sentinels.length, answers);
     const late = answers.filter((a) => a.kind === 'unreachable' && a.error === 'no answer in time').length;
-    if (late > 0) this.log.debug({ group: name, pending: late, answered: answers.length - late }, `Deciding ${name} from the sentinels that answered; ${late} did not in time.`);
+    if (late > 0) this.log.debug({ event: 'CHECK_PARTIAL', group: name, pending: late, answered: answers.length - late }, `Deciding ${name} from the sentinels that answered; ${late} did not in time.`);
     if (name === this.defaultName) this.state.vet(answers, verdict);
     this.state.setMonitoring(name, monitoringHealth(name, answers));
     if (verdict.kind !== 'agreed') {

@@ -55,6 +55,7 @@ describe('SENTINEL_PASSWORD', () => {
     // (not "unreachable"); it still joins by the record, which its redis-server needs no sentinel for.
     const stray = await startServer(hosts);
     const refused = await stray.proc.waitForLog((l) => l.code === 'SENTINEL_REFUSED', 20_000);
+    // The wording on purpose: this is the one line an operator reads to fix the setting.
     expect(String(refused.msg)).toMatch(/: 127\.0\.0\.1 \d+: .*NOAUTH.*\(SENTINEL_PASSWORD is missing or wrong\)\.$/);
     await stray.proc.waitForLog(serverUp, 20_000);
     expect(stray.proc.logs().filter((l) => l.code === 'SENTINEL_REFUSED').length).toBeLessThanOrEqual(sentinels.length);

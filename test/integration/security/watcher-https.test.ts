@@ -28,8 +28,8 @@ describe('the watcher over HTTPS', () => {
     await zk.set('/redis/master', '127.0.0.1 6390');
     const env = await watcherEnv(hosts, { HTTP_TLS_CERT_FILE: pki.cert, HTTP_TLS_KEY_FILE: pki.key, API_TOKEN: 'a-token-of-sixteen-or-more' });
     const w = startProgram('watcher', env);
-    const started = await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('HTTPS API on port'), 15_000);
-    expect(String(started.msg)).toContain(`status page at https://127.0.0.1:${env.PORT0}/`);
+    const started = await w.waitForLog((l) => l.event === 'STARTING', 15_000);
+    expect(started).toMatchObject({ tls: true, port: Number(env.PORT0) });
     const base = `https://127.0.0.1:${env.PORT0}`;
     const trusting = ['--cacert', pki.ca];
 

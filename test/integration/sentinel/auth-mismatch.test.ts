@@ -24,6 +24,7 @@ describe('a password the sentinels do not have', () => {
     const alarm = (l: Record<string, unknown>) => l.code === 'REDIS_AUTH_FAILED' && l.level === 'error';
     for (const s of sentinels) {
       const line = await s.proc.waitForLog(alarm, 15_000);
+      // The wording on purpose: this is the one line an operator reads to fix the setting.
       expect(String(line.msg)).toMatch(/cannot authenticate to the master 127\.0\.0\.1:\d+ of mymaster with no REDIS_PASSWORD \(it is unset for redis-zk-sentinel\): it answers ".*NOAUTH/);
       expect(String(line.msg)).toMatch(/failover is disabled for this group until REDIS_PASSWORD on the sentinels is the servers' password/);
     }

@@ -112,7 +112,7 @@ describe('three servers and three sentinels', () => {
         // Nothing updates ZooKeeper in this file (no watcher): the record still names the dead
         // master, and the live sentinels' agreement wins at start.
         expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${servers[0]!.port}`);
-        expect(next.proc.logs().filter((l) => /monitoring|sentinels win/.test(String(l.msg))).map((l) => l.msg)).toEqual([expect.stringContaining('the sentinels win')]);
+        expect(next.proc.logs().filter((l) => l.event === 'GROUP_MONITORED').map((l) => l.rule)).toEqual(['sentinels-win']);
         expect(await masterAddr(next.port)).toBe(await masterAddr(sentinels[0]!.port));
       }
     }
@@ -128,8 +128,8 @@ describe('three servers and three sentinels', () => {
     await waitForSentinels(ports(), (m) => m['num-other-sentinels'] === '2', 'every sentinel to count exactly 2 others after 5 restarts', 5_000);
     // Each replacement took the departed sentinel's myid, so the others replaced its entry by
     // Sentinel's own rule: nobody was reset (nor even restarted), nobody was ever blind.
-    expect(sentinels[2]!.proc.logs().some((l) => String(l.msg).startsWith('took the myid of the departed sentinel'))).toBe(true);
-    const forgets = sentinels.slice(0, 2).flatMap((s) => s.proc.logs().filter((l) => /^restarted our sentinel|SENTINEL RESET/.test(String(l.msg)) && !/no SENTINEL RESET/.test(String(l.msg))));
+    expect(sentinels[2]!.proc.logs().some((l) => l.event === 'SENTINEL_ID_CLAIMED' && l.from !== undefined)).toBe(true);
+    const forgets = sentinels.slice(0, 2).flatMap((s) => s.proc.logs().filter((l) => l.event === 'SENTINEL_FORGOT'));
     expect(forgets).toEqual([]);
     await killMasterAndMeasure('failover after 5 sentinel restarts');
     // After the failover still exactly the two live others, by address: no departed sentinel came back.

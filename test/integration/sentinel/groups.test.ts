@@ -31,7 +31,7 @@ describe('redis-zk-sentinel groups and re-pointing', () => {
     await s.proc.waitForLog(registered, 15_000);
     expect(await masterAddr(s.port, 'g2')).toBe(`127.0.0.1 ${g2.port}`);
     expect(await knows(s.port, 'bad')).toBe(false);
-    expect(s.proc.logs().some((l) => l.level === 'warn' && String(l.msg).includes('record of group bad'))).toBe(true);
+    expect(s.proc.logs().some((l) => (l.event === 'RECORD_REFUSED' || l.event === 'GROUP_REFUSED') && l.group === 'bad')).toBe(true);
 
     await zk.set('/redis/masters/g3', `127.0.0.1 ${g3.port}`);
     await waitFor(async () => (await masterAddr(s.port, 'g3')) === `127.0.0.1 ${g3.port}`, { what: 'the sentinel to monitor g3 at run time' });
@@ -75,7 +75,7 @@ describe('redis-zk-sentinel groups and re-pointing', () => {
 
     // Healthy master: a record change is not followed (the sentinels lead).
     await zk.set('/redis/master', `127.0.0.1 ${b.port}`);
-    await s.proc.waitForLog((l) => String(l.msg).includes('is healthy; the sentinels lead'));
+    await s.proc.waitForLog((l) => l.event === 'SENTINEL_KEPT' && l.rule === 'sentinels-lead');
     expect(await masterAddr(s.port)).toBe(`127.0.0.1 ${a.port}`);
 
     // Its master dies with no replica to promote (b goes too, so only the next record is live);
@@ -85,13 +85,13 @@ describe('redis-zk-sentinel groups and re-pointing', () => {
     await waitFor(async () => (await sentinelMaster(s.port)).flags?.includes('s_down'), { what: 'the sentinel to flag its master down' });
     await zk.set('/redis/master', `127.0.0.1 ${c.port}`);
     await waitFor(async () => (await masterAddr(s.port)) === `127.0.0.1 ${c.port}`, { what: 'the sentinel to re-point to the recorded live master' });
-    expect(s.proc.logs().some((l) => l.level === 'warn' && String(l.msg).includes('the group was restarted'))).toBe(true);
+    expect(s.proc.logs().some((l) => l.event === 'SENTINEL_REPOINTED' && l.rule === 'group-restarted')).toBe(true);
     // The re-point is SENTINEL MONITOR then SET: the address shows before the timings do.
     await waitFor(async () => (await sentinelMaster(s.port))['down-after-milliseconds'] === '1000', { timeoutMs: 3_000, what: 'the re-pointed group to get our down-after' });
 
     // A record pointing at nothing alive is never followed.
     await zk.set('/redis/master', `127.0.0.1 ${await freePort()}`);
-    await s.proc.waitForLog((l) => String(l.msg).includes('is unreachable, so the sentinels'));
+    await s.proc.waitForLog((l) => l.event === 'SENTINEL_KEPT' && l.rule === 'record-not-master');
     expect(await masterAddr(s.port)).toBe(`127.0.0.1 ${c.port}`);
   });
 });

@@ -13,6 +13,7 @@ describe('redis-zk-sentinel on a port another sentinel holds', () => {
     const exit = await s.proc.exited;
     expect(exit.code).not.toBe(0);
     expect(await registeredSentinels(zk)).toEqual([]);
+    // The wording on purpose: this is the one line an operator reads to fix the setting.
     const lines = s.proc.logs().filter((l) => l.level === 'fatal' || l.level === 'error').map((l) => String(l.msg));
     expect(lines.join('\n')).toMatch(/exited before it answered|served by another process/);
   });

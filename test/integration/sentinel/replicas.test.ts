@@ -54,7 +54,7 @@ describe('replicas replaced on new ports', () => {
     console.log(`3 replica replacements: every sentinel knows exactly the live replicas ${Date.now() - t0} ms after the last one came up`);
     await waitForSentinels(ports, (m) => m['num-slaves'] === '2' && m['num-other-sentinels'] === '2', 'every sentinel to count 2 replicas and 2 others', 10_000);
     // Forgotten by restarts on the sentinels' own configs, each keeping the live replicas; never a reset.
-    const forgets = sentinels.flatMap((s) => s.proc.logs().filter((l) => String(l.msg).startsWith('restarted our sentinel') && Array.isArray(l.forgotReplicas) && l.forgotReplicas.length > 0));
+    const forgets = sentinels.flatMap((s) => s.proc.logs().filter((l) => l.event === 'SENTINEL_FORGOT' && Array.isArray(l.forgotReplicas) && l.forgotReplicas.length > 0));
     expect(forgets.length, 'dead replicas forgotten by a restart').toBeGreaterThan(0);
     for (const f of forgets) expect(Object.values(f.replicasAfter as Record<string, number>).every((n) => n >= 1), 'live replicas known right after the restart').toBe(true);
     for (const s of sentinels) expect(s.proc.output(), `sentinel ${s.port} was reset`).not.toMatch(/\+reset-master/);

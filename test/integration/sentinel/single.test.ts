@@ -41,7 +41,7 @@ describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
     const s = await startSentinel(hosts, { SENTINEL_PARALLEL_SYNCS: '2', SENTINEL_QUORUM: '1' });
     await s.proc.waitForLog((l) => l.event === 'WAITING_FOR_MASTER');
     await zk.set('/redis/master', 'not-an-address');
-    await s.proc.waitForLog((l) => l.level === 'warn' && String(l.msg).includes('refusing the master record'));
+    await s.proc.waitForLog((l) => l.event === 'RECORD_REFUSED' && l.level === 'warn');
     expect(await registeredSentinels(zk)).toEqual([]);
     await zk.set('/redis/master', `127.0.0.1 ${master.port}`);
     await s.proc.waitForLog(registered, 15_000);
@@ -68,7 +68,7 @@ describe('redis-zk-sentinel alone (one master, plain redis-server)', () => {
     const dead = await freePort();
     await zk.set('/redis/master', `127.0.0.1 ${dead}`);
     const s = await startSentinel(hosts);
-    await s.proc.waitForLog((l) => l.level === 'warn' && String(l.msg).includes('does not answer'));
+    await s.proc.waitForLog((l) => l.event === 'GROUP_MONITORED' && l.rule === 'record-unreachable' && l.level === 'warn');
     await s.proc.waitForLog(registered, 15_000);
     expect(await registeredSentinels(zk)).toEqual([`127.0.0.1 ${s.port}`]);
 

@@ -23,7 +23,7 @@ describe('redis-zk-server: one authority for the master', () => {
     await fc.set('foreign', 'data');
 
     await zk.set('/redis/master', `127.0.0.1 ${foreign.port}`);
-    const refused = (l: Record<string, unknown>) => typeof l.msg === 'string' && /the sentinels name 127\.0\.0\.1 \d+ \(3 of 3\), not the record/.test(l.msg) && l.action === 'refuse';
+    const refused = (l: Record<string, unknown>) => l.event === 'FOLLOW_REFUSED' && l.rule === 'sentinels-name-other' && l.master === `127.0.0.1 ${foreign.port}`;
     await a.proc.waitForLog(refused, 10_000);
     await b.proc.waitForLog(refused, 10_000);
     // A watcher repairs the record to the sentinels' master (the value was not written from a failover).
@@ -44,14 +44,14 @@ describe('redis-zk-server: one authority for the master', () => {
     const zk = await zkClient(hosts);
     await registerSentinels(zk, a.port);
     const w = startProgram('watcher', await watcherEnv(hosts));
-    await w.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed'), 15_000);
+    await w.waitForLog((l) => l.event === 'SUBSCRIBED', 15_000);
     const pid = await pidOf(a.redis);
     a.redis.disconnect();
     process.kill(pid, 'SIGSTOP');
     try {
       await waitFor(async () => (await zk.get('/redis/master')) === `127.0.0.1 ${b.port}`, { what: 'b promoted and recorded', timeoutMs: 20_000 });
       // The wrapper saw the change while its redis-server did not answer: it says so, and keeps it.
-      await a.proc.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('as soon as it does'), 10_000);
+      await a.proc.waitForLog((l) => l.event === 'FOLLOW_WAITING' && l.rule === 'own-unreachable', 10_000);
     } finally {
       process.kill(pid, 'SIGCONT');
     }
@@ -62,7 +62,7 @@ describe('redis-zk-server: one authority for the master', () => {
     console.log(`old master demoted by its own wrapper ${demotedMs} ms after SIGCONT`);
     // Sentinel itself takes about 10 s; the wrapper acts on its next retry.
     expect(demotedMs).toBeLessThan(3_000);
-    await a.proc.waitForLog((l) => l.action === 'replicate' && typeof l.msg === 'string' && l.msg.includes('demoting this master'), 5_000);
+    await a.proc.waitForLog((l) => l.event === 'DEMOTED' && l.rule === 'demote', 5_000);
     a2.disconnect();
   });
 });

@@ -113,15 +113,15 @@ describe('bad input', () => {
     const a = await startServer(hosts);
     await a.proc.waitForLog(isUp, 20_000);
     for (const path of ['/redis/nodes/junk', '/redis/nodes/big', '/redis/sentinels/empty']) {
-      expect(a.proc.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith(`Ignoring ${path}:`)), path).toHaveLength(1);
+      expect(a.proc.logs().filter((l) => l.event === 'ENTRY_IGNORED' && l.path === path), path).toHaveLength(1);
     }
     expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
     expect((await replication(a.redis)).role).toBe('master');
     expect(Math.max(...a.proc.output().split('\n').map((l) => l.length))).toBeLessThan(5_000);
     const s = await startSentinel(hosts);
     await s.proc.waitForLog(registered, 20_000);
-    expect(s.proc.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Ignoring /redis/sentinel-ids/not-a-myid'))).toHaveLength(1);
-    expect(s.proc.logs().some((l) => l.msg === 'took a new sentinel myid')).toBe(true);
+    expect(s.proc.logs().filter((l) => l.event === 'ENTRY_IGNORED' && l.node === 'not-a-myid')).toHaveLength(1);
+    expect(s.proc.logs().some((l) => l.event === 'SENTINEL_ID_CLAIMED' && l.from === undefined)).toBe(true);
   });
 
   it.each(MALFORMED)('/redis/master %s at start: logged refusal, claims master, no crash', async (label, value) => {
@@ -134,7 +134,7 @@ describe('bad input', () => {
     expect((await replication(a.redis)).role).toBe('master');
     expect(await zk.get('/redis/master')).toBe(`127.0.0.1 ${a.port}`);
     if (label !== 'empty') {
-      const refusal = a.proc.logs().find((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing the invalid /redis/master'));
+      const refusal = a.proc.logs().find((l) => l.event === 'RECORD_REFUSED');
       expect(refusal).toBeDefined();
     }
     // No log line carries the whole 1 MB value.
@@ -150,7 +150,7 @@ describe('bad input', () => {
     const zk = await zkClient(hosts);
     for (const [, value] of MALFORMED.filter(([l]) => l !== 'empty')) {
       await zk.set('/redis/master', value);
-      await b.proc.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing /redis/master') && String(l.msg).includes(value.slice(0, 10)), 5_000);
+      await b.proc.waitForLog((l) => l.event === 'RECORD_REFUSED' && l.rule === 'record-invalid' && String(l.record).startsWith(value.slice(0, 10)), 5_000);
     }
     await zk.set('/redis/master', '');
     await zk.set('/redis/master', 'garbage');
@@ -163,7 +163,7 @@ describe('bad input', () => {
     const rb = await replication(b.redis);
     expect(rb).toMatchObject({ role: 'slave', masterPort: a.port, linkUp: true });
     expect((await replication(a.redis)).role).toBe('master');
-    const refusals = b.proc.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Refusing /redis/master "garbage"'));
+    const refusals = b.proc.logs().filter((l) => l.event === 'RECORD_REFUSED' && l.record === 'garbage');
     expect(refusals.length).toBeGreaterThanOrEqual(1);
     expect(refusals.length).toBeLessThanOrEqual(2); // once per distinct value (it came twice, separated by "")
     // Still alive and following: a valid change is applied.

@@ -67,7 +67,7 @@ describe('redis-zk-server basics', () => {
     await x.redis.set('theirs', '1');
     const zk = await zkClient(hosts);
     await zk.set('/redis/master', `127.0.0.1 ${x.port}`);
-    const refused = (l: Record<string, unknown>) => typeof l.msg === 'string' && l.msg.includes(`not one of the group's live nodes`) && l.action === 'refuse';
+    const refused = (l: Record<string, unknown>) => l.event === 'FOLLOW_REFUSED' && l.rule === 'not-a-member' && l.master === `127.0.0.1 ${x.port}`;
     await a.proc.waitForLog(refused, 10_000);
     await b.proc.waitForLog(refused, 10_000);
     expect((await replication(a.redis)).role).toBe('master');

@@ -47,10 +47,9 @@ describe('20 wrappers started at the same moment', () => {
       }
       // Where the time goes: process start-up (20 node processes on a shared machine) vs the
       // serialized decisions under the lock.
-      const times = (msg: string) =>
-        servers.flatMap((s) => s.proc.logs().filter((l) => String(l.msg).startsWith(msg)).map((l) => Date.parse(String(l.time))));
-      const firstLock = Math.min(...times('Taking the master-decision lock')) - t0;
-      const lastLock = Math.max(...times('Taking the master-decision lock')) - t0;
+      const times = (event: string) => servers.flatMap((s) => s.proc.logs().filter((l) => l.event === event).map((l) => Date.parse(String(l.time))));
+      const firstLock = Math.min(...times('LOCK_TAKING')) - t0;
+      const lastLock = Math.max(...times('LOCK_TAKING')) - t0;
       const lastUp = Math.max(...servers.flatMap((s) => s.proc.logs().filter((l) => l.event === 'SERVER_UP').map((l) => Date.parse(String(l.time))))) - t0;
       console.log(
         `trial ${trial}: ${N} wrappers registered in ${registeredMs} ms, all replicas linked in ${linkedMs} ms ` +

@@ -80,7 +80,7 @@ async function nodes(zk: Zk): Promise<Map<string, string>> {
 }
 
 function roleChanges(s: ServerUnderTest): Record<string, unknown>[] {
-  return s.proc.logs().filter((l) => l.action === 'promote' || l.action === 'replicate' || l.action === 'claim' || l.action === 'handover');
+  return s.proc.logs().filter((l) => ['PROMOTED', 'DEMOTED', 'REPLICA_REPOINTED', 'ROLE_DECIDED'].includes(String(l.event)) && l.action !== 'wait');
 }
 
 /** After both wrappers follow a later change of /redis/master from a to b, b is master and a its replica. */

@@ -50,8 +50,8 @@ describe('whole-group restart from disk with unequal data', () => {
 
     // Marathon brings the tasks back on new ports with their volumes: c, holding less, first.
     const c2 = await start(dirs.c);
-    await c2.proc.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('registered held'), 20_000);
-    await c2.proc.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('Waiting for the rest of the group to come back from disk'), 10_000);
+    await c2.proc.waitForLog((l) => l.event === 'HELD_REGISTERED', 20_000);
+    await c2.proc.waitForLog((l) => l.event === 'ROLE_DECIDED' && l.rule === 'group-from-disk-settling', 10_000);
     const [a2, b2] = [await start(dirs.a), await start(dirs.b)];
     await Promise.all([a2, b2, c2].map((n) => n.proc.waitForLog(isUp, 30_000)));
 

@@ -68,7 +68,7 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
     const values = await winner.redis.mget(...Array.from({ length: 100 }, (_, i) => `k${i}`));
     expect(values.filter((v) => v === null).length).toBe(0);
     expect((await a.proc.exited).code).toBe(137);
-    expect(winner.proc.logs().some((l) => l.action === 'promote' && String(l.msg).startsWith('(4) Elected'))).toBe(true);
+    expect(winner.proc.logs().some((l) => l.event === 'PROMOTED' && l.rule === 'elected')).toBe(true);
   }, 60_000);
 
   it('the most advanced replica is elected, not the one the address order would pick', async () => {
@@ -92,7 +92,7 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
     const { master } = await newMasterTakingWrites(zk, addr(a), Date.now());
     expect(master).toBe(addr(ahead));
     expect(await ahead.redis.get('late199')).not.toBeNull();
-    expect(ahead.proc.logs().some((l) => l.action === 'promote' && String(l.msg).startsWith('(4) Elected'))).toBe(true);
+    expect(ahead.proc.logs().some((l) => l.event === 'PROMOTED' && l.rule === 'elected')).toBe(true);
   }, 60_000);
 
   it('a persistent /redis/leader written by hand is no leadership: the master replaces it, and after the master dies the replicas elect over it', async () => {
@@ -147,7 +147,7 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
     // With only a priority-0 replica left, losing the master elects nobody: c stays a replica.
     const epoch = await zk.get('/redis/epochs/mymaster');
     process.kill(redisPidOf(b), 'SIGKILL');
-    await c.proc.waitForLog((l) => String(l.msg).startsWith('(3) The leadership is gone but none of the'), 10_000);
+    await c.proc.waitForLog((l) => l.event === 'ELECTION_DECIDED' && l.rule === 'nobody-eligible', 10_000);
     expect((await replication(c.redis)).role).toBe('slave');
     expect(await zk.get('/redis/master')).toBe(addr(b));
     expect(await zk.get('/redis/epochs/mymaster')).toBe(epoch);

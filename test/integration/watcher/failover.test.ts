@@ -106,7 +106,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     // Let both keep reconciling for a while: nothing may move.
     await new Promise((r) => setTimeout(r, 2_000));
     expect(history.values.slice(1)).toEqual([first, second]);
-    const changing = [...a.logs(), ...b.logs()].filter((l) => typeof l.msg === 'string' && /moved mymaster from/.test(l.msg));
+    const changing = [...a.logs(), ...b.logs()].filter((l) => l.event === 'RECORD_WRITTEN' && l.rule === 'newer-epoch' && l.group === 'mymaster');
     expect(changing.map((l) => `${l.pid} ${l.msg}`)).toHaveLength(2);
   });
 

@@ -39,9 +39,9 @@ describe('redis-zk-watcher: a registered sentinel that never answers', () => {
     // Frequent checks, so an all-sentinels check is nearly always waiting on the dead one when the switch comes.
     const watcher = startProgram('watcher', await watcherEnv(group.zkHosts, { REDIS_PROBE_TIMEOUT_MS: '1000', RECONCILE_INTERVAL_MS: '300' }));
     onTestFailed(() => console.log(watcher.logs().map((l) => `${l.time} ${l.level} ${l.msg}`).join('\n')));
-    await waitFor(() => watcher.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('Subscribed')).length === 3, { what: 'subscribed to the three live sentinels', timeoutMs: 15_000 });
+    await waitFor(() => watcher.logs().filter((l) => l.event === 'SUBSCRIBED').length === 3, { what: 'subscribed to the three live sentinels', timeoutMs: 15_000 });
     // The checks do reach the dead sentinel and decide without it.
-    await watcher.waitForLog((l) => typeof l.msg === 'string' && /did not in time/.test(l.msg), 5_000);
+    await watcher.waitForLog((l) => l.event === 'CHECK_PARTIAL', 5_000);
 
     // The test's own subscribers: the earliest announcement of each new master.
     const announced = new Map<string, number>();
@@ -76,7 +76,7 @@ describe('redis-zk-watcher: a registered sentinel that never answers', () => {
     expect(Number(await independent.get('/redis/epochs/mymaster'))).toBeGreaterThan(Number.isNaN(epochBefore) ? -1 : epochBefore);
     // The switch was decided from the announcing sentinel, not after a wait on the dead one.
     // The watch on ZooKeeper can fire before the watcher's log line has come through its pipe.
-    const written = await watcher.waitForLog((l) => typeof l.msg === 'string' && /moved mymaster from/.test(l.msg), 5_000);
+    const written = await watcher.waitForLog((l) => l.event === 'RECORD_WRITTEN' && l.rule === 'newer-epoch' && l.group === 'mymaster', 5_000);
     expect(String(written?.why)).toMatch(/^sentinel 127\.0\.0\.1:\d+ announced/);
   });
 });

@@ -18,8 +18,10 @@ function uncodedLogLines(): string[] {
     for (const file of walk(join(root, 'packages', pkg, 'src')).filter((f) => f.endsWith('.ts'))) {
       const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
       const visit = (node: ts.Node): void => {
-        if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
-          const method = node.expression.name.text;
+        // log.info(…), and log[level](…) with a level chosen at run time.
+        const callee = ts.isCallExpression(node) ? node.expression : undefined;
+        const method = callee === undefined ? undefined : ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isElementAccessExpression(callee) ? 'info' : undefined;
+        if (ts.isCallExpression(node) && method !== undefined && (ts.isPropertyAccessExpression(node.expression) || ts.isElementAccessExpression(node.expression))) {
           const target = node.expression.expression.getText(source);
           if (['info', 'warn', 'error'].includes(method) && /(^|\.)log$/.test(target)) {
             const first = node.arguments[0];

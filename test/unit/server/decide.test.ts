@@ -22,7 +22,7 @@ describe('decideStartup', () => {
   it('(1) sentinels agreeing on a live master other than the record win', () => {
     const d = decideStartup(obs({ record: rec(A), recordProbe: DOWN, sentinelCount: 2, sentinelMaster: B, sentinelMasterProbe: up('master') }));
     expect(d).toMatchObject({ action: 'replicate', master: B });
-    expect(d.reason).toMatch(/sentinels know a newer master/);
+    expect(d.rule).toBe('sentinels-newer');
   });
   it('(1) also applies when we are the recorded master restarted in place', () => {
     const d = decideStartup(obs({ record: rec(SELF), sentinelCount: 1, sentinelMaster: B, sentinelMasterProbe: up('master') }));
@@ -39,7 +39,7 @@ describe('decideStartup', () => {
   it('(2) replicates the recorded master when it answers as master', () => {
     const d = decideStartup(obs({ record: rec(A), recordProbe: up('master', 100, 5), nodes: [node(A, up('master', 100, 5))] }));
     expect(d).toMatchObject({ action: 'replicate', master: A });
-    expect(d.reason).toMatch(/^The recorded master 10.0.0.2 6379 answers as master/);
+    expect(d.rule).toBe('recorded-master-alive');
   });
   it('(2b) the recorded master does not answer us but a live replica is linked to it → replicate it', () => {
     const linked: RedisProbe = { ...up('slave', 10, 1), masterHost: A.host, masterPort: A.port, linkUp: true };
@@ -81,7 +81,7 @@ describe('decideStartup', () => {
   it('(4) recorded master dead and no data anywhere → claim (whole group restarted)', () => {
     const d = decideStartup(obs({ record: rec(A), recordProbe: DOWN }));
     expect(d.action).toBe('claim');
-    expect(d.reason).toMatch(/whole group restarted/);
+    expect(d.rule).toBe('record-no-data');
   });
   it.each(['', 'garbage', 'host', 'host 99999', 'x'.repeat(1_000_000)])('(5) record %# unusable, no data → claim', (raw) => {
     const record = classifyRecord(raw);
@@ -148,7 +148,8 @@ describe('decideStartup (G): the whole group back from disk', () => {
   it('waits for the rest of the group during the settle window, even alone and holding data', () => {
     const d = decideStartup(obs({ record: rec(A), recordProbe: DOWN, held: me(100, 500) }));
     expect(d.action).toBe('wait');
-    expect(d.reason).toMatch(/^Waiting for the rest of the group to come back from disk \(500 of 3000 ms\)/);
+    expect(d.rule).toBe('group-from-disk-settling');
+    expect(d.reason).toMatch(/\(500 of 3000 ms\)/);
   });
   it('after the window, the node holding the most claims; the others wait for it (keys before offset)', () => {
     expect(decideStartup(obs({ record: rec(A), recordProbe: DOWN, held: me(200, 3_000), nodes: [node(B, held(100, 999))] })).action).toBe('claim');
