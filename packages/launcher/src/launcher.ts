@@ -8,6 +8,7 @@ import { appsOf, programOf, readGroup, startOrder, withFailoverMode, withGroups,
 import { RedisZkError, WRAPPER_NODE_FLAGS } from '@redis-zk/core';
 import { chrootOf, marathonTaskId, taskEnv } from './env.js';
 import { runHealthCheck } from './health.js';
+import { decideHealth, healthPolicy, restartDelayMs, type HealthState } from './decide-task.js';
 
 /** The repository root: this file is packages/launcher/{src,dist}/<file>. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -261,43 +262,35 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
       return;
     }
     task.state = 'running';
-    const intervalMs = opts.healthIntervalMs ?? (hc.intervalSeconds ?? 60) * 1000;
-    const timeoutMs = Math.min((hc.timeoutSeconds ?? 20) * 1000, Math.max(intervalMs, 1000));
-    const graceMs = (hc.gracePeriodSeconds ?? 300) * 1000;
-    const maxFailures = hc.maxConsecutiveFailures ?? 3;
-    let failures = 0;
+    const policy = healthPolicy(hc, opts.healthIntervalMs);
+    let health: HealthState = { failures: 0, healthy: false, everHealthy: false, startedAt: task.startedAt };
     // A check that started before a kill must not report on (or kill) a task already going.
     const over = (): boolean => slot.task !== task || task.state === 'killing' || task.state === 'exited';
     const tick = async () => {
       if (over()) return;
-      const r = await runHealthCheck(hc, task.host, task.ports, timeoutMs);
+      const r = await runHealthCheck(hc, task.host, task.ports, policy.timeoutMs);
       if (over()) return;
       task.lastHealth = r.detail;
-      if (r.ok) {
-        failures = 0;
-        if (!task.healthy) {
-          task.healthy = true;
-          task.state = 'healthy';
-          slot.failures = 0;
-          emit({ type: 'task-healthy', task: { ...task }, detail: r.detail });
-        }
-      } else {
-        failures += 1;
-        const inGrace = !task.everHealthy && Date.now() - task.startedAt < graceMs;
-        if (task.healthy) emit({ type: 'task-unhealthy', task: { ...task }, detail: r.detail });
-        task.healthy = false;
-        if (task.state === 'healthy') task.state = 'unhealthy';
-        // Mesos-level checks: killed after maxConsecutiveFailures once out of the grace period.
-        if (!inGrace && failures >= Math.max(1, maxFailures)) {
-          emit({ type: 'task-unhealthy', task: { ...task }, detail: `${r.detail}; ${failures} failures in a row, killing the task` });
-          void stopTask(slot);
-          return;
-        }
+      const d = decideHealth(health, r.ok, Date.now(), policy);
+      health = d.next;
+      task.healthy = health.healthy;
+      task.everHealthy = health.everHealthy;
+      if (d.action === 'became-healthy') {
+        task.state = 'healthy';
+        slot.failures = 0;
+        emit({ type: 'task-healthy', task: { ...task }, detail: r.detail });
+      } else if (!r.ok && task.state === 'healthy') {
+        task.state = 'unhealthy';
       }
-      if (r.ok) task.everHealthy = true;
-      slot.healthTimer = setTimeout(() => void tick(), intervalMs);
+      if (d.action === 'became-unhealthy') emit({ type: 'task-unhealthy', task: { ...task }, detail: r.detail });
+      if (d.action === 'kill') {
+        emit({ type: 'task-unhealthy', task: { ...task }, detail: `${r.detail}; ${health.failures} failures in a row, killing the task` });
+        void stopTask(slot);
+        return;
+      }
+      slot.healthTimer = setTimeout(() => void tick(), policy.intervalMs);
     };
-    slot.healthTimer = setTimeout(() => void tick(), Math.min(intervalMs, 500));
+    slot.healthTimer = setTimeout(() => void tick(), Math.min(policy.intervalMs, 500));
   };
 
   const onExit = (slot: Slot, task: TaskInfo, exit: { code: number | null; signal: NodeJS.Signals | null }) => {
@@ -312,11 +305,7 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
       return;
     }
     if (!task.everHealthy) slot.failures += 1;
-    const app = slot.app;
-    const base = opts.restartBackoffMs ?? (app.backoffSeconds ?? 1) * 1000;
-    const factor = app.backoffFactor ?? 1.15;
-    const max = (app.maxLaunchDelaySeconds ?? 3600) * 1000;
-    const delay = Math.min(max, Math.round(base * factor ** Math.max(0, slot.failures - 1)));
+    const delay = restartDelayMs(slot.app, slot.failures, opts.restartBackoffMs);
     emit({ type: 'task-exited', task: { ...task }, restartInMs: delay });
     slot.restartTimer = setTimeout(() => void launch(slot), delay);
   };
