@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Zk } from './client.js';
 import { RedisZkError } from '../errors.js';
+import { SingleFlight } from '../coordination/single-flight.js';
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 2_000;
@@ -16,7 +17,8 @@ export class Registration {
   private readonly data: string;
   private active = false;
   private inFlight: Promise<void> | undefined;
-  private again = false;
+  /** One ensure() at a time; a reconnect meanwhile makes exactly one more. */
+  private readonly ensuring = new SingleFlight<void>(() => this.ensureOrRetry());
   private retryTimer: NodeJS.Timeout | undefined;
   private backoff = RETRY_MIN_MS;
   private readonly onConnected = (): void => this.kick();
@@ -53,30 +55,29 @@ export class Registration {
 
   private kick(): void {
     if (!this.active) return;
-    if (this.inFlight) {
-      this.again = true;
-      return;
-    }
     clearTimeout(this.retryTimer);
-    this.inFlight = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.ensure();
-        } while (this.again && this.active);
-        this.backoff = RETRY_MIN_MS;
-      } catch (err) {
-        if (!this.active || this.zk.state === 'closed') return;
-        this.zk.log.warn(
-          { event: 'REGISTRATION_RETRY', err: (err as Error).message, path: this.path, retryInMs: this.backoff },
-          'could not re-create the ZooKeeper registration; retrying',
-        );
-        this.retryTimer = setTimeout(() => this.kick(), this.backoff);
-        this.backoff = Math.min(this.backoff * 2, RETRY_MAX_MS);
-      } finally {
-        this.inFlight = undefined;
-      }
-    })();
+    const flight = this.ensuring.request();
+    this.inFlight = flight;
+    void flight.finally(() => {
+      if (this.inFlight === flight) this.inFlight = undefined;
+    });
+  }
+
+  private async ensureOrRetry(): Promise<void> {
+    if (!this.active) return;
+    try {
+      await this.ensure();
+      this.backoff = RETRY_MIN_MS;
+    } catch (err) {
+      if (!this.active || this.zk.state === 'closed') return;
+      this.zk.log.warn(
+        { event: 'REGISTRATION_RETRY', err: (err as Error).message, path: this.path, retryInMs: this.backoff },
+        'could not re-create the ZooKeeper registration; retrying',
+      );
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.kick(), this.backoff);
+      this.backoff = Math.min(this.backoff * 2, RETRY_MAX_MS);
+    }
   }
 
   /** Makes sure our node exists and belongs to the current session. */

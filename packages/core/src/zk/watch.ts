@@ -1,5 +1,6 @@
 import type { NodeData, Zk } from './client.js';
 import { RedisZkError } from '../errors.js';
+import { SingleFlight } from '../coordination/single-flight.js';
 
 export interface Disposable {
   close(): void;
@@ -17,43 +18,27 @@ const RETRY_MAX_MS = 2_000;
  */
 function rearming(zk: Zk, what: string, read: (watcher: () => void) => Promise<void>): Disposable {
   let closed = false;
-  let running = false;
-  let again = false;
   let backoff = RETRY_MIN_MS;
   let retryTimer: NodeJS.Timeout | undefined;
 
-  const kick = (): void => {
+  const reading = new SingleFlight<void>(async () => {
     if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    void run();
-  };
-  const watcher = (): void => kick();
-
-  const run = async (): Promise<void> => {
-    running = true;
     clearTimeout(retryTimer);
     retryTimer = undefined;
     try {
-      do {
-        again = false;
-        try {
-          await read(watcher);
-          backoff = RETRY_MIN_MS;
-        } catch (err) {
-          if (closed || zk.state === 'closed' || (err instanceof RedisZkError && err.code === 'ZK_CLOSED')) return;
-          zk.log.warn({ event: 'ZK_WATCH_RETRY', err: (err as Error).message, path: what, retryInMs: backoff }, 'ZooKeeper watch read failed; retrying');
-          retryTimer = setTimeout(kick, backoff);
-          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
-          return;
-        }
-      } while (again && !closed);
-    } finally {
-      running = false;
+      await read(watcher);
+      backoff = RETRY_MIN_MS;
+    } catch (err) {
+      if (closed || zk.state === 'closed' || (err instanceof RedisZkError && err.code === 'ZK_CLOSED')) return;
+      zk.log.warn({ event: 'ZK_WATCH_RETRY', err: (err as Error).message, path: what, retryInMs: backoff }, 'ZooKeeper watch read failed; retrying');
+      retryTimer = setTimeout(kick, backoff);
+      backoff = Math.min(backoff * 2, RETRY_MAX_MS);
     }
+  });
+  const kick = (): void => {
+    if (!closed) void reading.request();
   };
+  const watcher = (): void => kick();
 
   zk.on('connected', kick);
   zk.on('session', kick);
