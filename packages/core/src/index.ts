@@ -30,6 +30,7 @@ export * from './coordination/sentinel-answers.js';
 export * from './coordination/election-order.js';
 export * from './coordination/promotable.js';
 export * from './coordination/move-master.js';
+export * from './coordination/sentinel-failover.js';
 export * from './coordination/retry.js';
 export * from './coordination/within.js';
 export * from './coordination/single-flight.js';

@@ -26,6 +26,7 @@ import { answeringPid, foreignRedisError, waitUntilAnswering } from './redis-rea
 import { checkPortFree } from './port-check.js';
 import { runUntilExit } from './run.js';
 import { handOffMaster, handOffWithoutSentinels } from './shutdown.js';
+import { failOverAfterCrash } from './crash-failover.js';
 import { decideUnderLock } from './startup.js';
 import { HOLD } from './decide.js';
 import { hasPersistedData } from './persisted.js';
@@ -33,6 +34,8 @@ import { decideGroupIdentity } from './decide-group.js';
 import { readGroupIdentity } from './observe.js';
 
 const REDIS_START_DEADLINE_MS = 60_000;
+/** The crash failover's whole budget: the wrapper exits (and Marathon replaces the task) after it. */
+const CRASH_FAILOVER_MS = 3_000;
 
 await runProgram({
   name: 'redis-zk-server',
@@ -159,7 +162,9 @@ await runProgram({
       if (http !== undefined) log.info({ event: 'HTTP_LISTENING', httpPort: config.httpPort }, `Role checks on HTTP port ${config.httpPort}: GET /primary, /replica[?lag=<bytes>], /health; Prometheus metrics on /metrics.`);
       const handOff = () =>
         (config.failoverMode === 'zookeeper' ? handOffWithoutSentinels : handOffMaster)({ zk, self, local, auth, sentinelAuth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
-      return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff });
+      // Sentinel mode: a crash of our redis-server while the recorded master fails over at once (crash-failover.ts).
+      const onCrash = () => failOverAfterCrash({ zk, self, group, auth, sentinelAuth, log, failoverMode: config.failoverMode, withinMs: CRASH_FAILOVER_MS });
+      return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff, onCrash, crashBudgetMs: CRASH_FAILOVER_MS + 500 });
     } finally {
       // Bounded: a hung ZooKeeper must not keep us from exiting (the session ends with us anyway).
       await Promise.race([zk.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);

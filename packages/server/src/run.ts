@@ -12,6 +12,9 @@ export interface Running {
   shutdownTimeoutMs: number;
   /** Runs after deregistration and before redis-server is stopped on SIGTERM/SIGINT. */
   beforeStop?: () => Promise<void>;
+  /** Runs first when redis-server exits by itself (the crash failover), bounded by crashBudgetMs. */
+  onCrash?: () => Promise<void>;
+  crashBudgetMs?: number;
 }
 
 /** Longest wait for ZooKeeper to confirm a removal or a close: a hung ZooKeeper must not hold up a stop. */
@@ -41,7 +44,7 @@ async function closeZk(zk: Zk, log: Logger): Promise<void> {
  * The SIGTERM path stays within shutdownTimeoutMs (plus the ZooKeeper close) whatever ZooKeeper
  * does, so Marathon's kill grace period never has to SIGKILL us. Returns the exit code.
  */
-export async function runUntilExit({ child, registration, follower, zk, log, shutdown, shutdownTimeoutMs, beforeStop }: Running): Promise<number> {
+export async function runUntilExit({ child, registration, follower, zk, log, shutdown, shutdownTimeoutMs, beforeStop, onCrash, crashBudgetMs = 3_000 }: Running): Promise<number> {
   const first = await Promise.race([child.exited, whenAborted(shutdown, 'signal' as const)]);
   const t0 = Date.now();
   follower.close();
@@ -49,6 +52,8 @@ export async function runUntilExit({ child, registration, follower, zk, log, shu
 
   if (first !== 'signal') {
     log.error({ event: 'REDIS_EXITED', code: first.code, signal: first.signal }, `redis-server exited by itself (status ${first.exitCode}); deregistering and exiting with its status.`);
+    // Before anything else: a master's replicas wait for a new master from this moment on.
+    if (onCrash !== undefined) await within(onCrash(), crashBudgetMs);
     await deregister(registration, log, zkStepMs);
     await closeZk(zk, log);
     return first.exitCode;

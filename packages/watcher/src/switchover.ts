@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   askOnce,
+  failOverThroughSentinels,
   askSentinels,
-  confirmsLineage,
   formatHostPort,
   probeMaster,
-  isRecordConflict,
   isRedisZkError,
   leadershipHolder,
   RedisZkError,
@@ -16,9 +15,6 @@ import {
   readGroupSnapshot,
   demoteTo,
   redisCommand,
-  sameHostPort,
-  writeRecord,
-  type GroupSnapshot,
   type HostPort,
   type Logger,
   type RedisAuth,
@@ -61,7 +57,6 @@ const CATCH_UP_MS = 2_000;
 const PROMOTION_MS = 4_000;
 /** The sentinels must see an excluded replica's replica-priority 0 within this long (their INFO period). */
 const PRIORITY_SEEN_MS = 15_000;
-const POLL_MS = 3;
 /** FAILOVER_MODE=zookeeper: the group's lock, held by a wrapper deciding, is waited for this long. */
 const LOCK_WAIT_MS = 5_000;
 
@@ -177,25 +172,21 @@ export class Switchover {
       await untilCaughtUp(candidates, own.offset, auth, CATCH_UP_MS);
       steps.push(`${candidates.map(fmt).join(', ')} caught up (${at()})`);
 
-      // 4. One sentinel fails over; it is then the failover's leader. From here on the old master
-      //    must not take a write until the outcome is known: if the promotion is not seen, its
-      //    pause lapses by itself (PAUSE_MS) rather than being lifted under a running failover.
-      const asked = await this.askFailover(group, sentinels);
+      // 4–6. Core's one Sentinel hand-off: one sentinel fails over (it is then the failover's
+      //      leader), the candidate's promotion is confirmed by its lineage, ZooKeeper records it.
+      //      Once a sentinel took it on, the old master must not take a write until the outcome is
+      //      known: if it is not confirmed, its pause lapses by itself (PAUSE_MS) rather than being
+      //      lifted under a running failover.
+      let handed;
+      try {
+        handed = await failOverThroughSentinels({ zk, layout: zkPaths.groupLayout(group, group === this.o.defaultName), from, candidates, previousReplid: replid, sentinels, auth, sentinelAuth: this.o.sentinelAuth, withinMs: PROMOTION_MS, soleCandidate: candidates.length === 1, t0 });
+      } catch (err) {
+        if (!isRedisZkError(err, 'SWITCHOVER_ABORTED')) committed = true;
+        throw err;
+      }
       committed = true;
-      steps.push(`sentinel ${fmt(asked)} accepted SENTINEL FAILOVER (${at()})`);
-
-      // 5. Promoted: a candidate answers as master, carrying the old master's replication ID.
-      //    The group is read meanwhile; the write below is version-checked against that read.
-      const [promoted, now] = await Promise.all([
-        this.untilPromoted(group, asked, candidates, replid, steps, at),
-        readGroupSnapshot(zk, group, { isDefault: group === this.o.defaultName }),
-      ]);
-      steps.push(`${fmt(promoted.addr)} answers as master (${at()})`);
-
-      // 6. ZooKeeper names it, with the group's next epoch, version-checked like every write.
-      const lineage = confirmsLineage({ announced: promoted.addr, members: now.nodes.map((n) => n.addr), previousReplid: replid, announcedReplid2: promoted.probe.replid2 });
-      if (!lineage.ok) throw new RedisZkError('SWITCHOVER_FAILED', `the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
-      steps.push(await this.record(group, now, from, promoted.addr, at));
+      steps.push(...handed.steps);
+      const promoted = { addr: handed.to };
       const outageMs = Math.round(performance.now() - t0);
 
       // 7. The old master follows the new one; its clients are closed, so they ask again.
@@ -226,69 +217,11 @@ export class Switchover {
     }
   }
 
-  /** Writes the new master unless the record already moved on; a lost version race is read again once. */
-  private async record(group: string, first: GroupSnapshot, from: HostPort, to: HostPort, at: () => string): Promise<string> {
-    let snap = first;
-    for (let attempt = 0; ; attempt++) {
-      if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, from)) {
-        return `ZooKeeper already moved on (${snap.record.kind === 'valid' ? fmt(snap.record.addr) : snap.record.kind}) (${at()})`;
-      }
-      try {
-        await writeRecord(this.o.zk, snap, to, (snap.epoch ?? 0) + 1);
-        return `ZooKeeper records ${fmt(to)} at epoch ${(snap.epoch ?? 0) + 1} (${at()})`;
-      } catch (err) {
-        if (!isRecordConflict(err) || attempt > 0) throw err;
-        snap = await readGroupSnapshot(this.o.zk, group, { isDefault: group === this.o.defaultName });
-      }
-    }
-  }
 
-  /** The replica a sentinel flags `promoted` for the group (its failover's choice), if any yet. */
-  private async selectedBy(sentinel: HostPort, group: string): Promise<HostPort | undefined> {
-    const list = await sentinelReplicas(sentinel, this.o.sentinelAuth, group).catch(() => []);
-    const f = list.find((r) => (r.flags ?? '').split(',').includes('promoted') && r.ip !== undefined);
-    return f === undefined ? undefined : { host: f.ip!, port: Number(f.port) };
-  }
 
-  private async askFailover(group: string, sentinels: HostPort[]): Promise<HostPort> {
-    const refusals: string[] = [];
-    for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
-      try {
-        await redisCommand(s, this.o.sentinelAuth, 'SENTINEL', 'FAILOVER', group);
-        return s;
-      } catch (err) {
-        const text = err instanceof Error ? err.message : String(err);
-        if (isRedisZkError(err, 'REDIS_COMMAND_FAILED') && text.includes('INPROG')) throw new RedisZkError('SWITCHOVER_ABORTED', `a failover of ${group} started meanwhile (${fmt(s)}: INPROG)`);
-        refusals.push(`${fmt(s)}: ${text}`);
-      }
-    }
-    throw new RedisZkError('SWITCHOVER_ABORTED', `no sentinel agreed to fail ${group} over (${refusals.join('; ')}); writes resumed on the old master`);
-  }
 
-  /**
-   * The leader marks the replica it selected `promoted` one timer tick (about 100 ms) before it
-   * sends it REPLICAOF NO ONE. Once it has chosen, sending that same command ourselves saves the
-   * tick; the choice stays the sentinel's, and its own command then finds a master already.
-   */
-  private async untilPromoted(group: string, leader: HostPort, candidates: HostPort[], replid: string, steps: string[], at: () => string): Promise<{ addr: HostPort; probe: RedisObservation }> {
-    const deadline = performance.now() + PROMOTION_MS;
-    let nudged = false;
-    for (;;) {
-      const [probes, selected] = await Promise.all([
-        Promise.all(candidates.map((c) => probeRedis(c, this.o.auth))),
-        nudged ? Promise.resolve(undefined) : this.selectedBy(leader, group),
-      ]);
-      const i = probes.findIndex((p) => p.reachable && p.role === 'master' && p.replid2 === replid);
-      if (i >= 0) return { addr: candidates[i]!, probe: probes[i] as RedisObservation };
-      const chosen = selected === undefined ? undefined : candidates.find((c) => sameHostPort(c, selected));
-      if (chosen !== undefined) {
-        nudged = true;
-        steps.push(`sentinel ${fmt(leader)} selected ${fmt(chosen)} (${at()})`);
-        await redisCommand(chosen, this.o.auth, 'REPLICAOF', 'NO', 'ONE').catch(() => undefined);
-        continue;
-      }
-      if (performance.now() >= deadline) throw new RedisZkError('SWITCHOVER_FAILED', `no candidate answered as master within ${PROMOTION_MS} ms of the sentinel's SENTINEL FAILOVER; the old master's writes stay paused until the pause lapses (${PAUSE_MS} ms), and the watcher's reconcile records whatever the sentinels decide`);
-      await sleep(POLL_MS);
-    }
-  }
+
+
+
+
 }

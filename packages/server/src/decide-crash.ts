@@ -1,0 +1,86 @@
+import { compareCandidates, formatHostPort, type HostPort, type RecordValue, type RedisProbe, sameHostPort, type SentinelVerdict } from '@redis-zk/core';
+
+/**
+ * Sentinel mode: what a wrapper does when its redis-server exits without being asked to. Its
+ * wrapper knows of the crash within milliseconds, Sentinel only after its down-after; so a master's
+ * wrapper starts the failover itself (SENTINEL FAILOVER), after making every replica as advanced
+ * as the most advanced one, so that whichever the sentinel selects holds every acknowledged write.
+ * Evidence gathered after the crash (fresh): the record, the sentinels, the replicas' own INFO.
+ */
+export interface CrashObservation {
+  self: HostPort;
+  /** SIGTERM/SIGINT came first: the exit was asked for (the hand-off path handles a master). */
+  stopping: boolean;
+  failoverMode: 'sentinel' | 'zookeeper';
+  /** The record, read after the crash (undefined: ZooKeeper did not answer in time). */
+  record: RecordValue | undefined;
+  /** The registered sentinels, asked after the crash. */
+  verdict: SentinelVerdict;
+  /** A sentinel reports a failover of the group under way. */
+  failoverRunning: boolean;
+  /** Every other live node of the group, probed after the crash. */
+  nodes: readonly { addr: HostPort; probe: RedisProbe }[];
+}
+
+export type CrashRule = 'asked-to-stop' | 'zookeeper-mode' | 'record-unknown' | 'not-recorded-master' | 'sentinels-name-other' | 'failover-running' | 'no-replica' | 'crash-failover';
+
+export type CrashDecision =
+  | { action: 'none'; rule: Exclude<CrashRule, 'crash-failover'>; reason: string }
+  | {
+      action: 'fail-over';
+      rule: 'crash-failover';
+      /** The most advanced replica: the others replicate it until they hold what it holds. */
+      best: HostPort;
+      bestOffset: number;
+      /** Every other replica of ours that answers: levelled to `best` before the sentinels are asked. */
+      level: HostPort[];
+      /** Replicas the sentinel may promote (replica-priority above 0), `best` first. */
+      candidates: HostPort[];
+      /** Every node answered and `best` is the only one with replica-priority above 0: the sentinel can select only it. */
+      sole: boolean;
+      /** The dead master's replication ID, as its replicas report it (the promoted one's lineage). */
+      previousReplid: string;
+      reason: string;
+    };
+
+type Replica = { addr: HostPort; probe: Extract<RedisProbe, { reachable: true }> };
+
+export function decideCrash(o: CrashObservation): CrashDecision {
+  if (o.stopping) return { action: 'none', rule: 'asked-to-stop', reason: 'The exit was asked for (SIGTERM/SIGINT): the hand-off path handles it.' };
+  // ZooKeeper mode: closing our session gives the leadership up, and the replicas elect at once.
+  if (o.failoverMode === 'zookeeper') return { action: 'none', rule: 'zookeeper-mode', reason: 'FAILOVER_MODE=zookeeper: the leadership ends with our session and the replicas elect.' };
+  if (o.record === undefined) return { action: 'none', rule: 'record-unknown', reason: 'ZooKeeper did not answer in time: the sentinels fail over after their down-after.' };
+  if (o.record.kind !== 'valid' || !sameHostPort(o.record.addr, o.self)) {
+    return { action: 'none', rule: 'not-recorded-master', reason: 'This node is not the recorded master: nothing to fail over.' };
+  }
+  const v = o.verdict;
+  if (v.kind !== 'agreed' || !sameHostPort(v.master, o.self)) {
+    return { action: 'none', rule: 'sentinels-name-other', reason: `The sentinels do not name this node as master (${v.reason}): they decide.` };
+  }
+  if (o.failoverRunning) return { action: 'none', rule: 'failover-running', reason: 'A sentinel reports a failover under way: no second one.' };
+  const ours: Replica[] = o.nodes.flatMap((n) =>
+    n.probe.reachable && n.probe.role === 'slave' && n.probe.masterHost !== undefined && n.probe.masterPort !== undefined && sameHostPort({ host: n.probe.masterHost, port: n.probe.masterPort }, o.self)
+      ? [{ addr: n.addr, probe: n.probe }]
+      : [],
+  );
+  const promotable = ours.filter((r) => r.probe.priority > 0);
+  if (promotable.length === 0) return { action: 'none', rule: 'no-replica', reason: `No replica of this master answers with replica-priority above 0 (${ours.length} answer): nothing to promote.` };
+  // The most advanced first; among equals, the order an election uses.
+  const best = [...promotable].sort((a, b) => b.probe.offset - a.probe.offset || compareCandidates(rank(a), rank(b)))[0]!;
+  const level = ours.filter((r) => !sameHostPort(r.addr, best.addr)).map((r) => r.addr);
+  return {
+    action: 'fail-over',
+    rule: 'crash-failover',
+    best: best.addr,
+    bestOffset: best.probe.offset,
+    level,
+    candidates: [best.addr, ...promotable.filter((r) => r !== best).map((r) => r.addr)],
+    sole: promotable.length === 1 && o.nodes.every((n) => n.probe.reachable),
+    previousReplid: best.probe.replid,
+    reason: `redis-server crashed while this node was the recorded master: ${formatHostPort(best.addr)} is the most advanced replica (offset ${best.probe.offset} of ${ours.map((r) => r.probe.offset).join(', ')}); the others replicate it until level, then the sentinels fail over.`,
+  };
+}
+
+function rank(r: Replica) {
+  return { addr: r.addr, priority: r.probe.priority, offset: r.probe.offset, lastIo: r.probe.lastIoSecondsAgo };
+}
