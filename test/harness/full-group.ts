@@ -20,6 +20,8 @@ export interface FullGroup {
   watcher: Task;
   /** The port `/redis/master` names, undefined when it names nothing usable. */
   recordedPort(): Promise<number | undefined>;
+  /** Starts one more redis-zk-server (a replacement task, as Marathon starts one on new ports). */
+  addServer(): Promise<Task>;
   /** Until every server answers, one master as recorded, every other linked to it. */
   steady(what: string, timeoutMs?: number): Promise<number>;
 }
@@ -56,6 +58,12 @@ export async function startFullGroup(opts: { zkHosts: string; mode?: 'sentinel' 
     sentinels,
     watcher,
     recordedPort,
+    async addServer() {
+      const port = await freePort();
+      const task = { port, proc: startProgram('server', { ...env, PORT0: String(port), REDIS_DATA_DIR: tempDir('full-group-srv-') }, NO_PERSISTENCE) };
+      servers.push(task);
+      return task;
+    },
     async steady(what, timeoutMs = 60_000) {
       return waitFor(
         async () => {
@@ -94,6 +102,18 @@ async function infoOf(port: number): Promise<Record<string, string> | undefined>
     return Object.fromEntries(text.split('\r\n').flatMap((l) => (l.includes(':') ? [l.split(':', 2) as [string, string]] : [])));
   } catch {
     return undefined;
+  } finally {
+    c.disconnect();
+  }
+}
+
+/** kill -9 of a task's redis-server only (its wrapper sees it exit); resolves with the pid killed. */
+export async function killRedisServer(task: Task): Promise<number> {
+  const c = redisClient(task.port);
+  try {
+    const pid = Number(/process_id:(\d+)/.exec(await c.info('server'))?.[1]);
+    process.kill(pid, 'SIGKILL');
+    return pid;
   } finally {
     c.disconnect();
   }

@@ -111,9 +111,9 @@ export const EVENTS = {
   ELECTION_DECIDED: 'redis-zk-server, ZooKeeper mode: an election under the lock decided not to promote this node (`rule`: leadership-held, recorded-master-alive, nobody-eligible at warn level, other-elected)',
   LEADERSHIP_NODE_REFUSED: "redis-zk-server, ZooKeeper mode: the group's leadership node is a persistent node no session holds: not a leadership; it is replaced",
   CHECK_PARTIAL: 'redis-zk-watcher (debug): a check decided from the sentinels that answered in time (`pending`, `answered`)',
-  CRASH_FAILOVER_STARTED: "redis-zk-server, Sentinel mode: its redis-server crashed while the recorded master; the replicas are levelled to the most advanced (`best`, `level`) and a sentinel is asked to fail over at once (`rule` crash-failover)",
+  CRASH_FAILOVER_STARTED: "redis-zk-server, Sentinel mode: its redis-server crashed while the recorded master and every promotable replica holds the same `offset`: a sentinel is asked to fail over at once (`rule` crash-failover, `candidates`)",
   CRASH_FAILED_OVER: 'redis-zk-server: after its crash, the sentinels promoted `master` and ZooKeeper records it (`epoch`, `ms` since the exit was seen)',
-  CRASH_FAILOVER_SKIPPED: 'redis-zk-server: no failover started after its redis-server exited (`rule`: zookeeper-mode is silent; record-unknown, not-recorded-master, sentinels-name-other, failover-running, no-replica, level-failed)',
+  CRASH_FAILOVER_SKIPPED: 'redis-zk-server: no failover started after its redis-server exited (`rule`: zookeeper-mode is silent; record-unknown, not-recorded-master, sentinels-name-other, failover-running, no-replica, replicas-differ)',
   CRASH_FAILOVER_FAILED: "redis-zk-server: the failover started after a crash did not complete in its budget (`code`); the sentinels' own path and the watcher take over",
 } as const;
 

@@ -10,7 +10,6 @@ import {
   probeRedis,
   readGroupSnapshot,
   type RedisAuth,
-  redisCommand,
   sameHostPort,
   sentinelVerdict,
   within,
@@ -33,16 +32,16 @@ export interface CrashFailoverOptions {
 
 /** Longest wait for ZooKeeper's answer after the crash: past it, Sentinel's own path is as fast. */
 const READ_MS = 1_000;
-/** The levelled replicas must hold what the most advanced holds within this long. */
-const LEVEL_MS = 1_000;
-const POLL_MS = 3;
+/** Replicas whose offsets differ get this long to receive what the master wrote before dying. */
+const SETTLE_MS = 200;
+const POLL_MS = 10;
 const fmt = formatHostPort;
 
 /**
  * Sentinel mode: our redis-server exited by itself while it was the recorded master. The sentinels
  * would notice after their down-after (5 s by default); we know now. Gather fresh evidence,
- * decide (decideCrash), level the replicas to the most advanced one, then core's one Sentinel
- * hand-off: SENTINEL FAILOVER, the promotion confirmed by its lineage, the record written.
+ * decide (decideCrash: only when every promotable replica holds the same offset), then core's one
+ * Sentinel hand-off: SENTINEL FAILOVER, the promotion confirmed by its lineage, the record written.
  * Any failure leaves the failover to the sentinels' own path; never throws.
  */
 export async function failOverAfterCrash(o: CrashFailoverOptions): Promise<void> {
@@ -55,42 +54,31 @@ export async function failOverAfterCrash(o: CrashFailoverOptions): Promise<void>
     const snap = read.outcome === 'done' ? read.value : undefined;
     const sentinels = snap?.sentinels.map((s) => s.addr) ?? [];
     const others = snap?.nodes.map((n) => n.addr).filter((a) => !sameHostPort(a, o.self)) ?? [];
-    const [answers, nodes] = await Promise.all([
-      askSentinels(sentinels, o.group.name, askOnce(o.sentinelAuth), { graceMs: 50, deadlineMs: o.sentinelAuth.timeoutMs }),
-      Promise.all(others.map(async (addr) => ({ addr, probe: await probeRedis(addr, o.auth) }))),
-    ]);
-    const d = decideCrash({
-      self: o.self,
-      stopping: false,
-      failoverMode: o.failoverMode,
-      record: snap?.record,
-      verdict: sentinelVerdict(sentinels.length, answers),
-      failoverRunning: answers.some((a) => a.kind === 'failover-in-progress'),
-      nodes,
-    });
+    const probeNodes = () => Promise.all(others.map(async (addr) => ({ addr, probe: await probeRedis(addr, o.auth) })));
+    const [answers, first] = await Promise.all([askSentinels(sentinels, o.group.name, askOnce(o.sentinelAuth), { graceMs: 50, deadlineMs: o.sentinelAuth.timeoutMs }), probeNodes()]);
+    const decide = (nodes: Awaited<ReturnType<typeof probeNodes>>) =>
+      decideCrash({
+        self: o.self,
+        stopping: false,
+        failoverMode: o.failoverMode,
+        record: snap?.record,
+        verdict: sentinelVerdict(sentinels.length, answers),
+        failoverRunning: answers.some((a) => a.kind === 'failover-in-progress'),
+        nodes,
+      });
+    // Bytes the master wrote before dying may still be on their way to a replica: offsets that
+    // differ get a moment to settle (they only grow, now that the master is gone).
+    let d = decide(first);
+    const settleBy = performance.now() + SETTLE_MS;
+    while (d.rule === 'replicas-differ' && performance.now() < settleBy) {
+      await sleep(POLL_MS);
+      d = decide(await probeNodes());
+    }
     if (d.action === 'none') {
       o.log.info({ event: 'CRASH_FAILOVER_SKIPPED', rule: d.rule }, d.reason);
       return;
     }
-    o.log.warn({ event: 'CRASH_FAILOVER_STARTED', rule: d.rule, best: fmt(d.best), level: d.level.map(fmt) }, d.reason);
-
-    // Every other replica replicates the most advanced one until it holds as much: then the
-    // sentinel's choice, whichever it is, holds every write any replica acknowledged.
-    await Promise.all(d.level.map((r) => redisCommand(r, o.auth, 'REPLICAOF', d.best.host, d.best.port)));
-    const levelBy = Math.min(deadline, performance.now() + LEVEL_MS);
-    for (;;) {
-      const probes = await Promise.all(d.level.map((r) => probeRedis(r, o.auth)));
-      const behind = d.level.filter((_, i) => {
-        const p = probes[i]!;
-        return !(p.reachable && p.role === 'slave' && p.linkUp && p.masterHost === d.best.host && p.masterPort === d.best.port && p.offset >= d.bestOffset);
-      });
-      if (behind.length === 0) break;
-      if (performance.now() >= levelBy) {
-        o.log.warn({ event: 'CRASH_FAILOVER_SKIPPED', rule: 'level-failed', behind: behind.map(fmt) }, `${behind.map(fmt).join(', ')} did not reach offset ${d.bestOffset} within ${LEVEL_MS} ms; the sentinels fail over after their down-after.`);
-        return;
-      }
-      await sleep(POLL_MS);
-    }
+    o.log.warn({ event: 'CRASH_FAILOVER_STARTED', rule: d.rule, candidates: d.candidates.map(fmt), offset: d.offset }, d.reason);
     const r = await failOverThroughSentinels({
       zk: o.zk,
       layout: o.group,

@@ -3,9 +3,13 @@ import { compareCandidates, formatHostPort, type HostPort, type RecordValue, typ
 /**
  * Sentinel mode: what a wrapper does when its redis-server exits without being asked to. Its
  * wrapper knows of the crash within milliseconds, Sentinel only after its down-after; so a master's
- * wrapper starts the failover itself (SENTINEL FAILOVER), after making every replica as advanced
- * as the most advanced one, so that whichever the sentinel selects holds every acknowledged write.
- * Evidence gathered after the crash (fresh): the record, the sentinels, the replicas' own INFO.
+ * wrapper starts the failover itself (SENTINEL FAILOVER) — but only when every replica the
+ * sentinel could select holds as much as the most advanced one. The sentinel selects by the
+ * offsets it last read (its INFO of replicas is up to 10 s old right after a crash), so with
+ * replicas that differ it could promote one that lacks acknowledged writes; its own path, after
+ * down-after, reads them every second first. A replica cannot be levelled from another one whose
+ * master is gone (it answers PSYNC with -NOMASTERLINK). Evidence gathered after the crash (fresh):
+ * the record, the sentinels, the replicas' own INFO.
  */
 export interface CrashObservation {
   self: HostPort;
@@ -22,21 +26,18 @@ export interface CrashObservation {
   nodes: readonly { addr: HostPort; probe: RedisProbe }[];
 }
 
-export type CrashRule = 'asked-to-stop' | 'zookeeper-mode' | 'record-unknown' | 'not-recorded-master' | 'sentinels-name-other' | 'failover-running' | 'no-replica' | 'crash-failover';
+export type CrashRule = 'asked-to-stop' | 'zookeeper-mode' | 'record-unknown' | 'not-recorded-master' | 'sentinels-name-other' | 'failover-running' | 'no-replica' | 'replicas-differ' | 'crash-failover';
 
 export type CrashDecision =
   | { action: 'none'; rule: Exclude<CrashRule, 'crash-failover'>; reason: string }
   | {
       action: 'fail-over';
       rule: 'crash-failover';
-      /** The most advanced replica: the others replicate it until they hold what it holds. */
-      best: HostPort;
-      bestOffset: number;
-      /** Every other replica of ours that answers: levelled to `best` before the sentinels are asked. */
-      level: HostPort[];
-      /** Replicas the sentinel may promote (replica-priority above 0), `best` first. */
+      /** The offset every promotable replica holds. */
+      offset: number;
+      /** Replicas the sentinel may promote (replica-priority above 0): each holds `offset`. */
       candidates: HostPort[];
-      /** Every node answered and `best` is the only one with replica-priority above 0: the sentinel can select only it. */
+      /** Every node answered and one replica has replica-priority above 0: the sentinel can select only it. */
       sole: boolean;
       /** The dead master's replication ID, as its replicas report it (the promoted one's lineage). */
       previousReplid: string;
@@ -65,19 +66,24 @@ export function decideCrash(o: CrashObservation): CrashDecision {
   );
   const promotable = ours.filter((r) => r.probe.priority > 0);
   if (promotable.length === 0) return { action: 'none', rule: 'no-replica', reason: `No replica of this master answers with replica-priority above 0 (${ours.length} answer): nothing to promote.` };
-  // The most advanced first; among equals, the order an election uses.
-  const best = [...promotable].sort((a, b) => b.probe.offset - a.probe.offset || compareCandidates(rank(a), rank(b)))[0]!;
-  const level = ours.filter((r) => !sameHostPort(r.addr, best.addr)).map((r) => r.addr);
+  const top = Math.max(...promotable.map((r) => r.probe.offset));
+  const behind = promotable.filter((r) => r.probe.offset < top);
+  if (behind.length > 0) {
+    return {
+      action: 'none',
+      rule: 'replicas-differ',
+      reason: `The replicas differ (${promotable.map((r) => `${formatHostPort(r.addr)} at ${r.probe.offset}`).join(', ')}): the sentinel could select one that lacks acknowledged writes, so its own path decides after down-after.`,
+    };
+  }
+  const candidates = [...promotable].sort((a, b) => compareCandidates(rank(a), rank(b))).map((r) => r.addr);
   return {
     action: 'fail-over',
     rule: 'crash-failover',
-    best: best.addr,
-    bestOffset: best.probe.offset,
-    level,
-    candidates: [best.addr, ...promotable.filter((r) => r !== best).map((r) => r.addr)],
+    offset: top,
+    candidates,
     sole: promotable.length === 1 && o.nodes.every((n) => n.probe.reachable),
-    previousReplid: best.probe.replid,
-    reason: `redis-server crashed while this node was the recorded master: ${formatHostPort(best.addr)} is the most advanced replica (offset ${best.probe.offset} of ${ours.map((r) => r.probe.offset).join(', ')}); the others replicate it until level, then the sentinels fail over.`,
+    previousReplid: promotable[0]!.probe.replid,
+    reason: `redis-server crashed while this node was the recorded master; its ${promotable.length} promotable replica(s) all hold offset ${top}: asking the sentinels to fail over now.`,
   };
 }
 

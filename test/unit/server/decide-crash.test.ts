@@ -19,15 +19,19 @@ const base: CrashObservation = {
   verdict: agreed(SELF),
   failoverRunning: false,
   nodes: [
-    { addr: B, probe: replica(100) },
+    { addr: B, probe: replica(140) },
     { addr: C, probe: replica(140) },
   ],
 };
 
 describe('decideCrash: the failover a master\'s wrapper starts when its redis-server crashes', () => {
-  it('fails over to the most advanced replica and levels the others to it first', () => {
+  it('fails over at once when every promotable replica holds the same offset: whichever the sentinel selects has every write', () => {
     const d = decideCrash(base);
-    expect(d).toMatchObject({ action: 'fail-over', rule: 'crash-failover', best: C, bestOffset: 140, level: [B], candidates: [C, B], previousReplid: 'old-master-replid', sole: false });
+    expect(d).toMatchObject({ action: 'fail-over', rule: 'crash-failover', offset: 140, candidates: [B, C], previousReplid: 'old-master-replid', sole: false });
+  });
+  it('leaves it to the sentinels when the replicas differ: their stale view could select the one behind', () => {
+    const d = decideCrash({ ...base, nodes: [{ addr: B, probe: replica(100) }, { addr: C, probe: replica(140) }] });
+    expect(d).toMatchObject({ action: 'none', rule: 'replicas-differ' });
   });
   it.each([
     ['the exit was asked for', { stopping: true }, 'asked-to-stop'],
@@ -45,13 +49,13 @@ describe('decideCrash: the failover a master\'s wrapper starts when its redis-se
   it('a fenced master still counts as the master: the record and the sentinels name it', () => {
     expect(decideCrash(base).action).toBe('fail-over');
   });
-  it('never promotes a replica with replica-priority 0, even the most advanced; it is levelled with the others', () => {
+  it('a replica with replica-priority 0 is never a candidate, and its offset does not matter', () => {
     const d = decideCrash({ ...base, nodes: [{ addr: B, probe: replica(100) }, { addr: C, probe: replica(999, { priority: 0 }) }] });
-    expect(d).toMatchObject({ action: 'fail-over', best: B, level: [C], candidates: [B], sole: true });
+    expect(d).toMatchObject({ action: 'fail-over', candidates: [B], sole: true });
   });
   it('is not the sole candidate while some node does not answer (the sentinel may still see it)', () => {
     const d = decideCrash({ ...base, nodes: [{ addr: B, probe: replica(100) }, { addr: C, probe: { reachable: false, error: 'timeout' } }] });
-    expect(d).toMatchObject({ action: 'fail-over', best: B, sole: false });
+    expect(d).toMatchObject({ action: 'fail-over', candidates: [B], sole: false });
   });
 });
 
