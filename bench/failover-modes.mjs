@@ -1,20 +1,27 @@
 // Client write outage on a failover, FAILOVER_MODE=sentinel and FAILOVER_MODE=zookeeper in the
-// same run, on this machine: 3 redis-zk-server (plus 3 redis-zk-sentinel and a watcher in Sentinel
-// mode), and a client that follows /redis/master with a ZooKeeper watch and SETs every 10 ms. The
-// outage is from its last OK before the fault to its first OK after it. Faults: kill -9 of the
-// master's redis-server, and of its whole task (wrapper and redis-server). Then the partition
-// figures (network namespaces: fencing on, off, and min-replicas-to-write) from the e2e test.
-//   node bench/failover-modes.mjs         BENCH_ROUNDS=5 (per fault and mode)  BENCH_PARTITION=0 skips it
+// same run, on this machine, with Sentinel's default down-after (5 s) and with 1 s: 3
+// redis-zk-server (plus 3 redis-zk-sentinel in Sentinel mode) and a watcher, and two clients
+// side by side, each SETting every 10 ms: one follows /redis/master with a ZooKeeper watch, the
+// other is ioredis's own Sentinel client (Sentinel mode). Per fault: the time from the fault to
+// ZooKeeper naming the new master, and each client's outage, from its last OK before the fault to
+// its first OK after it. Faults: kill -9 of the master's redis-server (the crash failover), of
+// its whole task (wrapper and redis-server), SIGTERM of the master (a rolling restart's hand-off)
+// and POST /switchover. Then the partition figures (network namespaces) from the e2e test.
+//   node bench/failover-modes.mjs   BENCH_ROUNDS=10  BENCH_DOWN_AFTER=5000,1000  BENCH_MODES=sentinel,zookeeper
+//   BENCH_FAULTS=redis-server,whole-task,sigterm,switchover  BENCH_PARTITION=0 skips the partition
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { buildBundles, flat, loadTestkit, percentile, redis, root, spawnTracked, waitFor, zkConnect, zkMkdirp } from './lib.mjs';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SESSION_MS = 4_000;
-const DOWN_AFTER_MS = 1_000;
+const FAULTS = (process.env.BENCH_FAULTS ?? 'redis-server,whole-task,sigterm,switchover').split(',');
+const TOKEN = 'bench-token-of-sixteen-chars';
+let DOWN_AFTER_MS = 5_000;
 const work = mkdtempSync(join(tmpdir(), 'redis-zk-bench-modes-'));
 const bundle = (p) => join(root, `packages/${p}/dist/redis-zk-${p}.mjs`);
 // BENCH_LOG_DIR=<dir>: every program's output there, for reading what a slow round did.
@@ -27,7 +34,7 @@ const zkServer = await tk.startZooKeeper();
 process.on('exit', () => void zkServer.destroy().catch(() => {}));
 
 async function runMode(mode) {
-  const chroot = `/bench-${mode}`;
+  const chroot = `/bench-${mode}-${DOWN_AFTER_MS}`;
   const rootClient = await zkConnect(zkServer.connectString);
   await zkMkdirp(rootClient, chroot);
   rootClient.close();
@@ -73,18 +80,37 @@ async function runMode(mode) {
         PORT0: String(port),
         SENTINEL_DIR: mkdtempSync(join(work, 'sentinel-')),
         SENTINEL_DOWN_AFTER_MS: String(DOWN_AFTER_MS),
-        SENTINEL_FAILOVER_TIMEOUT_MS: '3000',
+        SENTINEL_FAILOVER_TIMEOUT_MS: String(Math.max(3_000, DOWN_AFTER_MS)),
       }, logFile(`${mode}-sentinel-${i}`));
     }
   }
   const wport = await tk.freePort();
-  spawnTracked(process.execPath, [bundle('watcher')], { ...common, PORT0: String(wport), RECONCILE_INTERVAL_MS: '1000' }, logFile(`${mode}-watcher`));
+  spawnTracked(process.execPath, [bundle('watcher')], { ...common, PORT0: String(wport), RECONCILE_INTERVAL_MS: '1000', API_TOKEN: TOKEN }, logFile(`${mode}-watcher`));
   await waitFor(async () => (await fetch(`http://127.0.0.1:${wport}/health`).catch(() => ({ status: 0 }))).status === 200, 'the watcher healthy', 60_000);
 
   // The client: follows /redis/master by a watch, one SET at a time, every 10 ms.
   let master = await get('/redis/master');
-  const follow = () => zk.getData('/redis/master', () => follow(), (err, data) => !err && (master = data.toString()));
+  const changes = []; // { at, to }: when the watch saw the record move
+  const follow = () =>
+    zk.getData('/redis/master', () => follow(), (err, data) => {
+      if (err) return;
+      const v = data.toString();
+      if (v !== master) changes.push({ at: performance.now(), to: v });
+      master = v;
+    });
   follow();
+  // ioredis's own Sentinel client beside it (Sentinel mode), writing at the same rate.
+  const sentinelOks = [];
+  let sentinelRunning = mode === 'sentinel';
+  const sentinelClient = mode === 'sentinel' ? new Redis({ sentinels: sentinelPorts.map((port) => ({ host: '127.0.0.1', port })), name: 'mymaster', maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 500, sentinelRetryStrategy: () => 50, retryStrategy: () => 50 }) : undefined;
+  sentinelClient?.on('error', () => undefined);
+  const sentinelWriter = (async () => {
+    for (let i = 0; sentinelRunning; i += 1) {
+      const ok = await Promise.race([sentinelClient.set(`s:${i}`, '1').then(() => true, () => false), sleep(200).then(() => false)]);
+      if (ok) sentinelOks.push(performance.now());
+      await sleep(10);
+    }
+  })();
   let lastOk = 0;
   const oks = [];
   let running = true;
@@ -106,8 +132,8 @@ async function runMode(mode) {
     }
   })();
 
-  const results = { 'redis-server': [], 'whole task': [] };
-  for (const fault of ['redis-server', 'whole task']) {
+  const results = Object.fromEntries(FAULTS.map((f) => [f, { record: [], zkClient: [], sentinelClient: [] }]));
+  for (const fault of FAULTS) {
     for (let r = 0; r < ROUNDS; r += 1) {
       // A steady group first: the recorded master has both replicas linked and, in Sentinel mode,
       // every sentinel names it and knows both live replicas (a kill right after a replica joined,
@@ -141,19 +167,37 @@ async function runMode(mode) {
       const m = redis(port);
       const pid = Number(/process_id:(\d+)/.exec(await m.info('server'))[1]);
       m.disconnect();
+      if (sentinelClient) await waitFor(() => sentinelOks.length > 0 && performance.now() - sentinelOks[sentinelOks.length - 1] < 50, 'the Sentinel client writing', 20_000);
       const t0 = performance.now();
       const okBefore = lastOk;
-      if (fault === 'whole task') servers.get(port).kill('SIGKILL');
-      process.kill(pid, 'SIGKILL');
+      const sentinelOkBefore = sentinelOks[sentinelOks.length - 1];
+      if (fault === 'whole-task') servers.get(port).kill('SIGKILL');
+      if (fault === 'whole-task' || fault === 'redis-server') process.kill(pid, 'SIGKILL');
+      if (fault === 'sigterm') servers.get(port).kill('SIGTERM');
+      if (fault === 'switchover') {
+        const r = await fetch(`http://127.0.0.1:${wport}/switchover`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+        if (r.status !== 200) throw new Error(`POST /switchover: ${r.status} ${await r.text()}`);
+      }
       const firstAfter = await waitFor(() => oks.find((o) => o.at > t0 && o.to !== before), `the client writing to a new master after ${fault}`, 60_000);
-      results[fault].push(firstAfter.at - okBefore);
-      servers.delete(port);
-      await startServer();
+      const recorded = await waitFor(() => changes.find((c) => c.at > t0 && c.to !== before), 'the record moved', 60_000);
+      results[fault].record.push(recorded.at - t0);
+      results[fault].zkClient.push(firstAfter.at - okBefore);
+      if (sentinelClient) {
+        const sAfter = await waitFor(() => sentinelOks.find((at) => at > recorded.at), 'the Sentinel client writing again', 60_000);
+        results[fault].sentinelClient.push(sAfter - sentinelOkBefore);
+      }
+      if (fault !== 'switchover') {
+        servers.delete(port);
+        await startServer();
+      }
       await sleep(500); // the replacement's start, not a readiness wait (linked() above waits for it)
     }
   }
   running = false;
+  sentinelRunning = false;
   await writer;
+  await sentinelWriter;
+  sentinelClient?.disconnect();
   conn?.disconnect();
   zk.close();
   for (const child of servers.values()) child.kill('SIGTERM');
@@ -162,12 +206,22 @@ async function runMode(mode) {
 
 const summary = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return `p50 ${percentile(s, 50).toFixed(0)} ms, max ${s[s.length - 1].toFixed(0)} ms (${s.map((x) => x.toFixed(0)).join(', ')})`;
+  return `p50 ${percentile(s, 50).toFixed(0)} ms, p90 ${percentile(s, 90).toFixed(0)} ms, max ${s[s.length - 1].toFixed(0)} ms (${s.map((x) => x.toFixed(0)).join(', ')})`;
 };
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; ZK_SESSION_TIMEOUT_MS=${SESSION_MS}, SENTINEL_DOWN_AFTER_MS=${DOWN_AFTER_MS}, FENCE_AFTER_MS=500, ${ROUNDS} rounds per fault`);
-for (const mode of (process.env.BENCH_MODES ?? 'sentinel,zookeeper').split(',')) {
-  const r = await runMode(mode);
-  for (const [fault, xs] of Object.entries(r)) console.log(`FAILOVER_MODE=${mode.padEnd(9)} kill -9 of the master's ${fault.padEnd(12)}: client write outage ${summary(xs)}`);
+console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; ZK_SESSION_TIMEOUT_MS=${SESSION_MS}, FENCE_AFTER_MS=500, ${ROUNDS} rounds per fault`);
+const LABEL = { 'redis-server': "kill -9 of the master's redis-server", 'whole-task': "kill -9 of the master's whole task", sigterm: 'SIGTERM of the master (hand-off)', switchover: 'POST /switchover' };
+for (const downAfter of (process.env.BENCH_DOWN_AFTER ?? '5000,1000').split(',').map(Number)) {
+  DOWN_AFTER_MS = downAfter;
+  for (const mode of (process.env.BENCH_MODES ?? 'sentinel,zookeeper').split(',')) {
+    if (mode === 'zookeeper' && downAfter !== 5000 && (process.env.BENCH_DOWN_AFTER ?? '5000,1000').split(',').includes('5000')) continue; // no sentinels: one run is enough
+    const r = await runMode(mode);
+    for (const [fault, m] of Object.entries(r)) {
+      const where = mode === 'sentinel' ? `FAILOVER_MODE=sentinel, down-after ${downAfter} ms` : 'FAILOVER_MODE=zookeeper';
+      console.log(`${where.padEnd(40)} ${LABEL[fault].padEnd(38)} recorded ${summary(m.record)}`);
+      console.log(`${''.padEnd(40)} ${''.padEnd(38)} ZooKeeper-watch client outage ${summary(m.zkClient)}`);
+      if (m.sentinelClient.length > 0) console.log(`${''.padEnd(40)} ${''.padEnd(38)} ioredis Sentinel client outage ${summary(m.sentinelClient)}`);
+    }
+  }
 }
 
 if (process.env.BENCH_PARTITION !== '0') {

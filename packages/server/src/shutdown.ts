@@ -47,9 +47,16 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
   const t0 = performance.now();
   const deadline = t0 + o.timeoutMs;
   const own = await probeRedis(o.local, o.auth);
-  if (!own.reachable || own.role !== 'master' || own.replicas.length === 0) return;
+  if (!own.reachable || own.role !== 'master' || own.replicas.length === 0) {
+    if (own.reachable && own.role === 'master') o.log.info({ event: 'HAND_OFF_SKIPPED' }, 'No replica is attached: stopping without a hand-off.');
+    else o.log.info({ event: 'HAND_OFF_SKIPPED' }, `Our redis-server is ${own.reachable ? `a ${own.role}` : `not answering (${own.error})`}: nothing to hand off.`);
+    return;
+  }
   const snap = await readGroupSnapshot(o.zk, o.group.name, { isDefault: o.group.isDefault });
-  if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, o.self) || snap.sentinels.length === 0) return;
+  if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, o.self) || snap.sentinels.length === 0) {
+    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, snap.sentinels.length === 0 ? 'No sentinel is registered: stopping without a hand-off.' : `${o.group.published} does not name this node: stopping without a hand-off.`);
+    return;
+  }
   const members = snap.nodes.map((n) => n.addr);
   const replicas = await Promise.all(own.replicas.map(async (r) => ({ addr: { host: r.host, port: r.port }, probe: await probeRedis({ host: r.host, port: r.port }, o.auth) })));
   const fit = replicas.filter((r) => unfitReason(r, o.self, members) === undefined).map((r) => r.addr);
@@ -60,7 +67,10 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
   // The pause outlives our deadline: redis-server is stopped right after the hand-off anyway.
   await redisCommand(o.local, o.auth, 'CLIENT', 'PAUSE', o.timeoutMs * 4, 'WRITE');
   const paused = await probeRedis(o.local, o.auth);
-  if (!paused.reachable || paused.role !== 'master') return;
+  if (!paused.reachable || paused.role !== 'master') {
+    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `Our redis-server ${paused.reachable ? 'is no master' : `did not answer (${paused.error})`} after the pause: stopping without a hand-off.`);
+    return;
+  }
   o.log.info({ event: 'HAND_OFF_STARTED', replicas: fit.map(formatHostPort) }, `Writes paused at offset ${paused.offset}; handing ${o.group.name} over through the sentinels before stopping.`);
   try {
     await untilCaughtUp(fit, paused.offset, o.auth, Math.min(CATCH_UP_MS, Math.max(0, deadline - performance.now())));

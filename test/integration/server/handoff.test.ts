@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
 import { registerSentinels, replication, startLinkedPair } from './helpers.js';
 
@@ -8,6 +8,7 @@ describe('rolling restart of the master with sentinels', () => {
     // A budget (SHUTDOWN_TIMEOUT_MS/2) that a loaded 2-core machine can meet for a real failover.
     const { a, b } = await startLinkedPair(hosts, { a: { SHUTDOWN_TIMEOUT_MS: '20000' } });
     await registerSentinels(await zkClient(hosts), a.port);
+    onTestFailed(() => console.log(a.proc.logs().filter((l) => l.event !== undefined).map((l) => `${String(l.time)} ${String(l.event)} ${String(l.msg)}`).join('\n')));
 
     // A write acknowledged by a replica (WAIT 1) before the SIGTERM.
     await a.redis.set('last-write', 'kept');

@@ -71,6 +71,21 @@ describe('FAILOVER_MODE=zookeeper (no sentinels)', () => {
     expect(winner.proc.logs().some((l) => l.event === 'PROMOTED' && l.rule === 'elected')).toBe(true);
   }, 60_000);
 
+  it('kill -9 of a replica\'s redis-server starts nothing: the record, the epoch and the leadership stay', async () => {
+    const hosts = sharedZkHosts();
+    const { zk, a, b } = await startGroup(hosts);
+    const epochBefore = await zk.get('/redis/epochs/mymaster');
+    process.kill(redisPidOf(b), 'SIGKILL');
+    expect((await b.proc.exited).code).toBe(137);
+    // Its wrapper is gone (its session closed): an election would have run by now.
+    await waitFor(async () => (await zk.children('/redis/nodes')).length === 2, { what: 'the replica deregistered', timeoutMs: 10_000 });
+    expect(await zk.get('/redis/master')).toBe(addr(a));
+    expect(await zk.get('/redis/leader')).toBe(addr(a));
+    expect(await zk.get('/redis/epochs/mymaster')).toBe(epochBefore);
+    expect((await replication(a.redis)).role).toBe('master');
+    expect(b.proc.logs().some((l) => String(l.event).startsWith('CRASH_FAILOVER') || l.event === 'PROMOTED')).toBe(false);
+  });
+
   it('the most advanced replica is elected, not the one the address order would pick', async () => {
     const hosts = sharedZkHosts();
     const { zk, a, b, c } = await startGroup(hosts);
