@@ -45,6 +45,14 @@ async function settled(g: FullGroup, live: Task[]): Promise<number | false> {
   return master;
 }
 
+/** Until the survivors settle on one master and the writer is acknowledged there; returns that master. */
+async function writingAgain(g: FullGroup, live: Task[], writer: { acks: unknown[] }, what: string): Promise<number> {
+  const now = await waitFor(() => settled(g, live), { what, timeoutMs: 30_000 });
+  const after = writer.acks.length;
+  await waitFor(() => writer.acks.length > after + 20, { what: 'the writer acknowledged on the new master', timeoutMs: 15_000 });
+  return now;
+}
+
 async function expectNoLoss(g: FullGroup, acks: { key: string }[]): Promise<void> {
   const final = (await g.recordedPort())!;
   const c = redisClient(final);
@@ -70,10 +78,7 @@ describe('Sentinel mode: the crash failover', () => {
       expect(g.servers.filter((s) => s !== old).map((s) => s.port)).toContain(to);
       expect(await g.recordedPort()).toBe(to);
       expect((await old.proc.exited).code).toBe(137);
-      const live = g.servers.filter((s) => s !== old);
-      await waitFor(() => settled(g, live), { what: 'the survivors settled on the new master', timeoutMs: 20_000 });
-      const after = writer.acks.length;
-      await waitFor(() => writer.acks.length > after + 20, { what: 'the writer acknowledged on the new master', timeoutMs: 15_000 });
+      await writingAgain(g, g.servers.filter((s) => s !== old), writer, 'the survivors settled on the new master');
     } finally {
       await writer.stop();
     }
@@ -98,10 +103,7 @@ describe('Sentinel mode: the crash failover', () => {
       await killRedisServer(old);
       await old.proc.waitForLog((x) => x.event === 'CRASH_FAILOVER_SKIPPED' && x.rule === 'replicas-differ', 10_000);
       const live = g.servers.filter((s) => s !== old);
-      const now = await waitFor(() => settled(g, live), { what: 'the sentinels failed over after down-after', timeoutMs: 30_000 });
-      expect(live.map((s) => s.port)).toContain(now);
-      const after = writer.acks.length;
-      await waitFor(() => writer.acks.length > after + 20, { what: 'the writer acknowledged on the new master', timeoutMs: 15_000 });
+      expect(live.map((s) => s.port)).toContain(await writingAgain(g, live, writer, 'the sentinels failed over after down-after'));
     } finally {
       await writer.stop();
     }
