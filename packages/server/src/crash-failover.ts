@@ -89,7 +89,6 @@ export async function failOverAfterCrash(o: CrashFailoverOptions): Promise<void>
       auth: o.auth,
       sentinelAuth: o.sentinelAuth,
       withinMs: Math.max(0, deadline - performance.now()),
-      soleCandidate: d.sole,
       t0,
     });
     const ms = Math.round(performance.now() - t0);

@@ -37,8 +37,6 @@ export type CrashDecision =
       offset: number;
       /** Replicas the sentinel may promote (replica-priority above 0): each holds `offset`. */
       candidates: HostPort[];
-      /** Every node answered and one replica has replica-priority above 0: the sentinel can select only it. */
-      sole: boolean;
       /** The dead master's replication ID, as its replicas report it (the promoted one's lineage). */
       previousReplid: string;
       reason: string;
@@ -81,7 +79,6 @@ export function decideCrash(o: CrashObservation): CrashDecision {
     rule: 'crash-failover',
     offset: top,
     candidates,
-    sole: promotable.length === 1 && o.nodes.every((n) => n.probe.reachable),
     previousReplid: promotable[0]!.probe.replid,
     reason: `redis-server crashed while this node was the recorded master; its ${promotable.length} promotable replica(s) all hold offset ${top}: asking the sentinels to fail over now.`,
   };

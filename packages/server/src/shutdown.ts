@@ -85,7 +85,6 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
       auth: o.auth,
       sentinelAuth: o.sentinelAuth,
       withinMs: Math.max(0, deadline - performance.now()),
-      soleCandidate: fit.length === 1 && replicas.length === 1,
       t0,
     });
     const outageMs = Math.round(performance.now() - t0);

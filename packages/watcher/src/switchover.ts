@@ -179,7 +179,7 @@ export class Switchover {
       //      lifted under a running failover.
       let handed;
       try {
-        handed = await failOverThroughSentinels({ zk, layout: zkPaths.groupLayout(group, group === this.o.defaultName), from, candidates, previousReplid: replid, sentinels, auth, sentinelAuth: this.o.sentinelAuth, withinMs: PROMOTION_MS, soleCandidate: candidates.length === 1, t0 });
+        handed = await failOverThroughSentinels({ zk, layout: zkPaths.groupLayout(group, group === this.o.defaultName), from, candidates, previousReplid: replid, sentinels, auth, sentinelAuth: this.o.sentinelAuth, withinMs: PROMOTION_MS, t0 });
       } catch (err) {
         if (!isRedisZkError(err, 'SWITCHOVER_ABORTED')) committed = true;
         throw err;

@@ -162,7 +162,12 @@ describe('Sentinel mode: the crash failover', () => {
         expect(handed.event, JSON.stringify(handed)).toBe('HANDED_OFF');
         paused.push(Number(handed.outageMs));
         expect((await old.proc.exited).code).toBe(0);
-        expect(await g.recordedPort()).toBe(Number(String(handed.master).split(' ')[1]));
+        const recordedNow = await g.recordedPort();
+        if (recordedNow !== Number(String(handed.master).split(' ')[1])) {
+          console.log(JSON.stringify(handed.steps), g.watcher.proc.logs().filter((l) => String(l.event).startsWith('RECORD') || String(l.event).startsWith('SWITCH')).slice(-8).map((l) => `${String(l.time)} ${String(l.event)} ${String(l.rule)} ${String(l.msg)}`).join('\n'));
+          for (const x of g.sentinels) console.log(x.proc.output().split('\n').filter((l) => /[+-](switch-master|try-failover|elected|selected|promoted|failover-end|failover-abort)/.test(l)).slice(-8).join('\n'));
+        }
+        expect(recordedNow).toBe(Number(String(handed.master).split(' ')[1]));
         live = [...live.filter((s) => s !== old), await g.addServer()];
       }
       await waitFor(() => settled(g, live), { what: 'a settled group after the last hand-over', timeoutMs: 30_000 });

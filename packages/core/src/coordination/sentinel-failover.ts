@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isRedisZkError, RedisZkError } from '../errors.js';
 import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
-import { redisCommand, sentinelReplicas } from '../redis/commands.js';
+import { redisCommand, sentinelMaster } from '../redis/commands.js';
 import { probeRedis, type RedisAuth, type RedisObservation } from '../redis/probe.js';
 import type { GroupLayout } from '../zk/paths.js';
 import type { Zk } from '../zk/client.js';
@@ -32,13 +32,6 @@ export interface SentinelFailoverOptions {
   sentinelAuth: RedisAuth;
   /** How long the promotion may take to be seen, from the request on. */
   withinMs: number;
-  /**
-   * The sentinel can select only `candidates[0]` (every other replica is unreachable or has
-   * replica-priority 0 as the sentinels see it): it is promoted the moment the sentinel accepts,
-   * not a timer tick later. SENTINEL FAILOVER is accepted only once the sentinel has found a replica
-   * to select, so with one eligible that is the one.
-   */
-  soleCandidate?: boolean;
   /** Origin of the step times (performance.now()); defaults to the call. */
   t0?: number;
 }
@@ -109,47 +102,33 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
   const asked = reply === 'accepted' ? sentinel : undefined;
   steps.push(reply === 'accepted' ? `sentinel ${fmt(sentinel)} accepted SENTINEL FAILOVER (${at()})` : `a failover of ${o.layout.name} was already running (${fmt(sentinel)}: INPROG) (${at()})`);
 
-  // The group is read while the promotion happens; the write is version-checked against it.
-  const [promoted, snap] = await Promise.all([untilPromoted(o, asked, deadline, steps, at), readGroupSnapshot(o.zk, o.layout.name, { isDefault: o.layout.isDefault })]);
+  // The group and the sentinel's epoch are read while the promotion happens; the write is
+  // version-checked against that read.
+  const [promoted, snap, sentinelEpoch] = await Promise.all([
+    untilPromoted(o, deadline),
+    readGroupSnapshot(o.zk, o.layout.name, { isDefault: o.layout.isDefault }),
+    sentinelMaster(sentinel, o.sentinelAuth, o.layout.name).then((m) => Number(m?.['config-epoch'] ?? 0) || 0, () => 0),
+  ]);
   steps.push(`${fmt(promoted.addr)} answers as master (${at()})`);
   const lineage = confirmsLineage({ announced: promoted.addr, members: snap.nodes.map((n) => n.addr), previousReplid: o.previousReplid, announcedReplid2: promoted.probe.replid2 });
   if (!lineage.ok) throw new RedisZkError('SWITCHOVER_FAILED', `the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
-  const { epoch, step } = await record(o, snap, promoted.addr, at);
+  const { epoch, step } = await record(o, snap, promoted.addr, sentinelEpoch, at);
   steps.push(step);
   return { to: promoted.addr, asked, epoch, steps };
 }
 
-/** The replica a sentinel flags `promoted` for the group (its failover's choice), if any yet. */
-async function selectedBy(sentinel: HostPort, o: SentinelFailoverOptions): Promise<HostPort | undefined> {
-  const list = await sentinelReplicas(sentinel, o.sentinelAuth, o.layout.name).catch(() => []);
-  const f = list.find((r) => (r.flags ?? '').split(',').includes('promoted') && r.ip !== undefined);
-  return f === undefined ? undefined : { host: f.ip!, port: Number(f.port) };
-}
-
 /**
- * Until a candidate answers as master carrying the old master's replication ID. The leader marks
- * the replica it selected `promoted` one timer tick (about 100 ms) before it sends it REPLICAOF NO
- * ONE; once it has chosen, sending that same command ourselves saves the tick. The choice stays
- * the sentinel's: a replica it did not select is never promoted here.
+ * Until a candidate answers as master carrying the old master's replication ID: the replica the
+ * sentinel promoted. Nothing here promotes a replica: sending REPLICAOF NO ONE to the replica a
+ * sentinel flags `promoted` would save it a timer tick, but a flag read from a sentinel can be
+ * another failover's (CI saw a hand-off record the flagged replica while the sentinel promoted
+ * another), and two masters then lose whatever one of them acknowledged.
  */
-async function untilPromoted(o: SentinelFailoverOptions, leader: HostPort | undefined, deadline: number, steps: string[], at: () => string): Promise<{ addr: HostPort; probe: RedisObservation }> {
-  let nudged = leader === undefined;
-  if (leader !== undefined && o.soleCandidate === true && o.candidates.length === 1) {
-    nudged = true;
-    await redisCommand(o.candidates[0]!, o.auth, 'REPLICAOF', 'NO', 'ONE').catch(() => undefined);
-    steps.push(`${fmt(o.candidates[0]!)}, the only replica the sentinel can select, promoted (${at()})`);
-  }
+async function untilPromoted(o: SentinelFailoverOptions, deadline: number): Promise<{ addr: HostPort; probe: RedisObservation }> {
   for (;;) {
-    const [probes, selected] = await Promise.all([Promise.all(o.candidates.map((c) => probeRedis(c, o.auth))), nudged ? Promise.resolve(undefined) : selectedBy(leader!, o)]);
+    const probes = await Promise.all(o.candidates.map((c) => probeRedis(c, o.auth)));
     const i = probes.findIndex((p) => p.reachable && p.role === 'master' && p.replid2 === o.previousReplid);
     if (i >= 0) return { addr: o.candidates[i]!, probe: probes[i] as RedisObservation };
-    const chosen = selected === undefined ? undefined : o.candidates.find((c) => sameHostPort(c, selected));
-    if (chosen !== undefined) {
-      nudged = true;
-      steps.push(`sentinel ${fmt(leader!)} selected ${fmt(chosen)} (${at()})`);
-      await redisCommand(chosen, o.auth, 'REPLICAOF', 'NO', 'ONE').catch(() => undefined);
-      continue;
-    }
     if (performance.now() >= deadline) {
       throw new RedisZkError('SWITCHOVER_FAILED', `none of ${o.candidates.map(fmt).join(', ')} answered as master promoted from ${fmt(o.from)} in time; the watcher's reconcile records whatever the sentinels decide`);
     }
@@ -157,14 +136,19 @@ async function untilPromoted(o: SentinelFailoverOptions, leader: HostPort | unde
   }
 }
 
-/** Writes the new master at the next epoch unless the record already moved on; a lost version race is read again once. */
-async function record(o: SentinelFailoverOptions, first: GroupSnapshot, to: HostPort, at: () => string): Promise<{ epoch: number | undefined; step: string }> {
+/**
+ * Writes the new master unless the record already moved on; a lost version race is read again
+ * once. Its epoch is above both the stored one and the sentinels' config epoch of the old master:
+ * until their +switch-master the sentinels still name the old master at that epoch, and a record
+ * at a lower one would look older to the watcher than their stale answer.
+ */
+async function record(o: SentinelFailoverOptions, first: GroupSnapshot, to: HostPort, sentinelEpoch: number, at: () => string): Promise<{ epoch: number | undefined; step: string }> {
   let snap = first;
   for (let attempt = 0; ; attempt++) {
     if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, o.from)) {
       return { epoch: undefined, step: `ZooKeeper already moved on (${snap.record.kind === 'valid' ? fmt(snap.record.addr) : snap.record.kind}) (${at()})` };
     }
-    const epoch = (snap.epoch ?? 0) + 1;
+    const epoch = Math.max(snap.epoch ?? 0, sentinelEpoch) + 1;
     try {
       await writeRecord(o.zk, snap, to, epoch);
       return { epoch, step: `ZooKeeper records ${fmt(to)} at epoch ${epoch} (${at()})` };
