@@ -338,8 +338,12 @@ export function startProcess(
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const text of lines) {
-      if (!text.startsWith('{')) continue;
+    for (const raw of lines) {
+      // redis-server shares the wrapper's stdout, and its signal handler writes a line in pieces:
+      // a log line can start after a fragment of one of its lines.
+      const start = raw.startsWith('{') ? 0 : raw.indexOf('{"level":');
+      if (start < 0) continue;
+      const text = raw.slice(start, raw.lastIndexOf('}') + 1);
       try {
         const line = JSON.parse(text) as Record<string, unknown>;
         logs.push(line);
