@@ -2,7 +2,7 @@
 // started by that wrapper, not after Sentinel's down-after. The sentinels here wait 30 s before
 // they would notice a master down by themselves, so every failover seen within the test's waits
 // is the crash path's (or the hand-off's). Writers count a write only after SET + WAIT 1.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
 import { killRedisServer, startDurableWriter, startFullGroup, type FullGroup, type Task } from '../../harness/full-group.js';
 import { missingKeys } from '../../harness/writer.js';
@@ -146,7 +146,9 @@ describe('Sentinel mode: the crash failover', () => {
   }, 120_000);
 
   it('ten rolling-restart hand-overs in a row (SIGTERM of the master, a replacement started): each through the sentinels, nothing acknowledged lost', async () => {
-    const g = await startFullGroup({ zkHosts: sharedZkHosts(), env: SLOW_SENTINELS });
+    // The documented SHUTDOWN_TIMEOUT_MS (6 s or more): the hand-off gets half of it, and a busy
+    // CI machine needs more than the 1.5 s of the harness's 3 s default.
+    const g = await startFullGroup({ zkHosts: sharedZkHosts(), env: { ...SLOW_SENTINELS, SHUTDOWN_TIMEOUT_MS: '10000' } });
     await g.steady('the group to form', 60_000);
     const writer = startDurableWriter(g, 'rolling:', 300);
     const paused: number[] = [];
@@ -158,6 +160,7 @@ describe('Sentinel mode: the crash failover', () => {
         await waitFor(() => writer.acks.length > before + 10, { what: 'the writer acknowledged on the master', timeoutMs: 15_000 });
         const old = live.find((s) => s.port === master)!;
         old.proc.signal('SIGTERM');
+        onTestFailed(() => console.log(old.proc.logs().filter((l) => String(l.event).startsWith('HAND')).map((l) => `${String(l.time)} ${String(l.event)} ${String(l.msg)}`).join('\n')));
         const handed = await old.proc.waitForLog((x) => x.event === 'HANDED_OFF' || x.event === 'HAND_OFF_FAILED' || x.event === 'HAND_OFF_SKIPPED', 15_000);
         expect(handed.event, JSON.stringify(handed)).toBe('HANDED_OFF');
         paused.push(Number(handed.outageMs));
