@@ -12,6 +12,8 @@ import {
   sameHostPort,
   moveMasterInZooKeeper,
   readGroupSnapshot,
+  type GroupSnapshot,
+  type ProbedReplica,
   unfitReason,
   untilCaughtUp,
   type Zk,
@@ -35,6 +37,31 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 const CATCH_UP_MS = 2_000;
 
 /**
+ * What both hand-offs start from, read after the SIGTERM: our redis-server is the recorded master
+ * with replicas attached (and, with `needSentinels`, sentinels are registered), and which of its
+ * replicas may take over (core unfitReason). Undefined, with the reason logged, when there is
+ * nothing to hand off; `then` says what happens instead.
+ */
+async function fitReplicas(o: HandOffOptions, needSentinels: boolean, then: string): Promise<{ snap: GroupSnapshot; fit: ProbedReplica[] } | undefined> {
+  const skip = (why: string, level: 'info' | 'warn' = 'warn') => {
+    if (level === 'info') o.log.info({ event: 'HAND_OFF_SKIPPED' }, `${why}: stopping without a hand-off${then}.`);
+    else o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `${why}: stopping without a hand-off${then}.`);
+    return undefined;
+  };
+  const own = await probeRedis(o.local, o.auth);
+  if (!own.reachable || own.role !== 'master') return skip(`Our redis-server is ${own.reachable ? `a ${own.role}` : `not answering (${own.error})`}`, 'info');
+  if (own.replicas.length === 0) return skip('No replica is attached', 'info');
+  const snap = await readGroupSnapshot(o.zk, o.group.name, { isDefault: o.group.isDefault });
+  if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, o.self)) return skip(`${o.group.published} does not name this node`);
+  if (needSentinels && snap.sentinels.length === 0) return skip('No sentinel is registered');
+  const members = snap.nodes.map((n) => n.addr);
+  const replicas = await Promise.all(own.replicas.map(async (r) => ({ addr: { host: r.host, port: r.port }, probe: await probeRedis({ host: r.host, port: r.port }, o.auth) })));
+  const fit = replicas.filter((r) => unfitReason(r, o.self, members) === undefined);
+  if (fit.length === 0) return skip(`No replica is fit to take over (${replicas.map((r) => `${formatHostPort(r.addr)}: ${unfitReason(r, o.self, members) ?? 'fit'}`).join('; ')})`);
+  return { snap, fit };
+}
+
+/**
  * A master stopped on purpose (rolling restart) hands the role to a replica through the sentinels
  * first, losing no acknowledged write: it stops accepting writes (CLIENT PAUSE WRITE: clients
  * wait instead of failing, and a write not acknowledged yet never will be here), waits until its
@@ -44,28 +71,15 @@ const CATCH_UP_MS = 2_000;
  * means stopping anyway, still paused, so nothing acknowledged meanwhile is lost either.
  */
 export async function handOffMaster(o: HandOffOptions): Promise<void> {
-  const t0 = performance.now();
-  const deadline = t0 + o.timeoutMs;
-  const own = await probeRedis(o.local, o.auth);
-  if (!own.reachable || own.role !== 'master' || own.replicas.length === 0) {
-    if (own.reachable && own.role === 'master') o.log.info({ event: 'HAND_OFF_SKIPPED' }, 'No replica is attached: stopping without a hand-off.');
-    else o.log.info({ event: 'HAND_OFF_SKIPPED' }, `Our redis-server is ${own.reachable ? `a ${own.role}` : `not answering (${own.error})`}: nothing to hand off.`);
-    return;
-  }
-  const snap = await readGroupSnapshot(o.zk, o.group.name, { isDefault: o.group.isDefault });
-  if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, o.self) || snap.sentinels.length === 0) {
-    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, snap.sentinels.length === 0 ? 'No sentinel is registered: stopping without a hand-off.' : `${o.group.published} does not name this node: stopping without a hand-off.`);
-    return;
-  }
-  const members = snap.nodes.map((n) => n.addr);
-  const replicas = await Promise.all(own.replicas.map(async (r) => ({ addr: { host: r.host, port: r.port }, probe: await probeRedis({ host: r.host, port: r.port }, o.auth) })));
-  const fit = replicas.filter((r) => unfitReason(r, o.self, members) === undefined).map((r) => r.addr);
-  if (fit.length === 0) {
-    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `No replica is fit to take over (${replicas.map((r) => `${formatHostPort(r.addr)}: ${unfitReason(r, o.self, members) ?? 'fit'}`).join('; ')}); stopping without a hand-off.`);
-    return;
-  }
+  const deadline = performance.now() + o.timeoutMs;
+  const found = await fitReplicas(o, true, '');
+  if (found === undefined) return;
+  const { snap } = found;
+  const fit = found.fit.map((r) => r.addr);
   // The pause outlives our deadline: redis-server is stopped right after the hand-off anyway.
   await redisCommand(o.local, o.auth, 'CLIENT', 'PAUSE', o.timeoutMs * 4, 'WRITE');
+  // Steps and the outage are timed from the pause: that is what clients wait for.
+  const t0 = performance.now();
   const paused = await probeRedis(o.local, o.auth);
   if (!paused.reachable || paused.role !== 'master') {
     o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `Our redis-server ${paused.reachable ? 'is no master' : `did not answer (${paused.error})`} after the pause: stopping without a hand-off.`);
@@ -104,17 +118,9 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
  * timeoutMs; on any refusal it stops anyway and the replicas elect as usual.
  */
 export async function handOffWithoutSentinels(o: HandOffOptions): Promise<void> {
-  const own = await probeRedis(o.local, o.auth);
-  if (!own.reachable || own.role !== 'master' || own.replicas.length === 0) return;
-  const snap = await readGroupSnapshot(o.zk, o.group.name, { isDefault: o.group.isDefault });
-  if (snap.record.kind !== 'valid' || !sameHostPort(snap.record.addr, o.self)) return;
-  const members = snap.nodes.map((n) => n.addr);
-  const replicas = await Promise.all(own.replicas.map(async (r) => ({ addr: { host: r.host, port: r.port }, probe: await probeRedis({ host: r.host, port: r.port }, o.auth) })));
-  const to = electionPick(replicas.filter((r) => unfitReason(r, o.self, members) === undefined));
-  if (to === undefined) {
-    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `No replica is fit to take over (${replicas.map((r) => `${formatHostPort(r.addr)}: ${unfitReason(r, o.self, members) ?? 'fit'}`).join('; ') || 'none attached'}); stopping without a hand-off: the replicas elect once this master is gone.`);
-    return;
-  }
+  const found = await fitReplicas(o, false, ': the replicas elect once this master is gone');
+  if (found === undefined) return;
+  const to = electionPick(found.fit)!;
   o.log.info({ event: 'HAND_OFF_STARTED', to: formatHostPort(to) }, `Handing ${o.group.name} over to ${formatHostPort(to)}, the replica an election would pick, before stopping.`);
   try {
     const r = await moveMasterInZooKeeper({ zk: o.zk, layout: o.group, from: o.self, fromCommands: o.local, to, auth: o.auth, lockWaitMs: Math.floor(o.timeoutMs / 3), pauseMs: o.timeoutMs * 4, catchUpMs: Math.floor(o.timeoutMs / 2) });

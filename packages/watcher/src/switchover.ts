@@ -18,7 +18,6 @@ import {
   type HostPort,
   type Logger,
   type RedisAuth,
-  type RedisObservation,
   type Zk,
   zkPaths,
 } from '@redis-zk/core';
@@ -120,7 +119,7 @@ export class Switchover {
     try {
       const result = zkMode
         ? await this.executeWithoutSentinels(layout, plan.from, plan.candidates[0]!)
-        : await this.execute(group, plan.from, master, plan.candidates, plan.exclude, snapshot.sentinels.map((s) => s.addr), restore);
+        : await this.execute(group, plan.from, plan.candidates, plan.exclude, snapshot.sentinels.map((s) => s.addr), restore);
       log.info({ event: 'SWITCHOVER_DONE', group, from: result.from, to: result.to, outageMs: result.outageMs, steps: result.steps }, `Switched ${group} over from ${result.from} to ${result.to}; writes were paused for ${result.outageMs} ms.`);
       events.add({ kind: 'switchover', name: group, from: result.from, to: result.to, outcome: 'done', detail: `writes paused ${result.outageMs} ms` });
       return result;
@@ -135,7 +134,7 @@ export class Switchover {
     }
   }
 
-  private async execute(group: string, from: HostPort, master: RedisObservation, candidates: HostPort[], exclude: HostPort[], sentinels: HostPort[], restore: { addr: HostPort; priority: string }[]): Promise<Extract<SwitchoverResult, { ok: true }>> {
+  private async execute(group: string, from: HostPort, candidates: HostPort[], exclude: HostPort[], sentinels: HostPort[], restore: { addr: HostPort; priority: string }[]): Promise<Extract<SwitchoverResult, { ok: true }>> {
     const { zk, auth } = this.o;
     const steps: string[] = [];
 
@@ -186,14 +185,13 @@ export class Switchover {
       }
       committed = true;
       steps.push(...handed.steps);
-      const promoted = { addr: handed.to };
       const outageMs = Math.round(performance.now() - t0);
 
       // 7. The old master follows the new one; its clients are closed, so they ask again.
-      await demoteTo(from, auth, promoted.addr).catch(() => undefined);
+      await demoteTo(from, auth, handed.to).catch(() => undefined);
       await resume();
-      steps.push(`${fmt(from)} replicates ${fmt(promoted.addr)}; writes resumed (${at()})`);
-      return { ok: true, group, from: fmt(from), to: fmt(promoted.addr), outageMs, steps };
+      steps.push(`${fmt(from)} replicates ${fmt(handed.to)}; writes resumed (${at()})`);
+      return { ok: true, group, from: fmt(from), to: fmt(handed.to), outageMs, steps };
     } finally {
       if (!committed) await resume();
     }

@@ -42,4 +42,27 @@ describe('SingleFlight', () => {
     expect(ran).toEqual(['a', 'boom', 'c']);
     expect(errors).toHaveLength(1);
   });
+
+  it('idle() settles at once when nothing runs, else after the last run, the one a request made meanwhile included', async () => {
+    const ran: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const f = new SingleFlight<string>(async (j) => {
+      ran.push(j);
+      if (j === 'a') await gate;
+      if (j === 'b') throw new Error('b fails');
+    });
+    await f.idle();
+    void f.request('a');
+    const idle = f.idle();
+    void f.request('b');
+    let settled = false;
+    void idle.then(() => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    release();
+    await idle;
+    expect(ran).toEqual(['a', 'b']);
+    expect(f.busy).toBe(false);
+  });
 });

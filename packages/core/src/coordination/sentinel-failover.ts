@@ -13,8 +13,8 @@ import { isRecordConflict, writeRecord } from './writer.js';
  * The one Sentinel-mode hand-off: a planned switchover (POST /switchover), a master stopped on
  * purpose (SIGTERM) and a master whose redis-server crashed under its wrapper all end here, each
  * giving only its candidates and its time budget. The caller has made sure every candidate holds
- * every acknowledged write (writes paused and caught up, or the master dead and the replicas
- * levelled); from here the sentinels promote, the promotion is confirmed by the authority rule's
+ * every acknowledged write (writes paused and caught up, or the master dead and every promotable
+ * replica at the same offset); from here the sentinels promote, the promotion is confirmed by the authority rule's
  * lineage (rule A2: the asked sentinel leads the failover, the new master carries the old one's
  * replication ID and is a live node of the group), and ZooKeeper records it, version-checked.
  */
@@ -38,8 +38,6 @@ export interface SentinelFailoverOptions {
 
 export interface SentinelFailoverResult {
   to: HostPort;
-  /** The sentinel that accepted SENTINEL FAILOVER, or undefined when a failover was already running (INPROG). */
-  asked: HostPort | undefined;
   /** The epoch written beside the record, or undefined when ZooKeeper already named the new master. */
   epoch: number | undefined;
   steps: string[];
@@ -99,7 +97,6 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
   const steps: string[] = [];
   const deadline = performance.now() + o.withinMs;
   const { reply, sentinel } = await askFailover(o.layout.name, o.sentinels, o.sentinelAuth);
-  const asked = reply === 'accepted' ? sentinel : undefined;
   steps.push(reply === 'accepted' ? `sentinel ${fmt(sentinel)} accepted SENTINEL FAILOVER (${at()})` : `a failover of ${o.layout.name} was already running (${fmt(sentinel)}: INPROG) (${at()})`);
 
   // The group and the sentinel's epoch are read while the promotion happens; the write is
@@ -114,7 +111,7 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
   if (!lineage.ok) throw new RedisZkError('SWITCHOVER_FAILED', `the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
   const { epoch, step } = await record(o, snap, promoted.addr, sentinelEpoch, at);
   steps.push(step);
-  return { to: promoted.addr, asked, epoch, steps };
+  return { to: promoted.addr, epoch, steps };
 }
 
 /**

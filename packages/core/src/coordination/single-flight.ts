@@ -32,6 +32,11 @@ export class SingleFlight<J> {
     return this.running;
   }
 
+  /** Settles when nothing runs any more (at once when idle); never rejects. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
   /** Drops a request still waiting for its turn (the running one finishes). */
   dropPending(): J | undefined {
     const dropped = this.next?.job;

@@ -16,7 +16,6 @@ export class Registration {
   private readonly dir: string;
   private readonly data: string;
   private active = false;
-  private inFlight: Promise<void> | undefined;
   /** One ensure() at a time; a reconnect meanwhile makes exactly one more. */
   private readonly ensuring = new SingleFlight<void>(() => this.ensureOrRetry());
   private retryTimer: NodeJS.Timeout | undefined;
@@ -48,7 +47,7 @@ export class Registration {
     this.active = false;
     this.zk.off('connected', this.onConnected);
     clearTimeout(this.retryTimer);
-    await this.inFlight?.catch(() => undefined);
+    await this.ensuring.idle();
     if (this.zk.state === 'closed') return; // the session is over: the node is gone with it
     await this.zk.remove(this.path);
   }
@@ -56,11 +55,7 @@ export class Registration {
   private kick(): void {
     if (!this.active) return;
     clearTimeout(this.retryTimer);
-    const flight = this.ensuring.request();
-    this.inFlight = flight;
-    void flight.finally(() => {
-      if (this.inFlight === flight) this.inFlight = undefined;
-    });
+    void this.ensuring.request();
   }
 
   private async ensureOrRetry(): Promise<void> {
