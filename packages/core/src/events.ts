@@ -58,7 +58,7 @@ export const EVENTS = {
   GROUP_UNHEALTHY: 'redis-zk-watcher: a group became unhealthy (its record or monitoring): `/health/<group>` is 503 (`group`)',
   HAND_OFF_CAUGHT_UP: 'redis-zk-server: replicas hold every acknowledged write; the sentinels are asked to fail over (`caughtUp`)',
   HAND_OFF_FAILED: 'redis-zk-server: the hand-off did not complete in its budget; the master stops anyway and the failover takes its usual path',
-  HAND_OFF_SKIPPED: 'redis-zk-server: no replica fit to take over: the master stops without a hand-off',
+  HAND_OFF_SKIPPED: 'redis-zk-server: a stopping node has nothing to hand off (not the recorded master, no replica attached or fit, no sentinel registered, or its redis-server not answering): it stops without a hand-off',
   HAND_OFF_STARTED: 'redis-zk-server: a stopping master starts handing its role over (`to` or `replicas`)',
   HELD_REGISTERED: 'redis-zk-server: the held redis-server is registered with its keys and offset, so an election can weigh it (`keys`, `offset`)',
   HELD_START: 'redis-zk-server: data on disk: redis-server starts held (read-only, a replica of nothing) until the decision (`dataDir`)',
