@@ -91,7 +91,7 @@ export const EVENTS = {
   SENTINEL_ID_CLAIMED: 'redis-zk-sentinel: the sentinel id (`myid`) it takes, new or inherited from a departed sentinel (`from`)',
   SENTINEL_REFUSES: 'redis-zk-server: a registered sentinel refuses its SENTINEL_PASSWORD or TLS settings (`code` SENTINEL_REFUSED)',
   SENTINEL_REPOINTED: 'redis-zk-sentinel: its redis-sentinel was pointed at the recorded master (`rule` group-restarted; `group`, `record`)',
-  SENTINEL_KEPT: "redis-zk-sentinel: a change of the record did not re-point its redis-sentinel (`rule`: no-master, already-monitoring, record-not-master, sentinels-lead, failover-in-progress)",
+  SENTINEL_KEPT: "redis-zk-sentinel: a change of the record did not re-point its redis-sentinel (`rule`: no-master, already-monitoring, record-not-master, sentinels-lead, failover-in-progress, sentinels-promoted-it)",
   STALE_ENTRIES: 'redis-zk-sentinel: its redis-sentinel knows sentinels that are not registered (`stale`)',
   STARTING: 'the program starts (its address, group and mode)',
   SWITCHOVER_DONE: 'redis-zk-watcher: a switchover completed (`group`, `from`, `to`, `outageMs`)',

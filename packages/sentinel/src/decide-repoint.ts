@@ -10,9 +10,15 @@ export interface RepointObservation {
   /** SENTINEL MASTER flags of the monitored master. */
   monitoredFlags: string;
   monitoredReachable: boolean;
+  /** The recorded address is a replica our sentinel knows for the group: the sentinels can promote it themselves. */
+  recordIsKnownReplica: boolean;
+  /** How long our sentinel has held its master subjectively down (`s-down-time`); undefined when it does not. */
+  monitoredDownForMs: number | undefined;
+  /** The group's `failover-timeout`: a failover the sentinels can run has reached its switch by then. */
+  failoverTimeoutMs: number;
 }
 
-export type RepointRule = 'no-master' | 'already-monitoring' | 'record-not-master' | 'sentinels-lead' | 'failover-in-progress' | 'group-restarted';
+export type RepointRule = 'no-master' | 'already-monitoring' | 'record-not-master' | 'sentinels-lead' | 'failover-in-progress' | 'sentinels-promoted-it' | 'group-restarted';
 
 export interface RepointDecision {
   action: 'repoint' | 'none';
@@ -22,8 +28,12 @@ export interface RepointDecision {
 
 /**
  * The watcher follows the sentinels, not the other way round: only when the whole group was
- * restarted (the sentinels' master is gone and the recorded one is a live master) does ZooKeeper
- * lead.
+ * restarted (the sentinels' master is gone and the recorded one is a live master they cannot have
+ * promoted) does ZooKeeper lead. A record naming one of their own replicas is the other case: a
+ * crash failover or a hand-off records the replica a sentinel promoted as soon as it answers as
+ * master, while the sentinels that did not lead the failover still name the dead master until the
+ * leader's announcement reaches them. Re-monitoring then would reset their config epoch to 0 and
+ * drop what they know of the failover, so they are left to learn it, for one failover-timeout.
  */
 export function decideRepoint(o: RepointObservation): RepointDecision {
   const rec = formatHostPort(o.record);
@@ -40,6 +50,14 @@ export function decideRepoint(o: RepointObservation): RepointDecision {
   }
   if (flags.includes('failover_in_progress')) {
     return { action: 'none', rule: 'failover-in-progress', reason: `a failover of ${o.group} is in progress; the sentinels will pick the new master` };
+  }
+  const downFor = o.monitoredDownForMs ?? 0;
+  if (o.recordIsKnownReplica && downFor < o.failoverTimeoutMs) {
+    return {
+      action: 'none',
+      rule: 'sentinels-promoted-it',
+      reason: `the recorded master ${rec} of ${o.group} is a replica our sentinel knows, so the sentinels fail over to it themselves; our sentinel's ${mon} has been down ${downFor} ms of the ${o.failoverTimeoutMs} ms failover-timeout`,
+    };
   }
   return {
     action: 'repoint',

@@ -1,4 +1,4 @@
-import { probeRedis, sameHostPort, type HostPort, type Logger, type RedisAuth } from '@redis-zk/core';
+import { formatHostPort, probeRedis, sameHostPort, type HostPort, type Logger, type RedisAuth } from '@redis-zk/core';
 import { decideRepoint } from './decide-repoint.js';
 import type { GroupTimings } from './sentinel-conf.js';
 import type { SentinelControl } from './sentinel-control.js';
@@ -21,11 +21,22 @@ export async function maybeRepoint(
   const m = await deps.control.master(group);
   const monitored = m?.ip !== undefined && m.port !== undefined ? { host: m.ip, port: Number(m.port) } : undefined;
   if (periodic && sameHostPort(monitored, record)) return;
-  const [recordRole, monitoredRole] = await Promise.all([
+  const [recordRole, monitoredRole, replicas] = await Promise.all([
     roleOf(record, deps.redisAuth),
     monitored ? roleOf(monitored, deps.redisAuth) : Promise.resolve<Role>('unreachable'),
+    deps.control.replicas(group).catch(() => []),
   ]);
-  const d = decideRepoint({ group, record, recordRole, monitored, monitoredFlags: m?.flags ?? '', monitoredReachable: monitoredRole !== 'unreachable' });
+  const d = decideRepoint({
+    group,
+    record,
+    recordRole,
+    monitored,
+    monitoredFlags: m?.flags ?? '',
+    monitoredReachable: monitoredRole !== 'unreachable',
+    recordIsKnownReplica: replicas.some((r) => r.addr === formatHostPort(record)),
+    monitoredDownForMs: m?.['s-down-time'] === undefined ? undefined : Number(m['s-down-time']) || 0,
+    failoverTimeoutMs: Number(m?.['failover-timeout']) || deps.timings.failoverTimeoutMs,
+  });
   if (d.action === 'none') {
     if (periodic) deps.log.debug({ group, rule: d.rule }, d.reason);
     else deps.log.info({ event: 'SENTINEL_KEPT', rule: d.rule, group }, d.reason);

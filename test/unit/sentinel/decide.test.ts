@@ -84,7 +84,7 @@ describe('pruneKnown (forgetting by restart keeps everything else)', () => {
 });
 
 describe('decideRepoint', () => {
-  const base = { group: 'mymaster', record: B, recordRole: 'master' as const, monitored: A, monitoredFlags: 'master', monitoredReachable: true };
+  const base = { group: 'mymaster', record: B, recordRole: 'master' as const, monitored: A, monitoredFlags: 'master', monitoredReachable: true, recordIsKnownReplica: false, monitoredDownForMs: undefined, failoverTimeoutMs: 3000 };
   it('never re-points while the monitored master is healthy', () => {
     expect(decideRepoint(base).action).toBe('none');
   });
@@ -96,6 +96,13 @@ describe('decideRepoint', () => {
     expect(decideRepoint({ ...base, monitoredFlags: 'master,s_down', recordRole: 'slave' }).action).toBe('none');
     expect(decideRepoint({ ...base, monitoredFlags: 'master,o_down,failover_in_progress' }).action).toBe('none');
     expect(decideRepoint({ ...base, monitored: B }).action).toBe('none');
+  });
+  it('leaves a crash failover to the sentinels: a record naming one of their replicas waits one failover-timeout (re-monitoring would reset their epoch)', () => {
+    const crashed = { ...base, monitoredFlags: 'master,s_down', monitoredReachable: false, recordIsKnownReplica: true };
+    expect(decideRepoint({ ...crashed, monitoredDownForMs: undefined })).toMatchObject({ action: 'none', rule: 'sentinels-promoted-it' });
+    expect(decideRepoint({ ...crashed, monitoredDownForMs: 2999 })).toMatchObject({ action: 'none', rule: 'sentinels-promoted-it' });
+    expect(decideRepoint({ ...crashed, monitoredDownForMs: 3000 })).toMatchObject({ action: 'repoint', rule: 'group-restarted' });
+    expect(decideRepoint({ ...crashed, recordIsKnownReplica: false })).toMatchObject({ action: 'repoint', rule: 'group-restarted' });
   });
 });
 
