@@ -1,14 +1,26 @@
 // Time from a sentinel's +switch-master to the ZooKeeper watch on /redis/master firing, measured
 // in this one process (same clock): the earliest +switch-master seen on any of the 3 sentinels,
 // and the watch fire of an independent ZooKeeper client. Switches come from SENTINEL FAILOVER.
+// Each switch is also broken into its steps, from the watcher's RECORD_WRITTEN line (its marks are
+// on the wall clock, performance.timeOrigin + now, shared with this process): the announcement
+// reaching the watcher, asking the announcer + the new master + ZooKeeper, deciding, the
+// transaction, and the watch (with its re-read) reaching the independent client.
 //   node bench/switch-latency.mjs          (BENCH_SWITCHES=20)
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { buildBundles, percentile, redis, startGroup, startWatcher, waitFor, zkConnect } from './lib.mjs';
 
 const N = Number(process.env.BENCH_SWITCHES ?? 20);
 buildBundles();
 const g = await startGroup();
-await startWatcher(g.hosts, { RECONCILE_INTERVAL_MS: '5000' });
+const watcher = await startWatcher(g.hosts, { RECONCILE_INTERVAL_MS: '5000', LOG_LEVEL: 'info' });
+const wall = (now) => performance.timeOrigin + now;
+const written = new Map(); // new master "host port" → the watcher's step marks
+createInterface({ input: watcher.child.stdout }).on('line', (line) => {
+  if (!line.includes('"RECORD_WRITTEN"')) return;
+  const l = JSON.parse(line);
+  if (l.steps !== undefined) written.set(`${l.master.host} ${l.master.port}`, { ...l.steps, ms: l.ms });
+});
 
 let switchAt = new Map(); // new master "host port" → first announcement time
 for (const port of g.sentinels) {
@@ -36,6 +48,7 @@ watch();
 await waitFor(() => current !== undefined, 'first read');
 
 const latencies = [];
+const stepsOf = { announce: [], ask: [], sentinel: [], lineage: [], zkRead: [], decide: [], write: [], watch: [] };
 const started = Date.now();
 for (let i = 0; i < N; i += 1) {
   switchAt = new Map();
@@ -46,7 +59,15 @@ for (let i = 0; i < N; i += 1) {
   const ms = fire.at - switchAt.get(fire.value);
   latencies.push(ms);
   fires.length = 0;
-  process.stdout.write(`switch ${String(i + 1).padStart(2)}: ${before} -> ${fire.value}  ${ms.toFixed(2)} ms\n`);
+  const w = await waitFor(() => written.get(fire.value), `the watcher's RECORD_WRITTEN for ${fire.value}`, 5_000).catch(() => undefined);
+  let detail = '';
+  if (w !== undefined) {
+    const step = { announce: w.receivedAt - wall(switchAt.get(fire.value)), ask: w.askMs, sentinel: w.sentinelMs, lineage: w.lineageMs, zkRead: w.zkReadMs, decide: w.decideMs, write: w.writeMs, watch: wall(fire.at) - (w.receivedAt + w.ms) };
+    for (const [k, v] of Object.entries(step)) stepsOf[k].push(v);
+    detail = `  (${Object.entries(step).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`;
+  }
+  written.clear();
+  process.stdout.write(`switch ${String(i + 1).padStart(2)}: ${before} -> ${fire.value}  ${ms.toFixed(2)} ms${detail}\n`);
   // Let the replicas reattach before the next failover (SENTINEL FAILOVER needs a good replica).
   await waitFor(async () => {
     const m = redis(Number(fire.value.split(' ')[1]));
@@ -84,4 +105,19 @@ console.log(`  min ${sorted[0].toFixed(2)} ms  p50 ${percentile(sorted, 50).toFi
 console.log(`ZooKeeper floor (setData → another client's watch), same run, ${N} writes`);
 console.log(`  min ${floorSorted[0].toFixed(2)} ms  p50 ${percentile(floorSorted, 50).toFixed(2)} ms  p99 ${percentile(floorSorted, 99).toFixed(2)} ms  max ${floorSorted[floorSorted.length - 1].toFixed(2)} ms`);
 console.log(`  switch p50 / floor p50: ${(percentile(sorted, 50) / percentile(floorSorted, 50)).toFixed(1)}x`);
+console.log(`where a switch's time goes (${stepsOf.ask.length} of ${N} switches with the watcher's marks), p50 / p90 ms:`);
+const names = {
+  announce: 'earliest +switch-master → the watcher has it',
+  ask: 'announcer, new master and ZooKeeper asked (in parallel)',
+  sentinel: '  of which: the announcer\'s SENTINEL MASTER',
+  lineage: '  of which: the new master\'s INFO (lineage probe)',
+  zkRead: '  of which: ZooKeeper read of the group\'s record',
+  decide: 'authority rule and record decision',
+  write: 'ZooKeeper transaction (epoch + records)',
+  watch: 'transaction done → independent watch fired and re-read',
+};
+for (const [k, v] of Object.entries(stepsOf)) {
+  const s = [...v].sort((a, b) => a - b);
+  if (s.length > 0) console.log(`  ${names[k].padEnd(58)} ${percentile(s, 50).toFixed(2).padStart(6)} / ${percentile(s, 90).toFixed(2).padStart(6)}`);
+}
 process.exit(0);

@@ -20,7 +20,7 @@ export const EVENTS = {
   FENCE_UP: 'redis-zk-server: the master refuses writes (`rule`: stopped, unconfirmed)',
   FENCE_LIFTED: 'redis-zk-server: the master takes writes again (`rule`: lift-all-sentinels, lift-majority-settled, lift-leadership, lift-no-sentinels, replica)',
   REPLICA_FOLLOWS_SELECTED: 'redis-zk-server: a replica replicates the replica the sentinels selected to replace its master (`master`)',
-  RECORD_WRITTEN: "redis-zk-watcher: a group's record written by the authority rule (`rule`: newer-epoch, record-not-from-sentinels, unusable-record, recorded-master-dead, no-record, no-stored-epoch, sync-epoch; `group`, `master`, `epoch`, `why`)",
+  RECORD_WRITTEN: "redis-zk-watcher: a group's record written by the authority rule (`rule`: newer-epoch, record-not-from-sentinels, unusable-record, recorded-master-dead, no-record, no-stored-epoch, sync-epoch; `group`, `master`, `epoch`, `why`; after a `+switch-master`: `ms` from the announcement and `steps`, its timing step by step)",
   RECORD_KEPT: "redis-zk-watcher: a check left the record as it is (`rule`: already-recorded, no-candidate, candidate-not-master, or refuse-older-master at warn level)",
   SWITCH_ANNOUNCED: 'redis-zk-watcher: a sentinel announced +switch-master (`sentinel`, `group`, `from`, `to`, `duplicate`)',
   SWITCH_UNCONFIRMED: "redis-zk-watcher: the announcing sentinel's word alone cannot decide, every sentinel is asked (`rule`: announcer-silent, announcer-mid-failover, announcer-unusable, announcer-names-other, epoch-not-above, lineage-unconfirmed)",

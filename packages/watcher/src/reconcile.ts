@@ -55,6 +55,12 @@ export interface SwitchHint {
 }
 
 type Job = { why: string; hint?: SwitchHint; since?: number };
+/**
+ * A switch's marks on this process's clock: the announcement received, and the announcer, the
+ * announced master and ZooKeeper answered. `decideMs` includes a re-read after a lost race, or
+ * the round of every sentinel when the announcement was not confirmed.
+ */
+type SwitchTiming = { since: number; asked: number; sentinelMs: number; lineageMs: number; zkReadMs: number };
 
 /** INFO replication of an address that answered as master, reduced to what decisions use. */
 interface MasterFacts {
@@ -143,8 +149,10 @@ export class Reconciler {
     const hint = job.hint;
     if (hint === undefined) return this.decideAndWrite(name, job.why, await this.askAll(name), undefined);
     // The announcer, the announced master and ZooKeeper, all at once.
-    const [answer, toFacts, stored] = await Promise.all([this.askAnnouncer(hint.sentinel, name), this.masterFacts(hint.to), this.snapshot(name)]);
-    if (job.since !== undefined) this.log.debug({ group: name, ms: Math.round(performance.now() - job.since) }, `Asked the announcing sentinel, the announced master and ZooKeeper about ${name}.`);
+    const t0 = performance.now();
+    const took = <T>(p: Promise<T>): Promise<[T, number]> => p.then((v) => [v, performance.now() - t0]);
+    const [[answer, sentinelMs], [toFacts, lineageMs], [stored, zkReadMs]] = await Promise.all([took(this.askAnnouncer(hint.sentinel, name)), took(this.masterFacts(hint.to)), took(this.snapshot(name))]);
+    const timing = job.since === undefined ? undefined : { since: job.since, asked: performance.now(), sentinelMs, lineageMs, zkReadMs };
     const fromAnnouncer = (s: GroupSnapshot): Candidate => {
       const recorded = s.record.kind === 'valid' ? s.record.addr : undefined;
       const lineage = confirmsLineage({
@@ -157,7 +165,7 @@ export class Reconciler {
       if (verdict.action === 'ask-all') return { askAll: verdict.reason, rule: verdict.rule };
       return { candidate: verdict.candidate, candidateIsMaster: toFacts !== undefined };
     };
-    return this.decideAndWrite(name, job.why, fromAnnouncer, stored, job.since);
+    return this.decideAndWrite(name, job.why, fromAnnouncer, stored, timing);
   }
 
   /**
@@ -165,7 +173,7 @@ export class Reconciler {
    * lost race re-reads and decides again. `source` is fixed answers, or a function of the record
    * that may ask for every sentinel instead.
    */
-  private async decideAndWrite(name: string, why: string, source: Candidate | ((s: GroupSnapshot) => Candidate), firstRead: GroupSnapshot | undefined, since?: number): Promise<boolean> {
+  private async decideAndWrite(name: string, why: string, source: Candidate | ((s: GroupSnapshot) => Candidate), firstRead: GroupSnapshot | undefined, timing?: SwitchTiming): Promise<boolean> {
     let prefetched = firstRead;
     try {
       return await withRetry(
@@ -178,7 +186,7 @@ export class Reconciler {
             known = await this.askAll(name);
             source = known;
           }
-          return this.decideOn(name, why, stored, known, since);
+          return this.decideOn(name, why, stored, known, timing);
         },
         {
           attempts: MAX_ATTEMPTS,
@@ -193,7 +201,7 @@ export class Reconciler {
     }
   }
 
-  private async decideOn(name: string, why: string, stored: GroupSnapshot, known: Answered, since: number | undefined): Promise<boolean> {
+  private async decideOn(name: string, why: string, stored: GroupSnapshot, known: Answered, timing: SwitchTiming | undefined): Promise<boolean> {
     const { candidate, candidateIsMaster } = known;
     let recordedIsLiveMaster: boolean | undefined;
     if (stored.record.kind === 'valid' && candidate !== undefined && !sameHostPort(stored.record.addr, candidate.addr)) {
@@ -208,6 +216,7 @@ export class Reconciler {
       this.log[decision.rule === 'refuse-older-master' ? 'warn' : 'debug']({ event: 'RECORD_KEPT', rule: decision.rule, group: name, why }, decision.reason);
       return candidate !== undefined && candidateIsMaster;
     }
+    const decided = performance.now();
     try {
       await writeRecord(this.zk, stored, decision.master, decision.epoch);
     } catch (err) {
@@ -217,9 +226,16 @@ export class Reconciler {
       }
       throw err;
     }
-    // For a switch, how long from the announcement reaching us to ZooKeeper having it.
-    const ms = since === undefined ? undefined : Math.round((performance.now() - since) * 10) / 10;
-    this.log.info({ event: 'RECORD_WRITTEN', rule: decision.rule, group: name, master: decision.master, epoch: decision.epoch, why, ms }, decision.reason);
+    // For a switch, how long from the announcement reaching us to ZooKeeper having it, step by
+    // step (bench/switch-latency.mjs lines these up with its own clock through `receivedAt`).
+    const written = performance.now();
+    const round = (x: number) => Math.round(x * 100) / 100;
+    const ms = timing === undefined ? undefined : round(written - timing.since);
+    const steps =
+      timing === undefined
+        ? undefined
+        : { receivedAt: round(performance.timeOrigin + timing.since), askMs: round(timing.asked - timing.since), sentinelMs: round(timing.sentinelMs), lineageMs: round(timing.lineageMs), zkReadMs: round(timing.zkReadMs), decideMs: round(decided - timing.asked), writeMs: round(written - decided) };
+    this.log.info({ event: 'RECORD_WRITTEN', rule: decision.rule, group: name, master: decision.master, epoch: decision.epoch, why, ms, steps }, decision.reason);
     this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why, ms });
     return true;
   }
