@@ -3,7 +3,7 @@
 // they would notice a master down by themselves, so every failover seen within the test's waits
 // is the crash path's (or the hand-off's). Writers count a write only after SET + WAIT 1.
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
+import { redisClient, redisPidOf, sharedZkHosts, waitFor } from '../../harness/index.js';
 import { killRedisServer, startDurableWriter, startFullGroup, type FullGroup, type Task } from '../../harness/full-group.js';
 import { missingKeys } from '../../harness/writer.js';
 
@@ -105,6 +105,48 @@ describe('Sentinel mode: the crash failover', () => {
       const live = g.servers.filter((s) => s !== old);
       expect(live.map((s) => s.port)).toContain(await writingAgain(g, live, writer, 'the sentinels failed over after down-after'));
     } finally {
+      await writer.stop();
+    }
+    await expectNoLoss(g, writer.acks);
+  }, 120_000);
+
+  it('a fenced master\'s crash fails over the same way: a fence is no reason to wait for down-after', async () => {
+    // FENCE_AFTER_MS 1 s: the master's wrapper, frozen 2.5 s, raises the fence as it wakes
+    // (rule `stopped`); one sentinel not answering keeps it up (lifting needs every sentinel, or
+    // a majority held for 1 s), and redis-server is killed while it is up.
+    const g = await startFullGroup({ zkHosts: sharedZkHosts(), env: { ...SLOW_SENTINELS, FENCE_AFTER_MS: '1000' } });
+    const master = await g.steady('the group to form', 60_000);
+    const writer = startDurableWriter(g, 'fenced:', 300);
+    const mute = redisPidOf(g.sentinels[2]!);
+    try {
+      await waitFor(() => writer.acks.length > 50, { what: 'the writer acknowledged on the master', timeoutMs: 15_000 });
+      const old = g.servers.find((s) => s.port === master)!;
+      process.kill(mute, 'SIGSTOP');
+      process.kill(old.proc.pid, 'SIGSTOP');
+      try {
+        await new Promise((r) => setTimeout(r, 2_500)); // the freeze's length, not a wait for a condition
+      } finally {
+        process.kill(old.proc.pid, 'SIGCONT');
+      }
+      await old.proc.waitForLog((x) => x.event === 'FENCE_UP', 5_000);
+      await killRedisServer(old);
+      const fenceLifted = old.proc.logs().some((x) => x.event === 'FENCE_LIFTED');
+      expect(fenceLifted, 'the fence was lifted before the kill: the test did not crash a fenced master').toBe(false);
+      const started = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILOVER_STARTED' || x.event === 'CRASH_FAILOVER_SKIPPED', 10_000);
+      expect(started).toMatchObject({ event: 'CRASH_FAILOVER_STARTED', rule: 'crash-failover' });
+      const done = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILED_OVER' || x.event === 'CRASH_FAILOVER_FAILED', 15_000);
+      expect(done.event, JSON.stringify(done)).toBe('CRASH_FAILED_OVER');
+      const to = Number(String(done.master).split(' ')[1]);
+      expect(g.servers.filter((s) => s !== old).map((s) => s.port)).toContain(to);
+      expect(await g.recordedPort()).toBe(to);
+      process.kill(mute, 'SIGCONT');
+      await writingAgain(g, g.servers.filter((s) => s !== old), writer, 'the survivors settled on the new master');
+    } finally {
+      try {
+        process.kill(mute, 'SIGCONT');
+      } catch {
+        /* already gone */
+      }
       await writer.stop();
     }
     await expectNoLoss(g, writer.acks);
