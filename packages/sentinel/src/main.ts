@@ -14,6 +14,7 @@ import {
   zkPaths,
   type ChildExit,
   type HostPort,
+  serverOf,
 } from '@redis-zk/core';
 import { AuthCheck } from './auth-check.js';
 import { readBaseConf, writeSentinelConf } from './conf-file.js';
@@ -121,7 +122,8 @@ await runProgram({
         sentinel = started;
         registration = new Registration(zk, zkPaths.SENTINELS, formatHostPort(self));
         await registration.start();
-        log.info({ event: 'SENTINEL_REGISTERED', path: registration.path, sentinel: formatHostPort(self), myid: claimed.id }, 'redis-sentinel answers; registered in ZooKeeper');
+        const server = await serverOf(local, sentinelAuth);
+        log.info({ event: 'SENTINEL_REGISTERED', path: registration.path, sentinel: formatHostPort(self), myid: claimed.id, server }, `${server ?? 'redis'} sentinel answers; registered in ZooKeeper`);
       } finally {
         // Not awaited: with ZooKeeper hung the release waits for its deadline, and a SIGTERM
         // meanwhile must be handled at once (the lock node vanishes with our session anyway).

@@ -12,6 +12,7 @@ import {
   runProgram,
   Zk,
   zkPaths,
+  serverOf,
 } from '@redis-zk/core';
 import { readFile } from 'node:fs/promises';
 import { parseRejection, rejectionError } from './config-rejection.js';
@@ -137,9 +138,10 @@ await runProgram({
         else log.warn({ event: 'LEADERSHIP_ELSEWHERE', leader: group.leader }, `${group.leader} is held by another session; the leadership loop decides.`);
       }
       await decided.lock.release();
+      const server = await serverOf(local, auth);
       log.info(
-        { event: 'SERVER_UP', role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path },
-        'redis-server is up and registered; lock released.',
+        { event: 'SERVER_UP', role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path, server },
+        `${server ?? 'redis-server'} is up and registered; lock released.`,
       );
 
       // 6. Follow the group's record while running.

@@ -105,6 +105,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
                 reachable: probe === undefined ? null : probe.reachable,
                 role: seen?.role ?? null,
                 offset: seen?.offset ?? null,
+                server: seen?.server ?? null,
                 fenced: probe === undefined ? null : (latest?.fenced ?? null),
                 checkedAt: latest?.at.toISOString() ?? null,
                 error: probe !== undefined && !probe.reachable ? probe.error : null,

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { findBinary, SENTINEL_BINARIES, SERVER_BINARIES } from './binaries.js';
 import { ConfigError } from '../errors.js';
 import type { RedisAuth } from '../redis/probe.js';
 import { readHttpTls, readTls, type HttpTls, type TlsSettings } from '../tls/settings.js';
@@ -170,7 +171,7 @@ export function loadServerConfig(env: Env, extraArgs: string[] = []): ServerConf
   return {
     ...common,
     program: 'server',
-    redisServerBin: readString(env, 'REDIS_SERVER_BIN', 'redis-server'),
+    redisServerBin: readOptional(env, 'REDIS_SERVER_BIN') ?? findBinary(SERVER_BINARIES),
     redisConf: readOptional(env, 'REDIS_CONF'),
     appendOnly: readEnum(env, 'REDIS_APPENDONLY', 'yes', ['yes', 'no'] as const) === 'yes',
     groupRestartWaitMs: readInt(env, 'GROUP_RESTART_WAIT_MS', 10_000, 0, 600_000),
@@ -212,7 +213,7 @@ export function loadSentinelConfig(env: Env): SentinelConfig {
   return {
     ...common,
     program: 'sentinel',
-    redisSentinelBin: readString(env, 'REDIS_SENTINEL_BIN', 'redis-sentinel'),
+    redisSentinelBin: readOptional(env, 'REDIS_SENTINEL_BIN') ?? findBinary(SENTINEL_BINARIES),
     sentinelConf: readOptional(env, 'SENTINEL_CONF'),
     workDir: workDir(env, 'SENTINEL_DIR', 'sentinel', 'redis-zk-sentinel', common.port),
     quorum: readInt(env, 'SENTINEL_QUORUM', 2, 1, 100),

@@ -43,6 +43,8 @@ export interface RedisObservation {
   /** master_replid / master_replid2: a promoted replica keeps its old master's ID as replid2. */
   replid: string;
   replid2: string;
+  /** The server and its own version: `valkey 8.0.1`, `redis 7.0.15`. */
+  server: string;
 }
 
 export type RedisProbe = RedisObservation | { reachable: false; error: string };
@@ -85,6 +87,17 @@ function num(v: string | undefined): number {
   return v !== undefined && v !== '' && Number.isFinite(n) ? n : 0;
 }
 
+/**
+ * `valkey 8.0.1` or `redis 7.0.15` from INFO's server section. Valkey answers `redis_version:7.2.4`
+ * for clients that check it, and its own version as `valkey_version` beside `server_name:valkey`.
+ */
+export function serverFromInfo(info: Record<string, Record<string, string>>): string {
+  const s = info['server'] ?? {};
+  const name = s['server_name'] ?? 'redis';
+  const version = s[`${name}_version`] ?? s['redis_version'] ?? 'unknown';
+  return `${name} ${version}`;
+}
+
 /** The observation INFO describes; pure, for tests and for callers that already hold INFO text. */
 export function observationFromInfo(text: string): RedisObservation {
   const info = parseInfo(text);
@@ -117,7 +130,17 @@ export function observationFromInfo(text: string): RedisObservation {
     runId: info['server']?.['run_id'] ?? '',
     replid: repl['master_replid'] ?? '',
     replid2: repl['master_replid2'] ?? '',
+    server: serverFromInfo(info),
   };
+}
+
+/** What runs on `addr` (`valkey 8.0.1`), undefined when it does not answer INFO in time. */
+export async function serverOf(addr: HostPort, auth: RedisAuth): Promise<string | undefined> {
+  try {
+    return serverFromInfo(parseInfo(await withConnection(addr, auth, (c) => c.info('server'))));
+  } catch {
+    return undefined;
+  }
 }
 
 /** One INFO round trip within `timeoutMs`; never throws — unreachable is an observation. */

@@ -59,6 +59,8 @@ export const statusSchema = {
         reachable: { type: ['boolean', 'null'] },
         role: { type: ['string', 'null'] },
         offset: { type: ['integer', 'null'] },
+        /** `valkey 8.0.1`, `redis 7.0.15`: INFO's server_name and its own version. */
+        server: { type: ['string', 'null'] },
         fenced: { type: ['boolean', 'null'] },
         checkedAt: { type: ['string', 'null'] },
         error: { type: ['string', 'null'] },

@@ -98,7 +98,7 @@ export const STATUS_PAGE = `<!doctype html>
     const m = el('p');
     m.appendChild(el('span', 'master '));
     m.appendChild(el('span', s.master ? s.master.host + ':' + s.master.port : 'none recorded', 'master'));
-    m.appendChild(el('span', '  epoch ' + (s.epoch ?? '–') + (s.master && s.master.offset !== null ? ', offset ' + s.master.offset : ''), 'muted'));
+    m.appendChild(el('span', '  epoch ' + (s.epoch ?? '–') + (s.master && s.master.offset !== null ? ', offset ' + s.master.offset : '') + (s.master && s.master.server ? ', ' + s.master.server : ''), 'muted'));
     c.appendChild(m);
     c.appendChild(el('p', s.health.reason, 'muted'));
     const t = el('table');
