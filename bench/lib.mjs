@@ -130,7 +130,7 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
     const listen = tls === undefined ? ['--port', String(port)] : tls.directives(port).flatMap((d) => { const [k, ...v] = d.split(' '); return [`--${k}`, v.join(' ')]; });
     const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     if (i > 0) args.push('--replicaof', '127.0.0.1', String(ports[0]));
-    spawnTracked('redis-server', args);
+    spawnTracked(tk.SERVER_BIN, args);
     ports.push(port);
   }
   const m = redis(ports[0]);
@@ -148,7 +148,7 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
     const conf = join(dir, 'sentinel.conf');
     const listen = tls === undefined ? `port ${port}` : tls.directives(port).join('\n');
     writeFileSync(conf, `${listen}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${name} 127.0.0.1 ${ports[0]} 2\nsentinel down-after-milliseconds ${name} 1000\nsentinel failover-timeout ${name} 3000\n`);
-    spawnTracked('redis-sentinel', [conf]);
+    spawnTracked(tk.SENTINEL_BIN, [conf]);
     sentinels.push(port);
   }
   const sc = sentinels.map(redis);

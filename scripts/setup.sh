@@ -26,6 +26,17 @@ command -v node >/dev/null 2>&1 || fail "node is not installed; install Node.js 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || fail "Node.js $(node -v) is too old; redis-zk needs 20.19 or newer"
 
+# --- options ----------------------------------------------------------------------------------
+for_tests=0
+valkey=0
+for arg in "$@"; do
+  case "$arg" in
+    --for-tests) for_tests=1 ;;
+    --valkey) valkey=1 ;;
+    *) fail "unknown option $arg; expected --for-tests (what the tests need too) and/or --valkey (Valkey 8 from bookworm-backports)" ;;
+  esac
+done
+
 # --- Debian packages: redis-server, redis-sentinel, ZooKeeper (and the Java it runs on) --------
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -38,7 +49,7 @@ command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 # What only the tests need (`npm test` asks with --for-tests; `npm start` needs none of it): a
 # real headless browser for the status page, podman (with runc and mmdebstrap) for the images.
-if [ "${1:-}" = "--for-tests" ]; then
+if [ "$for_tests" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v runc >/dev/null 2>&1 || missing+=(runc)
@@ -74,6 +85,36 @@ if [ "${#missing[@]}" -gt 0 ]; then
   [ "$own_policy" = 1 ] && "${sudo[@]}" rm -f "$policy"
   command -v redis-server >/dev/null 2>&1 && command -v redis-sentinel >/dev/null 2>&1 && [ -e /usr/share/java/zookeeper.jar ] \
     || fail "apt-get installed ${missing[*]} but redis-server, redis-sentinel or /usr/share/java/zookeeper.jar is still missing"
+fi
+
+# --- Valkey 8 (--valkey): Debian's bookworm-backports on the mirror already configured ----------
+if [ "$valkey" = 1 ] && ! { command -v valkey-server && command -v valkey-sentinel; } >/dev/null 2>&1; then
+  command -v apt-get >/dev/null 2>&1 || fail "--valkey needs apt-get (Debian's valkey-server and valkey-sentinel from bookworm-backports); install Valkey 8 yourself and set REDIS_SERVER_BIN / REDIS_SENTINEL_BIN"
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || fail "--valkey: run this as root (or install sudo) so apt-get can install Valkey"
+    sudo=(sudo)
+  fi
+  if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    # The mirror the system already uses (deb822 or one-line format), else Debian's own.
+    mirror="$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n 1)"
+    [ -n "$mirror" ] || mirror="$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p' /etc/apt/sources.list 2>/dev/null | grep -v security | head -n 1)"
+    [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+    say "adding bookworm-backports ($mirror) for Valkey"
+    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
+      | "${sudo[@]}" tee /etc/apt/sources.list.d/redis-zk-bookworm-backports.sources >/dev/null
+  fi
+  say "installing Valkey 8 from bookworm-backports (one-time)"
+  policy=/usr/sbin/policy-rc.d
+  own_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && own_policy=1
+  fi
+  quiet "${sudo[@]}" apt-get update -q \
+    && quiet "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends -t bookworm-backports valkey-server valkey-sentinel valkey-tools \
+    || { [ "$own_policy" = 1 ] && "${sudo[@]}" rm -f "$policy"; fail "apt-get install -t bookworm-backports valkey-server valkey-sentinel valkey-tools failed"; }
+  [ "$own_policy" = 1 ] && "${sudo[@]}" rm -f "$policy"
+  command -v valkey-server >/dev/null 2>&1 && command -v valkey-sentinel >/dev/null 2>&1 || fail "apt-get installed Valkey but valkey-server or valkey-sentinel is still missing"
 fi
 
 # --- pnpm and dependencies ------------------------------------------------------------------

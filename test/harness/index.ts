@@ -14,7 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import zookeeper from 'node-zookeeper-client';
 import { inject } from 'vitest';
-import { freePort as devkitFreePort, spawnGroup, startZooKeeper as devkitStartZooKeeper, type ZooKeeperHandle } from '@redis-zk/devkit';
+import { freePort as devkitFreePort, SENTINEL_BIN, SERVER_BIN, SERVER_COMM, serverBinEnv, spawnGroup, startZooKeeper as devkitStartZooKeeper, type ZooKeeperHandle } from '@redis-zk/devkit';
+
+export { SENTINEL_BIN, SERVER_BIN, SERVER_COMM };
 import { removeDirOnExit, track } from './resources.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -320,7 +322,8 @@ export function startProcess(
 ): StartedProcess {
   const proc = spawnGroup(command, args, {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    // The run's server (Redis, or Valkey in CI's second pass) unless the test names one itself.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...serverBinEnv(), ...env },
     stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
   if (opts.stdin !== undefined) proc.child.stdin?.end(opts.stdin);
@@ -465,8 +468,8 @@ export async function startRedisServer(opts: { port?: number; password?: string;
   // The password goes in through stdin config, never the command line (ps shows that).
   const proc =
     opts.password === undefined
-      ? startProcess(`redis-server:${port}`, 'redis-server', args)
-      : startProcess(`redis-server:${port}`, 'redis-server', ['-', ...args], {}, { stdin: `requirepass "${opts.password}"\n` });
+      ? startProcess(`redis-server:${port}`, SERVER_BIN, args)
+      : startProcess(`redis-server:${port}`, SERVER_BIN, ['-', ...args], {}, { stdin: `requirepass "${opts.password}"\n` });
   const client = redisClient(port, '127.0.0.1', opts.password);
   await waitFor(async () => (await client.ping()) === 'PONG', { what: `redis-server on port ${port} to answer PING`, timeoutMs: 10_000 });
   client.disconnect();

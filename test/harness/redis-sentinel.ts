@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, redisClient, startProcess, tempDir, waitFor, type StartedProcess } from './index.js';
+import { freePort, redisClient, SENTINEL_BIN, startProcess, tempDir, waitFor, type StartedProcess } from './index.js';
 
 export interface RedisSentinelOptions {
   masterPort: number;
@@ -39,7 +39,7 @@ export async function startRedisSentinel(opts: RedisSentinelOptions): Promise<Re
   if (opts.parallelSyncs !== undefined) lines.push(`sentinel parallel-syncs ${name} ${opts.parallelSyncs}`);
   lines.push(...(opts.extraConf ?? []));
   writeFileSync(conf, [...lines, ''].join('\n'));
-  const proc = startProcess(`redis-sentinel:${port}`, 'redis-sentinel', [conf]);
+  const proc = startProcess(`redis-sentinel:${port}`, SENTINEL_BIN, [conf]);
   const client = redisClient(port);
   await waitFor(async () => (await client.ping()) === 'PONG', { what: `redis-sentinel on port ${port} to answer PING` });
   client.disconnect();

@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
-import { createLab, freePort, netnsUnavailable, spawnGroup, startZooKeeperEnsemble, type GroupProcess, type Lab, type LabHost, type ZooKeeperEnsemble } from '@redis-zk/devkit';
+import { createLab, freePort, netnsUnavailable, serverBinEnv, spawnGroup, startZooKeeperEnsemble, type GroupProcess, type Lab, type LabHost, type ZooKeeperEnsemble } from '@redis-zk/devkit';
 import { createLogger, parseZkHosts, within, Zk } from '@redis-zk/core';
 import { NEMESES, pick, rng, type Nemesis } from './nemeses.js';
 
@@ -104,7 +104,7 @@ export class Task {
     const log = createWriteStream(join(this.logDir, `${this.name}.log`), { flags: 'a' });
     const dataDir = join(this.logDir, '..', 'data', `${this.name}-${this.starts}`);
     mkdirSync(dataDir, { recursive: true });
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...this.env, BIND_IP: this.host, PORT0: String(this.port), REDIS_DATA_DIR: dataDir, SENTINEL_DIR: dataDir };
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...serverBinEnv(), ...this.env, BIND_IP: this.host, PORT0: String(this.port), REDIS_DATA_DIR: dataDir, SENTINEL_DIR: dataDir };
     const args = [join(REPO, 'packages', this.program, 'dist', `redis-zk-${this.program}.mjs`), ...(this.program === 'server' ? NO_PERSISTENCE : [])];
     const [file, argv] = this.netHost === undefined ? [process.execPath, args] : this.netHost.wrap(process.execPath, args);
     const proc = spawnGroup(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });

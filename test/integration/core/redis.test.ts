@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoteTo, isRedisZkError, probeRedis, redisCommand, sentinelMaster, sentinelMasterAddr, waitForPing, type RedisObservation } from '@redis-zk/core';
-import { freePort, redisClient, startProcess, startRedisServer, tempDir, waitFor } from '../../harness/index.js';
+import { freePort, redisClient, SENTINEL_BIN, startProcess, startRedisServer, tempDir, waitFor } from '../../harness/index.js';
 
 const auth = { password: undefined, timeoutMs: 1_000 };
 const local = (port: number) => ({ host: '127.0.0.1', port });
@@ -127,7 +127,7 @@ describe('sentinel queries', () => {
     const port = await freePort();
     const conf = join(tempDir(), 'sentinel.conf');
     writeFileSync(conf, `port ${port}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 ${master.port} 1\n`);
-    startProcess(`redis-sentinel:${port}`, 'redis-sentinel', [conf]);
+    startProcess(`redis-sentinel:${port}`, SENTINEL_BIN, [conf]);
     await waitForPing(local(port), auth, 10_000);
 
     expect(await sentinelMasterAddr(local(port), auth, 'mymaster')).toEqual({ host: '127.0.0.1', port: master.port });

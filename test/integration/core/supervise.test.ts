@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger, isRedisZkError, probeRedis, supervise, waitForPing } from '@redis-zk/core';
-import { freePort, isAlive, repoRoot, startProcess, tempDir, waitFor } from '../../harness/index.js';
+import { freePort, isAlive, repoRoot, SERVER_BIN, startProcess, tempDir, waitFor } from '../../harness/index.js';
 
 const log = createLogger('test', 'silent');
 const auth = { password: undefined, timeoutMs: 1_000 };
@@ -14,7 +14,7 @@ describe('supervise', () => {
   it('runs redis-server, and stop() ends it with SIGTERM: exit 0, idempotent', async () => {
     const port = await freePort();
     const dir = tempDir();
-    const child = await supervise('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--loglevel', 'warning'], {
+    const child = await supervise(SERVER_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--loglevel', 'warning'], {
       log,
       shutdownTimeoutMs: 5_000,
     });

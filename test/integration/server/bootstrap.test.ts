@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
+import { SERVER_COMM, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
 import { isUp, replication, startServer, type ServerUnderTest } from './helpers.js';
 
 const N = 20;
@@ -42,7 +42,7 @@ describe('20 wrappers started at the same moment', () => {
 
       if (trial === 1) {
         const wrapperPid = master.proc.pid;
-        const childPid = Number(execFileSync('pgrep', ['-P', String(wrapperPid), 'redis-server']).toString().trim().split('\n')[0]);
+        const childPid = Number(execFileSync('pgrep', ['-P', String(wrapperPid), SERVER_COMM]).toString().trim().split('\n')[0]);
         console.log(`RSS: wrapper ${rssKb(wrapperPid)} kB, its redis-server ${rssKb(childPid)} kB`);
       }
       // Where the time goes: process start-up (20 node processes on a shared machine) vs the

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLogger, parseZkHosts, Zk } from '@redis-zk/core';
 import type { ZooKeeperHandle } from '@redis-zk/devkit';
-import { isAlive, sharedZkHosts, startZooKeeper, waitFor, zkClient } from '../../harness/index.js';
+import { isAlive, SERVER_COMM, sharedZkHosts, startZooKeeper, waitFor, zkClient } from '../../harness/index.js';
 import { isUp, replication, type ServerUnderTest, startServer } from './helpers.js';
 
 const log = createLogger('server-faults-test', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -97,7 +97,7 @@ describe('redis-zk-server under faults', () => {
     await a.proc.waitForLog(isUp, 20_000);
     const zk = await zkClient(hosts);
     expect(await zk.children('/redis/nodes')).toHaveLength(1);
-    const child = Number(execFileSync('pgrep', ['-P', String(a.proc.pid), 'redis-server']).toString().trim().split('\n')[0]);
+    const child = Number(execFileSync('pgrep', ['-P', String(a.proc.pid), SERVER_COMM]).toString().trim().split('\n')[0]);
     expect(child).toBeGreaterThan(0);
     process.kill(child, 'SIGKILL');
     const exit = await a.proc.exited;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, redisClient, sharedZkHosts, tempDir, waitFor } from '../../harness/index.js';
+import { freePort, redisClient, SERVER_COMM, sharedZkHosts, tempDir, waitFor } from '../../harness/index.js';
 import { isUp, startServer } from './helpers.js';
 
 describe('redis-server options', () => {
@@ -27,7 +27,7 @@ describe('redis-server options', () => {
 
     for (const s of [a, b]) {
       expect(s.proc.output()).not.toContain(password);
-      const child = execFileSync('pgrep', ['-P', String(s.proc.pid), '-a', 'redis-server']).toString();
+      const child = execFileSync('pgrep', ['-P', String(s.proc.pid), '-a', SERVER_COMM]).toString();
       expect(child).not.toContain(password);
     }
     const confDir = String(a.proc.logs().find((l) => l.event === 'REDIS_STARTING')?.conf);
