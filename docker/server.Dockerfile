@@ -20,12 +20,24 @@ RUN pnpm install --frozen-lockfile && node scripts/build.mjs
 # nothing else. Not FROM the node image: its npm, corepack, yarn and C headers (about 50 MB) would
 # stay in its layers whatever a later layer removes.
 FROM ${DEBIAN_IMAGE}
+# SERVER=redis (Debian bookworm's Redis 7.0) or valkey (Valkey 8.0 from bookworm-backports, on
+# the mirror the base image already uses): --build-arg SERVER=valkey, or scripts/images.sh --valkey.
+ARG SERVER=redis
 ARG REDIS_VERSION=5:7.0.15-1~deb12u10
+ARG VALKEY_VERSION=8.0.1+dfsg1-1~bpo12+1
 ARG TINI_VERSION=0.19.0-1+b3
 # The unprivileged user of the node image (uid/gid 1000, what Marathon's sandboxes expect).
 RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node \
+ && case "$SERVER" in \
+      redis) pkgs="redis-server=${REDIS_VERSION} redis-tools=${REDIS_VERSION}"; suite="" ;; \
+      valkey) pkgs="valkey-server=${VALKEY_VERSION} valkey-tools=${VALKEY_VERSION}"; suite="-t bookworm-backports" \
+        && mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n 1)" \
+        && if [ -z "$mirror" ]; then mirror="$(awk '/^deb / && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)"; fi \
+        && printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "${mirror:-http://deb.debian.org/debian}" > /etc/apt/sources.list.d/bookworm-backports.sources ;; \
+      *) echo "SERVER=$SERVER: expected redis or valkey" >&2; exit 1 ;; \
+    esac \
  && apt-get update \
- && apt-get install -y --no-install-recommends redis-server=${REDIS_VERSION} redis-tools=${REDIS_VERSION} tini=${TINI_VERSION} \
+ && apt-get install -y --no-install-recommends $suite $pkgs tini=${TINI_VERSION} \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /usr/share/doc/* /usr/share/man/* /usr/share/info/*
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app

@@ -2,10 +2,12 @@
 # Builds the three images (redis-zk/server, redis-zk/sentinel, redis-zk/watcher) from the
 # repository root, with the Dockerfiles in docker/ unchanged, using podman or docker.
 #
-#   scripts/images.sh [--engine podman|docker] [--tag TAG] [--local-base] [--storage DIR]
+#   scripts/images.sh [--engine podman|docker] [--tag TAG] [--valkey] [--local-base] [--storage DIR]
 #
 #   --engine      which one to use (default: podman when installed, else docker)
 #   --tag         image tag (default: the version in package.json)
+#   --valkey      the server and sentinel images run Valkey 8 (from bookworm-backports) instead
+#                 of Redis 7 (--build-arg SERVER=valkey); the watcher image is the same either way
 #   --local-base  make the two bases here instead of pulling them (air-gapped clusters, no
 #                 Docker Hub): Debian bookworm by mmdebstrap from this machine's apt mirror,
 #                 imported as docker.io/library/debian:bookworm-slim, and the same with the
@@ -28,14 +30,16 @@ engine=""
 tag="$(node -p 'require("./package.json").version')"
 local_base=0
 storage=""
+server=redis
 while [ $# -gt 0 ]; do
   case "$1" in
     --engine) engine="${2:?--engine needs podman or docker}"; shift 2 ;;
     --tag) tag="${2:?--tag needs a value}"; shift 2 ;;
     --local-base) local_base=1; shift ;;
+    --valkey) server=valkey; shift ;;
     --storage) storage="${2:?--storage needs a directory}"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) fail "unknown argument $1 (expected --engine, --tag, --local-base, --storage or --help)" ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) fail "unknown argument $1 (expected --engine, --tag, --valkey, --local-base, --storage or --help)" ;;
   esac
 done
 if [ -z "$engine" ]; then
@@ -71,7 +75,17 @@ elif [ -n "$storage" ]; then
   fail "--storage is for podman only"
 fi
 
-if [ "$local_base" = 1 ]; then
+# Bases made by an earlier --local-base run into the same storage are used again (a second build,
+# e.g. --valkey beside the default, then costs no second mmdebstrap).
+bases_there=0
+if [ "$local_base" = 1 ] && "${cmd[@]}" image inspect docker.io/library/debian:bookworm-slim >/dev/null 2>&1 \
+  && "${cmd[@]}" image inspect docker.io/library/node:24-bookworm-slim >/dev/null 2>&1; then
+  bases_there=1
+  say "using the bases made here before (docker.io/library/debian:bookworm-slim, docker.io/library/node:24-bookworm-slim)"
+  build_flags+=(--build-arg "NODE_IMAGE=docker.io/library/node:24-bookworm-slim" --build-arg "DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim")
+  [ "$engine" = podman ] && build_flags+=(--pull=never)
+fi
+if [ "$local_base" = 1 ] && [ "$bases_there" = 0 ]; then
   command -v mmdebstrap >/dev/null 2>&1 || fail "--local-base needs mmdebstrap (Debian: apt-get install mmdebstrap)"
   node_version="${NODE_VERSION:-24.22.3}"
   debian_image="docker.io/library/debian:bookworm-slim"
@@ -118,7 +132,9 @@ fi
 
 for p in server sentinel watcher; do
   t0=$SECONDS
-  "${cmd[@]}" build "${build_flags[@]}" -f "docker/$p.Dockerfile" -t "redis-zk/$p:$tag" . >"${IMAGES_LOG:-/dev/null}" 2>&1 \
+  server_flags=()
+  [ "$p" != watcher ] && server_flags=(--build-arg "SERVER=$server")
+  "${cmd[@]}" build "${build_flags[@]}" "${server_flags[@]}" -f "docker/$p.Dockerfile" -t "redis-zk/$p:$tag" . >"${IMAGES_LOG:-/dev/null}" 2>&1 \
     || fail "building redis-zk/$p:$tag failed; run again with IMAGES_LOG=/dev/stderr to see the build"
   size="$("${cmd[@]}" image inspect --format '{{.Size}}' "redis-zk/$p:$tag")"
   say "built redis-zk/$p:$tag in $((SECONDS - t0)) s, $((size / 1000000)) MB; its layers:"

@@ -1,5 +1,5 @@
 // The three images, built by scripts/images.sh from the Dockerfiles as they are (with a base made
-// here: no Docker Hub), run as a group of containers with host networking against the test
+// here: no Docker Hub), once with Redis 7 and once with Valkey 8 (--valkey), each run as a group of containers with host networking against the test
 // ZooKeeper: three servers, three sentinels, a watcher. It forms; `podman kill` of the master's
 // container fails over; a replacement container rejoins as a replica; `podman stop` of each
 // exits 0 within the grace period. The containers run as uid 1000 on a read-only root, writing
@@ -12,6 +12,7 @@ import { podmanUnavailable, startPodman, type Podman } from '../harness/podman.j
 
 const unavailable = podmanUnavailable();
 const TAG = 'e2e';
+const VALKEY_TAG = 'e2e-valkey';
 /** Marathon's taskKillGracePeriodSeconds in marathon/: what `podman stop` gets too. */
 const GRACE_S = 15;
 
@@ -25,17 +26,23 @@ describe.skipIf(unavailable !== undefined)(`the images as containers${unavailabl
   let podman: Podman;
   beforeAll(async () => {
     podman = startPodman();
-    const out = await podman.buildImages(TAG);
-    console.log(out.split('\n').filter((l) => /^images: (made|built)/.test(l)).join('\n'));
-  }, 600_000);
+    // Redis first, then Valkey (--valkey) into the same storage: the second reuses the bases.
+    for (const [tag, opts] of [[TAG, {}], [VALKEY_TAG, { valkey: true }]] as const) {
+      const out = await podman.buildImages(tag, opts);
+      console.log(out.split('\n').filter((l) => /^images: (made|built|using)/.test(l)).join('\n'));
+    }
+  }, 900_000);
 
-  it('forms, fails over on podman kill of the master, takes a replacement back as a replica, and stops cleanly', async () => {
+  it('forms, fails over on podman kill of the master, takes a replacement back as a replica, and stops cleanly', () => runGroup(TAG, 'redis'), 300_000);
+  it('the same with the Valkey images (scripts/images.sh --valkey)', () => runGroup(VALKEY_TAG, 'valkey'), 300_000);
+
+  async function runGroup(tag: string, server: 'redis' | 'valkey'): Promise<void> {
     const hosts = sharedZkHosts();
     const zk = await zkClient(hosts);
     let n = 0;
     /** One container as Marathon would start it: host network, PORT0 (and PORT1), a sandbox of its own. */
     const start = async (program: 'server' | 'sentinel' | 'watcher', env: Record<string, string> = {}): Promise<Box> => {
-      const name = `rz-${program}-${n++}-${process.pid}`;
+      const name = `rz-${server}-${program}-${n++}-${process.pid}`;
       const port = await freePort();
       const sandbox = tempDir('redis-zk-sandbox-');
       chownSync(sandbox, 1000, 1000);
@@ -45,7 +52,7 @@ describe.skipIf(unavailable !== undefined)(`the images as containers${unavailabl
         'run', '--detach', '--name', name, '--network', 'host', '--read-only',
         '--volume', `${sandbox}:/mnt/mesos/sandbox`,
         ...Object.entries(vars).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-        `localhost/redis-zk/${program}:${TAG}`,
+        `localhost/redis-zk/${program}:${tag}`,
       ]);
       return { name, port, sandbox };
     };
@@ -67,6 +74,12 @@ describe.skipIf(unavailable !== undefined)(`the images as containers${unavailabl
       throw new Error(`${e.message}; logs of ${servers[0]!.name}: ${(await logs(servers[0]!)).slice(-1500)}`);
     });
     await waitFor(async () => (await Promise.all(servers.map((s) => role(s.port)))).filter((r) => r === 'slave').length === 2, { what: 'two replicas', timeoutMs: 30_000 });
+    // The image runs the server it was built with, found without REDIS_SERVER_BIN.
+    for (const s of servers) {
+      const c = redisClient(s.port);
+      expect(/server_name:(\w+)/.exec(await c.info('server'))?.[1] ?? 'redis').toBe(server);
+      c.disconnect();
+    }
     const sentinels: Box[] = [];
     for (let i = 0; i < 3; i += 1) sentinels.push(await start('sentinel', { SENTINEL_DOWN_AFTER_MS: '1000', SENTINEL_FAILOVER_TIMEOUT_MS: '5000' }));
     const watcher = await start('watcher');
@@ -147,6 +160,6 @@ describe.skipIf(unavailable !== undefined)(`the images as containers${unavailabl
       expect(code, `${b.name} exit code; its log: ${(await logs(b)).slice(-800)}`).toBe('0');
     }
     expect(Math.max(...stopMs)).toBeLessThan(GRACE_S * 1000);
-    console.log(`containers: podman kill of the master → ZooKeeper names the new master in ${failoverMs} ms (down-after 1000 ms); podman stop → exit 0 in ${Math.min(...stopMs)}–${Math.max(...stopMs)} ms`);
-  }, 300_000);
+    console.log(`containers (${server}): podman kill of the master → ZooKeeper names the new master in ${failoverMs} ms (down-after 1000 ms); podman stop → exit 0 in ${Math.min(...stopMs)}–${Math.max(...stopMs)} ms`);
+  }
 });

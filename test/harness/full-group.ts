@@ -21,7 +21,9 @@ export interface FullGroup {
   /** The port `/redis/master` names, undefined when it names nothing usable. */
   recordedPort(): Promise<number | undefined>;
   /** Starts one more redis-zk-server (a replacement task, as Marathon starts one on new ports). */
-  addServer(): Promise<Task>;
+  addServer(extraEnv?: Record<string, string>): Promise<Task>;
+  /** Starts one more redis-zk-sentinel. */
+  addSentinel(extraEnv?: Record<string, string>): Promise<Task>;
   /** Until every server answers, one master as recorded, every other linked to it. */
   steady(what: string, timeoutMs?: number): Promise<number>;
 }
@@ -58,10 +60,16 @@ export async function startFullGroup(opts: { zkHosts: string; mode?: 'sentinel' 
     sentinels,
     watcher,
     recordedPort,
-    async addServer() {
+    async addServer(extraEnv = {}) {
       const port = await freePort();
-      const task = { port, proc: startProgram('server', { ...env, PORT0: String(port), REDIS_DATA_DIR: tempDir('full-group-srv-') }, NO_PERSISTENCE) };
+      const task = { port, proc: startProgram('server', { ...env, ...extraEnv, PORT0: String(port), REDIS_DATA_DIR: tempDir('full-group-srv-') }, NO_PERSISTENCE) };
       servers.push(task);
+      return task;
+    },
+    async addSentinel(extraEnv = {}) {
+      const port = await freePort();
+      const task = { port, proc: startProgram('sentinel', { ...env, ...extraEnv, PORT0: String(port), SENTINEL_DIR: tempDir('full-group-sen-') }) };
+      sentinels.push(task);
       return task;
     },
     async steady(what, timeoutMs = 60_000) {

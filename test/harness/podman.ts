@@ -32,7 +32,8 @@ export interface Podman {
   cmd(args: string[], timeoutMs?: number): Promise<string>;
   storage: string;
   /** scripts/images.sh --local-base into this storage; its output (build times, sizes, layers). */
-  buildImages(tag: string): Promise<string>;
+  /** scripts/images.sh into this storage; `valkey`: the server and sentinel images run Valkey 8. */
+  buildImages(tag: string, opts?: { valkey?: boolean }): Promise<string>;
 }
 
 export function startPodman(): Podman {
@@ -51,10 +52,10 @@ export function startPodman(): Podman {
   return {
     cmd,
     storage,
-    async buildImages(tag) {
+    async buildImages(tag, opts = {}) {
       // At the lowest CPU priority: the builds run beside timing-sensitive tests (failovers,
       // fencing) on the same two cores, which must not be starved by mmdebstrap and pnpm.
-      const { stdout } = await run('nice', ['-n', '19', 'bash', join(repoRoot, 'scripts/images.sh'), '--local-base', '--storage', storage, '--tag', tag], { env: process.env, timeout: 600_000, maxBuffer: 64 << 20 });
+      const { stdout } = await run('nice', ['-n', '19', 'bash', join(repoRoot, 'scripts/images.sh'), '--local-base', '--storage', storage, '--tag', tag, ...(opts.valkey === true ? ['--valkey'] : [])], { env: process.env, timeout: 600_000, maxBuffer: 64 << 20 });
       return stdout;
     },
   };

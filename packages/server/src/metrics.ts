@@ -69,6 +69,17 @@ export function serverMetrics(o: ServerMetricsOptions): ServerMetrics {
       for (const r of ROLES) this.set({ group, role: r }, r === now ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'redis_zk_server_info',
+    help: 'Always 1 while our redis-server answers; `server` names it with its own version (valkey 8.0.1, redis 7.0.15).',
+    labelNames: ['group', 'server'],
+    registers,
+    async collect() {
+      this.reset();
+      const { own } = await sample();
+      if (own.reachable) this.set({ group, server: own.server }, 1);
+    },
+  });
   const replica = (s: Sample) => (s.own.reachable && s.own.role === 'slave' ? s.own : undefined);
   fromSample('redis_zk_server_up', '1 when our redis-server answered INFO during this scrape, else 0.', (s) => (s.own.reachable ? 1 : 0));
   fromSample('redis_zk_server_replication_offset_bytes', "Our redis-server's replication offset (master_repl_offset).", (s) => (s.own.reachable ? s.own.offset : undefined));

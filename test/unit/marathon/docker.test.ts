@@ -49,9 +49,11 @@ describe.each(Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[])('docker/%s.Doc
       expect(lines.indexOf(arg!)).toBeLessThan(lines.indexOf(stages[0]!));
     }
     const apt = runtime.find((l) => l.includes('apt-get install')) ?? '';
-    const names = apt.split(/\s+/).filter((w) => /^[a-z][a-z0-9.+-]*=/.test(w));
-    // The wrapped package, redis-tools (which it depends on, at the same version) and tini.
-    expect(names.length).toBe(PROGRAMS[p] ? 3 : 1);
+    const names = apt.split(/[\s"]+/).filter((w) => /^[a-z][a-z0-9.+-]*=\$\{/.test(w));
+    // The wrapped package and its tools (which it depends on, at the same version), for Redis and
+    // for Valkey (SERVER=valkey), and tini.
+    expect(names.length).toBe(PROGRAMS[p] ? 5 : 1);
+    if (PROGRAMS[p]) expect(names).toEqual(expect.arrayContaining([`${PROGRAMS[p]}=\${REDIS_VERSION}`, `${PROGRAMS[p]!.replace('redis', 'valkey')}=\${VALKEY_VERSION}`]));
     for (const n of names) {
       const variable = /=\$\{(\w+)\}$/.exec(n)?.[1];
       expect(variable, n).toBeDefined();
