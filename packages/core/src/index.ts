@@ -17,7 +17,7 @@ export * from './redis/probe.js';
 export * from './redis/commands.js';
 export * from './redis/acl.js';
 export * from './redis/refusal.js';
-export { keptConnection, type KeptConnection } from './redis/connection.js';
+export { keptConnection, linkOptions, type KeptConnection } from './redis/connection.js';
 export * from './redis/sentinel-channels.js';
 export * from './process/supervise.js';
 export * from './process/parent-death.js';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { joinHostPort, pairsToRecord, tlsOptions, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { joinHostPort, linkOptions, pairsToRecord, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
 
 /** A connection unused for this long is closed. */
 const IDLE_MS = 60_000;
@@ -54,18 +54,12 @@ export class CommandPool {
     const existing = this.clients.get(key);
     if (existing !== undefined) return existing;
     const client = new Redis({
-      host: addr.host,
-      port: addr.port,
-      username: this.auth.username,
-      password: this.auth.password,
-      tls: tlsOptions(this.auth.tls),
+      ...linkOptions(addr, this.auth),
       lazyConnect: true,
-      connectTimeout: this.auth.timeoutMs,
       commandTimeout: this.auth.timeoutMs,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
       enableOfflineQueue: false,
-      enableReadyCheck: false,
     });
     client.on('error', () => {});
     client.on('end', () => {

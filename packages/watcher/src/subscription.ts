@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { joinHostPort, tlsOptions, withRefusalHint, type Logger, type RedisAuth } from '@redis-zk/core';
+import { joinHostPort, linkOptions, withRefusalHint, type Logger, type RedisAuth } from '@redis-zk/core';
 import type { SentinelEntry, WatcherState } from './state.js';
 
 export const SWITCH_CHANNEL = '+switch-master';
@@ -130,12 +130,8 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
   private connect(sentinel: SentinelEntry): void {
     const name = joinHostPort(sentinel);
     const client = new Redis({
-      host: sentinel.host,
-      port: sentinel.port,
-      password: this.auth.password,
-      tls: tlsOptions(this.auth.tls),
+      ...linkOptions(sentinel, this.auth),
       lazyConnect: true,
-      connectTimeout: this.auth.timeoutMs,
       enableOfflineQueue: false,
       autoResubscribe: false,
       maxRetriesPerRequest: 0,

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { RedisZkError } from '../errors.js';
 import { joinHostPort, type HostPort } from '../hostport.js';
 import type { RedisAuth } from './probe.js';
@@ -15,6 +15,29 @@ function isConnectionFailure(err: unknown): boolean {
 }
 
 /**
+ * What every connection of the programs shares: address, credentials, TLS, the connect timeout.
+ * No ready check and no CLIENT SETINFO: Valkey (and Redis 7.2+) answer SETINFO, which the
+ * documented ACL rules for REDIS_USERNAME do not grant, and a denied command in ACL LOG is noise
+ * an operator would chase. CLIENT SETNAME instead (granted; `redis-zk` in CLIENT LIST): ioredis
+ * holds the first command until its reply, so a refused AUTH is what that command reports
+ * (WRONGPASS), not the NOAUTH of a command sent before the refusal arrived.
+ */
+export function linkOptions(addr: HostPort, auth: RedisAuth): RedisOptions {
+  return {
+    host: addr.host,
+    port: addr.port,
+    username: auth.username,
+    password: auth.password,
+    tls: tlsOptions(auth.tls),
+    connectTimeout: auth.timeoutMs,
+    enableReadyCheck: false,
+    disableClientInfo: true,
+    connectionName: 'redis-zk',
+    showFriendlyErrorStack: false,
+  };
+}
+
+/**
  * One short-lived connection for `fn`, all within `auth.timeoutMs` (connect + replies), then
  * closed whatever happened. No reconnects, no retries, no offline queue: a dead server must
  * answer "unreachable" quickly, not hang a decision.
@@ -22,21 +45,14 @@ function isConnectionFailure(err: unknown): boolean {
 export async function withConnection<T>(addr: HostPort, auth: RedisAuth, fn: (client: Redis) => Promise<T>): Promise<T> {
   const where = joinHostPort(addr);
   const client = new Redis({
-    host: addr.host,
-    port: addr.port,
-    username: auth.username,
-    tls: tlsOptions(auth.tls),
-    password: auth.password,
+    ...linkOptions(addr, auth),
     lazyConnect: true,
-    connectTimeout: auth.timeoutMs,
     commandTimeout: auth.timeoutMs,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     reconnectOnError: () => false,
     enableOfflineQueue: false,
-    enableReadyCheck: false,
     autoResubscribe: false,
-    showFriendlyErrorStack: false,
   });
   let lastError: unknown;
   // ioredis prints unhandled 'error' events; the failure reaches the caller through the promise.
@@ -94,17 +110,10 @@ export interface KeptConnection {
  */
 export function keptConnection(addr: HostPort, auth: RedisAuth): KeptConnection {
   const client = new Redis({
-    host: addr.host,
-    port: addr.port,
-    username: auth.username,
-    tls: tlsOptions(auth.tls),
-    password: auth.password,
-    connectTimeout: auth.timeoutMs,
+    ...linkOptions(addr, auth),
     commandTimeout: auth.timeoutMs,
     maxRetriesPerRequest: 1,
     retryStrategy: () => 100,
-    enableReadyCheck: false,
-    showFriendlyErrorStack: false,
   });
   // Failures reach the caller through each command's promise.
   client.on('error', () => undefined);

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { formatHostPort, type HostPort } from '../hostport.js';
-import { tlsOptions } from '../tls/settings.js';
+import { linkOptions } from './connection.js';
 import type { Zk } from '../zk/client.js';
 import { watchChildren } from '../zk/watch.js';
 import { SENTINELS } from '../zk/paths.js';
@@ -38,16 +38,9 @@ export function subscribeSentinels(zk: Zk, auth: RedisAuth, channels: readonly s
   let closed = false;
   const open = (s: HostPort): Redis => {
     const client = new Redis({
-      host: s.host,
-      port: s.port,
-      username: auth.username,
-      password: auth.password,
-      tls: tlsOptions(auth.tls),
-      connectTimeout: auth.timeoutMs,
+      ...linkOptions(s, auth),
       retryStrategy: () => 1_000,
       maxRetriesPerRequest: null,
-      enableReadyCheck: false,
-      showFriendlyErrorStack: false,
     });
     // A sentinel that is away is heard again when it is back; nothing to report meanwhile.
     client.on('error', () => undefined);
