@@ -131,6 +131,21 @@ describe.skipIf(missing)('Redis 7 → Valkey 8, task by task (skipped: needs bot
       // All Valkey now, and it fails over: kill -9 of the master's valkey-server.
       for (const s of g.servers) expect((await info(s.port, 'server'))['server_name']).toBe('valkey');
       for (const s of g.sentinels) expect((await info(s.port, 'server'))['server_name']).toBe('valkey');
+      // The hand-off's failover ends once every replica is re-pointed: wait for every sentinel to
+      // name the recorded master with no failover flag, or the crash path rightly stands aside.
+      await waitFor(async () => {
+        const recorded = String(await g.recordedPort());
+        for (const s of g.sentinels) {
+          const c = redisClient(s.port);
+          try {
+            const reply = (await c.call('SENTINEL', 'MASTER', 'mymaster')) as string[];
+            if (reply[reply.indexOf('port') + 1] !== recorded || String(reply[reply.indexOf('flags') + 1]).includes('failover')) return false;
+          } finally {
+            c.disconnect();
+          }
+        }
+        return true;
+      }, { what: 'every sentinel to name the recorded master, no failover under way', timeoutMs: 30_000 });
       const now = (await g.recordedPort())!;
       const victim = g.servers.find((s) => s.port === now)!;
       await killRedisServer(victim);
