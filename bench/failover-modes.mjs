@@ -9,6 +9,8 @@
 // and POST /switchover. Then the partition figures (network namespaces) from the e2e test.
 //   node bench/failover-modes.mjs   BENCH_ROUNDS=10  BENCH_DOWN_AFTER=5000,1000  BENCH_MODES=sentinel,zookeeper
 //   BENCH_FAULTS=redis-server,whole-task,sigterm,switchover  BENCH_PARTITION=0 skips the partition
+//   BENCH_SERVERS=redis,valkey: the same faults on each server in one run (default: the server
+//   REDIS_SERVER_BIN / REDIS_SENTINEL_BIN name, else Redis)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ const SESSION_MS = 4_000;
 const FAULTS = (process.env.BENCH_FAULTS ?? 'redis-server,whole-task,sigterm,switchover').split(',');
 const TOKEN = 'bench-token-of-sixteen-chars';
 let DOWN_AFTER_MS = 5_000;
+let SERVER = process.env.REDIS_SERVER_BIN?.includes('valkey') ? 'valkey' : 'redis';
 const work = mkdtempSync(join(tmpdir(), 'redis-zk-bench-modes-'));
 const bundle = (p) => join(root, `packages/${p}/dist/redis-zk-${p}.mjs`);
 // BENCH_LOG_DIR=<dir>: every program's output there, for reading what a slow round did.
@@ -34,7 +37,7 @@ const zkServer = await tk.startZooKeeper();
 process.on('exit', () => void zkServer.destroy().catch(() => {}));
 
 async function runMode(mode) {
-  const chroot = `/bench-${mode}-${DOWN_AFTER_MS}`;
+  const chroot = `/bench-${SERVER}-${mode}-${DOWN_AFTER_MS}`;
   const rootClient = await zkConnect(zkServer.connectString);
   await zkMkdirp(rootClient, chroot);
   rootClient.close();
@@ -168,15 +171,22 @@ async function runMode(mode) {
       const pid = Number(/process_id:(\d+)/.exec(await m.info('server'))[1]);
       m.disconnect();
       if (sentinelClient) await waitFor(() => sentinelOks.length > 0 && performance.now() - sentinelOks[sentinelOks.length - 1] < 50, 'the Sentinel client writing', 20_000);
-      const t0 = performance.now();
+      let t0 = performance.now();
       const okBefore = lastOk;
       const sentinelOkBefore = sentinelOks[sentinelOks.length - 1];
       if (fault === 'whole-task') servers.get(port).kill('SIGKILL');
       if (fault === 'whole-task' || fault === 'redis-server') process.kill(pid, 'SIGKILL');
       if (fault === 'sigterm') servers.get(port).kill('SIGTERM');
       if (fault === 'switchover') {
-        const r = await fetch(`http://127.0.0.1:${wport}/switchover`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
-        if (r.status !== 200) throw new Error(`POST /switchover: ${r.status} ${await r.text()}`);
+        // A refusal (409: the last round's election or failover not over yet) moves nothing: the
+        // round is timed from the request that is taken.
+        await waitFor(async () => {
+          t0 = performance.now();
+          const r = await fetch(`http://127.0.0.1:${wport}/switchover`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+          if (r.status === 200) return true;
+          if (r.status !== 409) throw new Error(`POST /switchover: ${r.status} ${await r.text()}`);
+          return false;
+        }, 'POST /switchover to be taken', 30_000);
       }
       const firstAfter = await waitFor(() => oks.find((o) => o.at > t0 && o.to !== before), `the client writing to a new master after ${fault}`, 60_000);
       const recorded = await waitFor(() => changes.find((c) => c.at > t0 && c.to !== before), 'the record moved', 60_000);
@@ -210,16 +220,24 @@ const summary = (xs) => {
 };
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; ZK_SESSION_TIMEOUT_MS=${SESSION_MS}, FENCE_AFTER_MS=500, ${ROUNDS} rounds per fault`);
 const LABEL = { 'redis-server': "kill -9 of the master's redis-server", 'whole-task': "kill -9 of the master's whole task", sigterm: 'SIGTERM of the master (hand-off)', switchover: 'POST /switchover' };
-for (const downAfter of (process.env.BENCH_DOWN_AFTER ?? '5000,1000').split(',').map(Number)) {
-  DOWN_AFTER_MS = downAfter;
-  for (const mode of (process.env.BENCH_MODES ?? 'sentinel,zookeeper').split(',')) {
-    if (mode === 'zookeeper' && downAfter !== 5000 && (process.env.BENCH_DOWN_AFTER ?? '5000,1000').split(',').includes('5000')) continue; // no sentinels: one run is enough
-    const r = await runMode(mode);
-    for (const [fault, m] of Object.entries(r)) {
-      const where = mode === 'sentinel' ? `FAILOVER_MODE=sentinel, down-after ${downAfter} ms` : 'FAILOVER_MODE=zookeeper';
-      console.log(`${where.padEnd(40)} ${LABEL[fault].padEnd(38)} recorded ${summary(m.record)}`);
-      console.log(`${''.padEnd(40)} ${''.padEnd(38)} ZooKeeper-watch client outage ${summary(m.zkClient)}`);
-      if (m.sentinelClient.length > 0) console.log(`${''.padEnd(40)} ${''.padEnd(38)} ioredis Sentinel client outage ${summary(m.sentinelClient)}`);
+for (const server of (process.env.BENCH_SERVERS ?? SERVER).split(',')) {
+  if (server !== 'redis' && server !== 'valkey') throw new Error(`BENCH_SERVERS: ${server} is not redis or valkey`);
+  // What every program started from here on runs (they inherit this environment).
+  SERVER = server;
+  process.env.REDIS_SERVER_BIN = `${server}-server`;
+  process.env.REDIS_SENTINEL_BIN = `${server}-sentinel`;
+  const version = execFileSync(`${server}-server`, ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? '?';
+  for (const downAfter of (process.env.BENCH_DOWN_AFTER ?? '5000,1000').split(',').map(Number)) {
+    DOWN_AFTER_MS = downAfter;
+    for (const mode of (process.env.BENCH_MODES ?? 'sentinel,zookeeper').split(',')) {
+      if (mode === 'zookeeper' && downAfter !== 5000 && (process.env.BENCH_DOWN_AFTER ?? '5000,1000').split(',').includes('5000')) continue; // no sentinels: one run is enough
+      const r = await runMode(mode);
+      for (const [fault, m] of Object.entries(r)) {
+        const where = `${server} ${version}, ${mode === 'sentinel' ? `sentinel, down-after ${downAfter} ms` : 'zookeeper mode'}`;
+        console.log(`${where.padEnd(44)} ${LABEL[fault].padEnd(38)} recorded ${summary(m.record)}`);
+        console.log(`${''.padEnd(44)} ${''.padEnd(38)} ZooKeeper-watch client outage ${summary(m.zkClient)}`);
+        if (m.sentinelClient.length > 0) console.log(`${''.padEnd(44)} ${''.padEnd(38)} ioredis Sentinel client outage ${summary(m.sentinelClient)}`);
+      }
     }
   }
 }
