@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort, redisClient, repoRoot, sharedZkHosts, startProcess, startProgram, tempDir, waitFor, zkClient, type ProgramName, type StartedProcess, type TestZk } from '../harness/index.js';
+import { startTwoMasterProbe } from '../harness/full-group.js';
 
 const OLD = join(repoRoot, '.cache', 'release-0.1.0');
 const REDIS_ARGS = ['--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
@@ -79,44 +80,6 @@ function startWriter(zk: TestZk): { acked: Map<string, string>; next: () => numb
   };
 }
 
-/**
- * Every 100 ms, a write to each live server answering role:master, in parallel: two OKs in one
- * round would be two masters accepting writes at once (a paused master during a hand-over does
- * not answer within the round).
- */
-function startSplitBrainProbe(ports: () => number[]): { rounds: number; doubleWrites: string[]; stop(): Promise<void> } {
-  const state = { rounds: 0, doubleWrites: [] as string[], stop: async () => {} };
-  let stopped = false;
-  const loop = (async () => {
-    for (let round = 0; !stopped; round += 1) {
-      const live = ports();
-      const accepted = await Promise.all(
-        live.map(async (port) => {
-          if ((await role(port)) !== 'master') return undefined;
-          const c = redisClient(port);
-          try {
-            const r = await Promise.race([c.set(`probe:${round}`, String(port)), new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 300))]);
-            return r === 'OK' ? port : undefined;
-          } catch {
-            return undefined;
-          } finally {
-            c.disconnect();
-          }
-        }),
-      );
-      const ok = accepted.filter((p) => p !== undefined);
-      if (ok.length > 1) state.doubleWrites.push(`round ${round}: ${ok.join(', ')}`);
-      state.rounds += 1;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  state.stop = async () => {
-    stopped = true;
-    await loop;
-  };
-  return state;
-}
-
 async function stopTask(t: Task): Promise<void> {
   t.proc.signal('SIGTERM');
   const exit = await Promise.race([t.proc.exited, new Promise<'late'>((r) => setTimeout(() => r('late'), 20_000))]);
@@ -169,7 +132,7 @@ describe('rolling upgrade from 0.1.0', () => {
     await healthy(watchers[0]!);
 
     const writer = startWriter(zk);
-    const probe = startSplitBrainProbe(() => servers.map((s) => s.port));
+    const probe = startTwoMasterProbe(() => servers.map((s) => s.port));
     await waitFor(() => writer.acked.size > 50, { what: 'writes acknowledged before the upgrade', timeoutMs: 10_000 });
 
     // Marathon's order for each app is its upgradeStrategy (marathon/*.json). Sentinels first

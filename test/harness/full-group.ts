@@ -197,3 +197,46 @@ export function startDurableWriter(group: FullGroup, prefix: string, waitMs = 50
     },
   };
 }
+
+/**
+ * Every 100 ms, a write to each of `ports()` answering ROLE master, in parallel: two OKs in one
+ * round are two masters accepting writes at once (a master paused by a hand-over does not answer
+ * within the round).
+ */
+export function startTwoMasterProbe(ports: () => number[]): { readonly rounds: number; doubleWrites: string[]; stop(): Promise<void> } {
+  const doubleWrites: string[] = [];
+  let rounds = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const accepted = await Promise.all(
+        ports().map(async (port) => {
+          const c = redisClient(port);
+          try {
+            if (String(((await c.call('ROLE')) as unknown[])[0]) !== 'master') return undefined;
+            const r = await Promise.race([c.set(`probe:${rounds}`, String(port)), new Promise<'late'>((res) => setTimeout(() => res('late'), 300))]);
+            return r === 'OK' ? port : undefined;
+          } catch {
+            return undefined;
+          } finally {
+            c.disconnect();
+          }
+        }),
+      );
+      const writable = accepted.filter((p) => p !== undefined);
+      if (writable.length > 1) doubleWrites.push(`round ${rounds}: ${writable.join(', ')}`);
+      rounds += 1;
+      await new Promise((r) => setTimeout(r, 100)); // the probe's period, not a wait for a condition
+    }
+  })();
+  return {
+    get rounds() {
+      return rounds;
+    },
+    doubleWrites,
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}

@@ -53,6 +53,18 @@ async function writingAgain(g: FullGroup, live: Task[], writer: { acks: unknown[
   return now;
 }
 
+/** The crashed master's wrapper started the crash failover and recorded one of the other servers; returns its port. */
+async function crashFailedOver(g: FullGroup, old: Task, timeoutMs = 10_000): Promise<number> {
+  const started = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILOVER_STARTED' || x.event === 'CRASH_FAILOVER_SKIPPED', 10_000);
+  expect(started).toMatchObject({ event: 'CRASH_FAILOVER_STARTED', rule: 'crash-failover' });
+  const done = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILED_OVER' || x.event === 'CRASH_FAILOVER_FAILED', timeoutMs);
+  expect(done.event, JSON.stringify(done)).toBe('CRASH_FAILED_OVER');
+  const to = Number(String(done.master).split(' ')[1]);
+  expect(g.servers.filter((s) => s !== old).map((s) => s.port)).toContain(to);
+  expect(await g.recordedPort()).toBe(to);
+  return to;
+}
+
 async function expectNoLoss(g: FullGroup, acks: { key: string }[]): Promise<void> {
   const final = (await g.recordedPort())!;
   const c = redisClient(final);
@@ -70,13 +82,7 @@ describe('Sentinel mode: the crash failover', () => {
       await waitFor(() => writer.acks.length > 50, { what: 'the writer acknowledged on the master', timeoutMs: 15_000 });
       const old = g.servers.find((s) => s.port === master)!;
       await killRedisServer(old);
-      const started = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILOVER_STARTED' || x.event === 'CRASH_FAILOVER_SKIPPED', 10_000);
-      expect(started).toMatchObject({ event: 'CRASH_FAILOVER_STARTED', rule: 'crash-failover' });
-      const done = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILED_OVER' || x.event === 'CRASH_FAILOVER_FAILED', 10_000);
-      expect(done.event, JSON.stringify(done)).toBe('CRASH_FAILED_OVER');
-      const to = Number(String(done.master).split(' ')[1]);
-      expect(g.servers.filter((s) => s !== old).map((s) => s.port)).toContain(to);
-      expect(await g.recordedPort()).toBe(to);
+      await crashFailedOver(g, old);
       expect((await old.proc.exited).code).toBe(137);
       await writingAgain(g, g.servers.filter((s) => s !== old), writer, 'the survivors settled on the new master');
     } finally {
@@ -132,13 +138,7 @@ describe('Sentinel mode: the crash failover', () => {
       await killRedisServer(old);
       const fenceLifted = old.proc.logs().some((x) => x.event === 'FENCE_LIFTED');
       expect(fenceLifted, 'the fence was lifted before the kill: the test did not crash a fenced master').toBe(false);
-      const started = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILOVER_STARTED' || x.event === 'CRASH_FAILOVER_SKIPPED', 10_000);
-      expect(started).toMatchObject({ event: 'CRASH_FAILOVER_STARTED', rule: 'crash-failover' });
-      const done = await old.proc.waitForLog((x) => x.event === 'CRASH_FAILED_OVER' || x.event === 'CRASH_FAILOVER_FAILED', 15_000);
-      expect(done.event, JSON.stringify(done)).toBe('CRASH_FAILED_OVER');
-      const to = Number(String(done.master).split(' ')[1]);
-      expect(g.servers.filter((s) => s !== old).map((s) => s.port)).toContain(to);
-      expect(await g.recordedPort()).toBe(to);
+      await crashFailedOver(g, old, 15_000);
       process.kill(mute, 'SIGCONT');
       await writingAgain(g, g.servers.filter((s) => s !== old), writer, 'the survivors settled on the new master');
     } finally {

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
-import { killRedisServer, startDurableWriter, startFullGroup, type FullGroup, type Task } from '../../harness/full-group.js';
+import { killRedisServer, startDurableWriter, startFullGroup, startTwoMasterProbe, type FullGroup, type Task } from '../../harness/full-group.js';
 import { missingKeys } from '../../harness/writer.js';
 
 const has = (name: string) => {
@@ -29,43 +29,6 @@ async function info(port: number, section: string): Promise<Record<string, strin
   } finally {
     c.disconnect();
   }
-}
-
-/** Every 100 ms, a write to each server answering role:master; two OKs in one round are two writable masters. */
-function startTwoMasterProbe(ports: () => number[]) {
-  const doubles: string[] = [];
-  let rounds = 0;
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const ok = await Promise.all(
-        ports().map(async (port) => {
-          const c = redisClient(port);
-          try {
-            if (String(((await c.call('ROLE')) as unknown[])[0]) !== 'master') return undefined;
-            const r = await Promise.race([c.set(`probe:${rounds}`, String(port)), new Promise<'late'>((res) => setTimeout(() => res('late'), 300))]);
-            return r === 'OK' ? port : undefined;
-          } catch {
-            return undefined;
-          } finally {
-            c.disconnect();
-          }
-        }),
-      );
-      const writable = ok.filter((p) => p !== undefined);
-      if (writable.length > 1) doubles.push(`round ${rounds}: ${writable.join(', ')}`);
-      rounds += 1;
-      await new Promise((r) => setTimeout(r, 100)); // the probe's period, not a wait for a condition
-    }
-  })();
-  return {
-    doubles,
-    rounds: () => rounds,
-    stop: async () => {
-      running = false;
-      await loop;
-    },
-  };
 }
 
 async function stopTask(list: Task[], t: Task): Promise<void> {
@@ -157,8 +120,8 @@ describe.skipIf(missing)('Redis 7 → Valkey 8, task by task (skipped: needs bot
       await writer.stop();
       await probe.stop();
     }
-    expect(probe.rounds()).toBeGreaterThan(50);
-    expect(probe.doubles).toEqual([]);
+    expect(probe.rounds).toBeGreaterThan(50);
+    expect(probe.doubleWrites).toEqual([]);
     const c = redisClient((await g.recordedPort())!);
     const lost = await missingKeys(c, writer.acks as never);
     c.disconnect();
