@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { startGroup, type LocalGroup, type TaskInfo } from '../../packages/launcher/src/launcher.js';
 import { findMaster } from '../../packages/launcher/src/master.js';
 import { summary } from '../../packages/launcher/src/summary.js';
-import { sharedZkHosts, waitFor, zkClient, type TestZk } from '../harness/index.js';
+import { SERVER_COMM, sharedZkHosts, waitFor, zkClient, type TestZk } from '../harness/index.js';
 
 const MASTER_NAME = 'mymaster';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -244,7 +244,7 @@ describe('the marathon/ group on the local launcher', () => {
     if (!('master' in found)) throw new Error(`launcher found no master: ${found.reason}`);
     expect(found.master.task.name).toBe(master.name);
     const redisPid = found.master.redisPid!;
-    expect(readFileSync(`/proc/${redisPid}/comm`, 'utf8').trim()).toBe('redis-server');
+    expect(readFileSync(`/proc/${redisPid}/comm`, 'utf8').trim()).toBe(SERVER_COMM);
     expect(redisPid).not.toBe(master.pid);
     const text = summary(group, found);
     expect(text.split('\n').find((l) => l.trimStart().startsWith(`${master.name} `))).toMatch(/healthy\s+master\s/);

@@ -210,7 +210,7 @@ export async function startGroup(opts: LauncherOptions = {}): Promise<LocalGroup
       sandbox,
       zkHosts,
       overrides: overridesFor(opts.env, app, program),
-      inherited: { PATH: process.env.PATH, LANG: process.env.LANG, TZ: process.env.TZ },
+      inherited: { PATH: process.env.PATH, LANG: process.env.LANG, TZ: process.env.TZ, REDIS_SERVER_BIN: process.env.REDIS_SERVER_BIN, REDIS_SENTINEL_BIN: process.env.REDIS_SENTINEL_BIN },
     });
     let logFile: string | undefined;
     let proc: GroupProcess;
