@@ -7,7 +7,7 @@
 export const EVENTS = {
   CHILD_STARTED: 'a supervised child (redis-server, redis-sentinel) was started; `pid` is its process id',
   REDIS_STARTING: 'redis-zk-server: starting redis-server with the generated config (`conf`, `bin`)',
-  SERVER_UP: 'redis-zk-server: its redis-server answers in the decided role (`role`, `master`) and is registered; the lock is released',
+  SERVER_UP: 'redis-zk-server: its redis-server answers in the decided role (`role`, `master`, `server`: what runs and its version, e.g. valkey 8.0.1) and is registered; the lock is released',
   REDIS_EXITED: 'redis-zk-server: its redis-server exited without being asked to; the wrapper deregisters and exits with its status',
   STOPPING: 'SIGTERM or SIGINT received: the program deregisters, hands off (a master), stops its child and exits (`signal`)',
   HANDED_OFF: 'redis-zk-server: a stopping master handed the role over before stopping (Sentinel mode: `master`, the new one; ZooKeeper mode: `to`, `epoch`, `outageMs`)',
@@ -15,7 +15,7 @@ export const EVENTS = {
   SENTINEL_EXITED: 'redis-zk-sentinel: its redis-sentinel exited without being asked to; the wrapper deregisters and exits with its status',
   ZK_CLIENT_REPLACED: 'no new ZooKeeper session came within a session timeout of an expiry: the client is replaced by another (`waitedMs`)',
   ZK_SESSION_RENEWED: 'a new ZooKeeper session replaced an expired one; registrations and watches are re-created',
-  SENTINEL_REGISTERED: 'redis-zk-sentinel: its redis-sentinel answers and is registered in /redis/sentinels (`path`, `myid`)',
+  SENTINEL_REGISTERED: 'redis-zk-sentinel: its redis-sentinel answers and is registered in /redis/sentinels (`path`, `myid`, `server`: e.g. redis 7.0.15)',
   LOCK_NODE_REFUSED: "a node in a group's lock that no live session owns (a persistent node) was refused, and removed if it could be (`removed`)",
   FENCE_UP: 'redis-zk-server: the master refuses writes (`rule`: stopped, unconfirmed)',
   FENCE_LIFTED: 'redis-zk-server: the master takes writes again (`rule`: lift-all-sentinels, lift-majority-settled, lift-leadership, lift-no-sentinels, replica)',
