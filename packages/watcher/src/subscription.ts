@@ -131,6 +131,9 @@ export class Subscription extends EventEmitter<SubscriptionEvents> {
     const name = joinHostPort(sentinel);
     const client = new Redis({
       ...linkOptions(sentinel, this.auth),
+      // INFO before SUBSCRIBE: refused, it says NOAUTH; a SUBSCRIBE of this many channels sent
+      // unauthenticated gets only "Protocol error: unauthenticated multibulk length".
+      enableReadyCheck: true,
       lazyConnect: true,
       enableOfflineQueue: false,
       autoResubscribe: false,

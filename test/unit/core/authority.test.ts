@@ -38,6 +38,7 @@ describe('sentinelVerdict (rule A1: a majority of the registered sentinels)', ()
     expect(v).toMatchObject({ kind: 'none', refused: [`10.0.1.1 26379: NOAUTH Authentication required. (SENTINEL_PASSWORD is missing or wrong)`] });
     expect(v.reason).toMatch(/; 1 refused us \(10\.0\.1\.1 26379: NOAUTH .*SENTINEL_PASSWORD is missing or wrong\)\)$/);
     expect(refusalOf('WRONGPASS invalid username-password pair or user is disabled.')).toBe('password');
+    expect(refusalOf('ERR Protocol error: unauthenticated multibulk length')).toBe('password');
     expect(refusalOf('140000:error:0A000086:SSL routines::certificate verify failed')).toBe('tls');
     expect(refusalOf('connect ECONNREFUSED 127.0.0.1:1')).toBeUndefined();
     expect(withRefusalHint('self-signed certificate in certificate chain', 'SENTINEL_PASSWORD')).toMatch(/\(TLS refused: TLS_CA_FILE/);

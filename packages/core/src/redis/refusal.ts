@@ -6,7 +6,8 @@ export type Refusal = 'password' | 'tls';
 
 /** Whether an error from a Redis or Sentinel connection is a refusal of our credentials or our TLS. */
 export function refusalOf(message: string): Refusal | undefined {
-  if (/NOAUTH|WRONGPASS|invalid password|invalid username-password|NOPERM/i.test(message)) return 'password';
+  // "unauthenticated multibulk length": Redis cuts off an unauthenticated client's long command.
+  if (/NOAUTH|WRONGPASS|invalid password|invalid username-password|NOPERM|unauthenticated/i.test(message)) return 'password';
   if (/certificate|self[ -]signed|wrong version number|SSL|TLS|handshake/i.test(message)) return 'tls';
   return undefined;
 }
