@@ -8,6 +8,7 @@ export * from './small-http.js';
 export * from './config/parse.js';
 export * from './config/load.js';
 export * from './config/variables.js';
+export * from './config/binaries.js';
 export * as zkPaths from './zk/paths.js';
 export * from './zk/client.js';
 export * from './zk/watch.js';

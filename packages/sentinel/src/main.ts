@@ -14,7 +14,7 @@ import {
   zkPaths,
   type ChildExit,
   type HostPort,
-  serverOf,
+  probeRedis,
 } from '@redis-zk/core';
 import { AuthCheck } from './auth-check.js';
 import { readBaseConf, writeSentinelConf } from './conf-file.js';
@@ -122,7 +122,8 @@ await runProgram({
         sentinel = started;
         registration = new Registration(zk, zkPaths.SENTINELS, formatHostPort(self));
         await registration.start();
-        const server = await serverOf(local, sentinelAuth);
+        const up = await probeRedis(local, sentinelAuth);
+        const server = up.reachable ? up.server : undefined;
         log.info({ event: 'SENTINEL_REGISTERED', path: registration.path, sentinel: formatHostPort(self), myid: claimed.id, server }, `${server ?? 'redis'} sentinel answers; registered in ZooKeeper`);
       } finally {
         // Not awaited: with ZooKeeper hung the release waits for its deadline, and a SIGTERM

@@ -12,7 +12,6 @@ import {
   runProgram,
   Zk,
   zkPaths,
-  serverOf,
 } from '@redis-zk/core';
 import { readFile } from 'node:fs/promises';
 import { parseRejection, rejectionError } from './config-rejection.js';
@@ -138,7 +137,8 @@ await runProgram({
         else log.warn({ event: 'LEADERSHIP_ELSEWHERE', leader: group.leader }, `${group.leader} is held by another session; the leadership loop decides.`);
       }
       await decided.lock.release();
-      const server = await serverOf(local, auth);
+      const up = await probeRedis(local, auth);
+      const server = up.reachable ? up.server : undefined;
       log.info(
         { event: 'SERVER_UP', role: decided.replicaOf ? 'replica' : 'master', master: decided.replicaOf ? formatHostPort(decided.replicaOf) : formatHostPort(self), node: registration.path, server },
         `${server ?? 'redis-server'} is up and registered; lock released.`,

@@ -44,8 +44,7 @@ const CATCH_UP_MS = 2_000;
  */
 async function fitReplicas(o: HandOffOptions, needSentinels: boolean, then: string): Promise<{ snap: GroupSnapshot; fit: ProbedReplica[] } | undefined> {
   const skip = (why: string, level: 'info' | 'warn' = 'warn') => {
-    if (level === 'info') o.log.info({ event: 'HAND_OFF_SKIPPED' }, `${why}: stopping without a hand-off${then}.`);
-    else o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `${why}: stopping without a hand-off${then}.`);
+    o.log[level]({ event: 'HAND_OFF_SKIPPED' }, `${why}: stopping without a hand-off${then}.`);
     return undefined;
   };
   const own = await probeRedis(o.local, o.auth);

@@ -1,4 +1,4 @@
-import { joinHostPort, sameHostPort, zkPaths } from '@redis-zk/core';
+import { joinHostPort, refusalOf, sameHostPort, zkPaths } from '@redis-zk/core';
 import type { EventLog } from './behaviours/event-log.js';
 import type { WatcherView, Health, GroupHealth } from './http/server.js';
 import type { RedisFacts } from './redis-facts.js';
@@ -35,7 +35,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
     const f = facts.of(g);
     const m = state.masterOf(g);
     if (f === undefined || m === undefined || !sameHostPort(f.addr, m) || f.probe.reachable) return undefined;
-    if (!/WRONGPASS|NOAUTH|NOPERM|invalid (username-)?password/i.test(f.probe.error)) return undefined;
+    if (refusalOf(f.probe.error) !== 'password') return undefined;
     return `the master ${joinHostPort(m)} of ${g} refuses the watcher's credentials (${f.probe.error}): REDIS_PASSWORD or REDIS_USERNAME is wrong, so no failover can be confirmed or recorded`;
   };
   /** Only groups with a record are served (the default group's name is always listed). */

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { SingleFlight } from '../../../packages/core/src/index.js';
 
+/** A promise a runner waits on until the test releases it. */
+function gated(): { gate: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  return { gate, release };
+}
+
 describe('SingleFlight', () => {
   it('runs one at a time; requests during a run collapse into one more run with the latest job', async () => {
     const ran: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = gated();
     const f = new SingleFlight<number>(async (n) => {
       ran.push(n);
       if (n === 1) await gate;
@@ -21,8 +27,7 @@ describe('SingleFlight', () => {
   });
   it('an error is reported and does not stop the next run; a pending request can be dropped', async () => {
     const errors: unknown[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = gated();
     const ran: string[] = [];
     const f = new SingleFlight<string>(
       async (j) => {
@@ -45,8 +50,7 @@ describe('SingleFlight', () => {
 
   it('idle() settles at once when nothing runs, else after the last run, the one a request made meanwhile included', async () => {
     const ran: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = gated();
     const f = new SingleFlight<string>(async (j) => {
       ran.push(j);
       if (j === 'a') await gate;

@@ -134,15 +134,6 @@ export function observationFromInfo(text: string): RedisObservation {
   };
 }
 
-/** What runs on `addr` (`valkey 8.0.1`), undefined when it does not answer INFO in time. */
-export async function serverOf(addr: HostPort, auth: RedisAuth): Promise<string | undefined> {
-  try {
-    return serverFromInfo(parseInfo(await withConnection(addr, auth, (c) => c.info('server'))));
-  } catch {
-    return undefined;
-  }
-}
-
 /** One INFO round trip within `timeoutMs`; never throws — unreachable is an observation. */
 export async function probeRedis(addr: HostPort, auth: RedisAuth): Promise<RedisProbe> {
   try {
