@@ -1,0 +1,55 @@
+import { formatHostPort, sameHostPort, type HostPort, type RecordValue } from '@redis-zk/core';
+
+/**
+ * What a client knows when it decides which address to send commands to: its ZooKeeper
+ * session, the record as last read, the group's live nodes as last read, and what it follows now.
+ */
+export interface FollowFacts {
+  session: 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+  record: RecordValue;
+  /** `<host> <port>` of every live node of the group; undefined until first read. */
+  members: ReadonlySet<string> | undefined;
+  current: HostPort | undefined;
+  /** `onSessionExpired: 'keep-last'`: keep the last master while the session is gone. */
+  keepOnExpiry: boolean;
+}
+
+export type FollowRule = 'session-expired' | 'session-closed' | 'zk-disconnected' | 'not-read-yet' | 'record-unusable' | 'not-a-member' | 'unchanged' | 'record-moved';
+
+export type FollowDecision =
+  | { action: 'follow'; addr: HostPort; rule: FollowRule; reason: string }
+  | { action: 'keep'; rule: FollowRule; reason: string }
+  | { action: 'stop'; rule: FollowRule; reason: string };
+
+/**
+ * The client's one rule. It follows only a record the group itself would follow: a `<host> <port>`
+ * that is a live node of the group (registered by its server's ZooKeeper session). What cannot
+ * be judged (ZooKeeper merely disconnected, a record being repaired) keeps what it follows; an
+ * expired session is no evidence at all, and fails closed unless the application chose otherwise.
+ * The connection itself then checks `INFO` role: a member that does not answer as master is not
+ * used either (connector.ts).
+ */
+export function decideFollow(f: FollowFacts): FollowDecision {
+  const keepOrStop = (rule: FollowRule, why: string): FollowDecision =>
+    f.current === undefined ? { action: 'stop', rule, reason: `${why}; no master known yet` } : { action: 'keep', rule, reason: `${why}; keeping ${formatHostPort(f.current)}` };
+  if (f.session === 'closed') return { action: 'stop', rule: 'session-closed', reason: 'the client was closed' };
+  if (f.session === 'expired') {
+    if (f.keepOnExpiry) return keepOrStop('session-expired', 'the ZooKeeper session expired (onSessionExpired: keep-last)');
+    return { action: 'stop', rule: 'session-expired', reason: 'the ZooKeeper session expired: a master can have changed unseen, so no command is sent until a new session reads the record' };
+  }
+  if (f.session !== 'connected') return keepOrStop('zk-disconnected', 'ZooKeeper is not connected');
+  if (f.members === undefined) return keepOrStop('not-read-yet', 'the group\'s live nodes are not read yet');
+  if (f.record.kind !== 'valid') return keepOrStop('record-unusable', `the record is ${f.record.kind} (the watcher repairs it)`);
+  const addr = f.record.addr;
+  if (!f.members.has(formatHostPort(addr))) return keepOrStop('not-a-member', `the record names ${formatHostPort(addr)}, which is not a live node of the group`);
+  if (f.current !== undefined && sameHostPort(f.current, addr)) return { action: 'keep', rule: 'unchanged', reason: `the record still names ${formatHostPort(addr)}` };
+  return { action: 'follow', addr, rule: 'record-moved', reason: `the record names ${formatHostPort(addr)}, a live node of the group` };
+}
+
+/** Replies that mean "this node is not (or not now) the master to write to": ask again, do not retry blindly. */
+export const RE_RESOLVE_CODES = ['READONLY', 'NOREPLICAS', 'LOADING', 'MASTERDOWN'] as const;
+
+export function reResolveCode(message: string): (typeof RE_RESOLVE_CODES)[number] | undefined {
+  const code = /^([A-Z]+)\b/.exec(message)?.[1];
+  return (RE_RESOLVE_CODES as readonly string[]).includes(code ?? '') ? (code as (typeof RE_RESOLVE_CODES)[number]) : undefined;
+}

@@ -1,0 +1,139 @@
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { classifyRecord, formatHostPort, parseEpoch, sameHostPort, watchChildren, watchData, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState, zkPaths } from '@redis-zk/core';
+import { decideFollow, type FollowDecision } from './decide-follow.js';
+
+/** A change of the master a group's clients send commands to (`to` undefined: none until further notice). */
+export interface MasterChanged {
+  group: string;
+  from: string | undefined;
+  to: string | undefined;
+  /** The group's epoch as stored beside the record when the change was seen. */
+  epoch: number | undefined;
+  rule: FollowDecision['rule'];
+  reason: string;
+}
+
+/** How long a node that answered "not the master" (-READONLY, role:slave …) is not asked again, unless the record moves. */
+const SUSPECT_MS = 250;
+
+/**
+ * One group's master as ZooKeeper names it, for every client of that group in the process: the
+ * record and the live nodes by watch (re-armed after each event, reconnect and new session), the
+ * session state from the ZooKeeper layer, and one decision (decide-follow.ts) on each change.
+ */
+export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoch: [MasterChanged] }> {
+  private record: RecordValue = { kind: 'absent' };
+  private members: Set<string> | undefined;
+  private session: ZkState;
+  private current: HostPort | undefined;
+  private readonly suspects = new Map<string, number>();
+  private readonly watches: Disposable[] = [];
+  private readonly onState = (s: ZkState): void => {
+    // A new session must read the record and the members again before anything is followed.
+    if (s === 'expired') {
+      this.members = undefined;
+      this.record = { kind: 'absent' };
+    }
+    this.session = s;
+    this.decide();
+  };
+
+  constructor(
+    private readonly zk: Zk,
+    readonly layout: zkPaths.GroupLayout,
+    private readonly keepOnExpiry: boolean,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    this.session = zk.state;
+  }
+
+  start(): void {
+    this.zk.on('state', this.onState);
+    this.watches.push(
+      watchData(this.zk, this.layout.published, (value) => {
+        this.record = classifyRecord(value);
+        this.decide();
+      }),
+      watchChildren(this.zk, this.layout.nodes, (children) => {
+        this.members = new Set(children.values());
+        this.decide();
+      }),
+    );
+  }
+
+  close(): void {
+    this.zk.off('state', this.onState);
+    for (const w of this.watches.splice(0)) w.close();
+    this.session = 'closed';
+    this.decide();
+  }
+
+  /** The master commands go to now (undefined: none). */
+  master(): HostPort | undefined {
+    return this.current;
+  }
+
+  /** The live nodes of the group as last read (for reads from replicas). */
+  liveNodes(): string[] {
+    return [...(this.members ?? [])];
+  }
+
+  /** A node answered that it is not the master to write to: not used again for a while unless the record moves. */
+  suspect(addr: HostPort, why: string): void {
+    const key = formatHostPort(addr);
+    if (!this.suspects.has(key)) this.log.debug({ event: 'CLIENT_NODE_SUSPECT', group: this.layout.name, node: key, why }, `${key} answered ${why}; asking ZooKeeper again before using it`);
+    this.suspects.set(key, Date.now() + SUSPECT_MS);
+  }
+
+  /**
+   * The master to connect to, waiting up to `waitMs` for one (none known, or the known one just
+   * answered as not master and the record has not moved since). Undefined when there is none.
+   */
+  async target(waitMs: number): Promise<HostPort | undefined> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const addr = this.current;
+      const until = addr === undefined ? undefined : this.suspects.get(formatHostPort(addr));
+      if (addr !== undefined && (until === undefined || until <= Date.now())) return addr;
+      const left = deadline - Date.now();
+      if (left <= 0) return addr !== undefined && until !== undefined ? addr : undefined;
+      const ac = new AbortController();
+      const wake = new Promise<void>((resolve) => this.once('changed', () => resolve()));
+      await Promise.race([wake, sleep(Math.min(left, until === undefined ? left : until - Date.now()), undefined, { signal: ac.signal }).catch(() => undefined)]);
+      ac.abort();
+    }
+  }
+
+  private decide(): void {
+    const d = decideFollow({ session: this.session, record: this.record, members: this.members, current: this.current, keepOnExpiry: this.keepOnExpiry });
+    const from = this.current;
+    if (d.action === 'follow') this.current = d.addr;
+    else if (d.action === 'stop') this.current = undefined;
+    if ((from === undefined && this.current === undefined) || sameHostPort(from, this.current)) {
+      if (d.rule !== 'unchanged') this.log.debug({ event: 'CLIENT_RECORD_JUDGED', group: this.layout.name, rule: d.rule }, d.reason);
+      return;
+    }
+    this.suspects.clear();
+    const change = (epoch: number | undefined): MasterChanged => ({
+      group: this.layout.name,
+      from: from === undefined ? undefined : formatHostPort(from),
+      to: this.current === undefined ? undefined : formatHostPort(this.current),
+      epoch,
+      rule: d.rule,
+      reason: d.reason,
+    });
+    this.log.info({ event: 'CLIENT_MASTER_CHANGED', group: this.layout.name, rule: d.rule, from: from && formatHostPort(from), to: this.current && formatHostPort(this.current) }, d.reason);
+    // The clients move at once; the epoch is only for the event, read after.
+    const event = change(undefined);
+    this.emit('changed', event);
+    if (this.current !== undefined && this.session === 'connected') {
+      void this.zk.get(this.layout.epoch).then(
+        (n) => this.emit('epoch', { ...event, epoch: parseEpoch(n?.data.toString('utf8')) }),
+        () => this.emit('epoch', event),
+      );
+    } else this.emit('epoch', event);
+  }
+}

@@ -1,0 +1,129 @@
+// @redis-zk/client against a real group in Sentinel mode: an application's writer (SET + WAIT 1)
+// through the client across a crash failover and a POST /switchover, with a subscriber and a
+// blocked BLPOP on the same master, and a forged record that must never be followed.
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisZk, type MasterChanged } from '../../../packages/client/src/index.js';
+import { redisClient, sharedZkHosts, startRedisServer, waitFor } from '../../harness/index.js';
+import { killRedisServer, startFullGroup } from '../../harness/full-group.js';
+import { startClientWriter } from '../../harness/client-writer.js';
+import { recordHistory } from '../../harness/zk-history.js';
+import { missingKeys } from '../../harness/writer.js';
+
+let rz: RedisZk | undefined;
+afterEach(async () => {
+  await rz?.close();
+  rz = undefined;
+});
+
+describe('@redis-zk/client, Sentinel mode', () => {
+  it('follows a crash failover and a switchover: nothing acknowledged lost, the switchover without a failed write, pub/sub and BLPOP carried over', async () => {
+    const token = 'client-test-token';
+    const zkHosts = sharedZkHosts();
+    const g = await startFullGroup({ zkHosts, env: { SENTINEL_DOWN_AFTER_MS: '30000', SENTINEL_FAILOVER_TIMEOUT_MS: '10000', API_TOKEN: token } });
+    const first = await g.steady('the group to form');
+    rz = await RedisZk.connect({ zkHosts, logLevel: process.env.CLIENT_DEBUG ? 'debug' : 'silent' });
+    const changes: MasterChanged[] = [];
+    rz.on('master-changed', (e) => changes.push(e));
+    const app = rz.client();
+    app.on('error', () => undefined);
+    await waitFor(() => rz!.master() === `127.0.0.1 ${first}`, { what: 'the client to follow the recorded master', timeoutMs: 10_000 });
+
+    // A subscriber and a blocked BLPOP: both must come out on the new master.
+    const sub = rz.client();
+    sub.on('error', () => undefined);
+    const messages: string[] = [];
+    await sub.subscribe('news');
+    sub.on('message', (_c, m) => messages.push(m));
+    const blocked = rz.client();
+    blocked.on('error', () => undefined);
+    const popped = blocked.blpop('jobs', 0);
+
+    const history = recordHistory(g.zk);
+    const movedAt = (to: number) => history.times[history.values.indexOf(`127.0.0.1 ${to}`)]!;
+    const writer = startClientWriter(app, 'c:', 500);
+    try {
+      await waitFor(() => writer.acks.length > 50, { what: 'acknowledged writes through the client', timeoutMs: 15_000 });
+      const old = g.servers.find((s) => s.port === first)!;
+      await killRedisServer(old);
+      const second = await waitFor(async () => {
+        const p = await g.recordedPort();
+        return p !== undefined && p !== first ? p : undefined;
+      }, { what: 'the crash failover to be recorded', timeoutMs: 20_000 });
+      await waitFor(() => writer.acks.some((a) => a.at > movedAt(second)), { what: 'a write acknowledged on the new master', timeoutMs: 10_000 });
+      expect(rz.master()).toBe(`127.0.0.1 ${second}`);
+      await waitFor(() => changes.find((c) => c.to === `127.0.0.1 ${second}`), { what: 'master-changed for the crash failover', timeoutMs: 5_000 });
+      const change = changes.find((c) => c.to === `127.0.0.1 ${second}`)!;
+      expect(change).toMatchObject({ group: 'mymaster', from: `127.0.0.1 ${first}`, rule: 'record-moved' });
+      expect(change.epoch).toBeGreaterThan(0);
+
+      // pub/sub and the blocked BLPOP now run on the new master.
+      const direct = redisClient(second);
+      await waitFor(async () => Number(await direct.publish('news', 'after-failover')) >= 1, { what: 'the subscriber to be subscribed on the new master', timeoutMs: 10_000 });
+      await waitFor(() => messages.includes('after-failover'), { what: 'the message published on the new master', timeoutMs: 5_000 });
+      await waitFor(async () => {
+        await direct.rpush('jobs', 'j1');
+        return true;
+      }, { what: 'a job pushed', timeoutMs: 5_000 });
+      let result: unknown;
+      void popped.then((v) => (result = v), (e: unknown) => (result = e));
+      await waitFor(() => result, { what: 'the BLPOP blocked on the old master to pop the job from the new one', timeoutMs: 5_000 });
+      expect(result).toEqual(['jobs', 'j1']);
+
+      // A switchover: the writer must not see one failed write.
+      const other = g.servers.find((s) => s !== old && s.port !== second)!;
+      await waitFor(async () => {
+        const oc = redisClient(other.port);
+        const info = await oc.info('replication').finally(() => oc.disconnect());
+        return info.includes(`master_port:${second}`) && info.includes('master_link_status:up');
+      }, { what: 'the other replica linked to the new master', timeoutMs: 30_000 });
+      const failuresBefore = writer.failures.length;
+      const r = await waitFor(async () => {
+        const res = await fetch(`http://127.0.0.1:${g.watcher.port}/switchover`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' });
+        return res.status === 200 ? res : undefined;
+      }, { what: 'POST /switchover to succeed', timeoutMs: 30_000 });
+      expect(r.status).toBe(200);
+      const third = await waitFor(async () => {
+        const p = await g.recordedPort();
+        return p !== undefined && p !== second ? p : undefined;
+      }, { what: 'the switchover to be recorded', timeoutMs: 10_000 });
+      await waitFor(() => writer.acks.some((a) => a.at > movedAt(third) + 100), { what: 'writes acknowledged after the switchover', timeoutMs: 10_000 });
+      expect(rz.master()).toBe(`127.0.0.1 ${third}`);
+      expect(writer.failures.slice(failuresBefore)).toEqual([]);
+      // Figures, not assertions (docs/development/performance.md).
+      console.log(
+        `client: crash failover outage ${writer.outageAround(movedAt(second))} ms (first write ${writer.firstSetAfter(movedAt(second))} ms after the record moved); ` +
+          `switchover outage ${writer.outageAround(movedAt(third))} ms (first write ${writer.firstSetAfter(movedAt(third))} ms after the record moved)`,
+      );
+      direct.disconnect();
+    } finally {
+      await writer.stop();
+    }
+    const master = redisClient((await g.recordedPort())!);
+    expect(await missingKeys(master, writer.acks.map((a) => ({ key: a.key, port: 0, at: a.at })))).toEqual([]);
+    master.disconnect();
+  });
+
+  it('never follows a forged record: a live foreign Redis written into /redis/master gets no command', async () => {
+    const zkHosts = sharedZkHosts();
+    const g = await startFullGroup({ zkHosts, servers: 2, sentinels: 3 });
+    const master = await g.steady('the group to form');
+    rz = await RedisZk.connect({ zkHosts });
+    const app = rz.client();
+    app.on('error', () => undefined);
+    await app.set('before', '1');
+    const foreign = await startRedisServer();
+    const judged: string[] = [];
+    const log = { ...console };
+    void log;
+    await g.zk.set('/redis/master', `127.0.0.1 ${foreign.port}`);
+    for (let i = 0; i < 50; i += 1) await app.set(`during:${i}`, '1');
+    expect(rz.master()).toBe(`127.0.0.1 ${master}`);
+    const f = redisClient(foreign.port);
+    expect(await f.dbsize()).toBe(0);
+    f.disconnect();
+    expect(judged).toEqual([]);
+    // The watcher repairs the record; the client never moved.
+    await waitFor(async () => (await g.zk.get('/redis/master')) === `127.0.0.1 ${master}`, { what: 'the watcher to repair the record', timeoutMs: 10_000 });
+    expect(await app.get('during:49')).toBe('1');
+  });
+});
