@@ -1,0 +1,122 @@
+// @redis-zk/client in FAILOVER_MODE=zookeeper (no sentinels: no Sentinel-aware client works
+// there): a writer through the client across a kill -9 of the master's redis-server and of a
+// master's whole task, with a second group in the same process that must not move; then
+// ZooKeeper itself frozen long enough to expire the client's session.
+import { afterEach, describe, expect, it } from 'vitest';
+import { RedisZk, type MasterChanged } from '../../../packages/client/src/index.js';
+import { redisClient, sharedZkHosts, startZooKeeper, waitFor } from '../../harness/index.js';
+import { killRedisServer, startFullGroup, type FullGroup } from '../../harness/full-group.js';
+import { startClientWriter } from '../../harness/client-writer.js';
+import { recordHistory } from '../../harness/zk-history.js';
+import { missingKeys } from '../../harness/writer.js';
+
+let rz: RedisZk | undefined;
+afterEach(async () => {
+  await rz?.close();
+  rz = undefined;
+});
+
+async function movedFrom(g: FullGroup, port: number, timeoutMs: number): Promise<number> {
+  return waitFor(async () => {
+    const p = await g.recordedPort();
+    return p !== undefined && p !== port ? p : undefined;
+  }, { what: `the record to move from ${port}`, timeoutMs });
+}
+
+describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
+  it('follows a crash of the master\'s redis-server and the loss of a whole task; another group in the process does not move', async () => {
+    const zkHosts = sharedZkHosts();
+    const g = await startFullGroup({ zkHosts, mode: 'zookeeper', env: { ZK_SESSION_TIMEOUT_MS: '4000' } });
+    const first = await g.steady('the group to form');
+    const cacheTasks = [await g.addServer({ MASTER_NAME: 'cache' }), await g.addServer({ MASTER_NAME: 'cache' })];
+    const cacheMaster = await waitFor(async () => {
+      const v = await g.zk.get('/redis/masters/cache');
+      return cacheTasks.find((t) => v === `127.0.0.1 ${t.port}`);
+    }, { what: 'the cache group to record its master', timeoutMs: 30_000 });
+
+    rz = await RedisZk.connect({ zkHosts });
+    const changes: MasterChanged[] = [];
+    rz.on('master-changed', (e) => changes.push(e));
+    const app = rz.client();
+    const cache = rz.client({ group: 'cache' });
+    for (const c of [app, cache]) c.on('error', () => undefined);
+    await cache.set('cache:before', '1');
+    expect(rz.master('cache')).toBe(`127.0.0.1 ${cacheMaster.port}`);
+
+    const history = recordHistory(g.zk);
+    const movedAt = (to: number) => history.times[history.values.indexOf(`127.0.0.1 ${to}`)]!;
+    const writer = startClientWriter(app, 'z:', 500);
+    const cacheWriter = startClientWriter(cache, 'cz:', 500);
+    try {
+      await waitFor(() => writer.acks.length > 50, { what: 'acknowledged writes through the client', timeoutMs: 15_000 });
+      await killRedisServer(g.servers.find((s) => s.port === first)!);
+      const second = await movedFrom(g, first, 15_000);
+      await waitFor(() => writer.acks.some((a) => a.at > movedAt(second)), { what: 'a write acknowledged on the elected master', timeoutMs: 10_000 });
+
+      // Marathon replaces the crashed task; then the whole task of the new master goes: its
+      // session must expire before anyone is elected.
+      const replacement = await g.addServer();
+      await waitFor(async () => {
+        const rc = redisClient(replacement.port);
+        const info = await rc.info('replication').catch(() => '').finally(() => rc.disconnect());
+        return info.includes(`master_port:${second}`) && info.includes('master_link_status:up');
+      }, { what: 'the replacement to replicate the new master', timeoutMs: 30_000 });
+      const task = g.servers.find((s) => s.port === second)!;
+      process.kill(-task.proc.pid, 'SIGKILL');
+      const killedAt = Date.now();
+      const third = await movedFrom(g, second, 20_000);
+      await waitFor(() => writer.acks.some((a) => a.at > movedAt(third)), { what: 'a write acknowledged after the task was lost', timeoutMs: 15_000 });
+      expect(rz.master()).toBe(`127.0.0.1 ${third}`);
+      console.log(
+        `client (zookeeper mode): redis-server crash outage ${writer.outageAround(movedAt(second))} ms (first write ${writer.firstSetAfter(movedAt(second))} ms after the record moved); ` +
+          `whole task lost: record moved ${movedAt(third) - killedAt} ms after the kill, first write ${writer.firstSetAfter(movedAt(third))} ms after the record moved`,
+      );
+      expect(changes.filter((c) => c.group === 'mymaster').map((c) => c.to)).toEqual([`127.0.0.1 ${first}`, `127.0.0.1 ${second}`, `127.0.0.1 ${third}`]);
+      // The other group: never moved, never failed.
+      expect(changes.filter((c) => c.group === 'cache').map((c) => c.to)).toEqual([`127.0.0.1 ${cacheMaster.port}`]);
+      expect(cacheWriter.failures).toEqual([]);
+    } finally {
+      await writer.stop();
+      await cacheWriter.stop();
+    }
+    const master = redisClient((await g.recordedPort())!);
+    expect(await missingKeys(master, writer.acks.map((a) => ({ key: a.key, port: 0, at: a.at })))).toEqual([]);
+    master.disconnect();
+  });
+
+  it('keeps the master while ZooKeeper is frozen 20 s, fails closed when the session turns out expired, then follows again', async () => {
+    const zkServer = await startZooKeeper();
+    const zkHosts = `${zkServer.connectString}/frozen`;
+    const g = await startFullGroup({ zkHosts, mode: 'zookeeper', servers: 2, env: { ZK_SESSION_TIMEOUT_MS: '20000' } });
+    const master = await g.steady('the group to form');
+    rz = await RedisZk.connect({ zkHosts, sessionTimeoutMs: 4_000 });
+    const changes: MasterChanged[] = [];
+    rz.on('master-changed', (e) => changes.push(e));
+    const app = rz.client();
+    app.on('error', () => undefined);
+    await app.set('before', '1');
+    const writer = startClientWriter(app, 'f:', 500);
+    let duringFreeze = 0;
+    try {
+      await zkServer.whileFrozen(async () => {
+        const from = writer.acks.length;
+        await new Promise((r) => setTimeout(r, 20_000)); // the fault's length, not a wait for a condition
+        duringFreeze = writer.acks.length - from;
+      });
+      // Thawed: the client learns its session expired, stops, reads again on a new session.
+      await waitFor(() => changes.find((c) => c.rule === 'session-expired'), { what: 'the client to fail closed on the expired session', timeoutMs: 20_000 });
+      await waitFor(() => rz!.master() === `127.0.0.1 ${master}` || undefined, { what: 'the client to follow the master again', timeoutMs: 20_000 });
+      const back = writer.acks.length;
+      await waitFor(() => writer.acks.length > back + 20, { what: 'writes through the client again', timeoutMs: 10_000 });
+    } finally {
+      await writer.stop();
+    }
+    expect(duringFreeze).toBeGreaterThan(100);
+    expect(changes.find((c) => c.rule === 'session-expired')).toMatchObject({ from: `127.0.0.1 ${master}`, to: undefined });
+    // Failing closed is an error the application sees, never a write to an unconfirmed master.
+    expect(writer.failures.every((f) => /NO_MASTER|no master/i.test(f.error) || f.error === 'WAIT 0')).toBe(true);
+    const m = redisClient(master);
+    expect(await missingKeys(m, writer.acks.map((a) => ({ key: a.key, port: 0, at: a.at })))).toEqual([]);
+    m.disconnect();
+  }, 120_000);
+});
