@@ -84,6 +84,45 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     master.disconnect();
   });
 
+  it('waits out a master refusing writes (-NOREPLICAS, as when fenced) instead of failing them; reads from a replica within the lag, else the master', async () => {
+    const zkHosts = sharedZkHosts();
+    const g = await startFullGroup({ zkHosts, mode: 'zookeeper' });
+    const master = await g.steady('the group to form');
+    rz = await RedisZk.connect({ zkHosts });
+    const app = rz.client();
+    const reader = rz.client({ readFrom: 'replica' });
+    const strict = rz.client({ readFrom: 'replica', maxLagBytes: -1 });
+    for (const c of [app, reader, strict]) c.on('error', () => undefined);
+    expect(await reader.info('replication')).toContain('role:slave');
+    expect(await reader.info('replication')).toContain(`master_port:${master}`);
+    expect(await strict.info('replication')).toContain('role:master');
+
+    const writer = startClientWriter(app, 'n:', 500);
+    const direct = redisClient(master);
+    try {
+      await waitFor(() => writer.acks.length > 20, { what: 'acknowledged writes through the client', timeoutMs: 10_000 });
+      // What the fence does: every write answered -NOREPLICAS, reads still served.
+      await direct.config('SET', 'min-replicas-to-write', '100');
+      await new Promise((r) => setTimeout(r, 800)); // the fault's length, not a wait for a condition
+      await direct.config('SET', 'min-replicas-to-write', '0');
+      const back = writer.acks.length;
+      await waitFor(() => writer.acks.length > back + 20, { what: 'writes acknowledged once the master takes writes again', timeoutMs: 10_000 });
+    } finally {
+      await writer.stop();
+    }
+    // The client did meet the refusal, and no write failed: each was sent again.
+    expect(Number(/errorstat_NOREPLICAS:count=(\d+)/.exec(await direct.info('errorstats'))?.[1] ?? 0)).toBeGreaterThan(0);
+    expect(writer.failures).toEqual([]);
+    direct.disconnect();
+
+    // A group with no master: a command waits its queueTimeoutMs, then fails NO_MASTER (not a hang).
+    const nowhere = rz.client({ group: 'nowhere', queueTimeoutMs: 300 });
+    nowhere.on('error', () => undefined);
+    const t0 = Date.now();
+    await expect(nowhere.get('k')).rejects.toMatchObject({ code: 'NO_MASTER' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+  });
+
   it('keeps the master while ZooKeeper is frozen 20 s, fails closed when the session turns out expired, then follows again', async () => {
     const zkServer = await startZooKeeper();
     const zkHosts = `${zkServer.connectString}/frozen`;
