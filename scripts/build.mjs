@@ -12,10 +12,14 @@ const entries = programs.map((p) => ({ entry: `${root}packages/${p}/src/main.ts`
 entries.push({ entry: `${root}packages/launcher/src/main.ts`, outfile: `${root}packages/launcher/dist/launcher.mjs` });
 // The chaos soak (`npm run chaos`).
 entries.push({ entry: `${root}tools/chaos/main.ts`, outfile: `${root}tools/chaos/dist/chaos.mjs` });
+// @redis-zk/client as published: the core inside, ioredis the application's own (it gets an
+// ordinary ioredis client, of the class it imports).
+entries.push({ entry: `${root}packages/client/src/index.ts`, outfile: `${root}packages/client/dist/index.mjs`, external: ['ioredis'] });
 
 const results = await Promise.all(
-  entries.map(({ entry, outfile }) =>
+  entries.map(({ entry, outfile, external }) =>
     build({
+      external,
       write: false,
       entryPoints: [entry],
       outfile,

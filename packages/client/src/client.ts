@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
-import { createLogger, formatHostPort, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type TlsClient } from '@redis-zk/core';
+import { createLogger, formatHostPort, RedisZkError, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type TlsClient } from '@redis-zk/core';
 import { FollowConnector, type ReadFrom } from './connector.js';
 import { reResolveCode } from './decide-follow.js';
 import { GroupFollower, type MasterChanged } from './follower.js';
@@ -69,7 +69,7 @@ class FollowingRedis extends Redis {
         const i = queue.toArray().findIndex((q) => q.command === command);
         if (i < 0) return;
         queue.removeOne(i);
-        command.reject(Object.assign(new Error(`NO_MASTER: no master to send ${command.name} to within ${this.queueTimeoutMs} ms`), { code: 'NO_MASTER' }));
+        command.reject(new RedisZkError('NO_MASTER', `no master to send ${command.name} to within ${this.queueTimeoutMs} ms`));
       }, this.queueTimeoutMs);
       timer.unref();
       void command.promise.then(() => clearTimeout(timer), () => clearTimeout(timer));

@@ -1,7 +1,7 @@
 import { createConnection } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { AbstractConnector, type RedisOptions } from 'ioredis';
-import { formatHostPort, parseHostPort, probeRedis, sameHostPort, type HostPort, type RedisAuth } from '@redis-zk/core';
+import { formatHostPort, parseHostPort, RedisZkError, probeRedis, sameHostPort, type HostPort, type RedisAuth } from '@redis-zk/core';
 import type { GroupFollower } from './follower.js';
 
 export type ReadFrom = 'master' | 'replica';
@@ -19,10 +19,6 @@ export interface FollowOptions {
 }
 
 type NetStream = ReturnType<typeof createConnection>;
-
-export class NoMasterError extends Error {
-  readonly code = 'NO_MASTER';
-}
 
 /**
  * ioredis's hook for where to connect (its own Sentinel support is one): each (re)connect asks
@@ -47,9 +43,9 @@ export class FollowConnector extends AbstractConnector {
   async connect(): Promise<NetStream> {
     this.connecting = true;
     const master = await this.follow.follower.target(this.follow.waitForMasterMs);
-    if (master === undefined) throw new NoMasterError(`no master of ${this.follow.follower.layout.name} is known (see the client's log for why)`);
+    if (master === undefined) throw new RedisZkError('NO_MASTER', `no master of ${this.follow.follower.layout.name} is known (see the client's log for why)`);
     const addr = this.follow.readFrom === 'replica' ? ((await this.pickReplica(master)) ?? master) : master;
-    if (!this.connecting) throw new Error('Connection is closed.');
+    if (!this.connecting) throw new RedisZkError('REDIS_UNREACHABLE', 'Connection is closed.');
     this.addr = addr;
     const opts = { host: addr.host, port: addr.port };
     const stream = this.options.tls ? tlsConnect({ ...this.options.tls, ...opts }) : createConnection(opts);

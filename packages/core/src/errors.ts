@@ -24,6 +24,7 @@ export const ERRORS = {
   ZK_START_FAILED: { status: 500, meaning: 'a ZooKeeper the launcher or the tests start did not come up (its log is named)' },
   LOCK_TIMEOUT: { status: 503, meaning: "a group's lock stayed held for longer than the caller could wait" },
   RETRIES_EXHAUSTED: { status: 503, meaning: 'a step retried by the one retry policy failed every attempt (the last failure is its cause)' },
+  NO_MASTER: { status: 503, meaning: '@redis-zk/client: no master of the group to send a command to within queueTimeoutMs (a failover, a fenced master, ZooKeeper session expired)' },
   REDIS_UNREACHABLE: { status: 503, meaning: 'a Redis or Sentinel did not accept a connection, or dropped it' },
   REDIS_TIMEOUT: { status: 503, meaning: 'a Redis or Sentinel did not answer within REDIS_PROBE_TIMEOUT_MS' },
   REDIS_COMMAND_FAILED: { status: 502, meaning: 'a Redis or Sentinel answered a command with an error reply' },

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(new URL('../../..', import.meta.url).pathname);
 const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
-const PROGRAMS = ['core', 'server', 'sentinel', 'watcher'];
+const PROGRAMS = ['core', 'server', 'sentinel', 'watcher', 'client'];
 
 /** `file:line` of every info/warn/error call on a logger whose first argument names no event. */
 function uncodedLogLines(): string[] {
