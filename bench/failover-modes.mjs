@@ -2,7 +2,8 @@
 // same run, on this machine, with Sentinel's default down-after (5 s) and with 1 s: 3
 // redis-zk-server (plus 3 redis-zk-sentinel in Sentinel mode) and a watcher, and two clients
 // side by side, each SETting every 10 ms: one follows /redis/master with a ZooKeeper watch, the
-// other is ioredis's own Sentinel client (Sentinel mode). Per fault: the time from the fault to
+// other is ioredis's own Sentinel client (Sentinel mode); a third is @redis-zk/client (its
+// published bundle), which also counts the writes it failed. Per fault: the time from the fault to
 // ZooKeeper naming the new master, and each client's outage, from its last OK before the fault to
 // its first OK after it. Faults: kill -9 of the master's redis-server (the crash failover), of
 // its whole task (wrapper and redis-server), SIGTERM of the master (a rolling restart's hand-off)
@@ -17,6 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { RedisZk } from '../packages/client/dist/index.mjs';
 import { buildBundles, flat, loadTestkit, percentile, redis, root, spawnTracked, waitFor, zkConnect, zkMkdirp } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
@@ -114,6 +116,19 @@ async function runMode(mode) {
       await sleep(10);
     }
   })();
+  // @redis-zk/client: one SET at a time, every 10 ms; a failure is a failed write the application saw.
+  const rz = await RedisZk.connect({ zkHosts: hosts });
+  const rzClient = rz.client();
+  rzClient.on('error', () => undefined);
+  const rzOks = [];
+  const rzFails = [];
+  let rzRunning = true;
+  const rzWriter = (async () => {
+    for (let i = 0; rzRunning; i += 1) {
+      await rzClient.set(`c:${i}`, '1').then(() => rzOks.push({ at: performance.now(), to: rz.master() }), () => rzFails.push(performance.now()));
+      await sleep(10);
+    }
+  })();
   let lastOk = 0;
   const oks = [];
   let running = true;
@@ -135,7 +150,7 @@ async function runMode(mode) {
     }
   })();
 
-  const results = Object.fromEntries(FAULTS.map((f) => [f, { record: [], zkClient: [], sentinelClient: [] }]));
+  const results = Object.fromEntries(FAULTS.map((f) => [f, { record: [], zkClient: [], sentinelClient: [], rzClient: [], rzFromRecord: [], rzFailed: [] }]));
   for (const fault of FAULTS) {
     for (let r = 0; r < ROUNDS; r += 1) {
       // A steady group first: the recorded master has both replicas linked and, in Sentinel mode,
@@ -174,6 +189,7 @@ async function runMode(mode) {
       let t0 = performance.now();
       const okBefore = lastOk;
       const sentinelOkBefore = sentinelOks[sentinelOks.length - 1];
+      const rzOkBefore = rzOks[rzOks.length - 1]?.at ?? t0;
       if (fault === 'whole-task') servers.get(port).kill('SIGKILL');
       if (fault === 'whole-task' || fault === 'redis-server') process.kill(pid, 'SIGKILL');
       if (fault === 'sigterm') servers.get(port).kill('SIGTERM');
@@ -192,6 +208,10 @@ async function runMode(mode) {
       const recorded = await waitFor(() => changes.find((c) => c.at > t0 && c.to !== before), 'the record moved', 60_000);
       results[fault].record.push(recorded.at - t0);
       results[fault].zkClient.push(firstAfter.at - okBefore);
+      const rzAfter = await waitFor(() => rzOks.find((o) => o.at > t0 && o.to !== before), '@redis-zk/client writing to the new master', 60_000);
+      results[fault].rzClient.push(rzAfter.at - rzOkBefore);
+      results[fault].rzFromRecord.push(rzAfter.at - recorded.at);
+      results[fault].rzFailed.push(rzFails.filter((at) => at > t0 - 50 && at <= rzAfter.at).length);
       if (sentinelClient) {
         const sAfter = await waitFor(() => sentinelOks.find((at) => at > recorded.at), 'the Sentinel client writing again', 60_000);
         results[fault].sentinelClient.push(sAfter - sentinelOkBefore);
@@ -205,6 +225,9 @@ async function runMode(mode) {
   }
   running = false;
   sentinelRunning = false;
+  rzRunning = false;
+  await rzWriter;
+  await rz.close();
   await writer;
   await sentinelWriter;
   sentinelClient?.disconnect();
@@ -236,6 +259,7 @@ for (const server of (process.env.BENCH_SERVERS ?? SERVER).split(',')) {
         const where = `${server} ${version}, ${mode === 'sentinel' ? `sentinel, down-after ${downAfter} ms` : 'zookeeper mode'}`;
         console.log(`${where.padEnd(44)} ${LABEL[fault].padEnd(38)} recorded ${summary(m.record)}`);
         console.log(`${''.padEnd(44)} ${''.padEnd(38)} ZooKeeper-watch client outage ${summary(m.zkClient)}`);
+        console.log(`${''.padEnd(44)} ${''.padEnd(38)} @redis-zk/client outage ${summary(m.rzClient)}; first write after the record moved ${summary(m.rzFromRecord)}; failed writes per round ${m.rzFailed.join(', ')}`);
         if (m.sentinelClient.length > 0) console.log(`${''.padEnd(44)} ${''.padEnd(38)} ioredis Sentinel client outage ${summary(m.sentinelClient)}`);
       }
     }

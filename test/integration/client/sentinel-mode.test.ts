@@ -16,10 +16,10 @@ afterEach(async () => {
 });
 
 describe('@redis-zk/client, Sentinel mode', () => {
-  it('follows a crash failover and a switchover: nothing acknowledged lost, the switchover without a failed write, pub/sub and BLPOP carried over', async () => {
+  it('follows a crash failover, a switchover and a hand-off: nothing acknowledged lost, the planned moves without a failed write, pub/sub and BLPOP carried over', async () => {
     const token = 'client-test-token';
     const zkHosts = sharedZkHosts();
-    const g = await startFullGroup({ zkHosts, env: { SENTINEL_DOWN_AFTER_MS: '30000', SENTINEL_FAILOVER_TIMEOUT_MS: '10000', API_TOKEN: token } });
+    const g = await startFullGroup({ zkHosts, env: { SENTINEL_DOWN_AFTER_MS: '5000', SENTINEL_FAILOVER_TIMEOUT_MS: '10000', API_TOKEN: token } });
     const first = await g.steady('the group to form');
     rz = await RedisZk.connect({ zkHosts, logLevel: process.env.CLIENT_DEBUG ? 'debug' : 'silent' });
     const changes: MasterChanged[] = [];
@@ -39,7 +39,7 @@ describe('@redis-zk/client, Sentinel mode', () => {
     const popped = blocked.blpop('jobs', 0);
 
     const history = recordHistory(g.zk);
-    const movedAt = (to: number) => history.times[history.values.indexOf(`127.0.0.1 ${to}`)]!;
+    const movedAt = (to: number) => history.times[history.values.lastIndexOf(`127.0.0.1 ${to}`)]!;
     const writer = startClientWriter(app, 'c:', 500);
     try {
       await waitFor(() => writer.acks.length > 50, { what: 'acknowledged writes through the client', timeoutMs: 15_000 });
@@ -95,6 +95,39 @@ describe('@redis-zk/client, Sentinel mode', () => {
           `switchover outage ${writer.outageAround(movedAt(third))} ms (first write ${writer.firstSetAfter(movedAt(third))} ms after the record moved)`,
       );
       direct.disconnect();
+
+      // Marathon replaces the crashed task, so the group has two replicas again.
+      const replacement = await g.addServer();
+      await waitFor(async () => {
+        const rc = redisClient(replacement.port);
+        const info = await rc.info('replication').catch(() => '').finally(() => rc.disconnect());
+        return info.includes(`master_port:${third}`) && info.includes('master_link_status:up');
+      }, { what: 'the replacement to replicate the master', timeoutMs: 30_000 });
+      // A rolling restart's step: SIGTERM of the master, which hands off before it stops. First
+      // every sentinel must have marked the crashed task down: until then a sentinel may select
+      // it, as it may any replica it still thinks alive (Sentinel's own rule).
+      await waitFor(async () => {
+        for (const s of g.sentinels) {
+          const c = redisClient(s.port);
+          const replicas = (await c.call('SENTINEL', 'REPLICAS', 'mymaster').finally(() => c.disconnect())) as string[][];
+          const dead = replicas.map((r) => Object.fromEntries(r.flatMap((v, i) => (i % 2 === 0 ? [[v, r[i + 1]]] : [])))).find((r) => r.port === String(first));
+          if (dead !== undefined && !String(dead.flags).includes('s_down')) return false;
+        }
+        return true;
+      }, { what: 'the sentinels to see the crashed task down', timeoutMs: 20_000 });
+      const failuresBeforeHandoff = writer.failures.length;
+      const stopping = g.servers.find((s) => s.port === third)!;
+      stopping.proc.signal('SIGTERM');
+      const handed = await stopping.proc.waitForLog((l) => l.event === 'HANDED_OFF' || l.event === 'HAND_OFF_SKIPPED' || l.event === 'HAND_OFF_FAILED', 15_000);
+      expect(handed.event, JSON.stringify(handed)).toBe('HANDED_OFF');
+      const fourth = await waitFor(async () => {
+        const p = await g.recordedPort();
+        return p !== undefined && p !== third ? p : undefined;
+      }, { what: 'the hand-off to be recorded', timeoutMs: 10_000 });
+      await waitFor(() => writer.acks.some((a) => a.at > movedAt(fourth) + 100), { what: 'writes acknowledged after the hand-off', timeoutMs: 10_000 });
+      expect(rz.master()).toBe(`127.0.0.1 ${fourth}`);
+      expect(writer.failures.slice(failuresBeforeHandoff).filter((f) => f.error !== 'WAIT 0')).toEqual([]);
+      console.log(`client: hand-off (SIGTERM) outage ${writer.outageAround(movedAt(fourth))} ms (first write ${writer.firstSetAfter(movedAt(fourth))} ms after the record moved)`);
     } finally {
       await writer.stop();
     }

@@ -44,7 +44,7 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     expect(rz.master('cache')).toBe(`127.0.0.1 ${cacheMaster.port}`);
 
     const history = recordHistory(g.zk);
-    const movedAt = (to: number) => history.times[history.values.indexOf(`127.0.0.1 ${to}`)]!;
+    const movedAt = (to: number) => history.times[history.values.lastIndexOf(`127.0.0.1 ${to}`)]!;
     const writer = startClientWriter(app, 'z:', 500);
     const cacheWriter = startClientWriter(cache, 'cz:', 500);
     try {
