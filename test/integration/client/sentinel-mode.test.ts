@@ -136,27 +136,48 @@ describe('@redis-zk/client, Sentinel mode', () => {
     master.disconnect();
   });
 
-  it('never follows a forged record: a live foreign Redis written into /redis/master gets no command', async () => {
+  it('never follows a forged record, and follows the sentinels\' failover when the master\'s whole task is lost', async () => {
     const zkHosts = sharedZkHosts();
-    const g = await startFullGroup({ zkHosts, servers: 2, sentinels: 3 });
+    const g = await startFullGroup({ zkHosts, env: { SENTINEL_DOWN_AFTER_MS: '2000', SENTINEL_FAILOVER_TIMEOUT_MS: '10000' } });
     const master = await g.steady('the group to form');
     rz = await RedisZk.connect({ zkHosts });
+    const changes: MasterChanged[] = [];
+    rz.on('master-changed', (e) => changes.push(e));
     const app = rz.client();
     app.on('error', () => undefined);
     await app.set('before', '1');
+
+    // A live foreign Redis written into the record: not a live node of the group.
     const foreign = await startRedisServer();
-    const judged: string[] = [];
-    const log = { ...console };
-    void log;
     await g.zk.set('/redis/master', `127.0.0.1 ${foreign.port}`);
     for (let i = 0; i < 50; i += 1) await app.set(`during:${i}`, '1');
     expect(rz.master()).toBe(`127.0.0.1 ${master}`);
     const f = redisClient(foreign.port);
     expect(await f.dbsize()).toBe(0);
     f.disconnect();
-    expect(judged).toEqual([]);
     // The watcher repairs the record; the client never moved.
     await waitFor(async () => (await g.zk.get('/redis/master')) === `127.0.0.1 ${master}`, { what: 'the watcher to repair the record', timeoutMs: 10_000 });
     expect(await app.get('during:49')).toBe('1');
+    expect(changes.map((c) => c.to)).toEqual([`127.0.0.1 ${master}`]);
+
+    // The master's whole task lost: no wrapper sees it, the sentinels fail over after down-after.
+    const writer = startClientWriter(app, 'w:', 500);
+    let next: number;
+    try {
+      await waitFor(() => writer.acks.length > 20, { what: 'acknowledged writes through the client', timeoutMs: 10_000 });
+      process.kill(-g.servers.find((s) => s.port === master)!.proc.pid, 'SIGKILL');
+      next = await waitFor(async () => {
+        const p = await g.recordedPort();
+        return p !== undefined && p !== master ? p : undefined;
+      }, { what: 'the sentinels\' failover to be recorded', timeoutMs: 30_000 });
+      const movedAt = Date.now();
+      await waitFor(() => writer.acks.some((a) => a.at > movedAt), { what: 'a write acknowledged on the new master', timeoutMs: 15_000 });
+      expect(rz.master()).toBe(`127.0.0.1 ${next}`);
+    } finally {
+      await writer.stop();
+    }
+    const m = redisClient(next);
+    expect(await missingKeys(m, writer.acks.map((a) => ({ key: a.key, port: 0, at: a.at })))).toEqual([]);
+    m.disconnect();
   });
 });
