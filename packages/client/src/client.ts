@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
-import { createLogger, formatHostPort, RedisZkError, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type TlsClient } from '@redis-zk/core';
+import { ConfigError, createLogger, formatHostPort, RedisZkError, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type TlsClient } from '@redis-zk/core';
 import { FollowConnector, type ReadFrom } from './connector.js';
 import { reResolveCode } from './decide-follow.js';
 import { GroupFollower, type MasterChanged } from './follower.js';
@@ -26,6 +26,13 @@ export interface RedisZkOptions {
    * but it may be a master the group replaced while this process could not see it.
    */
   onSessionExpired?: 'fail-closed' | 'keep-last';
+  /**
+   * A watcher's base URL (`http://watcher:8080`): while this process has no ZooKeeper session
+   * (ZooKeeper unreachable from here, or the session expired), the group's master is what the
+   * watcher's `GET /master/<name>` answers, every 500 ms. With it, `connect` does not wait for
+   * ZooKeeper: the session is made in the background.
+   */
+  watcherUrl?: string;
   /** pino level of the client's own log lines (JSON on stdout); default `silent`. */
   logLevel?: string;
   logger?: Logger;
@@ -96,10 +103,9 @@ export class RedisZk extends EventEmitter<{ 'master-changed': [MasterChanged] }>
 
   static async connect(opts: RedisZkOptions): Promise<RedisZk> {
     const log = opts.logger ?? createLogger('redis-zk-client', opts.logLevel ?? 'silent');
-    const zk = await Zk.connect(
-      { ...parseZkHosts(opts.zkHosts, 'zkHosts'), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, connectTimeoutMs: opts.connectTimeoutMs ?? 10_000, auth: opts.zkAuth },
-      log,
-    );
+    const config = { ...parseZkHosts(opts.zkHosts, 'zkHosts'), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, connectTimeoutMs: opts.connectTimeoutMs ?? 10_000, auth: opts.zkAuth };
+    if (opts.watcherUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(opts.watcherUrl)) throw new ConfigError('watcherUrl', opts.watcherUrl, 'a watcher URL like http://watcher:8080');
+    const zk = opts.watcherUrl === undefined ? await Zk.connect(config, log) : Zk.open(config, log);
     return new RedisZk(zk, opts, log);
   }
 
@@ -157,7 +163,7 @@ export class RedisZk extends EventEmitter<{ 'master-changed': [MasterChanged] }>
   private follower(group: string): GroupFollower {
     let f = this.followers.get(group);
     if (f !== undefined) return f;
-    f = new GroupFollower(this.zk, zkPaths.groupLayout(group, group === this.defaultGroup), this.opts.onSessionExpired === 'keep-last', this.log);
+    f = new GroupFollower(this.zk, zkPaths.groupLayout(group, group === this.defaultGroup), this.opts.onSessionExpired === 'keep-last', this.log, this.opts.watcherUrl);
     // Every connection to the old master goes (pub/sub and blocked commands included; ioredis
     // resubscribes and resends them on the new connection).
     // A client still waiting for a master takes the new one when it gets there.

@@ -12,9 +12,14 @@ export interface FollowFacts {
   current: HostPort | undefined;
   /** `onSessionExpired: 'keep-last'`: keep the last master while the session is gone. */
   keepOnExpiry: boolean;
+  /**
+   * With a watcher to fall back on: the master its `GET /master/<name>` answered last, asked only
+   * while this process has no ZooKeeper session to read.
+   */
+  watcherMaster?: HostPort | undefined;
 }
 
-export type FollowRule = 'session-expired' | 'session-closed' | 'zk-disconnected' | 'not-read-yet' | 'record-unusable' | 'not-a-member' | 'unchanged' | 'record-moved';
+export type FollowRule = 'watcher-fallback' | 'session-expired' | 'session-closed' | 'zk-disconnected' | 'not-read-yet' | 'record-unusable' | 'not-a-member' | 'unchanged' | 'record-moved';
 
 export type FollowDecision =
   | { action: 'follow'; addr: HostPort; rule: FollowRule; reason: string }
@@ -33,6 +38,13 @@ export function decideFollow(f: FollowFacts): FollowDecision {
   const keepOrStop = (rule: FollowRule, why: string): FollowDecision =>
     f.current === undefined ? { action: 'stop', rule, reason: `${why}; no master known yet` } : { action: 'keep', rule, reason: `${why}; keeping ${formatHostPort(f.current)}` };
   if (f.session === 'closed') return { action: 'stop', rule: 'session-closed', reason: 'the client was closed' };
+  // The watcher serves only a master the authority rule backs (never a forged record): without a
+  // session of our own, its answer is fresher evidence than our last read.
+  if (f.session !== 'connected' && f.watcherMaster !== undefined) {
+    const w = f.watcherMaster;
+    if (f.current !== undefined && sameHostPort(f.current, w)) return { action: 'keep', rule: 'watcher-fallback', reason: `ZooKeeper is not connected; the watcher still names ${formatHostPort(w)}` };
+    return { action: 'follow', addr: w, rule: 'watcher-fallback', reason: `ZooKeeper is not connected; the watcher names ${formatHostPort(w)}` };
+  }
   if (f.session === 'expired') {
     if (f.keepOnExpiry) return keepOrStop('session-expired', 'the ZooKeeper session expired (onSessionExpired: keep-last)');
     return { action: 'stop', rule: 'session-expired', reason: 'the ZooKeeper session expired: a master can have changed unseen, so no command is sent until a new session reads the record' };

@@ -16,6 +16,9 @@ export interface MasterChanged {
 
 /** How long a node that answered "not the master" (-READONLY, role:slave …) is not asked again, unless the record moves. */
 const SUSPECT_MS = 250;
+/** How often the watcher is asked while there is no ZooKeeper session, and how long an answer may take. */
+const WATCHER_POLL_MS = 500;
+const WATCHER_TIMEOUT_MS = 1_000;
 
 /**
  * One group's master as ZooKeeper names it, for every client of that group in the process: the
@@ -29,6 +32,8 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
   private current: HostPort | undefined;
   private readonly suspects = new Map<string, number>();
   private readonly watches: Disposable[] = [];
+  private watcherMaster: HostPort | undefined;
+  private poller: NodeJS.Timeout | undefined;
   private readonly onState = (s: ZkState): void => {
     // A new session must read the record and the members again before anything is followed.
     if (s === 'expired') {
@@ -36,6 +41,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
       this.record = { kind: 'absent' };
     }
     this.session = s;
+    if (s === 'connected') this.watcherMaster = undefined;
     this.decide();
   };
 
@@ -44,6 +50,8 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     readonly layout: zkPaths.GroupLayout,
     private readonly keepOnExpiry: boolean,
     private readonly log: Logger,
+    /** The watcher to ask while there is no ZooKeeper session (`GET /master/<name>`). */
+    private readonly watcherUrl?: string,
   ) {
     super();
     this.setMaxListeners(0);
@@ -52,6 +60,11 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
 
   start(): void {
     this.zk.on('state', this.onState);
+    if (this.watcherUrl !== undefined) {
+      void this.askWatcher();
+      this.poller = setInterval(() => void this.askWatcher(), WATCHER_POLL_MS);
+      this.poller.unref();
+    }
     this.watches.push(
       watchData(this.zk, this.layout.published, (value) => {
         this.record = classifyRecord(value);
@@ -65,6 +78,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
   }
 
   close(): void {
+    clearInterval(this.poller);
     this.zk.off('state', this.onState);
     for (const w of this.watches.splice(0)) w.close();
     this.session = 'closed';
@@ -107,8 +121,28 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     }
   }
 
+  /** Only while this process has no session: the watcher's answer is then the freshest there is. */
+  private async askWatcher(): Promise<void> {
+    if (this.session === 'connected' || this.session === 'closed') return;
+    const url = `${this.watcherUrl!.replace(/\/+$/, '')}/master/${encodeURIComponent(this.layout.name)}`;
+    let found: HostPort | undefined;
+    try {
+      const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(WATCHER_TIMEOUT_MS) });
+      if (res.ok) {
+        const body = (await res.json()) as { host?: unknown; port?: unknown };
+        if (typeof body.host === 'string' && typeof body.port === 'number') found = { host: body.host, port: body.port };
+      }
+    } catch (err) {
+      this.log.debug({ event: 'CLIENT_WATCHER_UNANSWERED', group: this.layout.name, err: err instanceof Error ? err.message : String(err) }, `the watcher at ${this.watcherUrl} did not answer`);
+    }
+    // The session may have come back while the watcher answered: ZooKeeper decides then.
+    if ((this.session as ZkState) === 'connected') return;
+    this.watcherMaster = found;
+    this.decide();
+  }
+
   private decide(): void {
-    const d = decideFollow({ session: this.session, record: this.record, members: this.members, current: this.current, keepOnExpiry: this.keepOnExpiry });
+    const d = decideFollow({ session: this.session, record: this.record, members: this.members, current: this.current, keepOnExpiry: this.keepOnExpiry, watcherMaster: this.watcherMaster });
     const from = this.current;
     if (d.action === 'follow') this.current = d.addr;
     else if (d.action === 'stop') this.current = undefined;

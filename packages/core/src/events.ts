@@ -115,8 +115,9 @@ export const EVENTS = {
   CRASH_FAILED_OVER: 'redis-zk-server: after its crash, the sentinels promoted `master` and ZooKeeper records it (`epoch`, `ms` since the exit was seen)',
   CRASH_FAILOVER_SKIPPED: 'redis-zk-server: no failover started after its redis-server exited (`rule`: zookeeper-mode is silent; record-unknown, not-recorded-master, sentinels-name-other, failover-running, no-replica, replicas-differ)',
   CRASH_FAILOVER_FAILED: "redis-zk-server: the failover started after a crash did not complete in its budget (`code`); the sentinels' own path and the watcher take over",
-  CLIENT_MASTER_CHANGED: "@redis-zk/client: the master a group's clients use changed (`rule`: record-moved; or session-expired, session-closed, not-a-member, record-unusable, not-read-yet when it became none; `group`, `from`, `to`)",
+  CLIENT_MASTER_CHANGED: "@redis-zk/client: the master a group's clients use changed (`rule`: record-moved, watcher-fallback; or session-expired, session-closed, not-a-member, record-unusable, not-read-yet when it became none; `group`, `from`, `to`)",
   CLIENT_RECORD_JUDGED: '@redis-zk/client (debug): a record or session change left the master as it was (`rule`: zk-disconnected, not-a-member, record-unusable, session-expired with keep-last)',
+  CLIENT_WATCHER_UNANSWERED: '@redis-zk/client (debug): the watcher given as `watcherUrl` did not answer GET /master/<name> while ZooKeeper was out of reach (`err`)',
   CLIENT_NODE_SUSPECT: '@redis-zk/client (debug): a node answered it is not the master to write to (`why`: READONLY, NOREPLICAS, LOADING, MASTERDOWN, its role, a refused connection); not asked again until the record moves or 250 ms pass',
 } as const;
 

@@ -4,7 +4,7 @@
 // ZooKeeper itself frozen long enough to expire the client's session.
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisZk, type MasterChanged } from '../../../packages/client/src/index.js';
-import { redisClient, sharedZkHosts, startZooKeeper, waitFor } from '../../harness/index.js';
+import { freePort, redisClient, sharedZkHosts, startZooKeeper, waitFor } from '../../harness/index.js';
 import { killRedisServer, startFullGroup, type FullGroup } from '../../harness/full-group.js';
 import { startClientWriter } from '../../harness/client-writer.js';
 import { recordHistory } from '../../harness/zk-history.js';
@@ -121,6 +121,36 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     const t0 = Date.now();
     await expect(nowhere.get('k')).rejects.toMatchObject({ code: 'NO_MASTER' });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+  });
+
+  it('with ZooKeeper out of its reach, follows the watcher\'s GET /master/<name> (watcherUrl), failover included', async () => {
+    const zkHosts = sharedZkHosts();
+    const g = await startFullGroup({ zkHosts, mode: 'zookeeper' });
+    const first = await g.steady('the group to form');
+    // A ZooKeeper address nothing listens on: this process cannot reach it; the watcher can.
+    const unreachable = `127.0.0.1:${await freePort()}/nowhere`;
+    rz = await RedisZk.connect({ zkHosts: unreachable, watcherUrl: `http://127.0.0.1:${g.watcher.port}` });
+    const changes: MasterChanged[] = [];
+    rz.on('master-changed', (e) => changes.push(e));
+    const app = rz.client();
+    app.on('error', () => undefined);
+    await app.set('via-watcher', '1');
+    expect(rz.master()).toBe(`127.0.0.1 ${first}`);
+    const writer = startClientWriter(app, 'ww:', 500);
+    try {
+      await waitFor(() => writer.acks.length > 20, { what: 'acknowledged writes through the client', timeoutMs: 10_000 });
+      await killRedisServer(g.servers.find((s) => s.port === first)!);
+      const second = await movedFrom(g, first, 15_000);
+      await waitFor(() => rz!.master() === `127.0.0.1 ${second}` || undefined, { what: 'the client to follow the watcher to the new master', timeoutMs: 10_000 });
+      const at = Date.now();
+      await waitFor(() => writer.acks.some((a) => a.at > at), { what: 'a write acknowledged on the new master', timeoutMs: 10_000 });
+    } finally {
+      await writer.stop();
+    }
+    expect(changes.map((c) => [c.to, c.rule])).toEqual([[`127.0.0.1 ${first}`, 'watcher-fallback'], [`127.0.0.1 ${(await g.recordedPort())!}`, 'watcher-fallback']]);
+    const m = redisClient((await g.recordedPort())!);
+    expect(await missingKeys(m, writer.acks.map((a) => ({ key: a.key, port: 0, at: a.at })))).toEqual([]);
+    m.disconnect();
   });
 
   it('keeps the master while ZooKeeper is frozen 20 s, fails closed when the session turns out expired, then follows again', async () => {

@@ -64,3 +64,19 @@ describe('reResolveCode: replies that mean "ask ZooKeeper again"', () => {
     expect(reResolveCode('readonly lower case')).toBeUndefined();
   });
 });
+
+describe('decideFollow with a watcher to fall back on', () => {
+  it('follows the watcher\'s master only while there is no ZooKeeper session', () => {
+    const w = addr('10.0.0.2 6379');
+    for (const session of ['connecting', 'disconnected', 'expired'] as const) {
+      expect(decideFollow({ ...base, session, current: addr('10.0.0.1 6379'), watcherMaster: w })).toMatchObject({ action: 'follow', rule: 'watcher-fallback', addr: w });
+      expect(decideFollow({ ...base, session, current: w, watcherMaster: w })).toMatchObject({ action: 'keep', rule: 'watcher-fallback' });
+    }
+    // Connected: ZooKeeper's record and live nodes decide, whatever the watcher said last.
+    expect(decideFollow({ ...base, current: addr('10.0.0.1 6379'), watcherMaster: w })).toMatchObject({ action: 'keep', rule: 'unchanged' });
+  });
+
+  it('without an answer from the watcher, an expired session still fails closed', () => {
+    expect(decideFollow({ ...base, session: 'expired', current: addr('10.0.0.1 6379'), watcherMaster: undefined })).toMatchObject({ action: 'stop', rule: 'session-expired' });
+  });
+});

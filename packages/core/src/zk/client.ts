@@ -163,6 +163,16 @@ export class Zk extends EventEmitter<ZkEvents> {
     return zk;
   }
 
+  /**
+   * A client that connects in the background (reconnecting until closed), for a caller that can
+   * work without ZooKeeper meanwhile (@redis-zk/client with a watcher to fall back on). Unlike
+   * `connect`, a missing chroot is not created: requests fail until it exists.
+   */
+  static open(config: ZkConfig, log: Logger): Zk {
+    log.info({ event: 'ZK_CONNECTING', zk: config.connectString, connectTimeoutMs: config.connectTimeoutMs }, `connecting to ZooKeeper at ${config.connectString} in the background`);
+    return new Zk(config, log);
+  }
+
   /** node-zookeeper-client fails on a chroot that does not exist: create it with a chroot-less client first. */
   private static async ensureChroot(config: ZkConfig, log: Logger, deadline: number): Promise<void> {
     const root = new Zk({ ...config, connectString: hostsOnly(config), chroot: undefined }, log);
