@@ -3,7 +3,8 @@
 // redis-zk-server (plus 3 redis-zk-sentinel in Sentinel mode) and a watcher, and two clients
 // side by side, each SETting every 10 ms: one follows /redis/master with a ZooKeeper watch, the
 // other is ioredis's own Sentinel client (Sentinel mode); a third is @redis-zk/client (its
-// published bundle), which also counts the writes it failed. Per fault: the time from the fault to
+// published bundle), which also counts the writes it failed; a fourth goes through HAProxy
+// routing on the wrappers' GET /primary (BENCH_HAPROXY=0 leaves it out). Per fault: the time from the fault to
 // ZooKeeper naming the new master, and each client's outage, from its last OK before the fault to
 // its first OK after it. Faults: kill -9 of the master's redis-server (the crash failover), of
 // its whole task (wrapper and redis-server), SIGTERM of the master (a rolling restart's hand-off)
@@ -13,7 +14,7 @@
 //   BENCH_SERVERS=redis,valkey: the same faults on each server in one run (default: the server
 //   REDIS_SERVER_BIN / REDIS_SENTINEL_BIN name, else Redis)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -25,6 +26,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SESSION_MS = 4_000;
 const FAULTS = (process.env.BENCH_FAULTS ?? 'redis-server,whole-task,sigterm,switchover').split(',');
 const TOKEN = 'bench-token-of-sixteen-chars';
+const HAPROXY = process.env.BENCH_HAPROXY !== '0';
 let DOWN_AFTER_MS = 5_000;
 let SERVER = process.env.REDIS_SERVER_BIN?.includes('valkey') ? 'valkey' : 'redis';
 const work = mkdtempSync(join(tmpdir(), 'redis-zk-bench-modes-'));
@@ -47,14 +49,21 @@ async function runMode(mode) {
   const zk = await zkConnect(hosts);
   const common = { ZK_HOSTS: hosts, BIND_IP: '127.0.0.1', LOG_LEVEL: process.env.BENCH_LOG_DIR ? 'debug' : 'warn', ZK_SESSION_TIMEOUT_MS: String(SESSION_MS), FAILOVER_MODE: mode };
   const servers = new Map(); // port → child
+  // Every server this run will start, ports chosen now: HAProxy lists them all from the start (a
+  // replacement's port is one it already checks), with their role-check ports.
+  const pool = [];
+  const httpOf = new Map();
+  for (let i = 0; i < 3 + ROUNDS * FAULTS.length; i += 1) pool.push({ port: await tk.freePort(), http: await tk.freePort() });
   const startServer = async () => {
-    const port = await tk.freePort();
+    const { port, http } = pool.shift();
+    httpOf.set(port, http);
     const child = spawnTracked(process.execPath, ['--lite-mode', bundle('server'), '--', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'], {
       ...common,
       PORT0: String(port),
       REDIS_DATA_DIR: mkdtempSync(join(work, 'server-')),
       FENCE_AFTER_MS: '500',
       REDIS_PROBE_TIMEOUT_MS: '500',
+      HTTP_PORT: String(http),
     }, logFile(`${mode}-server-${port}`));
     servers.set(port, child);
     return port;
@@ -116,6 +125,27 @@ async function runMode(mode) {
       await sleep(10);
     }
   })();
+  // HAProxy on GET /primary, as docs/operations/load-balancers.md configures it.
+  const haproxyOks = [];
+  let haproxyRunning = HAPROXY;
+  let haproxy;
+  let viaHaproxy;
+  if (HAPROXY) {
+    const front = await tk.freePort();
+    const cfg = join(work, `haproxy-${mode}.cfg`);
+    const all = [...pool, ...[...servers.keys()].map((port) => ({ port, http: httpOf.get(port) }))];
+    writeFileSync(cfg, ['global', '  maxconn 200', 'defaults', '  mode tcp', '  timeout connect 1s', '  timeout client 60s', '  timeout server 60s', 'frontend redis', `  bind 127.0.0.1:${front}`, '  default_backend primary', 'backend primary', '  option httpchk GET /primary', '  http-check expect status 200', '  default-server inter 200ms fall 1 rise 1 on-marked-down shutdown-sessions', ...all.map((s, i) => `  server s${i} 127.0.0.1:${s.port} check port ${s.http}`), ''].join('\n'));
+    haproxy = spawnTracked('haproxy', ['-f', cfg, '-db'], {}, logFile(`${mode}-haproxy`));
+    viaHaproxy = new Redis({ host: '127.0.0.1', port: front, retryStrategy: () => 20, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 500, commandTimeout: 300, enableReadyCheck: false, disableClientInfo: true });
+    viaHaproxy.on('error', () => undefined);
+  }
+  const haproxyWriter = (async () => {
+    for (let i = 0; haproxyRunning; i += 1) {
+      const ok = await Promise.race([viaHaproxy.set(`h:${i}`, '1').then(() => true, () => false), sleep(200).then(() => false)]);
+      if (ok) haproxyOks.push(performance.now());
+      await sleep(10);
+    }
+  })();
   // @redis-zk/client: one SET at a time, every 10 ms; a failure is a failed write the application saw.
   const rz = await RedisZk.connect({ zkHosts: hosts });
   const rzClient = rz.client();
@@ -150,7 +180,7 @@ async function runMode(mode) {
     }
   })();
 
-  const results = Object.fromEntries(FAULTS.map((f) => [f, { record: [], zkClient: [], sentinelClient: [], rzClient: [], rzFromRecord: [], rzFailed: [] }]));
+  const results = Object.fromEntries(FAULTS.map((f) => [f, { record: [], zkClient: [], sentinelClient: [], rzClient: [], rzFromRecord: [], rzFailed: [], haproxy: [] }]));
   for (const fault of FAULTS) {
     for (let r = 0; r < ROUNDS; r += 1) {
       // A steady group first: the recorded master has both replicas linked and, in Sentinel mode,
@@ -185,11 +215,13 @@ async function runMode(mode) {
       const m = redis(port);
       const pid = Number(/process_id:(\d+)/.exec(await m.info('server'))[1]);
       m.disconnect();
+      if (HAPROXY) await waitFor(() => haproxyOks.length > 0 && performance.now() - haproxyOks[haproxyOks.length - 1] < 50, 'the HAProxy client writing', 20_000);
       if (sentinelClient) await waitFor(() => sentinelOks.length > 0 && performance.now() - sentinelOks[sentinelOks.length - 1] < 50, 'the Sentinel client writing', 20_000);
       let t0 = performance.now();
       const okBefore = lastOk;
       const sentinelOkBefore = sentinelOks[sentinelOks.length - 1];
       const rzOkBefore = rzOks[rzOks.length - 1]?.at ?? t0;
+      const haproxyOkBefore = haproxyOks[haproxyOks.length - 1];
       if (fault === 'whole-task') servers.get(port).kill('SIGKILL');
       if (fault === 'whole-task' || fault === 'redis-server') process.kill(pid, 'SIGKILL');
       if (fault === 'sigterm') servers.get(port).kill('SIGTERM');
@@ -211,6 +243,10 @@ async function runMode(mode) {
       const rzAfter = await waitFor(() => rzOks.find((o) => o.at > t0 && o.to !== before), '@redis-zk/client writing to the new master', 60_000);
       results[fault].rzClient.push(rzAfter.at - rzOkBefore);
       results[fault].rzFromRecord.push(rzAfter.at - recorded.at);
+      if (HAPROXY) {
+        const hAfter = await waitFor(() => haproxyOks.find((at) => at > recorded.at), `the HAProxy client writing again (${haproxyOks.length} writes so far, status ${viaHaproxy.status})`, 60_000);
+        results[fault].haproxy.push(hAfter - haproxyOkBefore);
+      }
       results[fault].rzFailed.push(rzFails.filter((at) => at > t0 - 50 && at <= rzAfter.at).length);
       if (sentinelClient) {
         const sAfter = await waitFor(() => sentinelOks.find((at) => at > recorded.at), 'the Sentinel client writing again', 60_000);
@@ -227,6 +263,10 @@ async function runMode(mode) {
   sentinelRunning = false;
   rzRunning = false;
   await rzWriter;
+  haproxyRunning = false;
+  await haproxyWriter;
+  viaHaproxy?.disconnect();
+  haproxy?.kill('SIGTERM');
   await rz.close();
   await writer;
   await sentinelWriter;
@@ -260,6 +300,7 @@ for (const server of (process.env.BENCH_SERVERS ?? SERVER).split(',')) {
         console.log(`${where.padEnd(44)} ${LABEL[fault].padEnd(38)} recorded ${summary(m.record)}`);
         console.log(`${''.padEnd(44)} ${''.padEnd(38)} ZooKeeper-watch client outage ${summary(m.zkClient)}`);
         console.log(`${''.padEnd(44)} ${''.padEnd(38)} @redis-zk/client outage ${summary(m.rzClient)}; first write after the record moved ${summary(m.rzFromRecord)}; failed writes per round ${m.rzFailed.join(', ')}`);
+        if (m.haproxy.length > 0) console.log(`${''.padEnd(44)} ${''.padEnd(38)} HAProxy (GET /primary) client outage ${summary(m.haproxy)}`);
         if (m.sentinelClient.length > 0) console.log(`${''.padEnd(44)} ${''.padEnd(38)} ioredis Sentinel client outage ${summary(m.sentinelClient)}`);
       }
     }
