@@ -2,12 +2,14 @@
 // there): a writer through the client across a kill -9 of the master's redis-server and of a
 // master's whole task, with a second group in the same process that must not move; then
 // ZooKeeper itself frozen long enough to expire the client's session.
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisZk, type MasterChanged } from '../../../packages/client/src/index.js';
-import { freePort, redisClient, sharedZkHosts, startZooKeeper, waitFor } from '../../harness/index.js';
+import { freePort, redisClient, redisPidOf, sharedZkHosts, startZooKeeper, waitFor } from '../../harness/index.js';
 import { killRedisServer, startFullGroup, type FullGroup } from '../../harness/full-group.js';
 import { startClientWriter } from '../../harness/client-writer.js';
 import { recordHistory } from '../../harness/zk-history.js';
+import { makeTestPki } from '../../harness/tls.js';
 import { missingKeys } from '../../harness/writer.js';
 
 let rz: RedisZk | undefined;
@@ -151,6 +153,30 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     const m = redisClient((await g.recordedPort())!);
     expect(await missingKeys(m, writer.acks.map((a) => ({ key: a.key, port: 0, at: a.at })))).toEqual([]);
     m.disconnect();
+  });
+
+  it('speaks TLS with the group\'s CA and a client certificate, and AUTH with REDIS_PASSWORD; follows a failover the same way', async () => {
+    const pki = makeTestPki();
+    const zkHosts = sharedZkHosts();
+    const password = 'client-tls-password';
+    const g = await startFullGroup({ zkHosts, mode: 'zookeeper', env: { TLS_CERT_FILE: pki.cert, TLS_KEY_FILE: pki.key, TLS_CA_FILE: pki.ca, REDIS_PASSWORD: password } });
+    const first = await waitFor(async () => g.recordedPort(), { what: 'the TLS group to record its master', timeoutMs: 30_000 });
+    const tls = { ca: readFileSync(pki.ca), cert: readFileSync(pki.cert), key: readFileSync(pki.key) };
+    rz = await RedisZk.connect({ zkHosts, password, tls });
+    const app = rz.client();
+    app.on('error', () => undefined);
+    expect(await app.set('tls:1', 'yes')).toBe('OK');
+    // Both replicas linked before the reader connects: a reader with no replica to read from
+    // uses the master until it reconnects.
+    await waitFor(async () => Number(await app.call('WAIT', '2', '200')) === 2, { what: 'both replicas linked over TLS', timeoutMs: 30_000 });
+    const reader = rz.client({ readFrom: 'replica' });
+    reader.on('error', () => undefined);
+    expect(await reader.get('tls:1')).toBe('yes');
+    expect(await reader.info('replication')).toContain('role:slave');
+    // Its pid from the wrapper's log: a plain client cannot ask INFO here.
+    process.kill(redisPidOf(g.servers.find((s) => s.port === first)!), 'SIGKILL');
+    const second = await movedFrom(g, first, 15_000);
+    await waitFor(async () => (await app.set('tls:2', 'yes').catch(() => undefined)) === 'OK' && rz!.master() === `127.0.0.1 ${second}`, { what: 'a write over TLS to the new master', timeoutMs: 10_000 });
   });
 
   it('keeps the master while ZooKeeper is frozen 20 s, fails closed when the session turns out expired, then follows again', async () => {
