@@ -45,6 +45,8 @@ describe.skipIf(CHROMIUM === undefined)(`status page in headless Chromium${CHROM
       await page.locator('#events li[data-kind="switch-master"]').first().waitFor({ timeout: 10_000 });
       // The remaining replica, re-pointed by the sentinels, appears under the new master.
       await page.locator('[data-group="mymaster"] tr.replica').first().waitFor({ timeout: 20_000 });
+      // The change is in the group's recent history, newest first.
+      await page.locator('[data-group="mymaster"] ul.history li', { hasText: next.replace(':', ' ') }).first().waitFor({ timeout: 10_000 });
       expect(errors).toEqual([]);
       if (process.env.UPDATE_SCREENSHOT === '1') await page.screenshot({ path: join(repoRoot, 'docs', 'status-page.png') });
     } finally {

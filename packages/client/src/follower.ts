@@ -115,9 +115,12 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
       const left = deadline - Date.now();
       if (left <= 0) return addr !== undefined && until !== undefined ? addr : undefined;
       const ac = new AbortController();
-      const wake = new Promise<void>((resolve) => this.once('changed', () => resolve()));
+      let onChange: (() => void) | undefined;
+      const wake = new Promise<void>((resolve) => this.once('changed', (onChange = () => resolve())));
       await Promise.race([wake, sleep(Math.min(left, until === undefined ? left : until - Date.now()), undefined, { signal: ac.signal }).catch(() => undefined)]);
       ac.abort();
+      // A wait that timed out must not leave its listener behind (a fence can last minutes).
+      this.off('changed', onChange!);
     }
   }
 

@@ -90,6 +90,7 @@ export async function failOverAfterCrash(o: CrashFailoverOptions): Promise<void>
       sentinelAuth: o.sentinelAuth,
       withinMs: Math.max(0, deadline - performance.now()),
       t0,
+      cause: 'crash-failover',
     });
     const ms = Math.round(performance.now() - t0);
     o.log.warn({ event: 'CRASH_FAILED_OVER', master: fmt(r.to), epoch: r.epoch, ms, steps: r.steps }, `The sentinels promoted ${fmt(r.to)} ${ms} ms after redis-server crashed${r.epoch === undefined ? '' : `; ZooKeeper records it at epoch ${r.epoch}`}.`);

@@ -115,7 +115,7 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
       try {
         // A persistent node left at the path goes in the same transaction (version-checked).
         const clear: TxOp[] = leader === undefined ? [] : [{ op: 'remove', path: group.leader, version: leader.stat.version }];
-        await zk.transaction([...recordOps(snapshot, self, epoch), ...clear, { op: 'create', path: group.leader, data: formatHostPort(self), mode: 'ephemeral' }]);
+        await zk.transaction([...recordOps(snapshot, self, 'election', epoch), ...clear, { op: 'create', path: group.leader, data: formatHostPort(self), mode: 'ephemeral' }]);
       } catch (err) {
         if (!isRecordConflict(err)) throw err;
         // Someone wrote meanwhile: the follow loop re-points us if the record names another.

@@ -99,6 +99,7 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
       sentinelAuth: o.sentinelAuth,
       withinMs: Math.max(0, deadline - performance.now()),
       t0,
+      cause: 'hand-off',
     });
     const outageMs = Math.round(performance.now() - t0);
     // Our clients wait on the pause: closed, they ask again and find the new master.
@@ -122,7 +123,7 @@ export async function handOffWithoutSentinels(o: HandOffOptions): Promise<void> 
   const to = electionPick(found.fit)!;
   o.log.info({ event: 'HAND_OFF_STARTED', to: formatHostPort(to) }, `Handing ${o.group.name} over to ${formatHostPort(to)}, the replica an election would pick, before stopping.`);
   try {
-    const r = await moveMasterInZooKeeper({ zk: o.zk, layout: o.group, from: o.self, fromCommands: o.local, to, auth: o.auth, lockWaitMs: Math.floor(o.timeoutMs / 3), pauseMs: o.timeoutMs * 4, catchUpMs: Math.floor(o.timeoutMs / 2) });
+    const r = await moveMasterInZooKeeper({ zk: o.zk, layout: o.group, from: o.self, fromCommands: o.local, to, auth: o.auth, lockWaitMs: Math.floor(o.timeoutMs / 3), pauseMs: o.timeoutMs * 4, catchUpMs: Math.floor(o.timeoutMs / 2), cause: 'hand-off' });
     o.log.info({ event: 'HANDED_OFF', to: formatHostPort(to), epoch: r.epoch, outageMs: r.outageMs, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(to)} (epoch ${r.epoch}); writes were paused for ${r.outageMs} ms; stopping.`);
   } catch (err) {
     o.log.warn({ event: 'HAND_OFF_FAILED', code: isRedisZkError(err) ? err.code : undefined }, `The hand-off to ${formatHostPort(to)} did not happen (${message(err)}); stopping anyway: the replicas elect once this master is gone.`);

@@ -110,7 +110,7 @@ export async function decideUnderLock(o: StartupOptions): Promise<Decided | unde
       if (decision.action === 'replicate') return { lock, decision, replicaOf: decision.master, observedRecord: obs.record };
       const target = decision.action === 'claim' ? self : decision.master;
       try {
-        await writeRecord(zk, snapshot, target);
+        await writeRecord(zk, snapshot, target, 'claim');
       } catch (err) {
         // Someone (the watcher) wrote meanwhile: decide again on what is there now.
         if (isRecordConflict(err)) {

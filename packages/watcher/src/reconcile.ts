@@ -218,7 +218,8 @@ export class Reconciler {
     }
     const decided = performance.now();
     try {
-      await writeRecord(this.zk, stored, decision.master, decision.epoch);
+      // A change the sentinels made is a failover; a record brought back to what they say, a repair.
+      await writeRecord(this.zk, stored, decision.master, decision.rule === 'newer-epoch' || decision.rule === 'recorded-master-dead' ? 'failover' : 'repair', decision.epoch);
     } catch (err) {
       if (isRedisZkError(err, 'ZK_NO_NODE')) {
         await this.zk.mkdirp(zkPaths.MASTERS);

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { parseHistory, type HistoryEntry } from '@redis-zk/core';
 import { classifyRecord, describeRecordValue, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
@@ -30,6 +31,8 @@ export class WatcherState extends EventEmitter<StateEvents> {
   /** `/redis/masters/<name>` */
   masters = new Map<string, RecordValue>();
   epochs = new Map<string, number | undefined>();
+  /** Each group's last master changes (`/redis/history/<name>`), as stored. */
+  history = new Map<string, HistoryEntry[]>();
   zkState: ZkState = 'connecting';
   /**
    * Registered sentinels found fit to hand out, by address, from the last all-sentinels check of
@@ -76,6 +79,9 @@ export class WatcherState extends EventEmitter<StateEvents> {
       }),
       watchChildren(this.zk, zkPaths.EPOCHS, (children) => {
         this.epochs = new Map([...children].map(([name, value]) => [name, parseEpoch(value)]));
+      }),
+      watchChildren(this.zk, zkPaths.HISTORY, (children) => {
+        this.history = new Map([...children].map(([name, value]) => [name, parseHistory(value)]));
       }),
     );
   }

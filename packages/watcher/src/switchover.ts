@@ -178,7 +178,7 @@ export class Switchover {
       //      lifted under a running failover.
       let handed;
       try {
-        handed = await failOverThroughSentinels({ zk, layout: zkPaths.groupLayout(group, group === this.o.defaultName), from, candidates, previousReplid: replid, sentinels, auth, sentinelAuth: this.o.sentinelAuth, withinMs: PROMOTION_MS, t0 });
+        handed = await failOverThroughSentinels({ zk, layout: zkPaths.groupLayout(group, group === this.o.defaultName), from, candidates, previousReplid: replid, sentinels, auth, sentinelAuth: this.o.sentinelAuth, withinMs: PROMOTION_MS, t0, cause: 'switchover' });
       } catch (err) {
         if (!isRedisZkError(err, 'SWITCHOVER_ABORTED')) committed = true;
         throw err;
@@ -199,7 +199,7 @@ export class Switchover {
 
   /** FAILOVER_MODE=zookeeper: core's moveMasterInZooKeeper, as an election would, under the group's lock. */
   private async executeWithoutSentinels(layout: zkPaths.GroupLayout, from: HostPort, to: HostPort): Promise<Extract<SwitchoverResult, { ok: true }>> {
-    const r = await moveMasterInZooKeeper({ zk: this.o.zk, layout, from, to, auth: this.o.auth, lockWaitMs: LOCK_WAIT_MS, pauseMs: PAUSE_MS, catchUpMs: CATCH_UP_MS });
+    const r = await moveMasterInZooKeeper({ zk: this.o.zk, layout, from, to, auth: this.o.auth, lockWaitMs: LOCK_WAIT_MS, pauseMs: PAUSE_MS, catchUpMs: CATCH_UP_MS, cause: 'switchover' });
     return { ok: true, group: layout.name, from: fmt(from), to: fmt(to), outageMs: r.outageMs, steps: r.steps };
   }
 

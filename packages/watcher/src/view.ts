@@ -48,6 +48,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
     master: (g = name) => state.masterOf(g),
     knows: known,
     masters: () => state.knownMasters(),
+    history: (g = name) => state.history.get(g) ?? [],
     health: () => {
       const zookeeper = state.zkState;
       const sub = subscriptionInfo();

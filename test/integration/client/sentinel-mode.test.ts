@@ -127,6 +127,17 @@ describe('@redis-zk/client, Sentinel mode', () => {
       await waitFor(() => writer.acks.some((a) => a.at > movedAt(fourth) + 100), { what: 'writes acknowledged after the hand-off', timeoutMs: 10_000 });
       expect(rz.master()).toBe(`127.0.0.1 ${fourth}`);
       expect(writer.failures.slice(failuresBeforeHandoff).filter((f) => f.error !== 'WAIT 0')).toEqual([]);
+      // The group's history (GET /history, /redis/history/mymaster): each change with its cause,
+      // each one's `from` the previous one's `to`, the last one the record.
+      const history = (await (await fetch(`http://127.0.0.1:${g.watcher.port}/history`, { headers: { accept: 'application/json' } })).json()) as { name: string; changes: { from: string | null; to: string; cause: string; epoch: number }[] };
+      expect(history.name).toBe('mymaster');
+      const causes = history.changes.map((c) => c.cause);
+      expect(causes[0]).toBe('claim');
+      expect(causes.slice(-2)).toEqual(['switchover', 'hand-off']);
+      expect(['crash-failover', 'failover']).toContain(causes.at(-3));
+      for (let i = 1; i < history.changes.length; i += 1) expect(history.changes[i]!.from).toBe(history.changes[i - 1]!.to);
+      expect(history.changes.at(-1)!.to).toBe(`127.0.0.1 ${fourth}`);
+      expect(history.changes.map((c) => c.epoch)).toEqual([...history.changes.map((c) => c.epoch)].sort((a, b) => a - b));
       console.log(`client: hand-off (SIGTERM) outage ${writer.outageAround(movedAt(fourth))} ms (first write ${writer.firstSetAfter(movedAt(fourth))} ms after the record moved)`);
     } finally {
       await writer.stop();
@@ -155,8 +166,9 @@ describe('@redis-zk/client, Sentinel mode', () => {
     const f = redisClient(foreign.port);
     expect(await f.dbsize()).toBe(0);
     f.disconnect();
-    // The watcher repairs the record; the client never moved.
+    // The watcher repairs the record; the client never moved. The repair is in the history.
     await waitFor(async () => (await g.zk.get('/redis/master')) === `127.0.0.1 ${master}`, { what: 'the watcher to repair the record', timeoutMs: 10_000 });
+    expect(JSON.parse((await g.zk.get('/redis/history/mymaster'))!).at(-1)).toMatchObject({ from: `127.0.0.1 ${foreign.port}`, to: `127.0.0.1 ${master}`, cause: 'repair' });
     expect(await app.get('during:49')).toBe('1');
     expect(changes.map((c) => c.to)).toEqual([`127.0.0.1 ${master}`]);
 

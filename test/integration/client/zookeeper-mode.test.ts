@@ -74,6 +74,8 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
           `whole task lost: record moved ${movedAt(third) - killedAt} ms after the kill, first write ${writer.firstSetAfter(movedAt(third))} ms after the record moved`,
       );
       expect(changes.filter((c) => c.group === 'mymaster').map((c) => c.to)).toEqual([`127.0.0.1 ${first}`, `127.0.0.1 ${second}`, `127.0.0.1 ${third}`]);
+      // Both elections in the history, after the first claim.
+      expect(JSON.parse((await g.zk.get('/redis/history/mymaster'))!).map((c: { cause: string; to: string }) => `${c.cause} ${c.to}`)).toEqual([`claim 127.0.0.1 ${first}`, `election 127.0.0.1 ${second}`, `election 127.0.0.1 ${third}`]);
       // The other group: never moved, never failed.
       expect(changes.filter((c) => c.group === 'cache').map((c) => c.to)).toEqual([`127.0.0.1 ${cacheMaster.port}`]);
       expect(cacheWriter.failures).toEqual([]);

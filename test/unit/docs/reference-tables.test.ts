@@ -60,6 +60,7 @@ describe('docs/reference/http-api.md', () => {
       master: () => group,
       knows: (n) => n === 'mymaster',
       masters: () => new Map([['mymaster', group]]),
+      history: () => [],
       health: () => ({ ok: true, reason: 'fine', zookeeper: 'connected', subscription: null, unhealthyGroups: [] }),
       groupHealth: (name) => ({ name, ok: true, reason: 'fine' }),
       status: (name = 'mymaster') => ({ name, sentinels: [], events: [], zookeeper: { state: 'connected' } }),

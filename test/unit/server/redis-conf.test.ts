@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redisConfText } from '../../../packages/server/src/redis-conf.js';
-import { recordOps } from '../../../packages/core/src/index.js';
+import { classifyRecord, HISTORY_LIMIT, parseHistory, recordOps } from '../../../packages/core/src/index.js';
 
 const base = { include: undefined, port: 7001, bind: '127.0.0.1', dir: '/data/r', announce: { host: '10.1.2.3', port: 31001 }, password: undefined, replicaOf: undefined, appendOnly: true };
 
@@ -41,17 +41,35 @@ describe('redisConfText', () => {
 });
 
 describe('recordOps (the one writer)', () => {
+  const same = { record: classifyRecord('h 2'), history: [], historyDir: true };
   it('creates missing nodes and sets existing ones with the versions read, epoch first', () => {
-    expect(recordOps({ name: 'g', isDefault: true, epoch: 3, versions: { epoch: 7, master: undefined, group: 4 } }, { host: 'h', port: 2 })).toEqual([
+    expect(recordOps({ name: 'g', isDefault: true, epoch: 3, versions: { epoch: 7, master: undefined, group: 4, history: undefined }, ...same }, { host: 'h', port: 2 }, 'repair')).toEqual([
       { op: 'set', path: '/redis/epochs/g', data: '3', version: 7 },
       { op: 'set', path: '/redis/masters/g', data: 'h 2', version: 4 },
       { op: 'create', path: '/redis/master', data: 'h 2', mode: 'persistent' },
     ]);
   });
   it('a group other than the default does not touch /redis/master; a new epoch node starts at 0', () => {
-    expect(recordOps({ name: 'g', isDefault: false, epoch: undefined, versions: { epoch: undefined, master: undefined, group: undefined } }, { host: 'h', port: 2 }).map((o) => `${o.op} ${o.path}`)).toEqual([
+    expect(recordOps({ name: 'g', isDefault: false, epoch: undefined, versions: { epoch: undefined, master: undefined, group: undefined, history: undefined }, ...same }, { host: 'h', port: 2 }, 'repair').map((o) => `${o.op} ${o.path}`)).toEqual([
       'create /redis/epochs/g',
       'create /redis/masters/g',
     ]);
+  });
+  it('a change of master appends to the group\'s history in the same transaction, bounded, creating /redis/history when absent', () => {
+    const old = Array.from({ length: HISTORY_LIMIT }, (_, i) => ({ at: new Date(0).toISOString(), epoch: i, from: null, to: 'x 1', cause: 'failover' as const }));
+    const ops = recordOps({ name: 'g', isDefault: false, epoch: 4, versions: { epoch: 1, master: undefined, group: 2, history: 9 }, record: classifyRecord('a 1'), history: old, historyDir: true }, { host: 'b', port: 2 }, 'switchover', 5);
+    expect(ops.map((o) => `${o.op} ${o.path}`)).toEqual(['set /redis/epochs/g', 'set /redis/masters/g', 'set /redis/history/g']);
+    const written = parseHistory(String((ops[2] as { data: string }).data));
+    expect(written).toHaveLength(HISTORY_LIMIT);
+    expect(written.at(-1)).toMatchObject({ epoch: 5, from: 'a 1', to: 'b 2', cause: 'switchover' });
+    expect(ops[2]).toMatchObject({ version: 9 });
+    const first = recordOps({ name: 'g', isDefault: false, epoch: undefined, versions: { epoch: undefined, master: undefined, group: undefined, history: undefined }, record: classifyRecord(undefined), history: [], historyDir: false }, { host: 'b', port: 2 }, 'claim');
+    expect(first.map((o) => `${o.op} ${o.path}`)).toEqual(['create /redis/epochs/g', 'create /redis/masters/g', 'create /redis/history', 'create /redis/history/g']);
+    expect(parseHistory(String((first[3] as { data: string }).data))).toMatchObject([{ from: null, to: 'b 2', cause: 'claim', epoch: 0 }]);
+  });
+  it('history that is not what the writers write is read as empty, entry by entry', () => {
+    expect(parseHistory('garbage')).toEqual([]);
+    expect(parseHistory('{"a":1}')).toEqual([]);
+    expect(parseHistory(JSON.stringify([{ at: 'x', epoch: 1, from: null, to: 'a 1', cause: 'failover' }, { at: 'y', epoch: 'no' }]))).toHaveLength(1);
   });
 });

@@ -15,6 +15,7 @@ function view(over: Partial<WatcherView> = {}): WatcherView {
     master: (name = 'mymaster') => GROUPS.get(name),
     knows: (name) => GROUPS.has(name),
     masters: () => GROUPS,
+    history: () => [],
     health: () => ({ ok: true, reason: 'fine', zookeeper: 'connected', subscription: { sentinel: '10.0.0.1:26379', since: new Date(0).toISOString() }, unhealthyGroups: [] }),
     groupHealth: (name) => ({ name, ok: name === 'mymaster', reason: name === 'mymaster' ? 'fine' : `the sentinels cannot monitor the master of ${name}` }),
     status: (name = 'mymaster') => ({ name, sentinels: [S1], events: [], zookeeper: { state: 'connected' } }),

@@ -8,6 +8,7 @@ import { Lock } from '../zk/lock.js';
 import type { Zk } from '../zk/client.js';
 import { readGroupSnapshot } from './snapshot.js';
 import { recordOps } from './writer.js';
+import type { ChangeCause } from './history.js';
 
 export interface MoveMasterOptions {
   zk: Zk;
@@ -23,6 +24,8 @@ export interface MoveMasterOptions {
   pauseMs: number;
   /** How long the candidate gets to hold every acknowledged write. */
   catchUpMs: number;
+  /** What the history says of this change. */
+  cause: Extract<ChangeCause, 'switchover' | 'hand-off'>;
 }
 
 export interface MoveMasterResult {
@@ -85,7 +88,7 @@ export async function moveMasterInZooKeeper(o: MoveMasterOptions): Promise<MoveM
     steps.push(`${fmt(to)} promoted (${at()})`);
     const epoch = (snap.epoch ?? 0) + 1;
     try {
-      await zk.transaction([...recordOps(snap, to, epoch), ...(leader === undefined ? [] : [{ op: 'remove' as const, path: layout.leader, version: leader.stat.version }])]);
+      await zk.transaction([...recordOps(snap, to, o.cause, epoch), ...(leader === undefined ? [] : [{ op: 'remove' as const, path: layout.leader, version: leader.stat.version }])]);
     } catch (err) {
       // Nobody was told about the candidate: making it a replica again loses nothing.
       await redisCommand(to, auth, 'REPLICAOF', from.host, from.port).catch(() => undefined);

@@ -8,6 +8,7 @@ import type { Zk } from '../zk/client.js';
 import { confirmsLineage } from './authority.js';
 import { readGroupSnapshot, type GroupSnapshot } from './snapshot.js';
 import { isRecordConflict, writeRecord } from './writer.js';
+import type { ChangeCause } from './history.js';
 
 /**
  * The one Sentinel-mode hand-off: a planned switchover (POST /switchover), a master stopped on
@@ -34,6 +35,8 @@ export interface SentinelFailoverOptions {
   withinMs: number;
   /** Origin of the step times (performance.now()); defaults to the call. */
   t0?: number;
+  /** What the history says of this change. */
+  cause: Extract<ChangeCause, 'switchover' | 'hand-off' | 'crash-failover'>;
 }
 
 export interface SentinelFailoverResult {
@@ -147,7 +150,7 @@ async function record(o: SentinelFailoverOptions, first: GroupSnapshot, to: Host
     }
     const epoch = Math.max(snap.epoch ?? 0, sentinelEpoch) + 1;
     try {
-      await writeRecord(o.zk, snap, to, epoch);
+      await writeRecord(o.zk, snap, to, o.cause, epoch);
       return { epoch, step: `ZooKeeper records ${fmt(to)} at epoch ${epoch} (${at()})` };
     } catch (err) {
       if (!isRecordConflict(err) || attempt > 0) throw err;

@@ -1,6 +1,7 @@
 import { formatHostPort, parseHostPort, preview, type HostPort } from '../hostport.js';
 import type { NodeData, Zk } from '../zk/client.js';
 import * as paths from '../zk/paths.js';
+import { parseHistory, type HistoryEntry } from './history.js';
 
 /** What a record node holds, classified once so every program reads it the same way. */
 export type RecordValue =
@@ -57,7 +58,10 @@ export interface GroupSnapshot {
   inSync: boolean;
   /** `/redis/epochs/<name>`; undefined when absent or not a decimal number. */
   epoch: number | undefined;
-  versions: { epoch: number | undefined; group: number | undefined; master: number | undefined };
+  versions: { epoch: number | undefined; group: number | undefined; master: number | undefined; history: number | undefined };
+  /** `/redis/history/<name>` as stored, and whether `/redis/history` exists at all. */
+  history: HistoryEntry[];
+  historyDir: boolean;
   /** Distinct live sentinels by address (the first id seen for an address). */
   sentinels: Member[];
   nodes: Member[];
@@ -102,10 +106,12 @@ export interface SnapshotOptions {
 export async function readGroupSnapshot(zk: Zk, name: string, opts: SnapshotOptions): Promise<GroupSnapshot> {
   const withRegistries = opts.registries ?? true;
   const layout = paths.groupLayout(name, opts.isDefault);
-  const [epoch, group, master, sentinels, nodes] = await Promise.all([
+  const [epoch, group, master, history, historyDir, sentinels, nodes] = await Promise.all([
     zk.get(paths.epochOf(name)),
     zk.get(paths.masterOf(name)),
     opts.isDefault ? zk.get(paths.MASTER) : Promise.resolve(undefined),
+    zk.get(paths.historyOf(name)),
+    zk.exists(paths.HISTORY),
     withRegistries ? readRegistry(zk, paths.SENTINELS) : Promise.resolve(new Map<string, string>()),
     withRegistries ? readRegistry(zk, layout.nodes) : Promise.resolve(new Map<string, string>()),
   ]);
@@ -116,7 +122,9 @@ export async function readGroupSnapshot(zk: Zk, name: string, opts: SnapshotOpti
     record: classifyRecord(opts.isDefault ? text(master) : text(group)),
     inSync: !opts.isDefault || text(group) === text(master),
     epoch: parseEpoch(text(epoch)),
-    versions: { epoch: epoch?.stat.version, group: group?.stat.version, master: master?.stat.version },
+    versions: { epoch: epoch?.stat.version, group: group?.stat.version, master: master?.stat.version, history: history?.stat.version },
+    history: parseHistory(text(history)),
+    historyDir: historyDir !== undefined,
     sentinels: parseMembers(paths.SENTINELS, sentinels, refused),
     nodes: parseMembers(layout.nodes, nodes, refused),
     refused,

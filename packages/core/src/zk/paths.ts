@@ -12,6 +12,14 @@ export const LEADER = '/redis/leader';
  * the same transaction as the record.
  */
 export const EPOCHS = '/redis/epochs';
+/**
+ * Each group's last master changes (`/redis/history/<name>`, a JSON array, newest last, at most
+ * 100), written in the same transaction as the record, so it cannot disagree with it.
+ */
+export const HISTORY = '/redis/history';
+export function historyOf(name: string): string {
+  return `${HISTORY}/${name}`;
+}
 
 /**
  * Groups other than the default keep their decision lock and live-node registry here

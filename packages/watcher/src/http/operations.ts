@@ -18,7 +18,7 @@ export interface Operations {
 }
 
 /** Every endpoint, as GET / lists them and docs/reference/http-api.md documents them (a test checks both). */
-export const WATCHER_ENDPOINTS = ['/master', '/masters', '/master/<name>', '/sentinels', '/sentinel', '/status', '/status/<name>', '/health', '/health/<name>', '/events', '/metrics', 'POST /switchover', '/'] as const;
+export const WATCHER_ENDPOINTS = ['/master', '/masters', '/master/<name>', '/history', '/history/<name>', '/sentinels', '/sentinel', '/status', '/status/<name>', '/health', '/health/<name>', '/events', '/metrics', 'POST /switchover', '/'] as const;
 
 /** Open event streams at most: each holds a socket; more are answered 503. */
 const MAX_STREAMS = 64;

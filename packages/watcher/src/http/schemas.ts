@@ -36,6 +36,23 @@ export const groupHealthSchema = {
   required: ['status', 'group', 'reason'],
 } as const;
 
+/** JSON /history[/<name>]: a group's last master changes, oldest first. */
+export const historySchema = {
+  type: 'object',
+  required: ['name', 'changes'],
+  properties: {
+    name: { type: 'string' },
+    changes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['at', 'epoch', 'from', 'to', 'cause'],
+        properties: { at: { type: 'string' }, epoch: { type: 'integer' }, from: { type: ['string', 'null'] }, to: { type: 'string' }, cause: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
 /** JSON /masters: group name → its master. */
 export const mastersSchema = { type: 'object', additionalProperties: hostPort } as const;
 

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { errorBody, joinHostPort, type HostPort, type HttpTls, zkPaths } from '@redis-zk/core';
+import { errorBody, joinHostPort, type HistoryEntry, type HostPort, type HttpTls, zkPaths } from '@redis-zk/core';
 import { acceptsJson, negotiate } from './negotiate.js';
 import { registerOperations, routeOf, type Operations } from './operations.js';
-import { errorSchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
+import { errorSchema, historySchema, groupHealthSchema, healthSchema, masterSchema, mastersSchema, sentinelSchema, sentinelsSchema, statusSchema } from './schemas.js';
 
 export interface Health {
   ok: boolean;
@@ -28,6 +28,8 @@ export interface WatcherView {
   /** Whether a group by this name is served (it has a record, or it is the default group). */
   knows(name: string): boolean;
   masters(): ReadonlyMap<string, HostPort>;
+  /** A group's last master changes, oldest first (`/redis/history/<name>`). */
+  history(name?: string): readonly HistoryEntry[];
   health(): Health;
   groupHealth(name: string): GroupHealth;
   status(name?: string): Record<string, unknown>;
@@ -44,7 +46,7 @@ function jsonOnly(req: FastifyRequest, reply: FastifyReply): FastifyReply | unde
   return acceptsJson(req.headers.accept) ? undefined : notAcceptable(reply, 'application/json');
 }
 
-const ENDPOINTS = ['/sentinels', '/sentinel', '/master', '/masters', '/master/:name', '/status', '/status/:name', '/health', '/health/:name'] as const;
+const ENDPOINTS = ['/sentinels', '/sentinel', '/master', '/masters', '/master/:name', '/history', '/history/:name', '/status', '/status/:name', '/health', '/health/:name'] as const;
 
 function unavailable(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(503).type('application/json').send(errorBody('UNAVAILABLE', message));
@@ -112,6 +114,13 @@ export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): Fa
     return represent(req, reply, text, Object.fromEntries(all.map(([name, m]) => [name, { host: m.host, port: m.port }])));
   });
 
+  app.get('/history', { schema: { response: { 200: historySchema, 406: errorSchema } } }, (req, reply) => jsonOnly(req, reply) ?? reply.type('application/json').send({ name: view.name, changes: view.history() }));
+
+  app.get<Named>('/history/:name', { schema: { response: { 200: historySchema, 404: errorSchema, 406: errorSchema } } }, (req, reply) => {
+    if (!view.knows(req.params.name)) return unknownGroup(reply, req.params.name);
+    return jsonOnly(req, reply) ?? reply.type('application/json').send({ name: req.params.name, changes: view.history(req.params.name) });
+  });
+
   app.get('/status', { schema: { response: { 200: statusSchema, 406: errorSchema } } }, (req, reply) => jsonOnly(req, reply) ?? reply.type('application/json').send(view.status()));
 
   app.get<Named>('/status/:name', { schema: { response: { 200: statusSchema, 404: errorSchema, 406: errorSchema } } }, (req, reply) => {
@@ -148,7 +157,7 @@ export function createHttpServer(view: WatcherView, extras: HttpExtras = {}): Fa
   }
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.code(404).type('application/json').send(errorBody('NOT_FOUND', `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /masters, /master/<name>, /status, /status/<name>, /health, /health/<name>, /events, /metrics or POST /switchover`));
+    void reply.code(404).type('application/json').send(errorBody('NOT_FOUND', `${req.method} ${req.url.slice(0, 200)} is not an endpoint; try /sentinels, /sentinel, /master, /masters, /master/<name>, /history, /history/<name>, /status, /status/<name>, /health, /health/<name>, /events, /metrics or POST /switchover`));
   });
 
   app.setErrorHandler((err: { statusCode?: number; message?: string }, _req, reply) => {

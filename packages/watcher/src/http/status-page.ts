@@ -115,6 +115,14 @@ export const STATUS_PAGE = `<!doctype html>
     }
     if (s.replicas.length === 0) { const row = el('tr'); row.appendChild(el('td', 'no replicas attached', 'muted')); t.appendChild(row); }
     c.appendChild(t);
+    // The last master changes, newest first (GET /history/<name>).
+    const hist = el('ul'); hist.className = 'history muted';
+    c.appendChild(el('p', 'recent master changes', 'muted'));
+    c.appendChild(hist);
+    getJson('/history/' + encodeURIComponent(s.name)).then((r) => {
+      for (const x of r.changes.slice(-5).reverse()) hist.appendChild(el('li', x.at.replace('T', ' ').slice(0, 19) + '  ' + x.cause + '  ' + (x.from || '–') + ' → ' + x.to + '  (epoch ' + x.epoch + ')'));
+      if (r.changes.length === 0) hist.appendChild(el('li', 'none recorded yet'));
+    }).catch(() => {});
   }
 
   async function refresh(name) {
