@@ -35,6 +35,13 @@ export function startClientWriter(client: Redis, prefix: string, waitMs = 500) {
     acks,
     sets,
     failures,
+    /**
+     * Commands that failed, from `index` on: a `WAIT` that found no replica in time (a replica
+     * re-linking on a busy machine) is a write not counted, not a command the client failed.
+     */
+    commandFailures(index = 0): { at: number; error: string }[] {
+      return failures.slice(index).filter((f) => f.error !== 'WAIT 0');
+    },
     /** The client's outage around `at`: the last SET answered before it to the first one after (ms). */
     outageAround(at: number): number | undefined {
       const before = sets.filter((t) => t <= at).at(-1);
