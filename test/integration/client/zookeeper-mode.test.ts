@@ -181,6 +181,43 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     await waitFor(async () => (await app.set('tls:2', 'yes').catch(() => undefined)) === 'OK' && rz!.master() === `127.0.0.1 ${second}`, { what: 'a write over TLS to the new master', timeoutMs: 10_000 });
   });
 
+  it('waits out a master that really fenced itself (ZooKeeper frozen and its replica stopped): no failed command, writes resume when it is confirmed again', async () => {
+    const zkServer = await startZooKeeper();
+    const zkHosts = `${zkServer.connectString}/fence`;
+    const g = await startFullGroup({ zkHosts, mode: 'zookeeper', servers: 2, env: { FENCE_AFTER_MS: '500', ZK_SESSION_TIMEOUT_MS: '20000' } });
+    const master = await g.steady('the group to form');
+    rz = await RedisZk.connect({ zkHosts });
+    const app = rz.client();
+    app.on('error', () => undefined);
+    const writer = startClientWriter(app, 'fz:', 300);
+    const replica = g.servers.find((s) => s.port !== master)!;
+    const task = g.servers.find((s) => s.port === master)!;
+    try {
+      await waitFor(() => writer.acks.length > 20, { what: 'acknowledged writes through the client', timeoutMs: 10_000 });
+      // Nothing can confirm the master: its wrapper raises the fence after FENCE_AFTER_MS.
+      const replicaPid = redisPidOf(replica);
+      zkServer.freeze();
+      process.kill(replicaPid, 'SIGSTOP');
+      try {
+        await task.proc.waitForLog((l) => l.event === 'FENCE_UP', 10_000);
+        await new Promise((r) => setTimeout(r, 1_000)); // the fence's length, not a wait for a condition
+      } finally {
+        process.kill(replicaPid, 'SIGCONT');
+        zkServer.thaw();
+      }
+      await task.proc.waitForLog((l) => l.event === 'FENCE_LIFTED', 15_000);
+      const back = writer.acks.length;
+      await waitFor(() => writer.acks.length > back + 20, { what: 'writes acknowledged once the fence is lifted', timeoutMs: 15_000 });
+    } finally {
+      await writer.stop();
+    }
+    const direct = redisClient(master);
+    expect(Number(/errorstat_NOREPLICAS:count=(\d+)/.exec(await direct.info('errorstats'))?.[1] ?? 0)).toBeGreaterThan(0);
+    direct.disconnect();
+    expect(rz.master()).toBe(`127.0.0.1 ${master}`);
+    expect(writer.commandFailures()).toEqual([]);
+  }, 60_000);
+
   it('keeps the master while ZooKeeper is frozen 20 s, fails closed when the session turns out expired, then follows again', async () => {
     const zkServer = await startZooKeeper();
     const zkHosts = `${zkServer.connectString}/frozen`;
