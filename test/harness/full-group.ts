@@ -115,6 +115,22 @@ async function infoOf(port: number): Promise<Record<string, string> | undefined>
   }
 }
 
+/** Until the record names a master other than `port`; resolves with the new master's port. */
+export function recordMovedFrom(g: FullGroup, port: number, timeoutMs: number): Promise<number> {
+  return waitFor(async () => {
+    const p = await g.recordedPort();
+    return p !== undefined && p !== port ? p : undefined;
+  }, { what: `the record to move from ${port}`, timeoutMs });
+}
+
+/** Until the server on `port` is a replica of `master` with its link up. */
+export async function linkedTo(port: number, master: number, what: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => {
+    const info = await infoOf(port);
+    return info?.master_port === String(master) && info.master_link_status === 'up';
+  }, { what, timeoutMs });
+}
+
 /** kill -9 of a task's redis-server only (its wrapper sees it exit); resolves with the pid killed. */
 export async function killRedisServer(task: Task): Promise<number> {
   const c = redisClient(task.port);

@@ -5,7 +5,7 @@
 // Ruby writer (SET + WAIT 1) loses nothing it counted.
 import { describe, expect, it } from 'vitest';
 import { redisClient, sharedZkHosts, startProcess, waitFor } from '../../harness/index.js';
-import { killRedisServer, startFullGroup } from '../../harness/full-group.js';
+import { killRedisServer, linkedTo, recordMovedFrom, startFullGroup } from '../../harness/full-group.js';
 import { missingKeys } from '../../harness/writer.js';
 
 describe('client examples in other languages', () => {
@@ -24,18 +24,11 @@ describe('client examples in other languages', () => {
     try {
       await waitFor(() => acks(python).length > 20 && acks(ruby).length > 20, { what: 'both examples writing', timeoutMs: 20_000 });
       await killRedisServer(g.servers.find((s) => s.port === first)!);
-      const second = await waitFor(async () => {
-        const p = await g.recordedPort();
-        return p !== undefined && p !== first ? p : undefined;
-      }, { what: 'the crash failover to be recorded', timeoutMs: 20_000 });
+      const second = await recordMovedFrom(g, first, 20_000);
       await waitFor(() => acks(python).some((a) => a.master === `127.0.0.1 ${second}`), { what: 'the Python example to write to the new master', timeoutMs: 10_000 });
       // Ruby follows the sentinels: after their +switch-master.
       const other = g.servers.find((s) => s.port !== first && s.port !== second)!;
-      await waitFor(async () => {
-        const oc = redisClient(other.port);
-        const info = await oc.info('replication').finally(() => oc.disconnect());
-        return info.includes(`master_port:${second}`) && info.includes('master_link_status:up');
-      }, { what: 'the other replica linked to the new master', timeoutMs: 30_000 });
+      await linkedTo(other.port, second, 'the other replica linked to the new master', 30_000);
       const beforeSwitch = Date.now();
       await waitFor(async () => (await fetch(`http://127.0.0.1:${g.watcher.port}/switchover`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' })).status === 200 || undefined, { what: 'POST /switchover to succeed', timeoutMs: 30_000 });
       const third = (await g.recordedPort())!;

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisZk, type MasterChanged } from '../../../packages/client/src/index.js';
 import { redisClient, sharedZkHosts, startRedisServer, waitFor } from '../../harness/index.js';
-import { killRedisServer, startFullGroup } from '../../harness/full-group.js';
+import { killRedisServer, linkedTo, recordMovedFrom, startFullGroup } from '../../harness/full-group.js';
 import { startClientWriter } from '../../harness/client-writer.js';
 import { recordHistory } from '../../harness/zk-history.js';
 import { missingKeys } from '../../harness/writer.js';
@@ -45,10 +45,7 @@ describe('@redis-zk/client, Sentinel mode', () => {
       await waitFor(() => writer.acks.length > 50, { what: 'acknowledged writes through the client', timeoutMs: 15_000 });
       const old = g.servers.find((s) => s.port === first)!;
       await killRedisServer(old);
-      const second = await waitFor(async () => {
-        const p = await g.recordedPort();
-        return p !== undefined && p !== first ? p : undefined;
-      }, { what: 'the crash failover to be recorded', timeoutMs: 20_000 });
+      const second = await recordMovedFrom(g, first, 20_000);
       await waitFor(() => writer.acks.some((a) => a.at > movedAt(second)), { what: 'a write acknowledged on the new master', timeoutMs: 10_000 });
       expect(rz.master()).toBe(`127.0.0.1 ${second}`);
       await waitFor(() => changes.find((c) => c.to === `127.0.0.1 ${second}`), { what: 'master-changed for the crash failover', timeoutMs: 5_000 });
@@ -71,21 +68,14 @@ describe('@redis-zk/client, Sentinel mode', () => {
 
       // A switchover: the writer must not see one failed write.
       const other = g.servers.find((s) => s !== old && s.port !== second)!;
-      await waitFor(async () => {
-        const oc = redisClient(other.port);
-        const info = await oc.info('replication').finally(() => oc.disconnect());
-        return info.includes(`master_port:${second}`) && info.includes('master_link_status:up');
-      }, { what: 'the other replica linked to the new master', timeoutMs: 30_000 });
+      await linkedTo(other.port, second, 'the other replica linked to the new master', 30_000);
       const failuresBefore = writer.failures.length;
       const r = await waitFor(async () => {
         const res = await fetch(`http://127.0.0.1:${g.watcher.port}/switchover`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{}' });
         return res.status === 200 ? res : undefined;
       }, { what: 'POST /switchover to succeed', timeoutMs: 30_000 });
       expect(r.status).toBe(200);
-      const third = await waitFor(async () => {
-        const p = await g.recordedPort();
-        return p !== undefined && p !== second ? p : undefined;
-      }, { what: 'the switchover to be recorded', timeoutMs: 10_000 });
+      const third = await recordMovedFrom(g, second, 10_000);
       await waitFor(() => writer.acks.some((a) => a.at > movedAt(third) + 100), { what: 'writes acknowledged after the switchover', timeoutMs: 10_000 });
       expect(rz.master()).toBe(`127.0.0.1 ${third}`);
       expect(writer.commandFailures(failuresBefore)).toEqual([]);
@@ -98,11 +88,7 @@ describe('@redis-zk/client, Sentinel mode', () => {
 
       // Marathon replaces the crashed task, so the group has two replicas again.
       const replacement = await g.addServer();
-      await waitFor(async () => {
-        const rc = redisClient(replacement.port);
-        const info = await rc.info('replication').catch(() => '').finally(() => rc.disconnect());
-        return info.includes(`master_port:${third}`) && info.includes('master_link_status:up');
-      }, { what: 'the replacement to replicate the master', timeoutMs: 30_000 });
+      await linkedTo(replacement.port, third, 'the replacement to replicate the master', 30_000);
       // A rolling restart's step: SIGTERM of the master, which hands off before it stops. First
       // every sentinel must have marked the crashed task down: until then a sentinel may select
       // it, as it may any replica it still thinks alive (Sentinel's own rule).
@@ -120,10 +106,7 @@ describe('@redis-zk/client, Sentinel mode', () => {
       stopping.proc.signal('SIGTERM');
       const handed = await stopping.proc.waitForLog((l) => l.event === 'HANDED_OFF' || l.event === 'HAND_OFF_SKIPPED' || l.event === 'HAND_OFF_FAILED', 15_000);
       expect(handed.event, JSON.stringify(handed)).toBe('HANDED_OFF');
-      const fourth = await waitFor(async () => {
-        const p = await g.recordedPort();
-        return p !== undefined && p !== third ? p : undefined;
-      }, { what: 'the hand-off to be recorded', timeoutMs: 10_000 });
+      const fourth = await recordMovedFrom(g, third, 10_000);
       await waitFor(() => writer.acks.some((a) => a.at > movedAt(fourth) + 100), { what: 'writes acknowledged after the hand-off', timeoutMs: 10_000 });
       expect(rz.master()).toBe(`127.0.0.1 ${fourth}`);
       expect(writer.commandFailures(failuresBeforeHandoff)).toEqual([]);
@@ -178,10 +161,7 @@ describe('@redis-zk/client, Sentinel mode', () => {
     try {
       await waitFor(() => writer.acks.length > 20, { what: 'acknowledged writes through the client', timeoutMs: 10_000 });
       process.kill(-g.servers.find((s) => s.port === master)!.proc.pid, 'SIGKILL');
-      next = await waitFor(async () => {
-        const p = await g.recordedPort();
-        return p !== undefined && p !== master ? p : undefined;
-      }, { what: 'the sentinels\' failover to be recorded', timeoutMs: 30_000 });
+      next = await recordMovedFrom(g, master, 30_000);
       const movedAt = Date.now();
       await waitFor(() => writer.acks.some((a) => a.at > movedAt), { what: 'a write acknowledged on the new master', timeoutMs: 15_000 });
       expect(rz.master()).toBe(`127.0.0.1 ${next}`);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisZk, type MasterChanged } from '../../../packages/client/src/index.js';
 import { freePort, redisClient, redisPidOf, sharedZkHosts, startZooKeeper, waitFor } from '../../harness/index.js';
-import { killRedisServer, startFullGroup, type FullGroup } from '../../harness/full-group.js';
+import { killRedisServer, linkedTo, recordMovedFrom, startFullGroup } from '../../harness/full-group.js';
 import { startClientWriter } from '../../harness/client-writer.js';
 import { recordHistory } from '../../harness/zk-history.js';
 import { makeTestPki } from '../../harness/tls.js';
@@ -17,13 +17,6 @@ afterEach(async () => {
   await rz?.close();
   rz = undefined;
 });
-
-async function movedFrom(g: FullGroup, port: number, timeoutMs: number): Promise<number> {
-  return waitFor(async () => {
-    const p = await g.recordedPort();
-    return p !== undefined && p !== port ? p : undefined;
-  }, { what: `the record to move from ${port}`, timeoutMs });
-}
 
 describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
   it('follows a crash of the master\'s redis-server and the loss of a whole task; another group in the process does not move', async () => {
@@ -52,21 +45,17 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     try {
       await waitFor(() => writer.acks.length > 50, { what: 'acknowledged writes through the client', timeoutMs: 15_000 });
       await killRedisServer(g.servers.find((s) => s.port === first)!);
-      const second = await movedFrom(g, first, 15_000);
+      const second = await recordMovedFrom(g, first, 15_000);
       await waitFor(() => writer.acks.some((a) => a.at > movedAt(second)), { what: 'a write acknowledged on the elected master', timeoutMs: 10_000 });
 
       // Marathon replaces the crashed task; then the whole task of the new master goes: its
       // session must expire before anyone is elected.
       const replacement = await g.addServer();
-      await waitFor(async () => {
-        const rc = redisClient(replacement.port);
-        const info = await rc.info('replication').catch(() => '').finally(() => rc.disconnect());
-        return info.includes(`master_port:${second}`) && info.includes('master_link_status:up');
-      }, { what: 'the replacement to replicate the new master', timeoutMs: 30_000 });
+      await linkedTo(replacement.port, second, 'the replacement to replicate the new master', 30_000);
       const task = g.servers.find((s) => s.port === second)!;
       process.kill(-task.proc.pid, 'SIGKILL');
       const killedAt = Date.now();
-      const third = await movedFrom(g, second, 20_000);
+      const third = await recordMovedFrom(g, second, 20_000);
       await waitFor(() => writer.acks.some((a) => a.at > movedAt(third)), { what: 'a write acknowledged after the task was lost', timeoutMs: 15_000 });
       expect(rz.master()).toBe(`127.0.0.1 ${third}`);
       console.log(
@@ -144,7 +133,7 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     try {
       await waitFor(() => writer.acks.length > 20, { what: 'acknowledged writes through the client', timeoutMs: 10_000 });
       await killRedisServer(g.servers.find((s) => s.port === first)!);
-      const second = await movedFrom(g, first, 15_000);
+      const second = await recordMovedFrom(g, first, 15_000);
       await waitFor(() => rz!.master() === `127.0.0.1 ${second}` || undefined, { what: 'the client to follow the watcher to the new master', timeoutMs: 10_000 });
       const at = Date.now();
       await waitFor(() => writer.acks.some((a) => a.at > at), { what: 'a write acknowledged on the new master', timeoutMs: 10_000 });
@@ -177,7 +166,7 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     expect(await reader.info('replication')).toContain('role:slave');
     // Its pid from the wrapper's log: a plain client cannot ask INFO here.
     process.kill(redisPidOf(g.servers.find((s) => s.port === first)!), 'SIGKILL');
-    const second = await movedFrom(g, first, 15_000);
+    const second = await recordMovedFrom(g, first, 15_000);
     await waitFor(async () => (await app.set('tls:2', 'yes').catch(() => undefined)) === 'OK' && rz!.master() === `127.0.0.1 ${second}`, { what: 'a write over TLS to the new master', timeoutMs: 10_000 });
   });
 
