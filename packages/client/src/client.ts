@@ -29,7 +29,8 @@ export interface RedisZkOptions {
   /**
    * A watcher's base URL (`http://watcher:8080`): while this process has no ZooKeeper session
    * (ZooKeeper unreachable from here, or the session expired), the group's master is what the
-   * watcher's `GET /master/<name>` answers, every 500 ms. With it, `connect` does not wait for
+   * watcher's `GET /master/<name>` answers, asked on each event of its `/events` stream and every
+   * 500 ms. With it, `connect` does not wait for
    * ZooKeeper: the session is made in the background.
    */
   watcherUrl?: string;

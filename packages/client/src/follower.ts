@@ -34,6 +34,8 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
   private readonly watches: Disposable[] = [];
   private watcherMaster: HostPort | undefined;
   private poller: NodeJS.Timeout | undefined;
+  /** The watcher's event stream, open while there is no session: each event asks it again at once. */
+  private events: AbortController | undefined;
   private readonly onState = (s: ZkState): void => {
     // A new session must read the record and the members again before anything is followed.
     if (s === 'expired') {
@@ -42,6 +44,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     }
     this.session = s;
     if (s === 'connected') this.watcherMaster = undefined;
+    if (this.watcherUrl !== undefined) this.followEvents();
     this.decide();
   };
 
@@ -64,6 +67,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
       void this.askWatcher();
       this.poller = setInterval(() => void this.askWatcher(), WATCHER_POLL_MS);
       this.poller.unref();
+      this.followEvents();
     }
     this.watches.push(
       watchData(this.zk, this.layout.published, (value) => {
@@ -79,6 +83,8 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
 
   close(): void {
     clearInterval(this.poller);
+    this.events?.abort();
+    this.events = undefined;
     this.zk.off('state', this.onState);
     for (const w of this.watches.splice(0)) w.close();
     this.session = 'closed';
@@ -122,6 +128,41 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
       // A wait that timed out must not leave its listener behind (a fence can last minutes).
       this.off('changed', onChange!);
     }
+  }
+
+  /**
+   * While there is no session, the watcher's `/events` for this group: a switch is asked about the
+   * moment the watcher says something happened, not at the next poll. Re-opened after a second
+   * when it ends; closed once the session is back.
+   */
+  private followEvents(): void {
+    const wanted = this.session !== 'connected' && this.session !== 'closed';
+    if (!wanted) {
+      this.events?.abort();
+      this.events = undefined;
+      return;
+    }
+    if (this.events !== undefined) return;
+    const ac = new AbortController();
+    this.events = ac;
+    const url = `${this.watcherUrl!.replace(/\/+$/, '')}/events?group=${encodeURIComponent(this.layout.name)}`;
+    void (async () => {
+      try {
+        const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: ac.signal });
+        if (!res.ok || res.body === null) return;
+        const decoder = new TextDecoder();
+        for await (const chunk of res.body) {
+          if (decoder.decode(chunk as Uint8Array, { stream: true }).includes('data:')) void this.askWatcher();
+        }
+      } catch {
+        // Aborted, or the watcher went away: the poll goes on meanwhile.
+      } finally {
+        if (this.events === ac) {
+          this.events = undefined;
+          if (!ac.signal.aborted) setTimeout(() => this.followEvents(), WATCHER_POLL_MS * 2).unref();
+        }
+      }
+    })();
   }
 
   /** Only while this process has no session: the watcher's answer is then the freshest there is. */
