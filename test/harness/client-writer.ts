@@ -1,5 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Ack } from './writer.js';
+
+export interface ClientAck {
+  key: string;
+  at: number;
+}
 
 /**
  * An application's writer through one client: `SET <prefix><n>` then `WAIT 1 <waitMs>`, one at a
@@ -7,7 +11,7 @@ import type { Ack } from './writer.js';
  * and message, so a test can tell an outage from a lost write.
  */
 export function startClientWriter(client: Redis, prefix: string, waitMs = 500) {
-  const acks: Ack[] = [];
+  const acks: ClientAck[] = [];
   /** When each SET was answered OK, acknowledged by a replica or not. */
   const sets: number[] = [];
   const failures: { at: number; error: string }[] = [];
