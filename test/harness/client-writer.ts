@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-
-export interface ClientAck {
-  key: string;
-  at: number;
-}
+import type { Ack } from './writer.js';
 
 /**
  * An application's writer through one client: `SET <prefix><n>` then `WAIT 1 <waitMs>`, one at a
@@ -11,7 +7,7 @@ export interface ClientAck {
  * and message, so a test can tell an outage from a lost write.
  */
 export function startClientWriter(client: Redis, prefix: string, waitMs = 500) {
-  const acks: ClientAck[] = [];
+  const acks: Ack[] = [];
   /** When each SET was answered OK, acknowledged by a replica or not. */
   const sets: number[] = [];
   const failures: { at: number; error: string }[] = [];

@@ -40,7 +40,7 @@ export function startWriter(client: () => Redis, prefix: string, reconnect: () =
 }
 
 /** The acknowledged keys that `redis` does not hold (MGET in chunks): what a failover lost. */
-export async function missingKeys(redis: Redis, oks: readonly Ack[]): Promise<string[]> {
+export async function missingKeys(redis: Redis, oks: readonly Pick<Ack, 'key'>[]): Promise<string[]> {
   const missing: string[] = [];
   for (let i = 0; i < oks.length; i += 500) {
     const keys = oks.slice(i, i + 500).map((o) => o.key);

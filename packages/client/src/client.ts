@@ -59,6 +59,9 @@ const WAIT_FOR_MASTER_MS = 1_000;
 const BLOCKING = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop', 'bzmpop', 'xread', 'xreadgroup', 'wait', 'waitaof']);
 
 type Command = Parameters<Redis['sendCommand']>[0];
+
+/** Where a client's connection goes (ioredis keeps its connector private). */
+const addressOf = (c: Redis) => (c as unknown as { connector: FollowConnector }).connector.address;
 type Queued = { command: Command };
 
 /**
@@ -130,7 +133,7 @@ export class RedisZk extends EventEmitter<{ 'master-changed': [MasterChanged] }>
       reconnectOnError: (err) => {
         const code = reResolveCode(err.message);
         if (code === undefined) return options.redis?.reconnectOnError?.(err) ?? false;
-        const addr = (client as unknown as { connector: FollowConnector }).connector.address;
+        const addr = addressOf(client);
         if (addr !== undefined) follower.suspect(addr, code);
         // Reconnect through the follower and send the refused command again: it was not executed.
         return 2;
@@ -147,7 +150,7 @@ export class RedisZk extends EventEmitter<{ 'master-changed': [MasterChanged] }>
   /** The master the group's clients use now, `<host> <port>`, or undefined. */
   master(group = this.defaultGroup): string | undefined {
     const m = this.follower(group).master();
-    return m === undefined ? undefined : `${m.host} ${m.port}`;
+    return m === undefined ? undefined : formatHostPort(m);
   }
 
   /** Closes every client made here and the ZooKeeper session. */
@@ -166,11 +169,11 @@ export class RedisZk extends EventEmitter<{ 'master-changed': [MasterChanged] }>
     if (f !== undefined) return f;
     f = new GroupFollower(this.zk, zkPaths.groupLayout(group, group === this.defaultGroup), this.opts.onSessionExpired === 'keep-last', this.log, this.opts.watcherUrl);
     // Every connection to the old master goes (pub/sub and blocked commands included; ioredis
-    // resubscribes and resends them on the new connection).
-    // A client still waiting for a master takes the new one when it gets there.
+    // resubscribes and resends them on the new connection); a client still waiting for a master
+    // takes the new one when it gets there.
     f.on('changed', (e) => {
       for (const c of this.clients.get(group) ?? []) {
-        const at = (c as unknown as { connector: FollowConnector }).connector.address;
+        const at = addressOf(c);
         if ((c.status === 'ready' || c.status === 'connect') && (at === undefined || formatHostPort(at) !== e.to)) c.disconnect(true);
       }
     });

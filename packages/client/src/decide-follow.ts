@@ -1,11 +1,11 @@
-import { formatHostPort, sameHostPort, type HostPort, type RecordValue } from '@redis-zk/core';
+import { formatHostPort, sameHostPort, type HostPort, type RecordValue, type ZkState } from '@redis-zk/core';
 
 /**
  * What a client knows when it decides which address to send commands to: its ZooKeeper
  * session, the record as last read, the group's live nodes as last read, and what it follows now.
  */
 export interface FollowFacts {
-  session: 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+  session: ZkState;
   record: RecordValue;
   /** `<host> <port>` of every live node of the group; undefined until first read. */
   members: ReadonlySet<string> | undefined;

@@ -36,6 +36,8 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
   private poller: NodeJS.Timeout | undefined;
   /** The watcher's event stream, open while there is no session: each event asks it again at once. */
   private events: AbortController | undefined;
+  /** `watcherUrl` without trailing slashes. */
+  private readonly watcherBase: string | undefined;
   private readonly onState = (s: ZkState): void => {
     // A new session must read the record and the members again before anything is followed.
     if (s === 'expired') {
@@ -59,6 +61,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     super();
     this.setMaxListeners(0);
     this.session = zk.state;
+    this.watcherBase = watcherUrl?.replace(/\/+$/, '');
   }
 
   start(): void {
@@ -145,7 +148,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     if (this.events !== undefined) return;
     const ac = new AbortController();
     this.events = ac;
-    const url = `${this.watcherUrl!.replace(/\/+$/, '')}/events?group=${encodeURIComponent(this.layout.name)}`;
+    const url = `${this.watcherBase!}/events?group=${encodeURIComponent(this.layout.name)}`;
     void (async () => {
       try {
         const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: ac.signal });
@@ -168,7 +171,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
   /** Only while this process has no session: the watcher's answer is then the freshest there is. */
   private async askWatcher(): Promise<void> {
     if (this.session === 'connected' || this.session === 'closed') return;
-    const url = `${this.watcherUrl!.replace(/\/+$/, '')}/master/${encodeURIComponent(this.layout.name)}`;
+    const url = `${this.watcherBase!}/master/${encodeURIComponent(this.layout.name)}`;
     let found: HostPort | undefined;
     try {
       const res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(WATCHER_TIMEOUT_MS) });
@@ -195,17 +198,16 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
       return;
     }
     this.suspects.clear();
-    const change = (epoch: number | undefined): MasterChanged => ({
+    const event: MasterChanged = {
       group: this.layout.name,
       from: from === undefined ? undefined : formatHostPort(from),
       to: this.current === undefined ? undefined : formatHostPort(this.current),
-      epoch,
+      epoch: undefined,
       rule: d.rule,
       reason: d.reason,
-    });
-    this.log.info({ event: 'CLIENT_MASTER_CHANGED', group: this.layout.name, rule: d.rule, from: from && formatHostPort(from), to: this.current && formatHostPort(this.current) }, d.reason);
+    };
+    this.log.info({ event: 'CLIENT_MASTER_CHANGED', group: this.layout.name, rule: d.rule, from: event.from, to: event.to }, d.reason);
     // The clients move at once; the epoch is only for the event, read after.
-    const event = change(undefined);
     this.emit('changed', event);
     if (this.current !== undefined && this.session === 'connected') {
       void this.zk.get(this.layout.epoch).then(

@@ -68,7 +68,7 @@ async function crashFailedOver(g: FullGroup, old: Task, timeoutMs = 10_000): Pro
 async function expectNoLoss(g: FullGroup, acks: { key: string }[]): Promise<void> {
   const final = (await g.recordedPort())!;
   const c = redisClient(final);
-  const missing = await missingKeys(c, acks as never);
+  const missing = await missingKeys(c, acks);
   c.disconnect();
   expect(missing, `${missing.length} of ${acks.length} acknowledged writes lost: ${missing.slice(0, 5).join(', ')}`).toEqual([]);
 }

@@ -123,7 +123,7 @@ describe.skipIf(missing)('Redis 7 → Valkey 8, task by task (skipped: needs bot
     expect(probe.rounds).toBeGreaterThan(50);
     expect(probe.doubleWrites).toEqual([]);
     const c = redisClient((await g.recordedPort())!);
-    const lost = await missingKeys(c, writer.acks as never);
+    const lost = await missingKeys(c, writer.acks);
     c.disconnect();
     expect(lost, `${lost.length} of ${writer.acks.length} acknowledged writes lost`).toEqual([]);
   }, 240_000);

@@ -82,7 +82,7 @@ describe.skipIf(missing)('a Valkey 8 group (skipped: valkey-server/valkey-sentin
       await writer.stop();
     }
     const c = redisClient((await g.recordedPort())!);
-    const lost = await missingKeys(c, writer.acks as never);
+    const lost = await missingKeys(c, writer.acks);
     c.disconnect();
     expect(lost, `${lost.length} of ${writer.acks.length} acknowledged writes lost`).toEqual([]);
   }, 180_000);

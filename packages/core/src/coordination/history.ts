@@ -1,8 +1,8 @@
-import type { HostPort } from '../hostport.js';
-import { formatHostPort } from '../hostport.js';
+import { formatHostPort, type HostPort } from '../hostport.js';
 
 /** Why a group's master changed, as the writer that moved the record knows it. */
-export type ChangeCause = 'failover' | 'switchover' | 'hand-off' | 'crash-failover' | 'election' | 'claim' | 'repair';
+export const CHANGE_CAUSES = ['failover', 'switchover', 'hand-off', 'crash-failover', 'election', 'claim', 'repair'] as const;
+export type ChangeCause = (typeof CHANGE_CAUSES)[number];
 
 /** One change of a group's master, kept in `/redis/history/<name>` (newest last). */
 export interface HistoryEntry {
@@ -17,8 +17,6 @@ export interface HistoryEntry {
 
 /** The history keeps this many changes per group; older ones are dropped. */
 export const HISTORY_LIMIT = 100;
-
-const CAUSES: readonly ChangeCause[] = ['failover', 'switchover', 'hand-off', 'crash-failover', 'election', 'claim', 'repair'];
 
 /**
  * The stored history, entries that are not well-formed left out: the node is readable and
@@ -41,7 +39,7 @@ export function parseHistory(raw: string | undefined): HistoryEntry[] {
       Number.isInteger((e as HistoryEntry).epoch) &&
       ((e as HistoryEntry).from === null || typeof (e as HistoryEntry).from === 'string') &&
       typeof (e as HistoryEntry).to === 'string' &&
-      CAUSES.includes((e as HistoryEntry).cause),
+      (CHANGE_CAUSES as readonly string[]).includes((e as HistoryEntry).cause),
   );
 }
 
