@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ConfigError, createLogger, formatHostPort, RedisZkError, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type TlsClient } from '@redis-zk/core';
+import { ConfigError, createLogger, formatHostPort, RedisZkError, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type TlsClient, type ZkState } from '@redis-zk/core';
 import { FollowConnector, type ReadFrom } from './connector.js';
 import { reResolveCode } from './decide-follow.js';
 import { GroupFollower, type MasterChanged } from './follower.js';
@@ -151,6 +151,11 @@ export class RedisZk extends EventEmitter<{ 'master-changed': [MasterChanged] }>
   master(group = this.defaultGroup): string | undefined {
     const m = this.follower(group).master();
     return m === undefined ? undefined : formatHostPort(m);
+  }
+
+  /** This process's ZooKeeper session: `connected`, `disconnected`, `expired` (until a new one is up), `connecting` or `closed`. */
+  zkState(): ZkState {
+    return this.zk.state;
   }
 
   /** Closes every client made here and the ZooKeeper session. */

@@ -50,6 +50,16 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     this.decide();
   };
 
+  /**
+   * Any new session, however it came (after an expiry, or a client the ZooKeeper layer replaced):
+   * what the old one read is no evidence until read again, so the master is dropped until then.
+   */
+  private readonly onSession = (): void => {
+    this.members = undefined;
+    this.record = { kind: 'absent' };
+    this.decide('expired');
+  };
+
   constructor(
     private readonly zk: Zk,
     readonly layout: zkPaths.GroupLayout,
@@ -66,6 +76,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
 
   start(): void {
     this.zk.on('state', this.onState);
+    this.zk.on('session', this.onSession);
     if (this.watcherUrl !== undefined) {
       void this.askWatcher();
       this.poller = setInterval(() => void this.askWatcher(), WATCHER_POLL_MS);
@@ -89,6 +100,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     this.events?.abort();
     this.events = undefined;
     this.zk.off('state', this.onState);
+    this.zk.off('session', this.onSession);
     for (const w of this.watches.splice(0)) w.close();
     this.session = 'closed';
     this.decide();
@@ -188,8 +200,9 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
     this.decide();
   }
 
-  private decide(): void {
-    const d = decideFollow({ session: this.session, record: this.record, members: this.members, current: this.current, keepOnExpiry: this.keepOnExpiry, watcherMaster: this.watcherMaster });
+  /** `session` overrides the state for one decision: a new session judged as the expiry it follows. */
+  private decide(session: ZkState = this.session): void {
+    const d = decideFollow({ session, record: this.record, members: this.members, current: this.current, keepOnExpiry: this.keepOnExpiry, watcherMaster: this.watcherMaster });
     const from = this.current;
     if (d.action === 'follow') this.current = d.addr;
     else if (d.action === 'stop') this.current = undefined;

@@ -10,6 +10,7 @@ import { killRedisServer, linkedTo, recordMovedFrom, startFullGroup } from '../.
 import { startClientWriter } from '../../harness/client-writer.js';
 import { recordHistory } from '../../harness/zk-history.js';
 import { makeTestPki } from '../../harness/tls.js';
+import { proxiedSharedZk } from '../../harness/tcp-proxy.js';
 import { missingKeys } from '../../harness/writer.js';
 
 let rz: RedisZk | undefined;
@@ -207,7 +208,7 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
     expect(writer.commandFailures()).toEqual([]);
   }, 60_000);
 
-  it('keeps the master while ZooKeeper is frozen 20 s, fails closed when the session turns out expired, then follows again', async () => {
+  it('keeps the master while ZooKeeper is frozen 20 s: writes go on, and after the thaw it follows the master again', async () => {
     const zkServer = await startZooKeeper();
     const zkHosts = `${zkServer.connectString}/frozen`;
     const g = await startFullGroup({ zkHosts, mode: 'zookeeper', servers: 2, env: { ZK_SESSION_TIMEOUT_MS: '20000' } });
@@ -226,16 +227,55 @@ describe('@redis-zk/client, FAILOVER_MODE=zookeeper', () => {
         await new Promise((r) => setTimeout(r, 20_000)); // the fault's length, not a wait for a condition
         duringFreeze = writer.acks.length - from;
       });
-      // Thawed: the client learns its session expired, stops, reads again on a new session.
-      await waitFor(() => changes.find((c) => c.rule === 'session-expired'), { what: 'the client to fail closed on the expired session', timeoutMs: 20_000 });
-      await waitFor(() => rz!.master() === `127.0.0.1 ${master}` || undefined, { what: 'the client to follow the master again', timeoutMs: 20_000 });
+      // Thawed, the server may expire the session (the client then fails closed and reads again on
+      // a new one) or take it back (nothing changed): either way the client ends on the master.
+      await waitFor(() => rz!.master() === `127.0.0.1 ${master}` && rz!.zkState() === 'connected' || undefined, { what: 'the client to follow the master on a live session', timeoutMs: 20_000 });
       const back = writer.acks.length;
       await waitFor(() => writer.acks.length > back + 20, { what: 'writes through the client again', timeoutMs: 10_000 });
     } finally {
       await writer.stop();
     }
     expect(duringFreeze).toBeGreaterThan(100);
+    expect(changes.filter((c) => c.to !== undefined && c.to !== `127.0.0.1 ${master}`)).toEqual([]);
+    expect(changes.filter((c) => c.to === undefined).map((c) => c.rule)).toEqual(changes.some((c) => c.rule === 'session-expired') ? ['session-expired'] : []);
+    expect(writer.commandFailures().every((f) => /NO_MASTER|no master/i.test(f.error))).toBe(true);
+    const m = redisClient(master);
+    expect(await missingKeys(m, writer.acks)).toEqual([]);
+    m.disconnect();
+  }, 120_000);
+
+  it('fails closed when its session expires (cut from a live ZooKeeper past the session timeout), then follows again on a new session', async () => {
+    const { proxy, hosts, direct } = await proxiedSharedZk();
+    const g = await startFullGroup({ zkHosts: direct, mode: 'zookeeper', servers: 2 });
+    const master = await g.steady('the group to form');
+    rz = await RedisZk.connect({ zkHosts: hosts, sessionTimeoutMs: 4_000 });
+    const changes: MasterChanged[] = [];
+    rz.on('master-changed', (e) => changes.push(e));
+    const app = rz.client();
+    app.on('error', () => undefined);
+    await app.set('before', '1');
+    const writer = startClientWriter(app, 'x:', 500);
+    let duringCut = 0;
+    try {
+      // ZooKeeper runs on and expires the session; the client keeps the master while cut off.
+      const seen = changes.length;
+      proxy.swallowNext(Infinity);
+      proxy.cutAll();
+      const from = writer.acks.length;
+      await new Promise((r) => setTimeout(r, 10_000)); // the fault's length (2.5 session timeouts)
+      duringCut = writer.acks.length - from;
+      expect(changes.slice(seen)).toEqual([]);
+      proxy.swallowNext(0);
+      await waitFor(() => changes.find((c) => c.rule === 'session-expired'), { what: 'the client to fail closed on the expired session', timeoutMs: 20_000 });
+      await waitFor(() => rz!.master() === `127.0.0.1 ${master}` || undefined, { what: 'the client to follow the master on its new session', timeoutMs: 20_000 });
+      const back = writer.acks.length;
+      await waitFor(() => writer.acks.length > back + 20, { what: 'writes through the client again', timeoutMs: 10_000 });
+    } finally {
+      await writer.stop();
+    }
+    expect(duringCut).toBeGreaterThan(50);
     expect(changes.find((c) => c.rule === 'session-expired')).toMatchObject({ from: `127.0.0.1 ${master}`, to: undefined });
+    expect(changes.at(-1)).toMatchObject({ to: `127.0.0.1 ${master}` });
     // Failing closed is an error the application sees, never a write to an unconfirmed master.
     expect(writer.commandFailures().every((f) => /NO_MASTER|no master/i.test(f.error))).toBe(true);
     const m = redisClient(master);

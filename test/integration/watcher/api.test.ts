@@ -169,7 +169,11 @@ describe('redis-zk-watcher HTTP API (real group)', () => {
     expect([...served]).toEqual([goodMaster.replace(' ', ':')]);
     expect(follower.logs().filter((l) => (l.event === 'ack' && l.master !== goodMaster) || (l.event === 'following' && l.value !== goodMaster))).toEqual([]);
     expect(await redisClient(foreign.port).dbsize()).toBe(0);
-    expect(w.logs().some((l) => l.event === 'RECORD_WRITTEN' && l.rule === 'record-not-from-sentinels' && l.why === 'the record changed')).toBe(true);
+    // Repaired by a run the periodic check did not start: the record's watch, or one queued just
+    // before it (a sentinel subscribed) that the watch's request joined.
+    const repairs = w.logs().filter((l) => l.event === 'RECORD_WRITTEN' && l.rule === 'record-not-from-sentinels');
+    expect(repairs.length).toBeGreaterThan(0);
+    expect(repairs.filter((l) => l.why === 'periodic check')).toEqual([]);
   });
 
   it('a stale record with a higher stored epoch (whole group restarted) is replaced once the recorded master is dead', async () => {
