@@ -27,6 +27,7 @@ export * from './coordination/authority.js';
 export * from './coordination/snapshot.js';
 export * from './coordination/writer.js';
 export * from './coordination/history.js';
+export * from './coordination/pause.js';
 export * from './coordination/gather.js';
 export * from './coordination/sentinel-answers.js';
 export * from './coordination/election-order.js';

@@ -15,7 +15,9 @@ import {
   type ChildExit,
   type HostPort,
   probeRedis,
+  Pauses,
 } from '@redis-zk/core';
+import { startPauseApplier } from './pause.js';
 import { AuthCheck } from './auth-check.js';
 import { readBaseConf, writeSentinelConf } from './conf-file.js';
 import { claimSentinelId, knownSentinelsOf } from './sentinel-id.js';
@@ -82,6 +84,10 @@ await runProgram({
         authUser: config.redisUsername,
       };
       let groups: MonitoredGroup[];
+      // Maintenance mode: read before sentinel.conf is written, so a sentinel that starts during a
+      // pause monitors the paused groups with PAUSED_QUORUM from its first second.
+      const pauses = new Pauses(zk);
+      await pauses.start();
 
       // 2. Under the sentinel membership lock (held until we are registered, so two starting
       //    sentinels never take the same myid): which master to monitor (a majority of the
@@ -96,7 +102,7 @@ await runProgram({
         log.info({ event: 'SENTINEL_ID_CLAIMED', myid: claimed.id, from: claimed.from === undefined ? undefined : formatHostPort(claimed.from) }, claimed.from === undefined ? 'took a new sentinel myid' : `took the myid of the departed sentinel ${formatHostPort(claimed.from)}: the other sentinels replace its entry with ours`);
         const registered = parseMembers(zkPaths.SENTINELS, await readRegistry(zk, zkPaths.SENTINELS)).map((m) => m.addr);
         const knownSentinels = await knownSentinelsOf(registered, self, sentinelAuth);
-        groups = start.groups.map((g) => ({ ...g, knownSentinels }));
+        groups = start.groups.map((g) => ({ ...g, knownSentinels, paused: pauses.isPaused(g.name) }));
 
         // 3. A fresh sentinel.conf.
         const confPath = await writeSentinelConf(
@@ -132,7 +138,7 @@ await runProgram({
       }
 
       // 5. Follow groups and keep the sentinel tables clean.
-      const control = new SentinelControl(local, sentinelAuth);
+      const control = new SentinelControl(local, sentinelAuth, (name) => pauses.isPaused(name));
       const groupFollower = new Groups({ zk, log, control, defaultName: config.defaultMasterName, timings, redisAuth }, groups);
       groupFollower.start();
       // A dead replica is one unregistered and down for 3 × down-after (at least 5 s): long enough
@@ -142,6 +148,8 @@ await runProgram({
       hygiene.start();
       const authCheck = new AuthCheck({ control, groups: () => groupFollower.names(), redisAuth, log });
       authCheck.start();
+
+      const pauseApplier = startPauseApplier({ zk, log, control, pauses, self, groups: () => groupFollower.names(), quorum: config.quorum });
 
       running = { groups: () => groupFollower.names(), forgets: () => hygiene.forgets };
 
@@ -156,6 +164,8 @@ await runProgram({
       running = undefined;
       hygiene.close();
       authCheck.close();
+      pauseApplier.close();
+      pauses.close();
       groupFollower.close();
       // Deregister first (the watcher and the other sentinels must stop using us), but briefly:
       // if ZooKeeper does not answer, the entry vanishes with the session anyway.

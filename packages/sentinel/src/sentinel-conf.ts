@@ -1,4 +1,4 @@
-import { sameHostPort, tlsDirectives, type HostPort, type TlsSettings } from '@redis-zk/core';
+import { PAUSED_QUORUM, sameHostPort, tlsDirectives, type HostPort, type TlsSettings } from '@redis-zk/core';
 
 export interface MonitoredGroup {
   name: string;
@@ -10,6 +10,8 @@ export interface MonitoredGroup {
    */
   knownReplicas?: HostPort[];
   knownSentinels?: KnownSentinel[];
+  /** Maintenance mode: monitored with PAUSED_QUORUM, so no failover starts on its own. */
+  paused?: boolean;
 }
 
 export interface KnownSentinel {
@@ -148,7 +150,7 @@ export function generateSentinelConf(input: SentinelConfInput): string {
   if (input.sentinelPass !== undefined) out.push(`requirepass ${input.sentinelPass}`, `sentinel sentinel-pass ${input.sentinelPass}`);
   if (!userResolveHostnames && input.groups.some((g) => !isIp(g.master.host))) out.push('sentinel resolve-hostnames yes');
   for (const g of input.groups) {
-    out.push(`sentinel monitor ${g.name} ${g.master.host} ${g.master.port} ${input.quorum}`);
+    out.push(`sentinel monitor ${g.name} ${g.master.host} ${g.master.port} ${g.paused === true ? PAUSED_QUORUM : input.quorum}`);
     out.push(...groupLines(g.name, input));
     out.push(...(perGroup.get(g.name) ?? []));
     for (const r of g.knownReplicas ?? []) if (!sameHostPort(r, g.master)) out.push(`sentinel known-replica ${g.name} ${r.host} ${r.port}`);

@@ -28,6 +28,7 @@ export interface CrashFailoverOptions {
   failoverMode: 'sentinel' | 'zookeeper';
   /** The whole path, gathering included: the wrapper exits when it is over. */
   withinMs: number;
+  paused: () => boolean;
 }
 
 /** Longest wait for ZooKeeper's answer after the crash: past it, Sentinel's own path is as fast. */
@@ -48,8 +49,12 @@ export async function failOverAfterCrash(o: CrashFailoverOptions): Promise<void>
   const t0 = performance.now();
   const deadline = t0 + o.withinMs;
   try {
-    const quick = decideCrash({ self: o.self, stopping: false, failoverMode: o.failoverMode, record: undefined, verdict: { kind: 'none', registered: 0, votes: 0, refused: [], reason: '' }, failoverRunning: false, nodes: [] });
+    const quick = decideCrash({ self: o.self, stopping: false, failoverMode: o.failoverMode, record: undefined, verdict: { kind: 'none', registered: 0, votes: 0, refused: [], reason: '' }, failoverRunning: false, nodes: [], paused: o.paused() });
     if (quick.rule === 'zookeeper-mode') return;
+    if (quick.rule === 'paused') {
+      o.log.info({ event: 'CRASH_FAILOVER_SKIPPED', rule: quick.rule }, quick.reason);
+      return;
+    }
     const read = await within(readGroupSnapshot(o.zk, o.group.name, { isDefault: o.group.isDefault }), READ_MS);
     const snap = read.outcome === 'done' ? read.value : undefined;
     const sentinels = snap?.sentinels.map((s) => s.addr) ?? [];
@@ -65,6 +70,7 @@ export async function failOverAfterCrash(o: CrashFailoverOptions): Promise<void>
         verdict: sentinelVerdict(sentinels.length, answers),
         failoverRunning: answers.some((a) => a.kind === 'failover-in-progress'),
         nodes,
+        paused: o.paused(),
       });
     // Bytes the master wrote before dying may still be on their way to a replica: offsets that
     // differ get a moment to settle (they only grow, now that the master is gone).

@@ -24,9 +24,11 @@ export interface CrashObservation {
   failoverRunning: boolean;
   /** Every other live node of the group, probed after the crash. */
   nodes: readonly { addr: HostPort; probe: RedisProbe }[];
+  /** The group is paused (maintenance mode): no automatic failover. */
+  paused?: boolean;
 }
 
-export type CrashRule = 'asked-to-stop' | 'zookeeper-mode' | 'record-unknown' | 'not-recorded-master' | 'sentinels-name-other' | 'failover-running' | 'no-replica' | 'replicas-differ' | 'crash-failover';
+export type CrashRule = 'asked-to-stop' | 'paused' | 'zookeeper-mode' | 'record-unknown' | 'not-recorded-master' | 'sentinels-name-other' | 'failover-running' | 'no-replica' | 'replicas-differ' | 'crash-failover';
 
 export type CrashDecision =
   | { action: 'none'; rule: Exclude<CrashRule, 'crash-failover'>; reason: string }
@@ -46,6 +48,7 @@ type Replica = { addr: HostPort; probe: Extract<RedisProbe, { reachable: true }>
 
 export function decideCrash(o: CrashObservation): CrashDecision {
   if (o.stopping) return { action: 'none', rule: 'asked-to-stop', reason: 'The exit was asked for (SIGTERM/SIGINT): the hand-off path handles it.' };
+  if (o.paused === true) return { action: 'none', rule: 'paused', reason: 'The group is paused (maintenance mode): no automatic failover; the crashed master waits for its restart or a switchover.' };
   // ZooKeeper mode: closing our session gives the leadership up, and the replicas elect at once.
   if (o.failoverMode === 'zookeeper') return { action: 'none', rule: 'zookeeper-mode', reason: 'FAILOVER_MODE=zookeeper: the leadership ends with our session and the replicas elect.' };
   if (o.record === undefined) return { action: 'none', rule: 'record-unknown', reason: 'ZooKeeper did not answer in time: the sentinels fail over after their down-after.' };

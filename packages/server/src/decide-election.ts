@@ -16,9 +16,11 @@ export interface ElectionObservation {
   recorded: { addr: HostPort; probe: RedisProbe } | undefined;
   /** Every registered member other than the recorded master, as probed now. */
   candidates: { addr: HostPort; probe: RedisProbe }[];
+  /** The group is paused (maintenance mode): nobody is elected until it is resumed. */
+  paused?: boolean;
 }
 
-export type ElectionRule = 'leadership-held' | 'recorded-master-alive' | 'nobody-eligible' | 'elected' | 'other-elected';
+export type ElectionRule = 'paused' | 'leadership-held' | 'recorded-master-alive' | 'nobody-eligible' | 'elected' | 'other-elected';
 
 export type ElectionDecision = (
   /** `stuck`: the leadership is gone and nobody can take it (an operator must know). */
@@ -30,6 +32,8 @@ export type ElectionDecision = (
 export function decideElection(o: ElectionObservation): ElectionDecision {
   // (1) Someone holds the group: nothing to elect.
   if (o.leaderHeld) return { action: 'none', rule: 'leadership-held', reason: '(1) The group\'s leadership is held: no election.' };
+  // (0) Paused: an operator works on the group; a leadership gone meanwhile waits for resume.
+  if (o.paused === true) return { action: 'none', rule: 'paused', reason: '(0) The leadership is gone but the group is paused (maintenance mode): no election until it is resumed.' };
   // (2) A recorded master that still answers as master is alive (its wrapper lost only its
   //     session, and takes the leadership back): promoting beside it would make two masters.
   if (o.recorded !== undefined && o.recorded.probe.reachable && o.recorded.probe.role === 'master') {

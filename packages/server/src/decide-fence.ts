@@ -52,6 +52,12 @@ export interface FenceObservation {
   askedAt: number;
   now: number;
   fenceAfterMs: number;
+  /**
+   * (11) The group is paused (maintenance mode): nobody fails us over automatically, so the fence
+   * does not go up (a ZooKeeper or network change during a pause must not stop writes). A fence
+   * already up stays until its own rules lift it.
+   */
+  paused?: boolean;
 }
 
 /** What the shell keeps between checks. */
@@ -82,6 +88,7 @@ export const FENCE_RULES = {
   'lift-majority-settled': '(8)',
   'lift-leadership': '(9)',
   'lift-no-sentinels': '(10)',
+  paused: '(11)',
 } as const;
 export type FenceRule = keyof typeof FENCE_RULES;
 
@@ -104,8 +111,8 @@ export function initialFenceState(now: number): FenceState {
 }
 
 /** The watchdog found we did not run for `sleptMs`: the fence goes up before anyone is asked. */
-export function fenceAfterGap(s: FenceState, now: number, sleptMs: number, fenceAfterMs: number): FenceDecision | undefined {
-  if (s.fenced || sleptMs <= fenceAfterMs) return undefined;
+export function fenceAfterGap(s: FenceState, now: number, sleptMs: number, fenceAfterMs: number, paused = false): FenceDecision | undefined {
+  if (s.fenced || sleptMs <= fenceAfterMs || paused) return undefined;
   return {
     action: 'fence',
     rule: 'stopped',
@@ -132,6 +139,10 @@ export function decideFence(state: FenceState, o: FenceObservation): FenceDecisi
     return s.fenced
       ? done('lift', 'replica', 'Our redis-server is a replica now: lifting the write fence (a replica takes no writes anyway).', next)
       : done('none', 'replica', 'Our redis-server is a replica: nothing to fence.', next);
+  }
+  if (o.paused === true && !s.fenced && o.role === 'master') {
+    // The lease starts afresh on resume: what was unconfirmed during the pause does not count.
+    return done('none', 'paused', 'The group is paused: no automatic failover can replace us, so no fence goes up.', { lastConfirmedAt: o.now, unreachableSince: undefined });
   }
   if (o.role === 'unreachable') return done('none', 'unreachable', 'Our redis-server did not answer: nothing to fence or lift until it does.', { unreachableSince: s.unreachableSince ?? o.askedAt });
   // Our redis-server alone was stopped or blocked that long: what it is told now may come from a

@@ -172,6 +172,7 @@ export function startFencing(opts: FenceOptions): Fencer {
       askedAt,
       now: Date.now(),
       fenceAfterMs,
+      paused: opts.paused(),
     });
     await apply(d);
     lastReason = d.reason;
@@ -199,7 +200,7 @@ export function startFencing(opts: FenceOptions): Fencer {
     const slept = now - lastTick;
     lastTick = now;
     if (closed) return;
-    const d = fenceAfterGap(state, now, slept, fenceAfterMs);
+    const d = fenceAfterGap(state, now, slept, fenceAfterMs, opts.paused());
     if (d === undefined) return;
     // apply marks it at once: a check under way when we stopped can no longer lift it.
     void apply(d)

@@ -101,11 +101,13 @@ export function startLeadership(opts: LeadershipOptions): Leadership {
         leaderHeld: isHeld(leader),
         recorded: recordedAddr === undefined || recordedProbe === undefined ? undefined : { addr: recordedAddr, probe: recordedProbe },
         candidates: others.map((n, i) => ({ addr: n.addr, probe: probes[i]! })),
+        paused: opts.paused(),
       });
       if (d.action !== 'promote') {
         if (!fresh(d.reason)) return;
         if (d.action === 'wait-for') log.info({ event: 'ELECTION_DECIDED', rule: d.rule }, d.reason);
         else if (d.stuck === true) log.warn({ event: 'ELECTION_DECIDED', rule: d.rule }, d.reason);
+        else if (d.rule === 'paused') log.info({ event: 'ELECTION_DECIDED', rule: d.rule }, d.reason);
         else log.debug({ event: 'ELECTION_DECIDED', rule: d.rule }, d.reason);
         return;
       }

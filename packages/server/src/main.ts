@@ -12,6 +12,9 @@ import {
   runProgram,
   Zk,
   zkPaths,
+  Pauses,
+  PauseAck,
+  pauseAckName,
 } from '@redis-zk/core';
 import { readFile } from 'node:fs/promises';
 import { parseRejection, rejectionError } from './config-rejection.js';
@@ -144,15 +147,35 @@ await runProgram({
         `${server ?? 'redis-server'} is up and registered; lock released.`,
       );
 
+      // Maintenance mode: every automatic decision below asks whether the group is paused now;
+      // our ack says we apply it (redis-zk pause --wait waits for it).
+      const pauses = new Pauses(zk);
+      await pauses.start();
+      const paused = () => pauses.isPaused(group.name);
+      const pauseAck = new PauseAck(zk, group.name, pauseAckName('server', self.host, self.port));
+      const applyPause = () => {
+        const state = paused() ? 'paused' : 'running';
+        log.info({ event: 'PAUSE_APPLIED', group: group.name, state }, state === 'paused' ? `Group ${group.name} is paused: no election, crash failover or fencing by this wrapper until it is resumed.` : `Group ${group.name} runs: automatic failover is on.`);
+        void pauseAck.set(state).catch((err) => log.warn({ event: 'PAUSE_ACK_FAILED', err: String(err) }, 'Could not write our pause acknowledgement; the next change tries again.'));
+      };
+      applyPause();
+      let lastPaused = paused();
+      pauses.on('change', () => {
+        if (paused() === lastPaused) return;
+        lastPaused = paused();
+        applyPause();
+      });
+
       // 6. Follow the group's record while running.
-      const following = follow({ zk, self, local, auth, sentinelAuth, log, group, startupRecord: decided.observedRecord });
+      const following = follow({ zk, self, local, auth, sentinelAuth, log, group, paused, startupRecord: decided.observedRecord });
       // 7. Fencing: while a master, keep writes only while we can show we still are one.
-      const fencer = config.fencing ? startFencing({ zk, self, local, group, auth, sentinelAuth, log, fenceAfterMs: config.fenceAfterMs, zookeeperMode: zkMode }) : undefined;
+      const fencer = config.fencing ? startFencing({ zk, self, local, group, auth, sentinelAuth, log, paused, fenceAfterMs: config.fenceAfterMs, zookeeperMode: zkMode }) : undefined;
       // 8. FAILOVER_MODE=zookeeper: keep or take back the leadership, or elect when it is gone.
-      const leadership = zkMode ? startLeadership({ zk, self, local, group, auth, sentinelAuth, log }) : undefined;
+      const leadership = zkMode ? startLeadership({ zk, self, local, group, auth, sentinelAuth, log, paused }) : undefined;
       const follower = {
         close() {
           following.close();
+          pauses.close();
           fencer?.close();
           leadership?.close();
           void http?.close();
@@ -165,7 +188,7 @@ await runProgram({
       const handOff = () =>
         (config.failoverMode === 'zookeeper' ? handOffWithoutSentinels : handOffMaster)({ zk, self, local, auth, sentinelAuth, group, log, timeoutMs: Math.ceil(config.shutdownTimeoutMs / 2) });
       // Sentinel mode: a crash of our redis-server while the recorded master fails over at once (crash-failover.ts).
-      const onCrash = () => failOverAfterCrash({ zk, self, group, auth, sentinelAuth, log, failoverMode: config.failoverMode, withinMs: CRASH_FAILOVER_MS });
+      const onCrash = () => failOverAfterCrash({ zk, self, group, auth, sentinelAuth, log, paused, failoverMode: config.failoverMode, withinMs: CRASH_FAILOVER_MS });
       return await runUntilExit({ child, registration, follower, zk, log, shutdown: ctx.shutdown, shutdownTimeoutMs: config.shutdownTimeoutMs, beforeStop: handOff, onCrash, crashBudgetMs: CRASH_FAILOVER_MS + 500 });
     } finally {
       // Bounded: a hung ZooKeeper must not keep us from exiting (the session ends with us anyway).

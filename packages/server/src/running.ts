@@ -12,4 +12,6 @@ export interface RunningServer {
   /** For the registered sentinels (SENTINEL_PASSWORD). */
   sentinelAuth: RedisAuth;
   log: Logger;
+  /** Whether the group is paused now (maintenance mode), as last read from ZooKeeper. */
+  paused: () => boolean;
 }

@@ -6,6 +6,8 @@ export interface SwitchoverObservation {
   failoverMode: 'sentinel' | 'zookeeper';
   /** A switchover of this group is already running in this watcher. */
   running: boolean;
+  /** Maintenance mode: only a switchover to a named target runs (nobody picks a master for the operator). */
+  paused?: boolean;
   record: RecordValue;
   /** INFO of the recorded master; undefined without a valid record. */
   master: RedisProbe | undefined;
@@ -61,6 +63,7 @@ export function decideSwitchover(o: SwitchoverObservation): SwitchoverPlan {
   const refuse = (status: 400 | 409, reason: string): SwitchoverPlan => ({ action: 'refuse', status, reason });
   const zkMode = o.failoverMode === 'zookeeper';
   if (o.running) return refuse(409, `a switchover of ${g} is already running`);
+  if (o.paused === true && o.candidate === undefined) return refuse(409, `group ${g} is paused (maintenance mode): a switchover needs a named target ("to")`);
   if (o.record.kind !== 'valid') return refuse(409, `group ${g} has no valid record (${o.record.kind}); nothing to switch over from`);
   const from = o.record.addr;
   if (zkMode) {

@@ -33,6 +33,7 @@ await runProgram({
     const zk = await Zk.connect(config.zk, log);
     await zk.mkdirp(zkPaths.MASTERS);
     await zk.mkdirp(zkPaths.EPOCHS);
+    await zk.mkdirp(zkPaths.PAUSED);
     const state = new WatcherState(zk, config.defaultMasterName, log);
     state.start();
 

@@ -45,6 +45,16 @@ export function watcherMetrics(o: { zk: Zk; state: WatcherState; facts: RedisFac
     },
   });
   new Gauge({
+    name: 'redis_zk_group_paused',
+    help: '1 while the group is paused (maintenance mode: no automatic failover), else 0.',
+    labelNames: ['group'],
+    registers,
+    collect() {
+      this.reset();
+      for (const g of new Set([...state.groups(), ...state.paused.keys()])) this.set({ group: g }, state.paused.has(g) ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'redis_zk_group_epoch',
     help: "The epoch stored beside each group's record (the config epoch of its last failover).",
     labelNames: ['group'],

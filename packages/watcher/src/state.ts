@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { classifyRecord, parseHistory, type HistoryEntry, describeRecordValue, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
+import { classifyRecord, parseHistory, parsePauseInfo, type PauseInfo, type HistoryEntry, describeRecordValue, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
   id: string;
@@ -32,6 +32,8 @@ export class WatcherState extends EventEmitter<StateEvents> {
   epochs = new Map<string, number | undefined>();
   /** Each group's last master changes (`/redis/history/<name>`), as stored. */
   history = new Map<string, HistoryEntry[]>();
+  /** Paused groups (maintenance mode, `/redis/paused/<name>`) and who paused them when. */
+  paused = new Map<string, PauseInfo>();
   zkState: ZkState = 'connecting';
   /**
    * Registered sentinels found fit to hand out, by address, from the last all-sentinels check of
@@ -81,6 +83,9 @@ export class WatcherState extends EventEmitter<StateEvents> {
       }),
       watchChildren(this.zk, zkPaths.HISTORY, (children) => {
         this.history = new Map([...children].map(([name, value]) => [name, parseHistory(value)]));
+      }),
+      watchChildren(this.zk, zkPaths.PAUSED, (children) => {
+        this.paused = new Map([...children].map(([name, value]) => [name, parsePauseInfo(value)]));
       }),
     );
   }

@@ -96,6 +96,7 @@ export class Switchover {
       group,
       failoverMode: this.o.failoverMode,
       running: this.running.has(group),
+      paused: Boolean(await this.o.zk.exists(zkPaths.pausedOf(group))),
       record: snapshot.record,
       leader: leadershipHolder(leader),
       master,

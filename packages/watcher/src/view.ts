@@ -38,6 +38,11 @@ export function createView(name: string, state: WatcherState, subscription: Subs
     if (refusalOf(f.probe.error) !== 'password') return undefined;
     return `the master ${joinHostPort(m)} of ${g} refuses the watcher's credentials (${f.probe.error}): REDIS_PASSWORD or REDIS_USERNAME is wrong, so no failover can be confirmed or recorded`;
   };
+  /** Maintenance mode: who paused the group and when, or null while it runs. */
+  const pausedOf = (g: string) => {
+    const p = state.paused.get(g);
+    return p === undefined ? null : { since: p.since ?? null, by: p.by ?? null, reason: p.reason ?? null };
+  };
   /** Only groups with a record are served (the default group's name is always listed). */
   const known = (g: string) => state.groups().includes(g);
   // A default group without a record may simply not exist (a deployment of named groups only).
@@ -114,9 +119,10 @@ export function createView(name: string, state: WatcherState, subscription: Subs
         replicas: seen?.replicas.map((r) => ({ host: r.host, port: r.port, state: r.state, offset: r.offset, lag: r.lag })) ?? [],
         keysPerDb: seen?.keysPerDb ?? {},
         epoch: state.epochs.get(g) ?? null,
+        paused: pausedOf(g),
         groups: state.groups().map((o) => {
           const m = state.masterOf(o);
-          return { name: o, master: m === undefined ? null : joinHostPort(m), epoch: state.epochs.get(o) ?? null, healthy: groupHealth(o).ok };
+          return { name: o, master: m === undefined ? null : joinHostPort(m), epoch: state.epochs.get(o) ?? null, healthy: groupHealth(o).ok, paused: state.paused.has(o) };
         }),
         sentinels: state.servedSentinels().map(({ host, port }) => ({ host, port })),
         refusedSentinels: state.sentinels.flatMap(({ host, port }) => {

@@ -22,6 +22,19 @@ export function historyOf(name: string): string {
 }
 
 /**
+ * Maintenance mode: `/redis/paused/<name>` exists while the group is paused (its JSON says who,
+ * when and why); each program's ephemeral `/redis/pause-applied/<name>/<who>` says what it applied.
+ */
+export const PAUSED = '/redis/paused';
+export const PAUSE_APPLIED = '/redis/pause-applied';
+export function pausedOf(name: string): string {
+  return `${PAUSED}/${name}`;
+}
+export function pauseAppliedDirOf(name: string): string {
+  return `${PAUSE_APPLIED}/${name}`;
+}
+
+/**
  * Groups other than the default keep their decision lock and live-node registry here
  * (`/redis/groups/<name>/lock`, `/redis/groups/<name>/nodes`). The default group keeps 0.1.0's
  * `/redis/lock` and `/redis/nodes`, so old and new servers of a rolling upgrade share one lock.

@@ -14,7 +14,7 @@ export class Registration {
   readonly path: string;
   private readonly zk: Zk;
   private readonly dir: string;
-  private readonly data: string;
+  private data: string;
   private active = false;
   /** One ensure() at a time; a reconnect meanwhile makes exactly one more. */
   private readonly ensuring = new SingleFlight<void>(() => this.ensureOrRetry());
@@ -41,6 +41,18 @@ export class Registration {
     }
     // A new session also emits `connected`: one listener covers reconnects and expiries.
     this.zk.on('connected', this.onConnected);
+  }
+
+  /** New data: set now when the node is there, and used whenever it is created again. */
+  async update(data: string): Promise<void> {
+    this.data = data;
+    if (!this.active) return;
+    try {
+      await this.zk.set(this.path, data);
+    } catch (err) {
+      if (!(err instanceof RedisZkError && err.code === 'ZK_NO_NODE')) throw err;
+      this.kick();
+    }
   }
 
   async stop(): Promise<void> {

@@ -68,6 +68,11 @@ export const statusSchema = {
     default: { type: 'boolean' },
     health: { type: 'object', properties: { name: { type: 'string' }, ok: { type: 'boolean' }, reason: { type: 'string' } } },
     epoch: { type: ['integer', 'null'] },
+    /** Maintenance mode: null while the group runs. */
+    paused: {
+      type: ['object', 'null'],
+      properties: { since: { type: ['string', 'null'] }, by: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] } },
+    },
     master: {
       type: ['object', 'null'],
       properties: {
@@ -87,7 +92,7 @@ export const statusSchema = {
     keysPerDb: { type: 'object', additionalProperties: { type: 'integer' } },
     groups: {
       type: 'array',
-      items: { type: 'object', properties: { name: { type: 'string' }, master: { type: ['string', 'null'] }, epoch: { type: ['integer', 'null'] }, healthy: { type: 'boolean' } } },
+      items: { type: 'object', properties: { name: { type: 'string' }, master: { type: ['string', 'null'] }, epoch: { type: ['integer', 'null'] }, healthy: { type: 'boolean' }, paused: { type: 'boolean' } } },
     },
     sentinels: { type: 'array', items: hostPort },
     /** Registered sentinels that are not handed out, and why. */

@@ -94,6 +94,7 @@ export const STATUS_PAGE = `<!doctype html>
     const h = el('h2', s.name + (s.default ? ' (default group)' : ''));
     h.appendChild(el('span', s.health.ok ? 'healthy' : 'unhealthy', 'badge ' + (s.health.ok ? 'ok' : 'bad')));
     if (s.master && s.master.fenced) h.appendChild(el('span', 'fenced', 'badge bad'));
+    if (s.paused) h.appendChild(el('span', 'paused', 'badge warn paused'));
     c.appendChild(h);
     const m = el('p');
     m.appendChild(el('span', 'master '));
@@ -101,6 +102,7 @@ export const STATUS_PAGE = `<!doctype html>
     m.appendChild(el('span', '  epoch ' + (s.epoch ?? '–') + (s.master && s.master.offset !== null ? ', offset ' + s.master.offset : '') + (s.master && s.master.server ? ', ' + s.master.server : ''), 'muted'));
     c.appendChild(m);
     c.appendChild(el('p', s.health.reason, 'muted'));
+    if (s.paused) c.appendChild(el('p', 'paused (no automatic failover)' + (s.paused.by ? ' by ' + s.paused.by : '') + (s.paused.since ? ' since ' + s.paused.since.replace('T', ' ').slice(0, 19) : '') + (s.paused.reason ? ': ' + s.paused.reason : ''), 'warn'));
     const t = el('table');
     const head = el('tr'); for (const x of ['replica', 'state', 'offset', 'lag (bytes)']) head.appendChild(el('th', x));
     t.appendChild(head);
