@@ -42,6 +42,9 @@ RUN groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash 
 COPY --from=build /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=build /src/packages/server/dist/redis-zk-server.mjs /src/packages/server/dist/redis-zk-server.mjs.map /app/
+# The operator's command line, in every image: `redis-zk list`, `check`, `pause`… (docs/operations/cli.md).
+COPY --from=build /src/packages/cli/dist/redis-zk.mjs /app/
+RUN printf '#!/bin/sh\nexec node /app/redis-zk.mjs "$@"\n' > /usr/local/bin/redis-zk && chmod 755 /usr/local/bin/redis-zk
 # Marathon sets MESOS_SANDBOX; without it (plain docker run) work files go under the temp dir.
 # Source maps are shipped but not loaded (7 MB more per process): for readable stack traces
 # while debugging, run with NODE_OPTIONS=--enable-source-maps.

@@ -10,6 +10,8 @@ const programs = ['server', 'sentinel', 'watcher'];
 const entries = programs.map((p) => ({ entry: `${root}packages/${p}/src/main.ts`, outfile: `${root}packages/${p}/dist/redis-zk-${p}.mjs` }));
 // The local launcher (`npm start`, scripts/local-group.mjs).
 entries.push({ entry: `${root}packages/launcher/src/main.ts`, outfile: `${root}packages/launcher/dist/launcher.mjs` });
+// The operator's command line (`pnpm exec redis-zk`, and in the images).
+entries.push({ entry: `${root}packages/cli/src/main.ts`, outfile: `${root}packages/cli/dist/redis-zk.mjs` });
 // The chaos soak (`npm run chaos`).
 entries.push({ entry: `${root}tools/chaos/main.ts`, outfile: `${root}tools/chaos/dist/chaos.mjs` });
 // @redis-zk/client as published: the core inside, ioredis the application's own (it gets an

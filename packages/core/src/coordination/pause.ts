@@ -5,7 +5,7 @@ import { watchChildren, type Disposable } from '../zk/watch.js';
 import { PAUSED, pauseAppliedDirOf } from '../zk/paths.js';
 
 /**
- * Maintenance mode (docs/operating/maintenance.md). A group is paused while `/redis/paused/<name>`
+ * Maintenance mode (docs/operations/maintenance.md). A group is paused while `/redis/paused/<name>`
  * exists, whatever it holds (its JSON is for people: who paused it, when, why). Only its presence
  * counts, so a node nobody can parse still pauses: failing towards "paused" is visible everywhere
  * (`redis-zk list`, /status, the page, metrics, `redis-zk check`), failing towards "running"
