@@ -104,6 +104,11 @@ describe.skipIf(unavailable !== undefined)(`the images as containers${unavailabl
     for (const f of written(servers[0]!.sandbox)) expect(statSync(join(servers[0]!.sandbox, f)).uid, f).toBe(1000);
     expect(await podman.cmd(['exec', servers[0]!.name, 'sh', '-c', 'touch /app/x 2>&1 || echo refused'])).toMatch(/Read-only file system|refused/);
 
+    // The command line is in every image, configured by the container's own environment.
+    const listed = JSON.parse(await podman.cmd(['exec', watcher.name, 'redis-zk', 'list', '--json'])) as { groups: { master: string; mode: string; nodes: unknown[] }[] };
+    expect(listed.groups[0]).toMatchObject({ master: first!.replace(' ', ':'), mode: 'sentinel' });
+    expect(listed.groups[0]!.nodes).toHaveLength(3);
+
     // podman kill of the master's container: the sentinels fail over, the watcher records it.
     const master = servers.find((s) => `127.0.0.1 ${s.port}` === first)!;
     const t0 = Date.now();

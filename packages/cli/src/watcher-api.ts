@@ -42,6 +42,10 @@ export async function switchover(zk: Zk, config: WatcherConfig, inv: Invocation,
     else process.stderr.write(`redis-zk: ${body.code ?? `HTTP ${res.status}`}: ${body.message ?? 'the watcher refused the switchover'}\n`);
     return res.status >= 500 && res.status !== 500 ? EXIT.unreachable : EXIT.found;
   }
+  // The watcher names nodes as the record does (`host port`); people and --to write `host:port`.
+  const colon = (v: string | undefined) => v?.replace(/ (\d+)$/, ':$1');
+  body.from = colon(body.from);
+  body.to = colon(body.to);
   let recorded: boolean | undefined;
   if (inv.flags.has('wait') && body.to !== undefined) {
     const path = zkPaths.groupLayout(group, group === config.defaultMasterName).published;
@@ -68,10 +72,9 @@ export async function switchover(zk: Zk, config: WatcherConfig, inv: Invocation,
  */
 export async function followEvents(base: string, group: string | undefined, json: boolean, count: number, say: (s: string) => void): Promise<number> {
   const url = `${base}/events${group === undefined ? '' : `?group=${encodeURIComponent(group)}`}`;
-  const ac = new AbortController();
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: ac.signal });
+    res = await fetch(url, { headers: { accept: 'text/event-stream' } });
   } catch (err) {
     throw new RedisZkError('UNAVAILABLE', `the watcher at ${url} did not answer (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})`);
   }
@@ -95,10 +98,8 @@ export async function followEvents(base: string, group: string | undefined, json
       const e = JSON.parse(data) as Record<string, unknown>;
       say(json ? data : eventLine(e));
       seen += 1;
-      if (seen >= count) {
-        ac.abort();
-        return EXIT.ok;
-      }
+      // Leaving the loop cancels the stream.
+      if (seen >= count) return EXIT.ok;
     }
   }
   process.stderr.write('redis-zk: the watcher ended the event stream\n');
@@ -107,7 +108,7 @@ export async function followEvents(base: string, group: string | undefined, json
 
 export function eventLine(e: Record<string, unknown>): string {
   const rest = Object.entries(e)
-    .filter(([k, v]) => !['id', 'at', 'group', 'kind'].includes(k) && v !== undefined && v !== null)
+    .filter(([k, v]) => !['id', 'at', 'name', 'kind'].includes(k) && v !== undefined && v !== null)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`);
-  return [String(e['at'] ?? ''), String(e['group'] ?? '-'), String(e['kind'] ?? 'event'), ...rest].join(' ');
+  return [String(e['at'] ?? ''), String(e['name'] ?? '-'), String(e['kind'] ?? 'event'), ...rest].join(' ');
 }

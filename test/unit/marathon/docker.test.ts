@@ -35,11 +35,11 @@ describe.each(Object.keys(PROGRAMS) as (keyof typeof PROGRAMS)[])('docker/%s.Doc
     expect(build).toContain('packages/${p}/dist/redis-zk-${p}.mjs');
   });
 
-  it('copies only the bundle and its source map into the runtime image', () => {
+  it('copies only the bundle, its source map and the redis-zk command line into the runtime image', () => {
     // Debian and the node binary alone: the node image's npm, corepack and headers stay behind.
     expect(stages.at(-1)).toBe('FROM ${DEBIAN_IMAGE}');
     const copies = runtime.filter((l) => /^COPY /i.test(l));
-    expect(copies).toEqual(['COPY --from=build /usr/local/bin/node /usr/local/bin/node', `COPY --from=build /src/${bundle} /src/${bundle}.map /app/`]);
+    expect(copies).toEqual(['COPY --from=build /usr/local/bin/node /usr/local/bin/node', `COPY --from=build /src/${bundle} /src/${bundle}.map /app/`, 'COPY --from=build /src/packages/cli/dist/redis-zk.mjs /app/']);
   });
 
   it('pins the base by digest, and the Debian packages by version', () => {
