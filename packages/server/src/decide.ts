@@ -23,6 +23,8 @@ export interface Observation {
   nodes: NodeView[];
   /** Set when our redis-server already runs held (data found on disk): what it holds, and since when. */
   held?: HeldView;
+  /** The group is paused (maintenance mode): no start may move the master away from the record. */
+  paused?: boolean;
 }
 
 /** Our own redis-server, started read-only as a replica of nothing to learn what its disk holds. */
@@ -59,6 +61,7 @@ export function mostAdvanced(nodes: readonly NodeView[]): NodeView | undefined {
 
 /** The rules of decideStartup, in its order; logged with ROLE_DECIDED. */
 export type StartupRule =
+  | 'paused'
   | 'sentinels-newer'
   | 'recorded-master-alive'
   | 'recorded-master-linked'
@@ -121,7 +124,22 @@ function describeNode(n: NodeView): string {
 }
 
 /** The lead's table, in order; the first rule that applies wins. */
+/**
+ * A wrapper that starts while its group is paused does what it would do, except move the master
+ * away from a valid record (a handover to another node, a claim by a node the record does not
+ * name): that is a failover, and waits for resume. Replicating, and a master restarted in place
+ * claiming its own record back, go on.
+ */
 export function decideStartup(obs: Observation): StartupDecision {
+  const d = decideStartupRunning(obs);
+  if (obs.paused !== true || obs.record.kind !== 'valid') return d;
+  const recorded = obs.record.addr;
+  const target = d.action === 'claim' ? obs.self : d.action === 'handover' ? d.master : undefined;
+  if (target === undefined || sameHostPort(target, recorded)) return d;
+  return { action: 'wait', rule: 'paused', reason: `The group is paused (maintenance mode): not moving the master from ${formatHostPort(recorded)} to ${formatHostPort(target)} (${d.rule}) until it is resumed.` };
+}
+
+function decideStartupRunning(obs: Observation): StartupDecision {
   const { self, record } = obs;
   const path = obs.recordPath ?? zkPaths.MASTER;
   const recorded = record.kind === 'valid' ? record.addr : undefined;

@@ -42,16 +42,17 @@ export async function observe(zk: Zk, self: HostPort, group: zkPaths.GroupLayout
   const others = snapshot.nodes.map((m) => m.addr).filter((a) => !sameHostPort(a, self));
 
   const recordAddr = record.kind === 'valid' && !sameHostPort(record.addr, self) ? record.addr : undefined;
-  const [recordProbe, verdict] = await Promise.all([
+  const [recordProbe, verdict, pausedNode] = await Promise.all([
     recordAddr ? probeRedis(recordAddr, auth) : Promise.resolve(undefined),
     askGroupSentinels(sentinels, group.name, sentinelAuth),
+    zk.exists(zkPaths.pausedOf(group.name)),
   ]);
   const sentinelMaster = verdict.kind === 'agreed' ? verdict.master : undefined;
   let sentinelMasterProbe: RedisProbe | undefined;
   if (sentinelMaster !== undefined && !sameHostPort(sentinelMaster, self)) {
     sentinelMasterProbe = sameHostPort(sentinelMaster, recordAddr) ? recordProbe : await probeRedis(sentinelMaster, auth);
   }
-  const obs: Observation = { self, record, recordPath: group.published, recordProbe, sentinelCount: sentinels.length, sentinelMaster, sentinelMasterProbe, nodes: [], held };
+  const obs: Observation = { self, record, recordPath: group.published, recordProbe, sentinelCount: sentinels.length, sentinelMaster, sentinelMasterProbe, nodes: [], held, paused: Boolean(pausedNode) };
   // A live master (recorded or the sentinels') settles it whatever the other nodes hold: skip
   // probing every node, which each of twenty wrappers starting together would do under the lock.
   if (settledWithoutNodes(obs)) return { obs, snapshot, verdict, registeredNodes: others.length };

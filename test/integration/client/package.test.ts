@@ -1,7 +1,7 @@
 // @redis-zk/client as an application gets it: `npm pack` of packages/client unpacked into a fresh
 // directory beside the application's own ioredis, imported by its name, run against a real group
 // (FAILOVER_MODE=zookeeper: no sentinels, so no Sentinel-aware client could do this).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -26,12 +26,24 @@ for (let i = 0; ; i += 1) {
 }
 `;
 
+const TYPED = `
+import { RedisZk, type MasterChanged } from '@redis-zk/client';
+const rz = await RedisZk.connect({ zkHosts: 'zk:2181/redis', onSessionExpired: 'fail-closed' });
+rz.on('master-changed', (e: MasterChanged) => console.log(e.group, e.to ?? 'none', e.rule));
+const redis = rz.client({ group: 'cache', readFrom: 'replica', maxLagBytes: 1024, queueTimeoutMs: 2000 });
+const value: string | null = await redis.get('k');
+const master: string | undefined = rz.master('cache');
+console.log(value, master, rz.zkState());
+await rz.close();
+export {};
+`;
+
 describe('@redis-zk/client as published', () => {
   it('packs, installs beside the application\'s ioredis, and follows a failover', async () => {
     const app = tempDir('rzk-client-app-');
     const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', app], { cwd: join(repoRoot, 'packages/client') }).toString();
     const file = (JSON.parse(packed) as { filename: string; files: { path: string }[] }[])[0]!;
-    expect(file.files.map((f) => f.path).sort()).toEqual(['README.md', 'dist/index.mjs', 'package.json']);
+    expect(file.files.map((f) => f.path).sort()).toEqual(['README.md', 'dist/index.mjs', 'package.json', 'types/index.d.ts']);
     const pkgDir = join(app, 'node_modules/@redis-zk/client');
     mkdirSync(pkgDir, { recursive: true });
     execFileSync('tar', ['-xzf', join(app, file.filename), '-C', pkgDir, '--strip-components=1']);
@@ -39,6 +51,14 @@ describe('@redis-zk/client as published', () => {
     const ioredis = dirname(createRequire(join(repoRoot, 'packages/client/package.json')).resolve('ioredis/package.json'));
     symlinkSync(ioredis, join(app, 'node_modules/ioredis'));
     writeFileSync(join(app, 'app.mjs'), APP);
+    // A TypeScript application type-checks against the published declarations alone (no core types).
+    writeFileSync(join(app, 'typed.ts'), TYPED);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    symlinkSync(join(repoRoot, 'node_modules/@types'), join(app, 'node_modules/@types'));
+    const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+    const checked = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', join(app, 'typed.ts')], { cwd: app, encoding: 'utf8' });
+    expect(checked.stdout + checked.stderr).toBe('');
+    expect(checked.status).toBe(0);
 
     const zkHosts = sharedZkHosts();
     const g = await startFullGroup({ zkHosts, mode: 'zookeeper' });

@@ -1,9 +1,11 @@
 // Maintenance mode in every automatic decision: a paused group is neither elected over, failed
-// over after a crash, fenced, nor switched over to a replica nobody named.
+// over after a crash, fenced, handed over by a wrapper that starts, nor switched over to a replica
+// nobody named.
 import { describe, expect, it } from 'vitest';
 import type { HostPort, RedisProbe, SentinelVerdict } from '@redis-zk/core';
 import { parsePauseInfo } from '@redis-zk/core';
 import { decideCrash, type CrashObservation } from '../../../packages/server/src/decide-crash.js';
+import { decideStartup, type Observation as StartObservation } from '../../../packages/server/src/decide.js';
 import { decideElection } from '../../../packages/server/src/decide-election.js';
 import { decideFence, fenceAfterGap, initialFenceState, type FenceObservation } from '../../../packages/server/src/decide-fence.js';
 import { decideSwitchover, type SwitchoverObservation } from '../../../packages/watcher/src/decide-switchover.js';
@@ -68,5 +70,23 @@ describe('a paused group', () => {
     expect(parsePauseInfo('{"since":"2026-12-04T09:00:00Z","by":"ops@host","reason":"ZooKeeper upgrade"}')).toEqual({ since: '2026-12-04T09:00:00Z', by: 'ops@host', reason: 'ZooKeeper upgrade' });
     expect(parsePauseInfo('garbage')).toEqual({});
     expect(parsePauseInfo(undefined)).toEqual({});
+  });
+});
+
+describe('a wrapper starting while its group is paused', () => {
+  const A: HostPort = { host: '10.0.0.9', port: 6379 };
+  const withData: RedisProbe = { ...(replica(500) as Extract<RedisProbe, { reachable: true }>), keys: 10 };
+  const base: StartObservation = { self: SELF, record: { kind: 'valid', addr: A }, recordProbe: DOWN, sentinelCount: 0, sentinelMaster: undefined, sentinelMasterProbe: undefined, nodes: [{ addr: B, probe: withData }] };
+
+  it('does not hand the master of a dead recorded master to a replica (ZooKeeper mode, Marathon restarting the task): it waits for resume', () => {
+    expect(decideStartup(base)).toMatchObject({ action: 'handover', rule: 'data-elsewhere-handover' });
+    expect(decideStartup({ ...base, paused: true })).toMatchObject({ action: 'wait', rule: 'paused' });
+  });
+
+  it('does not claim over a dead recorded master, but a master restarted in place takes its own record back, and replicas start as usual', () => {
+    expect(decideStartup({ ...base, nodes: [], paused: true })).toMatchObject({ action: 'wait', rule: 'paused' });
+    expect(decideStartup({ ...base, nodes: [], record: { kind: 'valid', addr: SELF }, recordProbe: undefined, paused: true })).toMatchObject({ action: 'claim' });
+    const alive: RedisProbe = { ...(replica(500) as Extract<RedisProbe, { reachable: true }>), role: 'master', masterHost: undefined, masterPort: undefined };
+    expect(decideStartup({ ...base, recordProbe: alive, paused: true })).toMatchObject({ action: 'replicate', master: A });
   });
 });
