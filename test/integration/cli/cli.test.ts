@@ -112,6 +112,8 @@ describe('redis-zk (the operator\'s command line)', () => {
     const g = await startFullGroup({ zkHosts, mode: 'zookeeper', servers: 3, env: { API_TOKEN: TOKEN } });
     let master = await g.steady('the group to form');
     const env = { ZK_HOSTS: zkHosts, REDIS_PROBE_TIMEOUT_MS: '500', WATCHER_URL: `http://127.0.0.1:${g.watcher.port}`, API_TOKEN: TOKEN };
+    await waitFor(async () => (await cli(['check'], env)).code === 0 || undefined, { what: 'check to find nothing wrong', timeoutMs: 20_000 });
+    expect((await cli(['list', '--json'], env)).json().groups[0]).toMatchObject({ mode: 'zookeeper', leader: `127.0.0.1:${master}`, master: `127.0.0.1:${master}` });
 
     // Switchover to a named replica, with the event stream open.
     const target = g.servers.find((s) => s.port !== master)!;
