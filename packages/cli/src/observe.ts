@@ -128,7 +128,10 @@ export async function observeGroup(zk: Zk, name: string, defaultName: string, au
       pause,
     };
   });
+  // The recorded master first, then the others by address: the order a person reads.
+  nodes.sort((a, b) => Number(b.recorded) - Number(a.recorded) || a.addr.localeCompare(b.addr));
   const sentinels = await Promise.all(snap.sentinels.map((s) => observeSentinel(s.addr, name, auth.sentinel, acks)));
+  sentinels.sort((a, b) => a.addr.localeCompare(b.addr));
   const leaderHeld = leader !== undefined && leader.stat.ephemeralOwner !== '0';
   return {
     name,
