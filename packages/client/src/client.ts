@@ -1,59 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ConfigError, createLogger, formatHostPort, RedisZkError, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type TlsClient, type ZkState } from '@redis-zk/core';
-import { FollowConnector, type ReadFrom } from './connector.js';
+import { ConfigError, createLogger, formatHostPort, RedisZkError, parseZkHosts, tlsOptions, zkPaths, Zk, type Logger, type RedisAuth, type ZkState } from '@redis-zk/core';
+import type { ClientOptions, MasterChanged, RedisZkOptions } from '../types/index.js';
+import { FollowConnector } from './connector.js';
 import { reResolveCode } from './decide-follow.js';
-import { GroupFollower, type MasterChanged } from './follower.js';
-
-export interface RedisZkOptions {
-  /** The ZooKeeper connect string, chroot included, as the programs' ZK_HOSTS. */
-  zkHosts: string;
-  /** Digest credentials `user:password` (ZK_AUTH); reading works without them. */
-  zkAuth?: string;
-  /** The programs' DEFAULT_MASTER_NAME: this group's record is `/redis/master` (default `mymaster`). */
-  defaultGroup?: string;
-  /** REDIS_PASSWORD / REDIS_USERNAME (an ACL user). */
-  password?: string;
-  username?: string;
-  /** The group's TLS (TLS_CA_FILE and, with TLS_CLIENT_AUTH=yes, a client certificate). */
-  tls?: TlsClient;
-  sessionTimeoutMs?: number;
-  /** How long connecting to ZooKeeper may take before RedisZk.connect fails (default 10 s). */
-  connectTimeoutMs?: number;
-  /**
-   * `fail-closed` (default): after the ZooKeeper session expired, no command is sent until a new
-   * session read the record again. `keep-last` keeps using the last master meanwhile: available,
-   * but it may be a master the group replaced while this process could not see it.
-   */
-  onSessionExpired?: 'fail-closed' | 'keep-last';
-  /**
-   * A watcher's base URL (`http://watcher:8080`): while this process has no ZooKeeper session
-   * (ZooKeeper unreachable from here, or the session expired), the group's master is what the
-   * watcher's `GET /master/<name>` answers, asked on each event of its `/events` stream and every
-   * 500 ms. With it, `connect` does not wait for
-   * ZooKeeper: the session is made in the background.
-   */
-  watcherUrl?: string;
-  /** pino level of the client's own log lines (JSON on stdout); default `silent`. */
-  logLevel?: string;
-  logger?: Logger;
-}
-
-export interface ClientOptions {
-  /** The group (its MASTER_NAME); default: the default group. */
-  group?: string;
-  /** `replica`: read from a live replica within `maxLagBytes` of the master, else the master. */
-  readFrom?: ReadFrom;
-  maxLagBytes?: number;
-  /**
-   * How long a command waits for a master while there is none to send it to (a failover, a
-   * re-resolve after -READONLY), before it fails with NO_MASTER. Default 5000 ms. Blocking
-   * commands (BLPOP …) are not bounded by it.
-   */
-  queueTimeoutMs?: number;
-  /** Anything else ioredis takes, except where to connect (host, port, sentinels, Connector). */
-  redis?: Omit<RedisOptions, 'host' | 'port' | 'path' | 'sentinels' | 'Connector' | 'name'>;
-}
+import { GroupFollower } from './follower.js';
 
 const WAIT_FOR_MASTER_MS = 1_000;
 const BLOCKING = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop', 'bzmpop', 'xread', 'xreadgroup', 'wait', 'waitaof']);
@@ -106,7 +57,8 @@ export class RedisZk extends EventEmitter<{ 'master-changed': [MasterChanged] }>
   }
 
   static async connect(opts: RedisZkOptions): Promise<RedisZk> {
-    const log = opts.logger ?? createLogger('redis-zk-client', opts.logLevel ?? 'silent');
+    // The client's code calls only debug/info/warn/error, all a ClientLogger has (pino's does).
+    const log = (opts.logger as Logger | undefined) ?? createLogger('redis-zk-client', opts.logLevel ?? 'silent');
     const config = { ...parseZkHosts(opts.zkHosts, 'zkHosts'), sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000, connectTimeoutMs: opts.connectTimeoutMs ?? 10_000, auth: opts.zkAuth };
     if (opts.watcherUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(opts.watcherUrl)) throw new ConfigError('watcherUrl', opts.watcherUrl, 'a watcher URL like http://watcher:8080');
     const zk = opts.watcherUrl === undefined ? await Zk.connect(config, log) : Zk.open(config, log);

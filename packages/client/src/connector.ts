@@ -2,9 +2,8 @@ import { createConnection } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { AbstractConnector, type RedisOptions } from 'ioredis';
 import { formatHostPort, parseHostPort, RedisZkError, probeRedis, sameHostPort, type HostPort, type RedisAuth } from '@redis-zk/core';
+import type { ReadFrom } from '../types/index.js';
 import type { GroupFollower } from './follower.js';
-
-export type ReadFrom = 'master' | 'replica';
 
 /** What a client of the group passes its connector (ioredis hands the connector every option). */
 export interface FollowOptions {

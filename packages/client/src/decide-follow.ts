@@ -1,30 +1,5 @@
-import { formatHostPort, sameHostPort, type HostPort, type RecordValue, type ZkState } from '@redis-zk/core';
-
-/**
- * What a client knows when it decides which address to send commands to: its ZooKeeper
- * session, the record as last read, the group's live nodes as last read, and what it follows now.
- */
-export interface FollowFacts {
-  session: ZkState;
-  record: RecordValue;
-  /** `<host> <port>` of every live node of the group; undefined until first read. */
-  members: ReadonlySet<string> | undefined;
-  current: HostPort | undefined;
-  /** `onSessionExpired: 'keep-last'`: keep the last master while the session is gone. */
-  keepOnExpiry: boolean;
-  /**
-   * With a watcher to fall back on: the master its `GET /master/<name>` answered last, asked only
-   * while this process has no ZooKeeper session to read.
-   */
-  watcherMaster?: HostPort | undefined;
-}
-
-export type FollowRule = 'watcher-fallback' | 'session-expired' | 'session-closed' | 'zk-disconnected' | 'not-read-yet' | 'record-unusable' | 'not-a-member' | 'unchanged' | 'record-moved';
-
-export type FollowDecision =
-  | { action: 'follow'; addr: HostPort; rule: FollowRule; reason: string }
-  | { action: 'keep'; rule: FollowRule; reason: string }
-  | { action: 'stop'; rule: FollowRule; reason: string };
+import { formatHostPort, sameHostPort } from '@redis-zk/core';
+import type { FollowDecision, FollowFacts, FollowRule } from '../types/index.js';
 
 /**
  * The client's one rule. It follows only a record the group itself would follow: a `<host> <port>`

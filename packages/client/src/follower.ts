@@ -1,18 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { classifyRecord, formatHostPort, parseEpoch, sameHostPort, watchChildren, watchData, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState, zkPaths } from '@redis-zk/core';
-import { decideFollow, type FollowDecision } from './decide-follow.js';
-
-/** A change of the master a group's clients send commands to (`to` undefined: none until further notice). */
-export interface MasterChanged {
-  group: string;
-  from: string | undefined;
-  to: string | undefined;
-  /** The group's epoch as stored beside the record when the change was seen. */
-  epoch: number | undefined;
-  rule: FollowDecision['rule'];
-  reason: string;
-}
+import type { MasterChanged } from '../types/index.js';
+import { decideFollow } from './decide-follow.js';
 
 /** How long a node that answered "not the master" (-READONLY, role:slave …) is not asked again, unless the record moves. */
 const SUSPECT_MS = 250;

@@ -1,4 +1,4 @@
-export { RedisZk, type ClientOptions, type RedisZkOptions } from './client.js';
-export { decideFollow, reResolveCode, RE_RESOLVE_CODES, type FollowDecision, type FollowFacts, type FollowRule } from './decide-follow.js';
-export { type ReadFrom } from './connector.js';
-export type { MasterChanged } from './follower.js';
+export { RedisZk } from './client.js';
+export { decideFollow, reResolveCode, RE_RESOLVE_CODES } from './decide-follow.js';
+// The public types are written once, in the declarations the package ships.
+export type { ClientLogger, ClientOptions, FollowDecision, FollowFacts, FollowRule, MasterChanged, ReadFrom, RedisZkOptions } from '../types/index.js';

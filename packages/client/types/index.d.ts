@@ -1,6 +1,7 @@
-// Type declarations of @redis-zk/client as published (dist/index.mjs). Written by hand, so that
-// the package carries no type from the project's private core; test/unit/client/declarations.ts
-// makes `pnpm run typecheck` fail when they and the source disagree.
+// Type declarations of @redis-zk/client as published (dist/index.mjs), and the one definition of
+// its public types: the source imports them from here. Written by hand, so that the package
+// carries no type of the project's private core; test/unit/client/declarations.ts makes
+// `pnpm run typecheck` fail when what they declare of the source's values is not so.
 import type { EventEmitter } from 'node:events';
 import type { Redis, RedisOptions } from 'ioredis';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyRecord, parseHostPort, type HostPort } from '../../../packages/core/src/index.js';
-import { decideFollow, reResolveCode, type FollowFacts } from '../../../packages/client/src/decide-follow.js';
+import { decideFollow, reResolveCode } from '../../../packages/client/src/decide-follow.js';
+import type { FollowFacts } from '../../../packages/client/src/index.js';
 
 const addr = (s: string): HostPort => {
   const p = parseHostPort(s);
