@@ -12,7 +12,7 @@ import { startGroup, startHealthyWatcher } from '../integration/watcher/group.js
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 
 describe.skipIf(CHROMIUM === undefined)(`status page in headless Chromium${CHROMIUM === undefined ? ' (skipped: no /usr/bin/chromium; `bash scripts/setup.sh --for-tests` installs it)' : ''}`, () => {
-  it('shows the master, replicas, sentinels and events, and the new master after a kill -9 without a reload', async () => {
+  it('shows the master, replicas, sentinels and events, the new master after a kill -9 without a reload, and a pause', async () => {
     const group = await startGroup({ zkHosts: sharedZkHosts() });
     const { base } = await startHealthyWatcher(group.zkHosts, { API_TOKEN: 'page-token-0123456789' });
 
@@ -47,6 +47,11 @@ describe.skipIf(CHROMIUM === undefined)(`status page in headless Chromium${CHROM
       await page.locator('[data-group="mymaster"] tr.replica').first().waitFor({ timeout: 20_000 });
       // The change is in the group's recent history, newest first.
       await page.locator('[data-group="mymaster"] ul.history li', { hasText: next.replace(':', ' ') }).first().waitFor({ timeout: 10_000 });
+      // Maintenance mode shows on the page too (at its next refresh, within 5 s).
+      await group.zk.create('/redis/paused/mymaster', JSON.stringify({ by: 'ops@page-test', reason: 'upgrade' }));
+      await page.locator('[data-group="mymaster"] .badge.paused').waitFor({ timeout: 10_000 });
+      await group.zk.remove('/redis/paused/mymaster');
+      await page.locator('[data-group="mymaster"] .badge.paused').waitFor({ state: 'detached', timeout: 10_000 });
       expect(errors).toEqual([]);
       if (process.env.UPDATE_SCREENSHOT === '1') await page.screenshot({ path: join(repoRoot, 'docs', 'status-page.png') });
     } finally {
