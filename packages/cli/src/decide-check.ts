@@ -60,6 +60,9 @@ export function checkGroup(r: GroupReport): Problem[] {
     else if (n.linkUp !== true || (r.master !== null && n.replicaOf !== r.master)) add('replica-not-linked', n.addr, `replica ${n.addr} ${n.linkUp !== true ? 'has its link down' : 'is linked'} to ${n.replicaOf ?? 'nobody'}${r.master !== null && n.replicaOf !== r.master ? `, not to the recorded master ${r.master}` : ''}`);
   }
   if (r.mode === 'zookeeper' && r.leader === null && r.paused === null) add('no-leader', r.name, `nobody holds the leadership of ${r.name}: an election is due`);
+  // Neither a leadership (its node goes with the master's session) nor a sentinel: in either mode
+  // nothing is there to fail the group over.
+  if (r.mode === 'unknown' && r.paused === null) add('no-leader', r.name, `nobody holds the leadership of ${r.name} (ZooKeeper mode) and no sentinel is registered (Sentinel mode): nothing can fail it over`);
   if (r.mode === 'sentinel') {
     const registered = r.sentinels.length;
     const naming = r.sentinels.filter((s) => s.names !== null && s.names === r.master).length;

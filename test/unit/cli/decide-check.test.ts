@@ -37,6 +37,7 @@ describe('redis-zk check: what is wrong with a group, from what was observed', (
     ['garbage in a registry', { refused: [{ path: '/redis/nodes/x', preview: 'x', reason: 'not <host> <port>' }] }, 'garbage-entry'],
     ['a second master', { nodes: [healthy.nodes[0]!, node('10.0.0.2:6379', { role: 'master', replicaOf: null }), healthy.nodes[2]!] }, 'second-master'],
     ['nobody holding the leadership (ZooKeeper mode)', { mode: 'zookeeper' as const, sentinels: [] }, 'no-leader'],
+    ['neither a leadership nor a sentinel (the ZooKeeper-mode master gone with its session)', { mode: 'unknown' as const, sentinels: [] }, 'no-leader'],
   ])('%s (exit 1)', (_, over, code) => {
     const found = checkGroup({ ...healthy, ...over });
     expect(found.map((p) => p.code)).toContain(code);
@@ -62,5 +63,20 @@ describe('redis-zk command line', () => {
     for (const bad of [['nope'], ['list', '--wait'], ['list', 'a', 'b'], ['pause', '--all', 'x'], ['pause', '--timeout', '0'], ['events', '--count'], ['list', 'a b']]) {
       expect(() => parseArgs(bad), bad.join(' ')).toThrow(expect.objectContaining({ code: 'USAGE' }));
     }
+  });
+});
+
+describe('docs/operations/cli.md', () => {
+  it("lists every code check reports, with its severity, and no other", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { PROBLEMS } = await import('../../../packages/cli/src/decide-check.js');
+    const page = readFileSync(new URL('../../../docs/operations/cli.md', import.meta.url), 'utf8');
+    const section = page.slice(page.indexOf('### What `check` reports'), page.indexOf('## Exit codes'));
+    const documented = new Map<string, string>();
+    for (const line of section.split('\n').filter((l) => l.startsWith('| `'))) {
+      const [codes, severity] = line.split('|').slice(1, 3).map((c) => c.trim());
+      for (const code of codes!.match(/`[a-z-]+`/g) ?? []) documented.set(code.slice(1, -1), severity!);
+    }
+    expect(Object.fromEntries(documented)).toEqual(PROBLEMS);
   });
 });
