@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** A ZooKeeper session for one command: a wrong ZK_HOSTS is one line and exit 3, never a hang. */
 async function withZk(config: WatcherConfig, fn: (zk: Zk) => Promise<number>): Promise<number> {
-  const zk = await Zk.connect({ ...config.zk, connectTimeoutMs: Math.min(config.zk.connectTimeoutMs, 10_000) }, createLogger('redis-zk', 'silent'));
+  const zk = await Zk.connect({ ...config.zk, connectTimeoutMs: Math.min(config.zk.connectTimeoutMs, 10_000) }, createLogger('redis-zk', 'silent'), { createChroot: false });
   try {
     return await fn(zk);
   } finally {

@@ -165,6 +165,7 @@ describe('redis-zk (the operator\'s command line)', () => {
 
   it('answers bad input with one line and exit 2, an unknown group with exit 1, an unreachable ZooKeeper or watcher with exit 3', async () => {
     const env = { ZK_HOSTS: sharedZkHosts() };
+    await zkClient(env.ZK_HOSTS); // creates the chroot, as a program would
     const deadZk = { ZK_HOSTS: `127.0.0.1:${await freePort()}`, ZK_CONNECT_TIMEOUT_MS: '300' };
     const cases: [string[], Record<string, string>, number, RegExp][] = [
       [['lst'], env, 2, /USAGE/],
@@ -181,6 +182,8 @@ describe('redis-zk (the operator\'s command line)', () => {
       [['events', '--watcher', 'not-a-url'], env, 2, /CONFIG_INVALID/],
       [['list'], { ZK_HOSTS: 'not a host list' }, 2, /CONFIG_INVALID/],
       [['history', 'no-such-group'], env, 1, /UNKNOWN_GROUP/],
+      // A mistyped chroot is said, and not created by a command that only reads.
+      [['list'], { ZK_HOSTS: sharedZkHosts() }, 2, /CONFIG_INVALID: ZK_HOSTS=/],
       [['list'], deadZk, 3, /ZK_CONNECT_TIMEOUT/],
       [['events', '--watcher', `http://127.0.0.1:${await freePort()}`], env, 3, /UNAVAILABLE/],
     ];

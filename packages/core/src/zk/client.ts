@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
 import type { Logger } from '../log.js';
 import type { ZkConfig } from '../config/load.js';
-import { RedisZkError, type ErrorCode } from '../errors.js';
+import { ConfigError, RedisZkError, type ErrorCode } from '../errors.js';
 import { limitHandshake, limitSilence, restoreLastVersion, shutdownClient } from './library-patches.js';
 
 export interface Stat {
@@ -143,7 +143,7 @@ export class Zk extends EventEmitter<ZkEvents> {
   private readonly acls: zookeeper.ACL[];
 
   /** Connects within `config.connectTimeoutMs` (ZK_CONNECT_TIMEOUT on failure), creating a missing chroot. */
-  static async connect(config: ZkConfig, log: Logger): Promise<Zk> {
+  static async connect(config: ZkConfig, log: Logger, opts: { createChroot?: boolean } = {}): Promise<Zk> {
     // A wrong ZK_HOSTS otherwise means silence until the deadline.
     log.info(
       { event: 'ZK_CONNECTING', zk: config.connectString, connectTimeoutMs: config.connectTimeoutMs },
@@ -151,7 +151,7 @@ export class Zk extends EventEmitter<ZkEvents> {
     );
     // One deadline for both clients, so the wait is what the line above says.
     const deadline = Date.now() + config.connectTimeoutMs;
-    if (config.chroot !== undefined) await Zk.ensureChroot(config, log, deadline);
+    if (config.chroot !== undefined) await Zk.ensureChroot(config, log, deadline, opts.createChroot ?? true);
     const zk = new Zk(config, log);
     try {
       await zk.waitConnected(deadline, config);
@@ -174,11 +174,13 @@ export class Zk extends EventEmitter<ZkEvents> {
   }
 
   /** node-zookeeper-client fails on a chroot that does not exist: create it with a chroot-less client first. */
-  private static async ensureChroot(config: ZkConfig, log: Logger, deadline: number): Promise<void> {
+  private static async ensureChroot(config: ZkConfig, log: Logger, deadline: number, create: boolean): Promise<void> {
     const root = new Zk({ ...config, connectString: hostsOnly(config), chroot: undefined }, log);
     try {
       await root.waitConnected(deadline, config);
       if (!(await root.exists(config.chroot!))) {
+        // A tool that only reads must not leave a chroot behind for a mistyped ZK_HOSTS.
+        if (!create) throw new ConfigError('ZK_HOSTS', config.connectString, `a connect string whose chroot exists: ${config.chroot} does not, so no redis-zk program runs there`);
         await root.mkdirp(config.chroot!);
         log.info({ event: 'ZK_CHROOT_CREATED', chroot: config.chroot }, 'created the ZooKeeper chroot');
       }
