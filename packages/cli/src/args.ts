@@ -5,7 +5,7 @@ export const COMMANDS = {
   list: { flags: {}, summary: 'every group (or one): master, replicas with role, link, offset, lag, fenced; the sentinels; epoch; paused' },
   check: { flags: {}, summary: 'what is wrong, one line each; exit 1 when something is' },
   history: { flags: {}, summary: "a group's master changes: time, epoch, from, to, cause" },
-  events: { flags: { watcher: 'value', count: 'value' }, summary: "the watcher's live event stream, one line per event (--count N: stop after N)" },
+  events: { flags: { watcher: 'value', count: 'value', since: 'value' }, summary: "the watcher's live event stream, one line per event (--since ID: first the kept events after that id; --count N: stop after N)" },
   pause: { flags: { all: 'bool', wait: 'bool', reason: 'value', timeout: 'value' }, summary: 'maintenance mode: no automatic failover of the group (or --all) until resume' },
   resume: { flags: { all: 'bool', wait: 'bool', timeout: 'value' }, summary: 'end maintenance mode' },
   switchover: { flags: { to: 'value', wait: 'bool', timeout: 'value', watcher: 'value' }, summary: 'move the master to a replica (--to host:port: that one), through the watcher' },
@@ -64,6 +64,8 @@ export function parseArgs(argv: readonly string[]): Invocation | 'help' | { help
   }
   // Checked before anything is done: a pause must not be set by a command that then fails on its --timeout.
   for (const f of ['timeout', 'count']) if (flags.has(f)) positiveInt(f, flags.get(f), 0, f === 'count' ? 1_000_000_000 : 86_400_000);
+  const since = flags.get('since');
+  if (since !== undefined && (typeof since !== 'string' || !/^[0-9]{1,15}$/.test(since))) throw usage('--since', String(since), 'an event id (a whole number, 0 or more)');
   if (flags.has('all') && group !== undefined) throw usage(`redis-zk ${command}`, group, 'either a group name or --all, not both');
   return { command, group, json: flags.has('json'), flags };
 }

@@ -16,7 +16,7 @@ const USAGE: Record<Command, string> = {
   list: 'redis-zk list [group] [--json]',
   check: 'redis-zk check [group] [--json]',
   history: 'redis-zk history [group] [--json]',
-  events: 'redis-zk events [group] [--watcher URL] [--count N] [--json]',
+  events: 'redis-zk events [group] [--since ID] [--count N] [--watcher URL] [--json]',
   pause: 'redis-zk pause [group | --all] [--reason TEXT] [--wait [--timeout MS]] [--json]',
   resume: 'redis-zk resume [group | --all] [--wait [--timeout MS]] [--json]',
   switchover: 'redis-zk switchover [group] [--to HOST:PORT] [--wait [--timeout MS]] [--watcher URL] [--json]',

@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   const group = inv.group ?? config.defaultMasterName;
   switch (inv.command) {
     case 'events':
-      return followEvents(watcherBase(inv, process.env), inv.group, inv.json, positiveInt('count', inv.flags.get('count'), Number.MAX_SAFE_INTEGER, 1_000_000_000), out);
+      return followEvents(watcherBase(inv, process.env), inv.group, inv.json, positiveInt('count', inv.flags.get('count'), Number.MAX_SAFE_INTEGER, 1_000_000_000), inv.flags.get('since') as string | undefined, out);
     case 'switchover':
       return withZk(config, (zk) => switchover(zk, config, inv, group, out));
     default:

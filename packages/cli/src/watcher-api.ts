@@ -68,13 +68,15 @@ export async function switchover(zk: Zk, config: WatcherConfig, inv: Invocation,
 
 /**
  * GET /events (server-sent events), one line per event: `<time> <group> <kind> key=value…`, or the
- * event's JSON with --json. Ends after --count events, or when the watcher ends the stream (exit 3).
+ * event's JSON with --json; with --since, the kept events after that id first. Ends after --count
+ * events, or when the watcher ends the stream (exit 3).
  */
-export async function followEvents(base: string, group: string | undefined, json: boolean, count: number, say: (s: string) => void): Promise<number> {
+export async function followEvents(base: string, group: string | undefined, json: boolean, count: number, since: string | undefined, say: (s: string) => void): Promise<number> {
   const url = `${base}/events${group === undefined ? '' : `?group=${encodeURIComponent(group)}`}`;
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'text/event-stream' } });
+    // --since: the watcher first replays the events it kept after that id (SSE's Last-Event-ID).
+    res = await fetch(url, { headers: { accept: 'text/event-stream', ...(since === undefined ? {} : { 'last-event-id': since }) } });
   } catch (err) {
     throw new RedisZkError('UNAVAILABLE', `the watcher at ${url} did not answer (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})`);
   }

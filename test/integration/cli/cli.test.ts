@@ -115,16 +115,21 @@ describe('redis-zk (the operator\'s command line)', () => {
     await waitFor(async () => (await cli(['check'], env)).code === 0 || undefined, { what: 'check to find nothing wrong', timeoutMs: 20_000 });
     expect((await cli(['list', '--json'], env)).json().groups[0]).toMatchObject({ mode: 'zookeeper', leader: `127.0.0.1:${master}`, master: `127.0.0.1:${master}` });
 
-    // Switchover to a named replica, with the event stream open.
+    // Switchover to a named replica; the event stream shows it (--since: what came after the last
+    // event seen before it, so the stream's own connect time does not matter).
+    const status = (await (await fetch(`${env.WATCHER_URL}/status`)).json()) as { events: { id: number }[] };
+    const lastBefore = Math.max(0, ...status.events.map((e) => e.id));
     const target = g.servers.find((s) => s.port !== master)!;
-    const events = cli(['events', '--count', '1', '--json'], env, 30_000);
-    await new Promise((r) => setTimeout(r, 500)); // the stream's connection, before the event it must show
     const sw = await cli(['switchover', '--to', `127.0.0.1:${target.port}`, '--wait', '--json'], env);
     expect(sw.code).toBe(0);
     expect(sw.json()).toMatchObject({ ok: true, to: `127.0.0.1:${target.port}`, recorded: true });
-    const ev = await events;
-    expect({ code: ev.code, stderr: ev.stderr }).toEqual({ code: 0, stderr: "" });
-    expect(JSON.parse(ev.stdout.trim().split('\n')[0]!)).toMatchObject({ kind: 'switchover', name: 'mymaster' });
+    const ev = await cli(['events', '--since', String(lastBefore), '--count', '1', '--json'], env, 30_000);
+    expect({ code: ev.code, stderr: ev.stderr }).toEqual({ code: 0, stderr: '' });
+    const shown = JSON.parse(ev.stdout.trim().split('\n')[0]!) as { id: number; name?: string };
+    expect(shown.id).toBeGreaterThan(lastBefore);
+    expect(shown.name).toBe('mymaster');
+    const text = await cli(['events', '--since', String(lastBefore), '--count', '1'], env, 30_000);
+    expect(text.stdout).toMatch(/^\S+ mymaster \S+/);
     master = target.port;
     expect((await cli(['history', '--json'], env)).json().changes.at(-1)).toMatchObject({ to: `127.0.0.1 ${master}`, cause: 'switchover' });
 
@@ -179,6 +184,7 @@ describe('redis-zk (the operator\'s command line)', () => {
       [['switchover'], env, 2, /USAGE/],
       [['switchover'], { ...env, WATCHER_URL: 'http://127.0.0.1:1' }, 2, /USAGE/],
       [['events'], env, 2, /USAGE/],
+      [['events', '--since', 'yesterday'], env, 2, /USAGE/],
       [['events', '--watcher', 'not-a-url'], env, 2, /CONFIG_INVALID/],
       [['list'], { ZK_HOSTS: 'not a host list' }, 2, /CONFIG_INVALID/],
       [['history', 'no-such-group'], env, 1, /UNKNOWN_GROUP/],
