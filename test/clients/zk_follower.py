@@ -1,7 +1,8 @@
 """A client that follows a group's master through ZooKeeper as docs/ says an application should
 (Debian's python3-kazoo and python3-redis): a watch on the record, and before using a value,
 the address must be a live node of the group (a child of the nodes directory) and answer ROLE as
-master. Writes SET <prefix><n> to the master it follows and prints one JSON line per outcome.
+master, and a value that fails a check is checked again 200 ms later while the record still names
+it. Writes SET <prefix><n> to the master it follows and prints one JSON line per outcome.
 Usage: zk_follower.py <zk hosts with chroot> <record path> <nodes dir> <prefix> <seconds>"""
 import json
 import sys
@@ -30,28 +31,49 @@ def live_nodes():
     return out
 
 
-@zk.DataWatch(record)
-def on_record(data, stat):
-    value = None if data is None else data.decode("utf-8", "replace")
+# The last refusal of a value (value, when): checked again after RECHECK_S while the record still
+# names it. A new master can register or answer ROLE as master a moment after it is recorded,
+# and a watch fires only when the record changes again.
+RECHECK_S = 0.2
+refusal = {"value": None, "at": 0.0, "said": None}
+
+
+def refuse(value, why, recheck=True):
+    with lock:
+        refusal["value"], refusal["at"] = (value if recheck else None), time.time()
+        said = refusal["said"] == (value, why)
+        refusal["said"] = (value, why)
+    if not said:
+        say(event="refused", value=value, why=why)
+
+
+def check(value):
     parts = (value or "").split(" ")
     if len(parts) != 2 or not parts[1].isdigit():
-        say(event="refused", value=value, why="not host port")
+        # Garbage does not get better by waiting: the watch fires when it is repaired.
+        refuse(value, "not host port", recheck=False)
         return
     if value not in live_nodes():
-        say(event="refused", value=value, why="not a live node of the group")
+        refuse(value, "not a live node of the group")
         return
     client = redis.Redis(host=parts[0], port=int(parts[1]), socket_timeout=0.5)
     try:
         role = client.execute_command("ROLE")[0]
     except redis.RedisError as e:
-        say(event="refused", value=value, why=f"ROLE failed: {type(e).__name__}")
+        refuse(value, f"ROLE failed: {type(e).__name__}")
         return
     if role not in (b"master", "master"):
-        say(event="refused", value=value, why="not master")
+        refuse(value, "not master")
         return
     with lock:
         current["addr"], current["client"] = value, client
+        refusal["value"], refusal["said"] = None, None
     say(event="following", value=value)
+
+
+@zk.DataWatch(record)
+def on_record(data, stat):
+    check(None if data is None else data.decode("utf-8", "replace"))
 
 
 end = time.time() + seconds
@@ -59,6 +81,13 @@ i = 0
 while time.time() < end:
     with lock:
         addr, client = current["addr"], current["client"]
+        again = refusal["value"] is not None and time.time() - refusal["at"] >= RECHECK_S
+    if again:
+        try:
+            data, _ = zk.get(record)
+            check(data.decode("utf-8", "replace"))
+        except Exception as e:  # the record gone, ZooKeeper unreachable: the watch says when it is back
+            refuse(None, f"record unreadable: {type(e).__name__}", recheck=False)
     if client is not None:
         key = f"{prefix}{i}"
         i += 1
