@@ -11,6 +11,7 @@ import time
 
 import redis
 from kazoo.client import KazooClient
+from kazoo.exceptions import NoNodeError
 
 hosts, record, nodes_dir, prefix, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
 zk = KazooClient(hosts=hosts)
@@ -26,7 +27,10 @@ def say(**fields):
 def live_nodes():
     out = set()
     for child in zk.get_children(nodes_dir):
-        data, _ = zk.get(f"{nodes_dir}/{child}")
+        try:
+            data, _ = zk.get(f"{nodes_dir}/{child}")
+        except NoNodeError:
+            continue  # deregistered between the two reads (a failover's old master, typically)
         out.add(data.decode("utf-8", "replace"))
     return out
 
@@ -73,7 +77,11 @@ def check(value):
 
 @zk.DataWatch(record)
 def on_record(data, stat):
-    check(None if data is None else data.decode("utf-8", "replace"))
+    value = None if data is None else data.decode("utf-8", "replace")
+    try:
+        check(value)
+    except Exception as e:  # an exception here would lose this change: judge it again shortly
+        refuse(value, f"check failed: {type(e).__name__}")
 
 
 end = time.time() + seconds

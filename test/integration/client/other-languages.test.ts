@@ -22,6 +22,16 @@ describe('client examples in other languages', () => {
     const ruby = startProcess('ruby-redis', '/usr/bin/ruby', ['test/clients/sentinel_writer.rb', 'mymaster', sentinels, 'rb:', '90']);
     const acks = (p: typeof ruby) => p.logs().filter((l) => l.event === 'ack') as { key: string; at: number; master?: string }[];
     try {
+      await steps();
+    } catch (err) {
+      // What each example said last, to tell a slow group from an example that stopped following.
+      const tail = (p: typeof ruby) => p.output().split('\n').filter((l) => !l.includes('"ack"') && !l.includes('"error"')).slice(-15).join('\n');
+      throw new Error(`${(err as Error).message}\n--- python (neither ack nor error) ---\n${tail(python)}\n--- ruby (neither ack nor error) ---\n${tail(ruby)}`);
+    } finally {
+      python.killGroup();
+      ruby.killGroup();
+    }
+    async function steps(): Promise<void> {
       await waitFor(() => acks(python).length > 20 && acks(ruby).length > 20, { what: 'both examples writing', timeoutMs: 20_000 });
       await killRedisServer(g.servers.find((s) => s.port === first)!);
       const second = await recordMovedFrom(g, first, 20_000);
@@ -35,9 +45,6 @@ describe('client examples in other languages', () => {
       expect(third).not.toBe(second);
       await waitFor(() => acks(python).some((a) => a.master === `127.0.0.1 ${third}`), { what: 'the Python example to write to the switched-over master', timeoutMs: 10_000 });
       await waitFor(() => acks(ruby).filter((a) => a.at > beforeSwitch).length > 20, { what: 'the Ruby example to write after the switchover', timeoutMs: 15_000 });
-    } finally {
-      python.killGroup();
-      ruby.killGroup();
     }
     // The Python example never wrote anywhere but a live master of the group.
     expect(python.logs().filter((l) => l.event === 'ack' && ![`127.0.0.1 ${first}`].concat(g.servers.map((s) => `127.0.0.1 ${s.port}`)).includes(String(l.master)))).toEqual([]);
