@@ -1,5 +1,5 @@
 import { majorityOf, PAUSED_QUORUM } from '@redis-zk/core';
-import type { GroupReport } from './observe.js';
+import { notApplied, type GroupReport } from './observe.js';
 
 /**
  * What `redis-zk check` reports. `error`: the group cannot fail over or is not serving as it
@@ -75,7 +75,7 @@ export function checkGroup(r: GroupReport): Problem[] {
   }
   // Every program of the group must have applied the pause state ZooKeeper holds.
   const want = r.paused === null ? 'running' : 'paused';
-  const lagging = [...r.nodes.filter((n) => n.role !== 'unreachable'), ...r.sentinels.filter((s) => s.reachable && s.names !== null)].filter((p) => p.pause !== want);
+  const lagging = notApplied(r, want);
   const sentinelsOff = r.sentinels.filter((s) => s.quorum !== null && (s.quorum >= PAUSED_QUORUM) !== (r.paused !== null));
   for (const p of lagging) if (r.paused !== null || p.pause !== null) add('pause-not-applied', p.addr, `${p.addr} has ${p.pause === null ? 'not acknowledged' : `acknowledged "${p.pause}"`}, the group is ${want}`);
   for (const s of sentinelsOff) if (!lagging.some((l) => l.addr === s.addr)) add('pause-not-applied', s.addr, `sentinel ${s.addr} monitors ${r.name} with quorum ${s.quorum} while the group is ${want}`);

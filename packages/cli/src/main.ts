@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { createLogger, isRedisZkError, linkAuths, loadWatcherConfig, RedisZkError, VERSION, Zk, zkPaths, type WatcherConfig } from '@redis-zk/core';
 import { parseArgs, positiveInt, type Invocation } from './args.js';
 import { checkExit, checkGroup } from './decide-check.js';
-import { groupNames, observeGroup, type Auths, type GroupReport } from './observe.js';
+import { groupNames, notApplied, observeGroup, type Auths, type GroupReport } from './observe.js';
 import { EXIT, exitFor, HELP, commandHelp } from './help.js';
 import { renderHistory, renderList, renderProblems } from './render.js';
 import { followEvents, switchover, watcherBase } from './watcher-api.js';
@@ -102,7 +102,7 @@ async function pauseOrResume(zk: Zk, inv: Invocation, groups: string[], observe:
     const deadline = Date.now() + positiveInt('timeout', inv.flags.get('timeout'), 30_000);
     for (;;) {
       const reports = await observe();
-      result.pending = reports.flatMap((r) => [...r.nodes.filter((n) => n.role !== 'unreachable'), ...r.sentinels.filter((s) => s.reachable && s.names !== null)].filter((p) => p.pause !== want).map((p) => `${r.name}:${p.addr}`));
+      result.pending = reports.flatMap((r) => notApplied(r, want).map((p) => `${r.name}:${p.addr}`));
       if (result.pending.length === 0 || Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -2,9 +2,12 @@ import {
   describeRecordValue,
   isRedisZkError,
   joinHostPort,
+  leadershipHolder,
+  parseHostPort,
   parsePauseInfo,
   probeMaster,
   readGroupSnapshot,
+  readRegistry,
   sameHostPort,
   sentinelMaster,
   zkPaths,
@@ -82,17 +85,24 @@ export async function groupNames(zk: Zk, defaultName: string): Promise<string[]>
   return names.includes(defaultName) ? [defaultName, ...names.filter((n) => n !== defaultName)] : names;
 }
 
+/** Each program's acknowledgement of the pause state, by its name (`server-<host>:<port>` …). */
 async function readAcks(zk: Zk, name: string): Promise<Map<string, PauseApplied>> {
-  const dir = zkPaths.pauseAppliedDirOf(name);
-  const children = await zk.children(dir).catch(() => [] as string[]);
-  const out = new Map<string, PauseApplied>();
-  await Promise.all(
-    children.map(async (c) => {
-      const v = (await zk.get(`${dir}/${c}`).catch(() => undefined))?.data.toString('utf8');
-      if (v === 'paused' || v === 'running') out.set(c, v);
-    }),
-  );
-  return out;
+  const entries = await readRegistry(zk, zkPaths.pauseAppliedDirOf(name)).catch((err) => (isRedisZkError(err, 'ZK_NO_NODE') ? new Map<string, string>() : Promise.reject(err)));
+  return new Map([...entries].filter((e): e is [string, PauseApplied] => e[1] === 'paused' || e[1] === 'running'));
+}
+
+/** A record-format `<host> <port>` as people write it (`host:port`, core's joinHostPort); anything else as it is. */
+export function colonForm(value: string): string {
+  const p = parseHostPort(value);
+  return p.ok ? joinHostPort(p.value) : value;
+}
+
+/**
+ * The reachable servers, and the reachable sentinels that monitor the group, whose
+ * acknowledgement is not `want` (what `pause --wait` waits for, and `check` reports).
+ */
+export function notApplied(r: GroupReport, want: PauseApplied): (NodeReport | SentinelReport)[] {
+  return [...r.nodes.filter((n) => n.role !== 'unreachable'), ...r.sentinels.filter((s) => s.reachable && s.names !== null)].filter((p) => p.pause !== want);
 }
 
 export async function observeGroup(zk: Zk, name: string, defaultName: string, auth: Auths): Promise<GroupReport> {
@@ -132,7 +142,7 @@ export async function observeGroup(zk: Zk, name: string, defaultName: string, au
   nodes.sort((a, b) => Number(b.recorded) - Number(a.recorded) || a.addr.localeCompare(b.addr));
   const sentinels = await Promise.all(snap.sentinels.map((s) => observeSentinel(s.addr, name, auth.sentinel, acks)));
   sentinels.sort((a, b) => a.addr.localeCompare(b.addr));
-  const leaderHeld = leader !== undefined && leader.stat.ephemeralOwner !== '0';
+  const holder = leadershipHolder(leader);
   return {
     name,
     default: layout.isDefault,
@@ -140,7 +150,7 @@ export async function observeGroup(zk: Zk, name: string, defaultName: string, au
     record: describeRecordValue(snap.record),
     epoch: snap.epoch ?? null,
     mode: leader !== undefined ? 'zookeeper' : snap.sentinels.length > 0 ? 'sentinel' : 'unknown',
-    leader: leaderHeld ? (leader.data.toString('utf8').replace(/ (\d+)$/, ':$1') || null) : null,
+    leader: holder === undefined || holder === '' ? null : colonForm(holder),
     paused: pausedNode === undefined ? null : parsePauseInfo(pausedNode.data.toString('utf8')),
     nodes,
     sentinels,

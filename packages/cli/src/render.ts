@@ -1,6 +1,6 @@
 import { PAUSED_QUORUM } from '@redis-zk/core';
 import type { Problem } from './decide-check.js';
-import type { GroupReport } from './observe.js';
+import { colonForm, type GroupReport } from './observe.js';
 
 /** Columns padded to their widest cell, two spaces apart. */
 export function table(rows: readonly (readonly string[])[]): string {
@@ -48,6 +48,6 @@ export function renderProblems(problems: readonly Problem[], groups: number): st
 export function renderHistory(r: GroupReport): string {
   if (r.history.length === 0) return `${r.name}: no master change recorded yet`;
   const rows = [['TIME', 'EPOCH', 'FROM', 'TO', 'CAUSE']];
-  for (const e of r.history) rows.push([e.at.replace('T', ' ').slice(0, 23), String(e.epoch), (e.from ?? '-').replace(/ (\d+)$/, ':$1'), e.to.replace(/ (\d+)$/, ':$1'), e.cause]);
+  for (const e of r.history) rows.push([e.at.replace('T', ' ').slice(0, 23), String(e.epoch), e.from === null ? '-' : colonForm(e.from), colonForm(e.to), e.cause]);
   return table(rows);
 }

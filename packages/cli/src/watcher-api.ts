@@ -1,6 +1,7 @@
 import { ConfigError, RedisZkError, zkPaths, type WatcherConfig, type Zk } from '@redis-zk/core';
 import { positiveInt, type Invocation } from './args.js';
 import { EXIT } from './help.js';
+import { colonForm } from './observe.js';
 
 /** The watcher's base URL: --watcher, else WATCHER_URL. */
 export function watcherBase(inv: Invocation, env: NodeJS.ProcessEnv): string {
@@ -11,9 +12,10 @@ export function watcherBase(inv: Invocation, env: NodeJS.ProcessEnv): string {
   return url.replace(/\/+$/, '');
 }
 
-async function call(url: string, init: RequestInit & { timeoutMs: number }): Promise<Response> {
+/** fetch, with a watcher that does not answer as UNAVAILABLE (exit 3); `timeoutMs` bounds the whole response. */
+async function call(url: string, init: RequestInit & { timeoutMs?: number }): Promise<Response> {
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs) });
+    return await fetch(url, { ...init, signal: init.timeoutMs === undefined ? null : AbortSignal.timeout(init.timeoutMs) });
   } catch (err) {
     throw new RedisZkError('UNAVAILABLE', `the watcher at ${url} did not answer (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})`);
   }
@@ -43,17 +45,16 @@ export async function switchover(zk: Zk, config: WatcherConfig, inv: Invocation,
     return res.status >= 500 && res.status !== 500 ? EXIT.unreachable : EXIT.found;
   }
   // The watcher names nodes as the record does (`host port`); people and --to write `host:port`.
-  const colon = (v: string | undefined) => v?.replace(/ (\d+)$/, ':$1');
-  body.from = colon(body.from);
-  body.to = colon(body.to);
+  const recordTo = body.to;
+  if (body.from !== undefined) body.from = colonForm(body.from);
+  if (body.to !== undefined) body.to = colonForm(body.to);
   let recorded: boolean | undefined;
-  if (inv.flags.has('wait') && body.to !== undefined) {
+  if (inv.flags.has('wait') && recordTo !== undefined) {
     const path = zkPaths.groupLayout(group, group === config.defaultMasterName).published;
-    const want = body.to.replace(/:(\d+)$/, ' $1');
     const deadline = Date.now() + timeoutMs;
     recorded = false;
     while (Date.now() < deadline) {
-      if ((await zk.get(path))?.data.toString('utf8') === want) {
+      if ((await zk.get(path))?.data.toString('utf8') === recordTo) {
         recorded = true;
         break;
       }
@@ -73,13 +74,8 @@ export async function switchover(zk: Zk, config: WatcherConfig, inv: Invocation,
  */
 export async function followEvents(base: string, group: string | undefined, json: boolean, count: number, since: string | undefined, say: (s: string) => void): Promise<number> {
   const url = `${base}/events${group === undefined ? '' : `?group=${encodeURIComponent(group)}`}`;
-  let res: Response;
-  try {
-    // --since: the watcher first replays the events it kept after that id (SSE's Last-Event-ID).
-    res = await fetch(url, { headers: { accept: 'text/event-stream', ...(since === undefined ? {} : { 'last-event-id': since }) } });
-  } catch (err) {
-    throw new RedisZkError('UNAVAILABLE', `the watcher at ${url} did not answer (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})`);
-  }
+  // --since: the watcher first replays the events it kept after that id (SSE's Last-Event-ID).
+  const res = await call(url, { headers: { accept: 'text/event-stream', ...(since === undefined ? {} : { 'last-event-id': since }) } });
   if (!res.ok || res.body === null) throw new RedisZkError('UNAVAILABLE', `the watcher answered GET /events with HTTP ${res.status}`);
   let seen = 0;
   let buffer = '';

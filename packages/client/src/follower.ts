@@ -30,10 +30,7 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
   private readonly watcherBase: string | undefined;
   private readonly onState = (s: ZkState): void => {
     // A new session must read the record and the members again before anything is followed.
-    if (s === 'expired') {
-      this.members = undefined;
-      this.record = { kind: 'absent' };
-    }
+    if (s === 'expired') this.forget();
     this.session = s;
     if (s === 'connected') this.watcherMaster = undefined;
     if (this.watcherUrl !== undefined) this.followEvents();
@@ -45,10 +42,15 @@ export class GroupFollower extends EventEmitter<{ changed: [MasterChanged]; epoc
    * what the old one read is no evidence until read again, so the master is dropped until then.
    */
   private readonly onSession = (): void => {
-    this.members = undefined;
-    this.record = { kind: 'absent' };
+    this.forget();
     this.decide('expired');
   };
+
+  /** What the session read is no evidence any more: the record and the members are read again. */
+  private forget(): void {
+    this.members = undefined;
+    this.record = { kind: 'absent' };
+  }
 
   constructor(
     private readonly zk: Zk,

@@ -123,7 +123,6 @@ function describeNode(n: NodeView): string {
   return `${formatHostPort(n.addr)} (role ${p.role}, offset ${p.offset}, ${p.keys} keys)`;
 }
 
-/** The lead's table, in order; the first rule that applies wins. */
 /**
  * A wrapper that starts while its group is paused does what it would do, except move the master
  * away from a valid record (a handover to another node, a claim by a node the record does not
@@ -139,6 +138,7 @@ export function decideStartup(obs: Observation): StartupDecision {
   return { action: 'wait', rule: 'paused', reason: `The group is paused (maintenance mode): not moving the master from ${formatHostPort(recorded)} to ${formatHostPort(target)} (${d.rule}) until it is resumed.` };
 }
 
+/** The lead's table, in order; the first rule that applies wins. */
 function decideStartupRunning(obs: Observation): StartupDecision {
   const { self, record } = obs;
   const path = obs.recordPath ?? zkPaths.MASTER;

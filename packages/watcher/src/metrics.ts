@@ -51,7 +51,7 @@ export function watcherMetrics(o: { zk: Zk; state: WatcherState; facts: RedisFac
     registers,
     collect() {
       this.reset();
-      for (const g of new Set([...state.groups(), ...state.paused.keys()])) this.set({ group: g }, state.paused.has(g) ? 1 : 0);
+      for (const g of new Set([...state.groups(), ...state.pauses.all().keys()])) this.set({ group: g }, state.pauses.isPaused(g) ? 1 : 0);
     },
   });
   new Gauge({

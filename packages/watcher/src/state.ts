@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { classifyRecord, parseHistory, parsePauseInfo, type PauseInfo, type HistoryEntry, describeRecordValue, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
+import { classifyRecord, parseHistory, Pauses, type HistoryEntry, describeRecordValue, formatHostPort, parseEpoch, parseMembers, preview, type RefusedEntry, sameHostPort, type MonitoringHealth, type SentinelAnswer, type SentinelVerdict, GroupNodes, watchChildren, watchData, zkPaths, type Disposable, type HostPort, type Logger, type RecordValue, type Zk, type ZkState } from '@redis-zk/core';
 
 export interface SentinelEntry extends HostPort {
   id: string;
@@ -33,7 +33,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
   /** Each group's last master changes (`/redis/history/<name>`), as stored. */
   history = new Map<string, HistoryEntry[]>();
   /** Paused groups (maintenance mode, `/redis/paused/<name>`) and who paused them when. */
-  paused = new Map<string, PauseInfo>();
+  readonly pauses: Pauses;
   zkState: ZkState = 'connecting';
   /**
    * Registered sentinels found fit to hand out, by address, from the last all-sentinels check of
@@ -52,12 +52,14 @@ export class WatcherState extends EventEmitter<StateEvents> {
   ) {
     super();
     this.nodes = new GroupNodes(zk, defaultName, () => undefined);
+    this.pauses = new Pauses(zk);
   }
 
   start(): void {
     this.zkState = this.zk.state;
     this.zk.on('state', (s) => (this.zkState = s));
     this.nodes.start();
+    this.pauses.watchNow();
     this.watches.push(
       watchChildren(this.zk, zkPaths.SENTINELS, (children) => {
         this.sentinels = this.addresses(children, zkPaths.SENTINELS);
@@ -83,9 +85,6 @@ export class WatcherState extends EventEmitter<StateEvents> {
       }),
       watchChildren(this.zk, zkPaths.HISTORY, (children) => {
         this.history = new Map([...children].map(([name, value]) => [name, parseHistory(value)]));
-      }),
-      watchChildren(this.zk, zkPaths.PAUSED, (children) => {
-        this.paused = new Map([...children].map(([name, value]) => [name, parsePauseInfo(value)]));
       }),
     );
   }
@@ -205,6 +204,7 @@ export class WatcherState extends EventEmitter<StateEvents> {
 
   close(): void {
     this.nodes.close();
+    this.pauses.close();
     for (const w of this.watches.splice(0)) w.close();
   }
 

@@ -40,7 +40,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
   };
   /** Maintenance mode: who paused the group and when, or null while it runs. */
   const pausedOf = (g: string) => {
-    const p = state.paused.get(g);
+    const p = state.pauses.info(g);
     return p === undefined ? null : { since: p.since ?? null, by: p.by ?? null, reason: p.reason ?? null };
   };
   /** Only groups with a record are served (the default group's name is always listed). */
@@ -122,7 +122,7 @@ export function createView(name: string, state: WatcherState, subscription: Subs
         paused: pausedOf(g),
         groups: state.groups().map((o) => {
           const m = state.masterOf(o);
-          return { name: o, master: m === undefined ? null : joinHostPort(m), epoch: state.epochs.get(o) ?? null, healthy: groupHealth(o).ok, paused: state.paused.has(o) };
+          return { name: o, master: m === undefined ? null : joinHostPort(m), epoch: state.epochs.get(o) ?? null, healthy: groupHealth(o).ok, paused: state.pauses.isPaused(o) };
         }),
         sentinels: state.servedSentinels().map(({ host, port }) => ({ host, port })),
         refusedSentinels: state.sentinels.flatMap(({ host, port }) => {

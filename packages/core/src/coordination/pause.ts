@@ -50,23 +50,29 @@ export class Pauses extends EventEmitter<{ change: [ReadonlyMap<string, PauseInf
   private watch: Disposable | undefined;
   private readyResolve: (() => void) | undefined;
   /** Resolves once the first read arrived. */
-  readonly ready = new Promise<void>((r) => (this.readyResolve = r));
+  private readonly ready = new Promise<void>((r) => (this.readyResolve = r));
 
   constructor(private readonly zk: Zk) {
     super();
     this.setMaxListeners(0);
   }
 
+  /** Creates `/redis/paused` if need be, watches it, and resolves once it was read. */
   async start(): Promise<void> {
     await this.zk.mkdirp(PAUSED);
-    this.watch = watchChildren(this.zk, PAUSED, (children) => {
+    this.watchNow();
+    await this.ready;
+  }
+
+  /** Watches from now on, without waiting for the first read (`/redis/paused` made by the caller). */
+  watchNow(): void {
+    this.watch ??= watchChildren(this.zk, PAUSED, (children) => {
       const next = new Map([...children].map(([name, raw]) => [name, parsePauseInfo(raw)] as const));
       const changed = next.size !== this.current.size || [...next.keys()].some((k) => !this.current.has(k));
       this.current = next;
       this.readyResolve?.();
       if (changed) this.emit('change', next);
     });
-    await this.ready;
   }
 
   isPaused(name: string): boolean {
@@ -110,10 +116,6 @@ export class PauseAck {
       this.registration = new Registration(this.zk, dir, state, this.who);
       await this.registration.start();
     } else await this.registration.update(state);
-  }
-
-  async stop(): Promise<void> {
-    await this.registration?.stop();
   }
 }
 
