@@ -27,6 +27,8 @@ async function writerThrough(zkHosts: string, prefix: string) {
   const app = rz.client();
   app.on('error', () => undefined);
   await app.set('before', '1');
+  // Its first master-changed (the master followed) comes after an epoch read: here, not during the fault.
+  await waitFor(() => changes.length > 0 || undefined, { what: 'the client to report the master it follows', timeoutMs: 10_000 });
   return { changes, writer: startClientWriter(app, prefix, 500) };
 }
 
