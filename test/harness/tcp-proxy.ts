@@ -21,6 +21,8 @@ export interface TcpProxy {
   freeze(): void;
   /** Delivers what was held and forwards again. */
   thaw(): void;
+  /** Freezes (as freeze()) the moment a client sends bytes containing `text`, holding them too. */
+  freezeOn(text: string): void;
   close(): Promise<void>;
 }
 
@@ -28,17 +30,22 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let accepted = 0;
   let toSwallow = 0;
   let frozen = false;
+  let tripwire: string | undefined;
   const sockets = new Set<Socket>();
   const forwarded = new Set<Socket>();
   /** Flushes of the bytes held while frozen, one per direction of each connection. */
   const flushes = new Set<() => void>();
-  const forward = (from: Socket, to: Socket) => {
+  const forward = (from: Socket, to: Socket, fromClient: boolean) => {
     const held: Buffer[] = [];
     const flush = () => {
       for (const b of held.splice(0)) if (!to.destroyed) to.write(b);
     };
     flushes.add(flush);
     from.on('data', (b: Buffer) => {
+      if (fromClient && tripwire !== undefined && b.includes(tripwire)) {
+        tripwire = undefined;
+        frozen = true;
+      }
       if (frozen) held.push(b);
       else to.write(b);
     });
@@ -62,8 +69,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('error', () => undefined);
     forwarded.add(client);
     client.on('close', () => forwarded.delete(client));
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, true);
+    forward(upstream, client, false);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -86,6 +93,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     freeze: () => (frozen = true),
     thaw,
+    freezeOn: (text) => (tripwire = text),
     close: () => (closed ??= close()),
   };
   track(`TCP proxy 127.0.0.1:${address.port} to ${target.host}:${target.port}`, async () => {

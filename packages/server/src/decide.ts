@@ -183,7 +183,7 @@ function decideStartupRunning(obs: Observation): StartupDecision {
   const h = obs.held;
   if (h !== undefined && h.keys > 0 && obs.nodes.every((n) => !n.probe.reachable || isHeld(n.probe) || !holdsData(n.probe))) {
     const waited = h.now - h.since;
-    const us: NodeView = { addr: self, probe: { reachable: true, role: 'slave', masterHost: HOLD.host, masterPort: HOLD.port, linkUp: false, priority: 100, lastIoSecondsAgo: Infinity, offset: h.offset, keys: h.keys, keysPerDb: {}, replicas: [], runId: '', replid: '', replid2: '', server: 'unknown' } };
+    const us: NodeView = { addr: self, probe: { reachable: true, role: 'slave', masterHost: HOLD.host, masterPort: HOLD.port, linkUp: false, priority: 100, lastIoSecondsAgo: Infinity, offset: h.offset, keys: h.keys, keysPerDb: {}, replicas: [], runId: '', replid: '', replid2: '', secondReplOffset: -1, server: 'unknown' } };
     const back = [us, ...obs.nodes.filter((n) => n.probe.reachable && isHeld(n.probe))];
     const summary = back.map(describeNode).join(', ');
     if (waited < h.settleMs) {

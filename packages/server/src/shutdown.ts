@@ -15,7 +15,6 @@ import {
   type GroupSnapshot,
   type ProbedReplica,
   unfitReason,
-  untilCaughtUp,
   type Zk,
   zkPaths,
 } from '@redis-zk/core';
@@ -32,9 +31,6 @@ export interface HandOffOptions {
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-/** The longest a stopping master waits for its replicas to hold every acknowledged write. */
-const CATCH_UP_MS = 2_000;
 
 /**
  * What both hand-offs start from, read after the SIGTERM: our redis-server is the recorded master
@@ -62,12 +58,12 @@ async function fitReplicas(o: HandOffOptions, needSentinels: boolean, then: stri
 
 /**
  * A master stopped on purpose (rolling restart) hands the role to a replica through the sentinels
- * first, losing no acknowledged write: it stops accepting writes (CLIENT PAUSE WRITE: clients
- * wait instead of failing, and a write not acknowledged yet never will be here), waits until its
- * fit replicas hold everything (their own offsets), then core's one Sentinel hand-off asks a
- * sentinel to fail over, confirms the promoted replica by its lineage and records it. Its clients
- * are then closed (core demoteTo), so they ask again at once. Bounded by timeoutMs; any failure
- * means stopping anyway, still paused, so nothing acknowledged meanwhile is lost either.
+ * first, losing no acknowledged write: core's one Sentinel hand-off asks a sentinel to fail over
+ * and pauses our writes (CLIENT PAUSE WRITE: clients wait instead of failing) when that sentinel
+ * selects the replica, a tick before it promotes it; the promoted replica is checked to hold the
+ * paused offset, confirmed by its lineage and recorded. Our clients are then closed (core
+ * demoteTo), so they ask again at once. Bounded by timeoutMs; any failure means stopping anyway,
+ * paused, so nothing acknowledged meanwhile is lost either.
  */
 export async function handOffMaster(o: HandOffOptions): Promise<void> {
   const deadline = performance.now() + o.timeoutMs;
@@ -75,38 +71,37 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
   if (found === undefined) return;
   const { snap } = found;
   const fit = found.fit.map((r) => r.addr);
-  // The pause outlives our deadline: redis-server is stopped right after the hand-off anyway.
-  await redisCommand(o.local, o.auth, 'CLIENT', 'PAUSE', o.timeoutMs * 4, 'WRITE');
-  // Steps and the outage are timed from the pause: that is what clients wait for.
-  const t0 = performance.now();
-  const paused = await probeRedis(o.local, o.auth);
-  if (!paused.reachable || paused.role !== 'master') {
-    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `Our redis-server ${paused.reachable ? 'is no master' : `did not answer (${paused.error})`} after the pause: stopping without a hand-off.`);
+  const own = await probeRedis(o.local, o.auth);
+  if (!own.reachable || own.role !== 'master') {
+    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `Our redis-server ${own.reachable ? 'is no master' : `did not answer (${own.error})`}: stopping without a hand-off.`);
     return;
   }
-  o.log.info({ event: 'HAND_OFF_STARTED', replicas: fit.map(formatHostPort) }, `Writes paused at offset ${paused.offset}; handing ${o.group.name} over through the sentinels before stopping.`);
+  o.log.info({ event: 'HAND_OFF_STARTED', replicas: fit.map(formatHostPort) }, `Handing ${o.group.name} over through the sentinels before stopping; writes pause when a sentinel selects the replica.`);
+  // The pause outlives our deadline: redis-server is stopped right after the hand-off anyway.
+  const pause = () => redisCommand(o.local, o.auth, 'CLIENT', 'PAUSE', o.timeoutMs * 4, 'WRITE').catch(() => undefined);
   try {
-    await untilCaughtUp(fit, paused.offset, o.auth, Math.min(CATCH_UP_MS, Math.max(0, deadline - performance.now())));
-    o.log.info({ event: 'HAND_OFF_CAUGHT_UP', caughtUp: fit.map(formatHostPort) }, `${fit.length} replica(s) hold every acknowledged write; asking the sentinels to fail over.`);
     const r = await failOverThroughSentinels({
       zk: o.zk,
       layout: o.group,
       from: o.self,
       candidates: fit,
-      previousReplid: paused.replid,
+      previousReplid: own.replid,
       sentinels: snap.sentinels.map((s) => s.addr),
       auth: o.auth,
       sentinelAuth: o.sentinelAuth,
       withinMs: Math.max(0, deadline - performance.now()),
-      t0,
       cause: 'hand-off',
+      planned: { master: o.local, pauseMs: o.timeoutMs * 4 },
     });
-    const outageMs = Math.round(performance.now() - t0);
+    // Clients waited from the pause on.
+    const outageMs = Math.round(performance.now() - (r.pausedAt ?? performance.now()));
     // Our clients wait on the pause: closed, they ask again and find the new master.
     await demoteTo(o.local, o.auth, r.to).catch(() => undefined);
-    o.log.info({ event: 'HANDED_OFF', master: formatHostPort(r.to), epoch: r.epoch, outageMs, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(r.to)} through the sentinels; writes were paused for ${outageMs} ms; stopping.`);
+    if (r.atRiskBytes !== undefined && r.atRiskBytes > 0) o.log.error({ event: 'WRITES_AT_RISK', master: formatHostPort(r.to), atRiskBytes: r.atRiskBytes, steps: r.steps }, `The pause reached our redis-server after ${formatHostPort(r.to)} was promoted: up to ${r.atRiskBytes} bytes of writes it acknowledged in between are not on the new master.`);
+    o.log.info({ event: 'HANDED_OFF', master: formatHostPort(r.to), epoch: r.epoch, outageMs, pause: r.pause, atRiskBytes: r.atRiskBytes, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(r.to)} through the sentinels; writes were paused for ${outageMs} ms; stopping.`);
   } catch (err) {
-    o.log.warn({ event: 'HAND_OFF_FAILED', code: isRedisZkError(err) ? err.code : undefined }, `The hand-off did not complete (${message(err)}); stopping anyway: the sentinels fail over once this master is gone.`);
+    await pause();
+    o.log.warn({ event: 'HAND_OFF_FAILED', code: isRedisZkError(err) ? err.code : undefined }, `The hand-off did not complete (${message(err)}); stopping anyway, writes paused: the sentinels fail over once this master is gone.`);
   }
 }
 

@@ -9,7 +9,6 @@ import {
   leadershipHolder,
   RedisZkError,
   moveMasterInZooKeeper,
-  untilCaughtUp,
   sentinelReplicas,
   probeRedis,
   readGroupSnapshot,
@@ -32,6 +31,10 @@ export type SwitchoverResult =
       to: string;
       /** From pausing writes on the old master to ZooKeeper naming the new one: the client outage. */
       outageMs: number;
+      /** Sentinel mode: what set the pause off (`selected`: the sentinel named the replica). */
+      pause?: 'selected' | 'in-progress' | 'unannounced';
+      /** Sentinel mode: bytes the old master acknowledged after the promotion (0: none; see WRITES_AT_RISK). */
+      atRiskBytes?: number;
       /** What was done, in order, with the time of each step since the pause. */
       steps: string[];
     }
@@ -121,7 +124,7 @@ export class Switchover {
       const result = zkMode
         ? await this.executeWithoutSentinels(layout, plan.from, plan.candidates[0]!)
         : await this.execute(group, plan.from, plan.candidates, plan.exclude, snapshot.sentinels.map((s) => s.addr), restore);
-      log.info({ event: 'SWITCHOVER_DONE', group, from: result.from, to: result.to, outageMs: result.outageMs, steps: result.steps }, `Switched ${group} over from ${result.from} to ${result.to}; writes were paused for ${result.outageMs} ms.`);
+      log.info({ event: 'SWITCHOVER_DONE', group, from: result.from, to: result.to, outageMs: result.outageMs, pause: result.pause, atRiskBytes: result.atRiskBytes, steps: result.steps }, `Switched ${group} over from ${result.from} to ${result.to}; writes were paused for ${result.outageMs} ms.`);
       events.add({ kind: 'switchover', name: group, from: result.from, to: result.to, outcome: 'done', detail: `writes paused ${result.outageMs} ms` });
       return result;
     } catch (err) {
@@ -151,51 +154,24 @@ export class Switchover {
       steps.push(`the sentinels see replica-priority 0 on ${exclude.map(fmt).join(', ')}`);
     }
 
-    // 2. Writes paused: a client's write now waits, and whatever was acknowledged is on the master.
-    await redisCommand(from, auth, 'CLIENT', 'PAUSE', PAUSE_MS, 'WRITE');
+    // 2–6. Core's one Sentinel hand-off: one sentinel fails over (it is then the failover's
+    //      leader); writes are paused on the old master when that sentinel selects the replica,
+    //      a tick before it promotes it; the promoted replica is checked to hold the paused offset,
+    //      confirmed by its lineage, and ZooKeeper records it. Once writes are paused the old
+    //      master must not take one until the outcome is known: if it is not confirmed, its pause
+    //      lapses by itself (PAUSE_MS) rather than being lifted under a running failover.
+    const own = await probeRedis(from, auth);
+    if (!own.reachable || own.role !== 'master') throw new RedisZkError('SWITCHOVER_ABORTED', `the master ${fmt(from)} stopped answering as master`);
     const t0 = performance.now();
-    const at = () => `${Math.round(performance.now() - t0)} ms`;
-    let resumed = false;
-    let committed = false;
-    const resume = async () => {
-      if (resumed) return;
-      resumed = true;
-      await redisCommand(from, auth, 'CLIENT', 'UNPAUSE').catch(() => undefined);
-    };
-    try {
-      const own = await probeRedis(from, auth);
-      if (!own.reachable || own.role !== 'master') throw new RedisZkError('SWITCHOVER_ABORTED', `the master ${fmt(from)} stopped answering as master after the pause`);
-      const replid = own.replid;
-      steps.push(`writes paused on ${fmt(from)} at offset ${own.offset} (0 ms)`);
+    const handed = await failOverThroughSentinels({ zk, layout: zkPaths.groupLayout(group, group === this.o.defaultName), from, candidates, previousReplid: own.replid, sentinels, auth, sentinelAuth: this.o.sentinelAuth, withinMs: PROMOTION_MS, t0, cause: 'switchover', planned: { master: from, pauseMs: PAUSE_MS } });
+    steps.push(...handed.steps);
+    const outageMs = Math.round(performance.now() - (handed.pausedAt ?? t0));
+    if (handed.atRiskBytes !== undefined && handed.atRiskBytes > 0) this.o.log.error({ event: 'WRITES_AT_RISK', group, master: fmt(handed.to), atRiskBytes: handed.atRiskBytes, steps }, `The pause reached ${fmt(from)} after ${fmt(handed.to)} was promoted: up to ${handed.atRiskBytes} bytes of writes it acknowledged in between are not on the new master.`);
 
-      // 3. Every candidate holds every acknowledged write.
-      await untilCaughtUp(candidates, own.offset, auth, CATCH_UP_MS);
-      steps.push(`${candidates.map(fmt).join(', ')} caught up (${at()})`);
-
-      // 4–6. Core's one Sentinel hand-off: one sentinel fails over (it is then the failover's
-      //      leader), the candidate's promotion is confirmed by its lineage, ZooKeeper records it.
-      //      Once a sentinel took it on, the old master must not take a write until the outcome is
-      //      known: if it is not confirmed, its pause lapses by itself (PAUSE_MS) rather than being
-      //      lifted under a running failover.
-      let handed;
-      try {
-        handed = await failOverThroughSentinels({ zk, layout: zkPaths.groupLayout(group, group === this.o.defaultName), from, candidates, previousReplid: replid, sentinels, auth, sentinelAuth: this.o.sentinelAuth, withinMs: PROMOTION_MS, t0, cause: 'switchover' });
-      } catch (err) {
-        if (!isRedisZkError(err, 'SWITCHOVER_ABORTED')) committed = true;
-        throw err;
-      }
-      committed = true;
-      steps.push(...handed.steps);
-      const outageMs = Math.round(performance.now() - t0);
-
-      // 7. The old master follows the new one; its clients are closed, so they ask again.
-      await demoteTo(from, auth, handed.to).catch(() => undefined);
-      await resume();
-      steps.push(`${fmt(from)} replicates ${fmt(handed.to)}; writes resumed (${at()})`);
-      return { ok: true, group, from: fmt(from), to: fmt(handed.to), outageMs, steps };
-    } finally {
-      if (!committed) await resume();
-    }
+    // 7. The old master follows the new one; its clients are closed, so they ask again.
+    await demoteTo(from, auth, handed.to).catch(() => undefined);
+    steps.push(`${fmt(from)} replicates ${fmt(handed.to)}; writes resumed (${Math.round(performance.now() - t0)} ms)`);
+    return { ok: true, group, from: fmt(from), to: fmt(handed.to), outageMs, pause: handed.pause, atRiskBytes: handed.atRiskBytes, steps };
   }
 
   /** FAILOVER_MODE=zookeeper: core's moveMasterInZooKeeper, as an election would, under the group's lock. */

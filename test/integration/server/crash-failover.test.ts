@@ -205,6 +205,8 @@ describe('Sentinel mode: the crash failover', () => {
         onTestFailed(() => console.log(old.proc.logs().filter((l) => String(l.event).startsWith('HAND')).map((l) => `${String(l.time)} ${String(l.event)} ${String(l.msg)}`).join('\n')));
         const handed = await old.proc.waitForLog((x) => x.event === 'HANDED_OFF' || x.event === 'HAND_OFF_FAILED' || x.event === 'HAND_OFF_SKIPPED', 15_000);
         expect(handed.event, JSON.stringify(handed)).toBe('HANDED_OFF');
+        // Paused when the sentinel named the replica; the promoted replica held the paused offset.
+        expect(handed, JSON.stringify(handed.steps)).toMatchObject({ pause: 'selected', atRiskBytes: 0 });
         paused.push(Number(handed.outageMs));
         expect((await old.proc.exited).code).toBe(0);
         const recordedNow = await g.recordedPort();

@@ -107,7 +107,8 @@ describe('POST /switchover', () => {
       const r = await post(base, { candidate: candidate.replace(' ', ':') });
       const body = (await r.json()) as { ok: boolean; from: string; to: string; outageMs: number; steps: string[] };
       expect(r.status, JSON.stringify(body)).toBe(200);
-      expect(body).toMatchObject({ ok: true, group: 'mymaster', from: before, to: candidate });
+      // Paused when the sentinel named the replica, and the promoted replica held the paused offset.
+      expect(body).toMatchObject({ ok: true, group: 'mymaster', from: before, to: candidate, pause: 'selected', atRiskBytes: 0 });
       expect(await recorded()).toBe(candidate);
       expect(Number(await group.zk.get('/redis/epochs/mymaster'))).toBe(epochBefore + 1);
 

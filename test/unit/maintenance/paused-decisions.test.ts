@@ -12,7 +12,7 @@ import { decideSwitchover, type SwitchoverObservation } from '../../../packages/
 
 const SELF: HostPort = { host: '10.0.0.1', port: 6379 };
 const B: HostPort = { host: '10.0.0.2', port: 6379 };
-const replica = (offset: number): RedisProbe => ({ reachable: true, role: 'slave', masterHost: SELF.host, masterPort: SELF.port, linkUp: true, priority: 100, lastIoSecondsAgo: 0, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', server: 'redis 7.0.15' });
+const replica = (offset: number): RedisProbe => ({ reachable: true, role: 'slave', masterHost: SELF.host, masterPort: SELF.port, linkUp: true, priority: 100, lastIoSecondsAgo: 0, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', secondReplOffset: -1, server: 'redis 7.0.15' });
 const DOWN: RedisProbe = { reachable: false, error: 'ECONNREFUSED' };
 
 describe('a paused group', () => {

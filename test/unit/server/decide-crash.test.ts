@@ -8,7 +8,7 @@ const B: HostPort = { host: '10.0.0.2', port: 6379 };
 const C: HostPort = { host: '10.0.0.3', port: 6379 };
 
 function replica(offset: number, over: Partial<Extract<RedisProbe, { reachable: true }>> = {}): RedisProbe {
-  return { reachable: true, role: 'slave', masterHost: SELF.host, masterPort: SELF.port, linkUp: false, priority: 100, lastIoSecondsAgo: 1, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'old-master-replid', replid2: '', server: 'redis 7.0.15', ...over };
+  return { reachable: true, role: 'slave', masterHost: SELF.host, masterPort: SELF.port, linkUp: false, priority: 100, lastIoSecondsAgo: 1, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'old-master-replid', replid2: '', secondReplOffset: -1, server: 'redis 7.0.15', ...over };
 }
 const agreed = (master: HostPort): SentinelVerdict => ({ kind: 'agreed', master, epoch: 3, votes: 3, registered: 3, dissenters: [], reason: '3 of 3 name it' });
 const base: CrashObservation = {

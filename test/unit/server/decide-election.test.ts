@@ -9,7 +9,7 @@ const B: HostPort = { host: '10.0.0.3', port: 6379 };
 const OLD: HostPort = { host: '10.0.0.9', port: 6379 };
 
 function replica(offset: number, priority = 100, lastIoSecondsAgo = 0): RedisProbe {
-  return { reachable: true, role: 'slave', masterHost: OLD.host, masterPort: OLD.port, linkUp: true, priority, lastIoSecondsAgo, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', server: 'redis 7.0.15' };
+  return { reachable: true, role: 'slave', masterHost: OLD.host, masterPort: OLD.port, linkUp: true, priority, lastIoSecondsAgo, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', secondReplOffset: -1, server: 'redis 7.0.15' };
 }
 const DOWN: RedisProbe = { reachable: false, error: 'ECONNREFUSED' };
 const MASTER: RedisProbe = { ...(replica(0) as Extract<RedisProbe, { reachable: true }>), role: 'master', masterHost: undefined, masterPort: undefined };

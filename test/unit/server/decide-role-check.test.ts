@@ -3,7 +3,7 @@ import type { RedisProbe } from '@redis-zk/core';
 import { answerRoleCheck, type RoleCheckInput } from '../../../packages/server/src/decide-role-check.js';
 
 function probe(role: 'master' | 'slave', offset = 1000, linkUp = true): RedisProbe {
-  return { reachable: true, role, masterHost: role === 'slave' ? '10.0.0.1' : undefined, masterPort: role === 'slave' ? 6379 : undefined, linkUp: role === 'slave' && linkUp, priority: 100, lastIoSecondsAgo: 0, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', server: 'redis 7.0.15' };
+  return { reachable: true, role, masterHost: role === 'slave' ? '10.0.0.1' : undefined, masterPort: role === 'slave' ? 6379 : undefined, linkUp: role === 'slave' && linkUp, priority: 100, lastIoSecondsAgo: 0, offset, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', secondReplOffset: -1, server: 'redis 7.0.15' };
 }
 const base: RoleCheckInput = { check: 'primary', own: probe('master'), fenced: false, maxLagBytes: undefined, masterOffset: undefined };
 const status = (o: Partial<RoleCheckInput>) => answerRoleCheck({ ...base, ...o }).status;

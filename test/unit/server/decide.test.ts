@@ -8,7 +8,7 @@ const A: HostPort = { host: '10.0.0.2', port: 6379 };
 const B: HostPort = { host: '10.0.0.3', port: 6379 };
 
 function up(role: 'master' | 'slave', offset = 0, keys = 0): RedisObservation {
-  return { reachable: true, role, masterHost: undefined, masterPort: undefined, linkUp: role === 'slave', priority: 100, lastIoSecondsAgo: 0, offset, keys, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', server: 'redis 7.0.15' };
+  return { reachable: true, role, masterHost: undefined, masterPort: undefined, linkUp: role === 'slave', priority: 100, lastIoSecondsAgo: 0, offset, keys, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', secondReplOffset: -1, server: 'redis 7.0.15' };
 }
 const DOWN: RedisProbe = { reachable: false, error: 'ECONNREFUSED' };
 

@@ -7,7 +7,7 @@ const SELF: HostPort = { host: '10.0.0.1', port: 6379 };
 const A: HostPort = { host: '10.0.0.2', port: 6379 };
 
 function probe(role: 'master' | 'slave', master?: HostPort): RedisProbe {
-  return { reachable: true, role, masterHost: master?.host, masterPort: master?.port, linkUp: true, priority: 100, lastIoSecondsAgo: 0, offset: 1, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', server: 'redis 7.0.15' };
+  return { reachable: true, role, masterHost: master?.host, masterPort: master?.port, linkUp: true, priority: 100, lastIoSecondsAgo: 0, offset: 1, keys: 1, keysPerDb: {}, replicas: [], runId: 'x', replid: 'r', replid2: '', secondReplOffset: -1, server: 'redis 7.0.15' };
 }
 const rec = (a: HostPort) => ({ kind: 'valid' as const, addr: a });
 /** Hand-over mode, the recorded address a live node: the record alone is the authority. */

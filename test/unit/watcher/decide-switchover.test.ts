@@ -8,7 +8,7 @@ const R2 = { host: '10.0.0.3', port: 6379 };
 const S = [1, 2, 3].map((i) => ({ host: `10.0.1.${i}`, port: 26379 }));
 
 function info(over: Partial<RedisObservation> = {}): RedisObservation {
-  return { reachable: true, role: 'slave', masterHost: M.host, masterPort: M.port, linkUp: true, priority: 100, lastIoSecondsAgo: 0, offset: 100, keys: 1, keysPerDb: { db0: 1 }, replicas: [], runId: 'r', replid: 'x', replid2: '0'.repeat(40), server: 'redis 7.0.15', ...over };
+  return { reachable: true, role: 'slave', masterHost: M.host, masterPort: M.port, linkUp: true, priority: 100, lastIoSecondsAgo: 0, offset: 100, keys: 1, keysPerDb: { db0: 1 }, replicas: [], runId: 'r', replid: 'x', replid2: '0'.repeat(40), secondReplOffset: -1, server: 'redis 7.0.15', ...over };
 }
 const naming = (addr = M): SentinelAnswer[] => S.map((sentinel) => ({ kind: 'master', sentinel, master: addr, epoch: 3, flags: ['master'] }));
 

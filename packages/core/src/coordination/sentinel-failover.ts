@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { isRedisZkError, RedisZkError } from '../errors.js';
 import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
-import { redisCommand, sentinelMaster } from '../redis/commands.js';
-import { probeRedis, type RedisAuth, type RedisObservation } from '../redis/probe.js';
+import { FENCED_MIN_REPLICAS, redisCommand, sentinelMaster } from '../redis/commands.js';
+import { keptConnection, linkOptions, type KeptConnection } from '../redis/connection.js';
+import { observationFromInfo, probeRedis, type RedisAuth, type RedisObservation } from '../redis/probe.js';
+import { parseSentinelChannelEvent } from '../redis/sentinel-channels.js';
 import type { GroupLayout } from '../zk/paths.js';
 import type { Zk } from '../zk/client.js';
 import { confirmsLineage } from './authority.js';
@@ -13,11 +16,14 @@ import type { ChangeCause } from './history.js';
 /**
  * The one Sentinel-mode hand-off: a planned switchover (POST /switchover), a master stopped on
  * purpose (SIGTERM) and a master whose redis-server crashed under its wrapper all end here, each
- * giving only its candidates and its time budget. The caller has made sure every candidate holds
- * every acknowledged write (writes paused and caught up, or the master dead and every promotable
- * replica at the same offset); from here the sentinels promote, the promotion is confirmed by the authority rule's
- * lineage (rule A2: the asked sentinel leads the failover, the new master carries the old one's
- * replication ID and is a live node of the group), and ZooKeeper records it, version-checked.
+ * giving only its candidates and its time budget. The sentinels promote, the promotion is
+ * confirmed by the authority rule's lineage (rule A2: the asked sentinel leads the failover, the
+ * new master carries the old one's replication ID and is a live node of the group), and ZooKeeper
+ * records it, version-checked.
+ *
+ * A crash: the caller has made sure every candidate holds every acknowledged write (the master is
+ * dead and every promotable replica at the same offset). A planned move (`planned`): the old
+ * master still takes writes, and the pause is timed by the sentinel (see PlannedMove).
  */
 export interface SentinelFailoverOptions {
   zk: Zk;
@@ -37,6 +43,26 @@ export interface SentinelFailoverOptions {
   t0?: number;
   /** What the history says of this change. */
   cause: Extract<ChangeCause, 'switchover' | 'hand-off' | 'crash-failover'>;
+  /** The old master is alive and takes writes: pause them when the sentinel selects the replica. */
+  planned?: PlannedMove;
+}
+
+/**
+ * A planned move pauses writes one Sentinel timer tick before the promotion, not three: Sentinel
+ * advances a failover one state per tick (10–19 Hz, which it does not let anyone set), and sends
+ * REPLICAOF NO ONE on the tick after it announces `+selected-slave`. So the asked sentinel is
+ * subscribed to before it is asked, and writes are paused (CLIENT PAUSE WRITE) when it names the
+ * replica; the promoted replica must then hold the paused offset (`second_repl_offset`), which is
+ * checked, not assumed. If the pause comes late (the mover stalled longer than that tick), the
+ * old master is still guarded by itself: `min-replicas-to-write` is raised to the number of its
+ * replicas for the move, so it answers NOREPLICAS from the moment the promoted replica drops its
+ * link, and only what was in flight at that instant can be missing — reported as `atRiskBytes`.
+ */
+export interface PlannedMove {
+  /** Where the old master takes commands (its wrapper's local address may differ from `from`). */
+  master: HostPort;
+  /** CLIENT PAUSE's own limit: the pause lapses by itself if the mover stops midway. */
+  pauseMs: number;
 }
 
 export interface SentinelFailoverResult {
@@ -44,6 +70,16 @@ export interface SentinelFailoverResult {
   /** The epoch written beside the record, or undefined when ZooKeeper already named the new master. */
   epoch: number | undefined;
   steps: string[];
+  /** A planned move: when writes were paused (performance.now()), what clients waited from. */
+  pausedAt?: number;
+  /**
+   * A planned move: what set the pause off — `selected` (the sentinel named the replica, the
+   * normal case), `in-progress` (a failover was already running), or `unannounced` (no selection
+   * was heard: the subscription failed or closed, or nothing came in time).
+   */
+  pause?: 'selected' | 'in-progress' | 'unannounced';
+  /** A planned move whose pause reached the old master after the promotion: bytes the new master may lack. */
+  atRiskBytes?: number;
 }
 
 /** How a sentinel answered SENTINEL FAILOVER, by the error reply's code (never its wording). */
@@ -74,15 +110,23 @@ export function classifyFailoverReply(err: unknown): FailoverReply {
  * its result the same way. Every sentinel refusing (NOGOODSLAVE included): nothing moved
  * (SWITCHOVER_ABORTED).
  */
-export async function askFailover(name: string, sentinels: readonly HostPort[], sentinelAuth: RedisAuth): Promise<{ reply: 'accepted' | 'in-progress'; sentinel: HostPort }> {
+export async function askFailover<W extends { close(): void }>(
+  name: string,
+  sentinels: readonly HostPort[],
+  sentinelAuth: RedisAuth,
+  /** Readied on a sentinel before it is asked (its subscription), closed if it refuses. */
+  prepare?: (sentinel: HostPort) => Promise<W | undefined>,
+): Promise<{ reply: 'accepted' | 'in-progress'; sentinel: HostPort; prepared: W | undefined }> {
   const refusals: string[] = [];
   for (const s of [...sentinels].sort(() => Math.random() - 0.5)) {
+    const prepared = await prepare?.(s);
     const err = await redisCommand(s, sentinelAuth, 'SENTINEL', 'FAILOVER', name).then(
       () => undefined,
       (e: unknown) => e,
     );
     const reply = classifyFailoverReply(err);
-    if (reply === 'accepted' || reply === 'in-progress') return { reply, sentinel: s };
+    if (reply === 'accepted' || reply === 'in-progress') return { reply, sentinel: s, prepared };
+    prepared?.close();
     // NOGOODSLAVE from one sentinel may only mean it has not reached a replica yet: ask the next.
     refusals.push(`${fmt(s)}: ${reply === 'no-good-replica' ? 'NOGOODSLAVE (no replica it finds fit)' : err instanceof Error ? err.message : String(err)}`);
   }
@@ -90,31 +134,173 @@ export async function askFailover(name: string, sentinels: readonly HostPort[], 
 }
 
 /**
- * The failover, confirmed and recorded. Throws SWITCHOVER_ABORTED when no sentinel took it on
- * (nothing moved), SWITCHOVER_FAILED when it was taken on but its result could not be confirmed
- * in time (the watcher's reconcile records whatever the sentinels decide).
+ * The failover, confirmed and recorded. Throws SWITCHOVER_ABORTED when nothing moved (no sentinel
+ * took it on, or the one that did found no replica fit), SWITCHOVER_FAILED when it was taken on
+ * but its result could not be confirmed in time (the watcher's reconcile records whatever the
+ * sentinels decide).
  */
 export async function failOverThroughSentinels(o: SentinelFailoverOptions): Promise<SentinelFailoverResult> {
   const t0 = o.t0 ?? performance.now();
   const at = () => `${Math.round(performance.now() - t0)} ms`;
   const steps: string[] = [];
   const deadline = performance.now() + o.withinMs;
-  const { reply, sentinel } = await askFailover(o.layout.name, o.sentinels, o.sentinelAuth);
-  steps.push(reply === 'accepted' ? `sentinel ${fmt(sentinel)} accepted SENTINEL FAILOVER (${at()})` : `a failover of ${o.layout.name} was already running (${fmt(sentinel)}: INPROG) (${at()})`);
+  const master = o.planned === undefined ? undefined : keptConnection(o.planned.master, o.auth);
+  let watch: SelectionWatch | undefined;
+  let guard: WriteGuard | undefined;
+  try {
+    if (master !== undefined) {
+      guard = await guardWrites(master);
+      steps.push(guard.count === undefined ? `${fmt(o.from)} already refuses writes without its replicas (${at()})` : `${fmt(o.from)} refuses writes once fewer than ${guard.count} replicas follow it (${at()})`);
+    }
+    const asked = await askFailover(o.layout.name, o.sentinels, o.sentinelAuth, master === undefined ? undefined : (s) => watchSelection(s, o.sentinelAuth, o.layout.name));
+    watch = asked.prepared;
+    const { reply, sentinel } = asked;
+    steps.push(reply === 'accepted' ? `sentinel ${fmt(sentinel)} accepted SENTINEL FAILOVER (${at()})` : `a failover of ${o.layout.name} was already running (${fmt(sentinel)}: INPROG) (${at()})`);
 
-  // The group and the sentinel's epoch are read while the promotion happens; the write is
-  // version-checked against that read.
-  const [promoted, snap, sentinelEpoch] = await Promise.all([
-    untilPromoted(o, deadline),
-    readGroupSnapshot(o.zk, o.layout.name, { isDefault: o.layout.isDefault }),
-    sentinelMaster(sentinel, o.sentinelAuth, o.layout.name).then((m) => Number(m?.['config-epoch'] ?? 0) || 0, () => 0),
-  ]);
-  steps.push(`${fmt(promoted.addr)} answers as master (${at()})`);
-  const lineage = confirmsLineage({ announced: promoted.addr, members: snap.nodes.map((n) => n.addr), previousReplid: o.previousReplid, announcedReplid2: promoted.probe.replid2 });
-  if (!lineage.ok) throw new RedisZkError('SWITCHOVER_FAILED', `the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
-  const { epoch, step } = await record(o, snap, promoted.addr, sentinelEpoch, at);
-  steps.push(step);
-  return { to: promoted.addr, epoch, steps };
+    let paused: { at: number; offset: number; replid: string } | undefined;
+    let trigger: SentinelFailoverResult['pause'];
+    let watched = o.candidates;
+    if (master !== undefined) {
+      // A failover already running, or one we cannot follow, is paused for at once.
+      const selection = reply === 'accepted' && watch !== undefined ? await watch.selection(SELECTION_MS) : { kind: 'unknown' as const, why: reply === 'accepted' ? 'not subscribed' : 'already running' };
+      if (selection.kind === 'no-good-replica') throw new RedisZkError('SWITCHOVER_ABORTED', `sentinel ${fmt(sentinel)} found no replica fit to promote (-failover-abort-no-good-slave); writes were never paused`);
+      if (selection.kind === 'selected') {
+        steps.push(`the sentinel selected ${fmt(selection.replica)} (${at()})`);
+        watched = [selection.replica];
+      }
+      trigger = selection.kind === 'selected' ? 'selected' : reply === 'in-progress' ? 'in-progress' : 'unannounced';
+      paused = await pauseWrites(master, o.planned!.pauseMs);
+      steps.push(`writes paused on ${fmt(o.from)} at offset ${paused.offset}${selection.kind === 'unknown' ? ` (${selection.why})` : ''} (${at()})`);
+    }
+    const previousReplid = paused?.replid ?? o.previousReplid;
+
+    // The group and the sentinel's epoch are read while the promotion happens; the write is
+    // version-checked against that read.
+    const [promoted, snap, sentinelEpoch] = await Promise.all([
+      untilPromoted(o, watched, previousReplid, deadline),
+      readGroupSnapshot(o.zk, o.layout.name, { isDefault: o.layout.isDefault }),
+      sentinelMaster(sentinel, o.sentinelAuth, o.layout.name).then((m) => Number(m?.['config-epoch'] ?? 0) || 0, () => 0),
+    ]);
+    steps.push(`${fmt(promoted.addr)} answers as master (${at()})`);
+    const atRiskBytes = paused === undefined ? undefined : Math.max(0, paused.offset - (promoted.probe.secondReplOffset - 1));
+    if (paused !== undefined) {
+      steps.push(atRiskBytes === 0 ? `${fmt(promoted.addr)} was promoted holding offset ${paused.offset}: every acknowledged write` : `${fmt(promoted.addr)} was promoted at offset ${promoted.probe.secondReplOffset - 1}, ${atRiskBytes} bytes short of the paused ${paused.offset}`);
+    }
+    const lineage = confirmsLineage({ announced: promoted.addr, members: snap.nodes.map((n) => n.addr), previousReplid, announcedReplid2: promoted.probe.replid2 });
+    if (!lineage.ok) throw new RedisZkError('SWITCHOVER_FAILED', `the promoted ${fmt(promoted.addr)} is not confirmed: ${lineage.reason}; the watcher's reconcile records what the sentinels agree on`);
+    const { epoch, step } = await record(o, snap, promoted.addr, sentinelEpoch, at);
+    steps.push(step);
+    return { to: promoted.addr, epoch, steps, pausedAt: paused?.at, pause: trigger, atRiskBytes };
+  } finally {
+    watch?.close();
+    // The old master is paused or promoted-over by now, or nothing moved: either way the
+    // operator's setting is back (unless the fence replaced it meanwhile).
+    await guard?.restore().catch(() => undefined);
+    master?.close();
+  }
+}
+
+/** How long the asked sentinel gets to select a replica (it takes two of its ticks, 100–200 ms). */
+const SELECTION_MS = 500;
+
+type Selection = { kind: 'selected'; replica: HostPort } | { kind: 'no-good-replica' } | { kind: 'unknown'; why: string };
+
+interface SelectionWatch {
+  /** The asked sentinel's choice, or why it is not known (then the caller pauses at once). */
+  selection(withinMs: number): Promise<Selection>;
+  close(): void;
+}
+
+const SELECTED = '+selected-slave';
+const NO_GOOD_REPLICA = '-failover-abort-no-good-slave';
+
+/**
+ * A subscription to the sentinel about to be asked, for its choice of replica. Undefined when it
+ * cannot be made (the caller then pauses as soon as the failover is accepted).
+ */
+async function watchSelection(sentinel: HostPort, auth: RedisAuth, name: string): Promise<SelectionWatch | undefined> {
+  const client = new Redis({ ...linkOptions(sentinel, auth), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, autoResubscribe: false });
+  client.on('error', () => undefined);
+  let settle: ((s: Selection) => void) | undefined;
+  let outcome: Selection | undefined;
+  const decide = (s: Selection) => {
+    outcome ??= s;
+    settle?.(outcome);
+  };
+  client.on('message', (channel: string, payload: string) => {
+    const e = parseSentinelChannelEvent(channel, payload);
+    if (e?.group !== name) return;
+    if (channel === SELECTED && e.instance !== undefined) decide({ kind: 'selected', replica: e.instance });
+    else if (channel === NO_GOOD_REPLICA) decide({ kind: 'no-good-replica' });
+  });
+  client.on('close', () => decide({ kind: 'unknown', why: 'the subscription to the sentinel closed' }));
+  const ready = (async () => {
+    await client.connect();
+    await client.subscribe(SELECTED, NO_GOOD_REPLICA);
+  })();
+  const subscribed = await Promise.race([ready.then(() => true, () => false), sleep(auth.timeoutMs).then(() => false)]);
+  if (!subscribed) {
+    client.disconnect();
+    return undefined;
+  }
+  return {
+    selection: (withinMs) =>
+      outcome !== undefined
+        ? Promise.resolve(outcome)
+        : new Promise<Selection>((resolve) => {
+            const timer = setTimeout(() => decide({ kind: 'unknown', why: `no selection announced within ${withinMs} ms` }), withinMs);
+            settle = (s) => {
+              clearTimeout(timer);
+              resolve(s);
+            };
+          }),
+    close: () => client.disconnect(),
+  };
+}
+
+interface WriteGuard {
+  /** The replica count writes now need, or undefined when the master already refused them without its replicas. */
+  count: number | undefined;
+  restore(): Promise<void>;
+}
+
+const TO_WRITE = 'min-replicas-to-write';
+const MAX_LAG = 'min-replicas-max-lag';
+
+async function configGet(c: KeptConnection, name: string): Promise<string> {
+  const reply = await c.command('CONFIG', 'GET', name);
+  return Array.isArray(reply) && reply.length === 2 ? String(reply[1]) : '0';
+}
+
+/**
+ * For the move only: the old master needs as many replicas as follow it now, so it refuses writes
+ * (NOREPLICAS) by itself the moment the promoted one drops its link. A setting already as strict
+ * (or the wrapper's fence) is left alone. restore() puts back only what is still ours.
+ */
+async function guardWrites(c: KeptConnection): Promise<WriteGuard> {
+  const [toWrite, maxLag, info] = await Promise.all([configGet(c, TO_WRITE), configGet(c, MAX_LAG), c.command('INFO', 'replication')]);
+  const lagLimit = Number(maxLag) > 0 ? Number(maxLag) : 10;
+  const count = observationFromInfo(String(info)).replicas.filter((r) => r.state === 'online' && r.lag <= lagLimit).length;
+  if (toWrite === FENCED_MIN_REPLICAS || count === 0 || Number(toWrite) >= count) return { count: toWrite === FENCED_MIN_REPLICAS || count === 0 ? undefined : Number(toWrite), restore: async () => undefined };
+  // min-replicas-max-lag 0 turns the check off: 10 s (Redis's default) for the move.
+  if (maxLag === '0') await c.command('CONFIG', 'SET', MAX_LAG, String(lagLimit));
+  await c.command('CONFIG', 'SET', TO_WRITE, String(count));
+  return {
+    count,
+    restore: async () => {
+      if ((await configGet(c, TO_WRITE)) === String(count)) await c.command('CONFIG', 'SET', TO_WRITE, toWrite);
+      if (maxLag === '0' && (await configGet(c, MAX_LAG)) === String(lagLimit)) await c.command('CONFIG', 'SET', MAX_LAG, '0');
+    },
+  };
+}
+
+/** CLIENT PAUSE WRITE, then the offset every acknowledged write lies below. */
+async function pauseWrites(c: KeptConnection, pauseMs: number): Promise<{ at: number; offset: number; replid: string }> {
+  await c.command('CLIENT', 'PAUSE', pauseMs, 'WRITE');
+  const at = performance.now();
+  const own = observationFromInfo(String(await c.command('INFO', 'replication')));
+  if (own.role !== 'master') throw new RedisZkError('SWITCHOVER_FAILED', 'the old master stopped answering as master while the failover ran');
+  return { at, offset: own.offset, replid: own.replid };
 }
 
 /**
@@ -124,13 +310,13 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
  * another failover's (CI saw a hand-off record the flagged replica while the sentinel promoted
  * another), and two masters then lose whatever one of them acknowledged.
  */
-async function untilPromoted(o: SentinelFailoverOptions, deadline: number): Promise<{ addr: HostPort; probe: RedisObservation }> {
+async function untilPromoted(o: SentinelFailoverOptions, candidates: readonly HostPort[], previousReplid: string, deadline: number): Promise<{ addr: HostPort; probe: RedisObservation }> {
   for (;;) {
-    const probes = await Promise.all(o.candidates.map((c) => probeRedis(c, o.auth)));
-    const i = probes.findIndex((p) => p.reachable && p.role === 'master' && p.replid2 === o.previousReplid);
-    if (i >= 0) return { addr: o.candidates[i]!, probe: probes[i] as RedisObservation };
+    const probes = await Promise.all(candidates.map((c) => probeRedis(c, o.auth)));
+    const i = probes.findIndex((p) => p.reachable && p.role === 'master' && p.replid2 === previousReplid);
+    if (i >= 0) return { addr: candidates[i]!, probe: probes[i] as RedisObservation };
     if (performance.now() >= deadline) {
-      throw new RedisZkError('SWITCHOVER_FAILED', `none of ${o.candidates.map(fmt).join(', ')} answered as master promoted from ${fmt(o.from)} in time; the watcher's reconcile records whatever the sentinels decide`);
+      throw new RedisZkError('SWITCHOVER_FAILED', `none of ${candidates.map(fmt).join(', ')} answered as master promoted from ${fmt(o.from)} in time; the watcher's reconcile records whatever the sentinels decide`);
     }
     await sleep(POLL_MS);
   }

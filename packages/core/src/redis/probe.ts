@@ -43,6 +43,11 @@ export interface RedisObservation {
   /** master_replid / master_replid2: a promoted replica keeps its old master's ID as replid2. */
   replid: string;
   replid2: string;
+  /**
+   * second_repl_offset: for a promoted replica, one past the offset it held when promoted (what it
+   * had received from its old master); -1 when it never was.
+   */
+  secondReplOffset: number;
   /** The server and its own version: `valkey 8.0.1`, `redis 7.0.15`. */
   server: string;
 }
@@ -130,6 +135,7 @@ export function observationFromInfo(text: string): RedisObservation {
     runId: info['server']?.['run_id'] ?? '',
     replid: repl['master_replid'] ?? '',
     replid2: repl['master_replid2'] ?? '',
+    secondReplOffset: repl['second_repl_offset'] === undefined ? -1 : num(repl['second_repl_offset']),
     server: serverFromInfo(info),
   };
 }

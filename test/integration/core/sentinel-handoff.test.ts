@@ -1,0 +1,107 @@
+// Core's one Sentinel-mode hand-off, planned (the old master alive and taking writes), against a
+// real group: wrappers, three sentinels, the watcher. The pause is timed by the sentinel's choice
+// of replica; these tests hold that pause back to show what guards the old master when the mover
+// is late, which no timing of a healthy run would show.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, failOverThroughSentinels, parseZkHosts, probeRedis, readGroupSnapshot, sameHostPort, Zk, zkPaths, type HostPort } from '@redis-zk/core';
+import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
+import { startFullGroup } from '../../harness/full-group.js';
+import { startTcpProxy } from '../../harness/tcp-proxy.js';
+import { missingKeys } from '../../harness/writer.js';
+
+// The sentinels never fail over by themselves within a test; the wrappers do not fence, so every
+// NOREPLICAS seen here is the hand-off's own guard.
+const ENV = { SENTINEL_DOWN_AFTER_MS: '30000', SENTINEL_FAILOVER_TIMEOUT_MS: '10000', FENCING: 'off' };
+const auth = { password: undefined, timeoutMs: 2_000 };
+const local = (port: number): HostPort => ({ host: '127.0.0.1', port });
+
+const open: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+/** Writes straight to one node, as clients that have not heard of the move; keeps what it said OK to, and the error codes. */
+function writerTo(port: number) {
+  const client = redisClient(port);
+  const acked: { key: string }[] = [];
+  const codes = new Set<string>();
+  let running = true;
+  const done = (async () => {
+    for (let i = 0; running; i += 1) {
+      const key = `late:${i}`;
+      try {
+        if ((await client.set(key, String(i))) === 'OK') acked.push({ key });
+      } catch (err) {
+        codes.add((err instanceof Error ? err.message : String(err)).split(' ')[0]!);
+        await new Promise((r) => setTimeout(r, 5)); // the retry rate, not a wait for a condition
+      }
+    }
+  })();
+  return {
+    acked,
+    codes,
+    async stop() {
+      running = false;
+      await done;
+      client.disconnect();
+    },
+  };
+}
+
+describe('core Sentinel hand-off, planned', () => {
+  it('a mover whose pause is held back past the promotion: the old master refuses writes by itself (NOREPLICAS) from the promotion on, nothing it acknowledged is lost, and the gap is measured', async () => {
+    const hosts = sharedZkHosts();
+    const g = await startFullGroup({ zkHosts: hosts, env: ENV });
+    const masterPort = await g.steady('the group to form', 60_000);
+    const zk = await Zk.connect({ ...parseZkHosts(hosts), sessionTimeoutMs: 6_000, connectTimeoutMs: 5_000, auth: undefined }, createLogger('handoff-test', 'silent'));
+    open.push(zk);
+    const snap = await readGroupSnapshot(zk, 'mymaster', { isDefault: true });
+    const from = local(masterPort);
+    const candidates = snap.nodes.map((n) => n.addr).filter((a) => !sameHostPort(a, from));
+    const own = await probeRedis(from, auth);
+    if (!own.reachable) throw new Error('the master does not answer');
+
+    // The mover's own connection to the old master goes through a proxy that holds CLIENT PAUSE.
+    const proxy = await startTcpProxy(from);
+    proxy.freezeOn('PAUSE');
+    const writer = writerTo(masterPort);
+    await waitFor(() => writer.acked.length >= 50, { what: '50 writes acknowledged by the master', timeoutMs: 10_000 });
+
+    const moving = failOverThroughSentinels({
+      zk,
+      layout: zkPaths.groupLayout('mymaster', true),
+      from,
+      candidates,
+      previousReplid: own.replid,
+      sentinels: snap.sentinels.map((s) => s.addr),
+      auth,
+      sentinelAuth: auth,
+      withinMs: 15_000,
+      cause: 'switchover',
+      planned: { master: local(proxy.port), pauseMs: 5_000 },
+    });
+    moving.catch(() => undefined);
+    // The sentinel promotes while the pause is held; the old master then refuses by itself.
+    await waitFor(async () => (await Promise.all(candidates.map((c) => probeRedis(c, auth)))).some((p) => p.reachable && p.role === 'master'), { what: 'a replica promoted while the pause is held', timeoutMs: 10_000 });
+    await waitFor(() => writer.codes.has('NOREPLICAS'), { what: 'the old master refusing writes (NOREPLICAS)', timeoutMs: 5_000 });
+    proxy.thaw();
+    const r = await moving;
+    await writer.stop();
+
+    expect(r.pause).toBe('selected');
+    expect(r.atRiskBytes).toBeDefined();
+    const to = redisClient(r.to.port);
+    try {
+      expect(await missingKeys(to, writer.acked), `writes the old master acknowledged, missing on the new one (of ${writer.acked.length})`).toEqual([]);
+    } finally {
+      to.disconnect();
+    }
+    // The move's guard is gone again: the operator's setting (Redis's default, 0) is back.
+    const old = redisClient(masterPort);
+    try {
+      expect(await old.config('GET', 'min-replicas-to-write')).toEqual(['min-replicas-to-write', '0']);
+    } finally {
+      old.disconnect();
+    }
+  }, 120_000);
+});
