@@ -21,6 +21,7 @@ const connect = (addr) => {
 };
 let client = connect(await recorded());
 const oks = [];
+const errors = [];
 let running = true;
 let failures = 0;
 const writer = (async () => {
@@ -28,6 +29,7 @@ const writer = (async () => {
     const ok = await Promise.race([client.set(`k${i}`, '1').then(() => true, () => false), new Promise((r) => setTimeout(() => r(false), 1_000))]);
     if (ok) oks.push(performance.now());
     else {
+      errors.push(performance.now());
       failures += 1;
       client.disconnect();
       client = connect(await recorded());
@@ -68,10 +70,17 @@ for (let i = 0; i < N; i += 1) {
   await waitFor(() => oks.some((t) => t > performance.now() - 1 && t > t0 + body.outageMs), 'the client writing again', 10_000).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 300)); // a few writes past the switch before measuring the gap
   let gap = 0;
-  for (let j = 1; j < oks.length; j += 1) if (oks[j] > t0) gap = Math.max(gap, oks[j] - oks[j - 1]);
+  let gapFrom = 0;
+  for (let j = 1; j < oks.length; j += 1) {
+    if (oks[j] > t0 && oks[j] - oks[j - 1] > gap) {
+      gap = oks[j] - oks[j - 1];
+      gapFrom = oks[j - 1] - t0;
+    }
+  }
+  const failedAt = errors.filter((t) => t > t0).map((t) => `${(t - t0).toFixed(0)} ms`);
   watcherMs.push(body.outageMs);
   clientMs.push(gap);
-  console.log(`round ${i + 1}: ${body.from} → ${body.to}${candidate ? ' (named)' : ''}: writes paused ${body.outageMs} ms, client's longest gap ${gap.toFixed(0)} ms${process.env.BENCH_STEPS ? `\n  ${body.steps.join('\n  ')}` : ''}`);
+  console.log(`round ${i + 1}: ${body.from} → ${body.to}${candidate ? ' (named)' : ''}: writes paused ${body.outageMs} ms, client's longest gap ${gap.toFixed(0)} ms${process.env.BENCH_STEPS ? ` (from ${gapFrom.toFixed(0)} ms after the request; failed writes at ${failedAt.join(', ') || 'none'})\n  ${body.steps.join('\n  ')}` : ''}`);
 }
 running = false;
 await writer;

@@ -17,6 +17,7 @@ import {
   type HostPort,
   type Logger,
   type RedisAuth,
+  type SentinelFailoverResult,
   type Zk,
   zkPaths,
 } from '@redis-zk/core';
@@ -32,7 +33,7 @@ export type SwitchoverResult =
       /** From pausing writes on the old master to ZooKeeper naming the new one: the client outage. */
       outageMs: number;
       /** Sentinel mode: what set the pause off (`selected`: the sentinel named the replica). */
-      pause?: 'selected' | 'in-progress' | 'unannounced';
+      pause?: SentinelFailoverResult['pause'];
       /** Sentinel mode: bytes the old master acknowledged after the promotion (0: none; see WRITES_AT_RISK). */
       atRiskBytes?: number;
       /** What was done, in order, with the time of each step since the pause. */

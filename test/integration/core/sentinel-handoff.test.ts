@@ -104,4 +104,50 @@ describe('core Sentinel hand-off, planned', () => {
       old.disconnect();
     }
   }, 120_000);
+
+  it('an old master that cannot be guarded (the mover may not use CONFIG) is paused before the sentinel is asked, and its replicas caught up: nothing it acknowledged is lost', async () => {
+    const hosts = sharedZkHosts();
+    const g = await startFullGroup({ zkHosts: hosts, env: ENV });
+    const masterPort = await g.steady('the group to form', 60_000);
+    // A mover's ACL user with everything but CONFIG, on every server (ACLs are not replicated).
+    for (const s of g.servers) {
+      const c = redisClient(s.port);
+      await c.call('ACL', 'SETUSER', 'mover', 'on', '>mover-password', '~*', '&*', '+@all', '-config');
+      c.disconnect();
+    }
+    const mover = { username: 'mover', password: 'mover-password', timeoutMs: 2_000 };
+    const zk = await Zk.connect({ ...parseZkHosts(hosts), sessionTimeoutMs: 6_000, connectTimeoutMs: 5_000, auth: undefined }, createLogger('handoff-test', 'silent'));
+    open.push(zk);
+    const snap = await readGroupSnapshot(zk, 'mymaster', { isDefault: true });
+    const from = local(masterPort);
+    const candidates = snap.nodes.map((n) => n.addr).filter((a) => !sameHostPort(a, from));
+    const own = await probeRedis(from, mover);
+    if (!own.reachable) throw new Error(`the master does not answer the mover: ${own.error}`);
+    const writer = writerTo(masterPort);
+    await waitFor(() => writer.acked.length >= 50, { what: '50 writes acknowledged by the master', timeoutMs: 10_000 });
+
+    const r = await failOverThroughSentinels({
+      zk,
+      layout: zkPaths.groupLayout('mymaster', true),
+      from,
+      candidates,
+      previousReplid: own.replid,
+      sentinels: snap.sentinels.map((s) => s.addr),
+      auth: mover,
+      sentinelAuth: auth,
+      withinMs: 15_000,
+      cause: 'switchover',
+      planned: { master: from, pauseMs: 5_000 },
+    });
+    await writer.stop();
+
+    expect(r).toMatchObject({ pause: 'before-request', atRiskBytes: 0 });
+    expect(writer.codes.has('NOREPLICAS')).toBe(false);
+    const to = redisClient(r.to.port);
+    try {
+      expect(await missingKeys(to, writer.acked), `writes the old master acknowledged, missing on the new one (of ${writer.acked.length})`).toEqual([]);
+    } finally {
+      to.disconnect();
+    }
+  }, 120_000);
 });

@@ -9,6 +9,7 @@ import { parseSentinelChannelEvent } from '../redis/sentinel-channels.js';
 import type { GroupLayout } from '../zk/paths.js';
 import type { Zk } from '../zk/client.js';
 import { confirmsLineage } from './authority.js';
+import { untilCaughtUp } from './move-master.js';
 import { readGroupSnapshot, type GroupSnapshot } from './snapshot.js';
 import { isRecordConflict, writeRecord } from './writer.js';
 import type { ChangeCause } from './history.js';
@@ -74,10 +75,11 @@ export interface SentinelFailoverResult {
   pausedAt?: number;
   /**
    * A planned move: what set the pause off — `selected` (the sentinel named the replica, the
-   * normal case), `in-progress` (a failover was already running), or `unannounced` (no selection
-   * was heard: the subscription failed or closed, or nothing came in time).
+   * normal case), `in-progress` (a failover was already running), `unannounced` (no selection
+   * was heard: the subscription failed or closed, or nothing came in time), or `before-request`
+   * (the old master could not be guarded, so writes were paused before the sentinel was asked).
    */
-  pause?: 'selected' | 'in-progress' | 'unannounced';
+  pause?: 'selected' | 'in-progress' | 'unannounced' | 'before-request';
   /** A planned move whose pause reached the old master after the promotion: bytes the new master may lack. */
   atRiskBytes?: number;
 }
@@ -148,19 +150,37 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
   let watch: SelectionWatch | undefined;
   let guard: WriteGuard | undefined;
   try {
+    let paused: { at: number; offset: number; replid: string } | undefined;
+    let trigger: SentinelFailoverResult['pause'];
     if (master !== undefined) {
       guard = await guardWrites(master);
-      steps.push(guard.count === undefined ? `${fmt(o.from)} already refuses writes without its replicas (${at()})` : `${fmt(o.from)} refuses writes once fewer than ${guard.count} replicas follow it (${at()})`);
+      steps.push(`${guard.step} (${at()})`);
+      if (guard.guarded !== true) {
+        // Unguarded, a pause that came late would lose what the old master took after the
+        // promotion: pause before asking, whatever it costs.
+        trigger = 'before-request';
+        paused = await pauseWrites(master, o.planned!.pauseMs);
+        steps.push(`writes paused on ${fmt(o.from)} at offset ${paused.offset} before asking, as ${guard.guarded} (${at()})`);
+        const offset = paused.offset;
+        await untilCaughtUp(o.candidates, offset, o.auth, Math.min(CATCH_UP_MS, Math.max(0, deadline - performance.now()))).catch(async (err: unknown) => {
+          await master.command('CLIENT', 'UNPAUSE').catch(() => undefined);
+          throw err;
+        });
+        steps.push(`${o.candidates.map(fmt).join(', ')} caught up (${at()})`);
+      }
     }
-    const asked = await askFailover(o.layout.name, o.sentinels, o.sentinelAuth, master === undefined ? undefined : (s) => watchSelection(s, o.sentinelAuth, o.layout.name));
+    const watchFirst = master !== undefined && paused === undefined;
+    const asked = await askFailover(o.layout.name, o.sentinels, o.sentinelAuth, watchFirst ? (s) => watchSelection(s, o.sentinelAuth, o.layout.name) : undefined).catch(async (err: unknown) => {
+      // Nothing moved: a pause made before asking is lifted.
+      if (paused !== undefined) await master?.command('CLIENT', 'UNPAUSE').catch(() => undefined);
+      throw err;
+    });
     watch = asked.prepared;
     const { reply, sentinel } = asked;
     steps.push(reply === 'accepted' ? `sentinel ${fmt(sentinel)} accepted SENTINEL FAILOVER (${at()})` : `a failover of ${o.layout.name} was already running (${fmt(sentinel)}: INPROG) (${at()})`);
 
-    let paused: { at: number; offset: number; replid: string } | undefined;
-    let trigger: SentinelFailoverResult['pause'];
     let watched = o.candidates;
-    if (master !== undefined) {
+    if (master !== undefined && paused === undefined) {
       // A failover already running, or one we cannot follow, is paused for at once.
       const selection = reply === 'accepted' && watch !== undefined ? await watch.selection(SELECTION_MS) : { kind: 'unknown' as const, why: reply === 'accepted' ? 'not subscribed' : 'already running' };
       if (selection.kind === 'no-good-replica') throw new RedisZkError('SWITCHOVER_ABORTED', `sentinel ${fmt(sentinel)} found no replica fit to promote (-failover-abort-no-good-slave); writes were never paused`);
@@ -200,6 +220,9 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
   }
 }
 
+/** Unguarded, how long the candidates get to hold every acknowledged write before the sentinel is asked. */
+const CATCH_UP_MS = 2_000;
+
 /** How long the asked sentinel gets to select a replica (it takes two of its ticks, 100–200 ms). */
 const SELECTION_MS = 500;
 
@@ -238,7 +261,9 @@ async function watchSelection(sentinel: HostPort, auth: RedisAuth, name: string)
     await client.connect();
     await client.subscribe(SELECTED, NO_GOOD_REPLICA);
   })();
-  const subscribed = await Promise.race([ready.then(() => true, () => false), sleep(auth.timeoutMs).then(() => false)]);
+  let timer: NodeJS.Timeout | undefined;
+  const subscribed = await Promise.race([ready.then(() => true, () => false), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), auth.timeoutMs)))]);
+  clearTimeout(timer);
   if (!subscribed) {
     client.disconnect();
     return undefined;
@@ -259,8 +284,10 @@ async function watchSelection(sentinel: HostPort, auth: RedisAuth, name: string)
 }
 
 interface WriteGuard {
-  /** The replica count writes now need, or undefined when the master already refused them without its replicas. */
-  count: number | undefined;
+  /** Whether the master now refuses writes by itself once one of its replicas leaves; why not, otherwise. */
+  guarded: true | string;
+  /** What the steps say. */
+  step: string;
   restore(): Promise<void>;
 }
 
@@ -269,26 +296,47 @@ const MAX_LAG = 'min-replicas-max-lag';
 
 async function configGet(c: KeptConnection, name: string): Promise<string> {
   const reply = await c.command('CONFIG', 'GET', name);
-  return Array.isArray(reply) && reply.length === 2 ? String(reply[1]) : '0';
+  if (!Array.isArray(reply) || reply.length !== 2) throw new RedisZkError('REDIS_COMMAND_FAILED', `CONFIG GET ${name} answered ${JSON.stringify(reply)}`);
+  return String(reply[1]);
 }
 
 /**
  * For the move only: the old master needs as many replicas as follow it now, so it refuses writes
- * (NOREPLICAS) by itself the moment the promoted one drops its link. A setting already as strict
- * (or the wrapper's fence) is left alone. restore() puts back only what is still ours.
+ * (NOREPLICAS) by itself the moment the promoted one drops its link. A setting already as strict,
+ * or the wrapper's fence, is left alone; restore() puts back only what is still ours. A master
+ * that cannot be guarded (CONFIG refused or renamed, no replica following) is not an error: the
+ * caller then pauses before asking, as a guard-less move must.
  */
 async function guardWrites(c: KeptConnection): Promise<WriteGuard> {
-  const [toWrite, maxLag, info] = await Promise.all([configGet(c, TO_WRITE), configGet(c, MAX_LAG), c.command('INFO', 'replication')]);
+  const none = async () => undefined;
+  let toWrite: string;
+  let maxLag: string;
+  let info: unknown;
+  try {
+    [toWrite, maxLag, info] = await Promise.all([configGet(c, TO_WRITE), configGet(c, MAX_LAG), c.command('INFO', 'replication')]);
+  } catch (err) {
+    const why = `its ${TO_WRITE} cannot be read (${err instanceof Error ? err.message : String(err)})`;
+    return { guarded: why, step: why, restore: none };
+  }
+  if (toWrite === FENCED_MIN_REPLICAS) return { guarded: true, step: 'the old master is fenced: it refuses writes already', restore: none };
   const lagLimit = Number(maxLag) > 0 ? Number(maxLag) : 10;
   const count = observationFromInfo(String(info)).replicas.filter((r) => r.state === 'online' && r.lag <= lagLimit).length;
-  if (toWrite === FENCED_MIN_REPLICAS || count === 0 || Number(toWrite) >= count) return { count: toWrite === FENCED_MIN_REPLICAS || count === 0 ? undefined : Number(toWrite), restore: async () => undefined };
-  // min-replicas-max-lag 0 turns the check off: 10 s (Redis's default) for the move.
-  if (maxLag === '0') await c.command('CONFIG', 'SET', MAX_LAG, String(lagLimit));
-  await c.command('CONFIG', 'SET', TO_WRITE, String(count));
+  if (count === 0) return { guarded: 'no replica follows it', step: 'no replica follows the old master', restore: none };
+  if (Number(toWrite) >= count && maxLag !== '0') return { guarded: true, step: `the old master already needs ${toWrite} replicas to take writes`, restore: none };
+  try {
+    // min-replicas-max-lag 0 turns the check off: 10 s (Redis's default) for the move.
+    if (maxLag === '0') await c.command('CONFIG', 'SET', MAX_LAG, String(lagLimit));
+    await c.command('CONFIG', 'SET', TO_WRITE, String(Math.max(count, Number(toWrite) || 0)));
+  } catch (err) {
+    const why = `its ${TO_WRITE} cannot be set (${err instanceof Error ? err.message : String(err)})`;
+    return { guarded: why, step: why, restore: none };
+  }
+  const mine = String(Math.max(count, Number(toWrite) || 0));
   return {
-    count,
+    guarded: true,
+    step: `the old master refuses writes once fewer than ${mine} replicas follow it`,
     restore: async () => {
-      if ((await configGet(c, TO_WRITE)) === String(count)) await c.command('CONFIG', 'SET', TO_WRITE, toWrite);
+      if ((await configGet(c, TO_WRITE)) === mine) await c.command('CONFIG', 'SET', TO_WRITE, toWrite);
       if (maxLag === '0' && (await configGet(c, MAX_LAG)) === String(lagLimit)) await c.command('CONFIG', 'SET', MAX_LAG, '0');
     },
   };
