@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import type { Soak, Task } from './main.js';
 
 export interface Nemesis {
-  name: 'kill-redis-server' | 'kill-master-task' | 'freeze-master-task' | 'partition-master-host' | 'kill-sentinel' | 'kill-zookeeper-leader' | 'freeze-zookeeper' | 'restart-replica';
+  name: 'kill-redis-server' | 'kill-master-task' | 'freeze-master-task' | 'partition-master-host' | 'kill-sentinel' | 'kill-zookeeper-leader' | 'freeze-zookeeper' | 'restart-replica' | 'restart-master';
   modes: readonly ('sentinel' | 'zookeeper')[];
   /** Only where the servers run in network namespaces. */
   needsLab?: boolean;
@@ -158,6 +158,17 @@ export const NEMESES: readonly Nemesis[] = [
       const master = await s.recorded();
       const t = pick(s, s.servers.filter((x) => x.port !== master));
       s.say(`nemesis SIGTERM of the replica ${t.name} (a restart)`);
+      await downFor(t, 500, () => t.signal('SIGTERM'));
+      return t.name;
+    },
+  },
+  {
+    // A rolling restart's step: the master's task stopped on purpose hands its role over first.
+    name: 'restart-master',
+    modes: ['sentinel', 'zookeeper'],
+    async run(s) {
+      const t = await masterTask(s);
+      s.say(`nemesis SIGTERM of the master ${t.name} (a rolling restart's hand-off)`);
       await downFor(t, 500, () => t.signal('SIGTERM'));
       return t.name;
     },

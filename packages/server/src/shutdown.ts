@@ -94,11 +94,11 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
       planned: { master: o.local, pauseMs: o.timeoutMs * 4 },
     });
     // Clients waited from the pause on.
-    const outageMs = Math.round(performance.now() - (r.pausedAt ?? performance.now()));
+    const outageMs = r.pausedAt === undefined ? undefined : Math.round(performance.now() - r.pausedAt);
     // Our clients wait on the pause: closed, they ask again and find the new master.
     await demoteTo(o.local, o.auth, r.to).catch(() => undefined);
     if (r.atRiskBytes !== undefined && r.atRiskBytes > 0) o.log.error({ event: 'WRITES_AT_RISK', master: formatHostPort(r.to), atRiskBytes: r.atRiskBytes, steps: r.steps }, `The pause reached our redis-server after ${formatHostPort(r.to)} was promoted: up to ${r.atRiskBytes} bytes of writes it acknowledged in between are not on the new master.`);
-    o.log.info({ event: 'HANDED_OFF', master: formatHostPort(r.to), epoch: r.epoch, outageMs, pause: r.pause, atRiskBytes: r.atRiskBytes, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(r.to)} through the sentinels; writes were paused for ${outageMs} ms; stopping.`);
+    o.log.info({ event: 'HANDED_OFF', master: formatHostPort(r.to), epoch: r.epoch, outageMs, pause: r.pause, atRiskBytes: r.atRiskBytes, steps: r.steps }, `Handed ${o.group.name} over to ${formatHostPort(r.to)} through the sentinels; ${outageMs === undefined ? 'our redis-server had stopped by itself' : `writes were paused for ${outageMs} ms`}; stopping.`);
   } catch (err) {
     await pause();
     o.log.warn({ event: 'HAND_OFF_FAILED', code: isRedisZkError(err) ? err.code : undefined }, `The hand-off did not complete (${message(err)}); stopping anyway, writes paused: the sentinels fail over once this master is gone.`);

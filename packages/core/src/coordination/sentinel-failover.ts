@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { isRedisZkError, RedisZkError } from '../errors.js';
 import { formatHostPort, sameHostPort, type HostPort } from '../hostport.js';
 import { FENCED_MIN_REPLICAS, redisCommand, sentinelMaster } from '../redis/commands.js';
-import { keptConnection, linkOptions, type KeptConnection } from '../redis/connection.js';
+import { linkOptions, type KeptConnection } from '../redis/connection.js';
 import { observationFromInfo, probeRedis, type RedisAuth, type RedisObservation } from '../redis/probe.js';
 import { parseSentinelChannelEvent } from '../redis/sentinel-channels.js';
 import type { GroupLayout } from '../zk/paths.js';
@@ -77,9 +77,10 @@ export interface SentinelFailoverResult {
    * A planned move: what set the pause off — `selected` (the sentinel named the replica, the
    * normal case), `in-progress` (a failover was already running), `unannounced` (no selection
    * was heard: the subscription failed or closed, or nothing came in time), or `before-request`
-   * (the old master could not be guarded, so writes were paused before the sentinel was asked).
+   * (the old master could not be guarded, so writes were paused before the sentinel was asked), or
+   * `master-gone` (it had stopped by itself before the pause: nothing to pause, nothing measured).
    */
-  pause?: 'selected' | 'in-progress' | 'unannounced' | 'before-request';
+  pause?: 'selected' | 'in-progress' | 'unannounced' | 'before-request' | 'master-gone';
   /** A planned move whose pause reached the old master after the promotion: bytes the new master may lack. */
   atRiskBytes?: number;
 }
@@ -146,7 +147,7 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
   const at = () => `${Math.round(performance.now() - t0)} ms`;
   const steps: string[] = [];
   const deadline = performance.now() + o.withinMs;
-  const master = o.planned === undefined ? undefined : keptConnection(o.planned.master, o.auth);
+  const master = o.planned === undefined ? undefined : masterLink(o.planned.master, o.auth);
   let watch: SelectionWatch | undefined;
   let guard: WriteGuard | undefined;
   try {
@@ -189,8 +190,15 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
         watched = [selection.replica];
       }
       trigger = selection.kind === 'selected' ? 'selected' : reply === 'in-progress' ? 'in-progress' : 'unannounced';
-      paused = await pauseWrites(master, o.planned!.pauseMs);
-      steps.push(`writes paused on ${fmt(o.from)} at offset ${paused.offset}${selection.kind === 'unknown' ? ` (${selection.why})` : ''} (${at()})`);
+      paused = await pauseWrites(master, o.planned!.pauseMs).catch(async (err: unknown) => {
+        // A SIGTERM sent to the task's whole process tree (Mesos does) also reaches redis-server,
+        // which stops by itself — writes paused, its replicas waited for — while we hand off. Gone,
+        // it takes no write; the promotion the sentinel is making is still confirmed and recorded.
+        if ((await probeRedis(o.planned!.master, o.auth)).reachable) throw err;
+        trigger = 'master-gone';
+        return undefined;
+      });
+      steps.push(paused === undefined ? `${fmt(o.from)} is gone (it stopped by itself) (${at()})` : `writes paused on ${fmt(o.from)} at offset ${paused.offset}${selection.kind === 'unknown' ? ` (${selection.why})` : ''} (${at()})`);
     }
     const previousReplid = paused?.replid ?? o.previousReplid;
 
@@ -215,7 +223,13 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
     watch?.close();
     // The old master is paused or promoted-over by now, or nothing moved: either way the
     // operator's setting is back (unless the fence replaced it meanwhile).
-    await guard?.restore().catch(() => undefined);
+    if (guard !== undefined) {
+      const restored = await guard.restore().then(
+        () => true,
+        () => false,
+      );
+      if (guard.guarded === true) steps.push(`${restored ? 'the old master has its own min-replicas-to-write back' : 'the old master\'s min-replicas-to-write could not be put back'} (${at()})`);
+    }
     master?.close();
   }
 }
@@ -339,6 +353,28 @@ async function guardWrites(c: KeptConnection): Promise<WriteGuard> {
       if ((await configGet(c, TO_WRITE)) === mine) await c.command('CONFIG', 'SET', TO_WRITE, toWrite);
       if (maxLag === '0' && (await configGet(c, MAX_LAG)) === String(lagLimit)) await c.command('CONFIG', 'SET', MAX_LAG, '0');
     },
+  };
+}
+
+/**
+ * The mover's link to the old master: one connection opened up front, so the pause costs one
+ * round trip when the sentinel selects the replica. It never reconnects or queues: a command on a
+ * broken link is sent once more on a fresh connection, which is refused at once when the server
+ * is gone (a redis-server stopping by itself must not hold the hand-off up).
+ */
+function masterLink(addr: HostPort, auth: RedisAuth): KeptConnection {
+  const client = new Redis({ ...linkOptions(addr, auth), commandTimeout: auth.timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  client.on('error', () => undefined);
+  return {
+    command: async (command, ...args) => {
+      try {
+        return await client.call(command, ...args);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'ReplyError') throw err;
+        return redisCommand(addr, auth, command, ...args);
+      }
+    },
+    close: () => client.disconnect(),
   };
 }
 
