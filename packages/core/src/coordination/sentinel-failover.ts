@@ -314,44 +314,68 @@ async function configGet(c: KeptConnection, name: string): Promise<string> {
   return String(reply[1]);
 }
 
+export interface WriteGuardFacts {
+  /** The old master's min-replicas-to-write and min-replicas-max-lag, as CONFIG GET gives them. */
+  toWrite: string;
+  maxLag: string;
+  /** Its replicas, from its INFO. */
+  replicas: readonly { state: string; lag: number }[];
+}
+
+export type WriteGuardPlan =
+  | { action: 'set'; toWrite: string; maxLag: string | undefined; rule: 'guard'; reason: string }
+  | { action: 'keep'; rule: 'fenced' | 'already-strict'; reason: string }
+  | { action: 'unguarded'; rule: 'no-replica'; reason: string };
+
 /**
- * For the move only: the old master needs as many replicas as follow it now, so it refuses writes
- * (NOREPLICAS) by itself the moment the promoted one drops its link. A setting already as strict,
- * or the wrapper's fence, is left alone; restore() puts back only what is still ours. A master
+ * What the move's guard needs: `min-replicas-to-write` at the number of replicas counted as
+ * good now (online, acknowledged within min-replicas-max-lag), so the master refuses writes by
+ * itself once one leaves. The fence, or a setting already as strict, is kept; with no good
+ * replica there is nothing to guard with. max-lag 0 switches the check off, so it becomes Redis's
+ * default 10 s for the move.
+ */
+export function planWriteGuard(f: WriteGuardFacts): WriteGuardPlan {
+  if (f.toWrite === FENCED_MIN_REPLICAS) return { action: 'keep', rule: 'fenced', reason: 'the old master is fenced: it refuses writes already' };
+  const lagLimit = Number(f.maxLag) > 0 ? Number(f.maxLag) : 10;
+  const count = f.replicas.filter((r) => r.state === 'online' && r.lag <= lagLimit).length;
+  if (count === 0) return { action: 'unguarded', rule: 'no-replica', reason: 'no replica follows the old master' };
+  const current = Number(f.toWrite) || 0;
+  if (current >= count && Number(f.maxLag) > 0) return { action: 'keep', rule: 'already-strict', reason: `the old master already needs ${current} replicas to take writes` };
+  const toWrite = String(Math.max(count, current));
+  return { action: 'set', toWrite, maxLag: Number(f.maxLag) > 0 ? undefined : String(lagLimit), rule: 'guard', reason: `the old master refuses writes once fewer than ${toWrite} replicas follow it` };
+}
+
+/**
+ * Applies planWriteGuard to the old master; restore() puts back only what is still ours. A master
  * that cannot be guarded (CONFIG refused or renamed, no replica following) is not an error: the
  * caller then pauses before asking, as a guard-less move must.
  */
 async function guardWrites(c: KeptConnection): Promise<WriteGuard> {
   const none = async () => undefined;
-  let toWrite: string;
-  let maxLag: string;
-  let info: unknown;
+  let facts: WriteGuardFacts;
   try {
-    [toWrite, maxLag, info] = await Promise.all([configGet(c, TO_WRITE), configGet(c, MAX_LAG), c.command('INFO', 'replication')]);
+    const [toWrite, maxLag, info] = await Promise.all([configGet(c, TO_WRITE), configGet(c, MAX_LAG), c.command('INFO', 'replication')]);
+    facts = { toWrite, maxLag, replicas: observationFromInfo(String(info)).replicas };
   } catch (err) {
     const why = `its ${TO_WRITE} cannot be read (${err instanceof Error ? err.message : String(err)})`;
     return { guarded: why, step: why, restore: none };
   }
-  if (toWrite === FENCED_MIN_REPLICAS) return { guarded: true, step: 'the old master is fenced: it refuses writes already', restore: none };
-  const lagLimit = Number(maxLag) > 0 ? Number(maxLag) : 10;
-  const count = observationFromInfo(String(info)).replicas.filter((r) => r.state === 'online' && r.lag <= lagLimit).length;
-  if (count === 0) return { guarded: 'no replica follows it', step: 'no replica follows the old master', restore: none };
-  if (Number(toWrite) >= count && maxLag !== '0') return { guarded: true, step: `the old master already needs ${toWrite} replicas to take writes`, restore: none };
+  const plan = planWriteGuard(facts);
+  if (plan.action === 'keep') return { guarded: true, step: plan.reason, restore: none };
+  if (plan.action === 'unguarded') return { guarded: plan.reason, step: plan.reason, restore: none };
   try {
-    // min-replicas-max-lag 0 turns the check off: 10 s (Redis's default) for the move.
-    if (maxLag === '0') await c.command('CONFIG', 'SET', MAX_LAG, String(lagLimit));
-    await c.command('CONFIG', 'SET', TO_WRITE, String(Math.max(count, Number(toWrite) || 0)));
+    if (plan.maxLag !== undefined) await c.command('CONFIG', 'SET', MAX_LAG, plan.maxLag);
+    await c.command('CONFIG', 'SET', TO_WRITE, plan.toWrite);
   } catch (err) {
     const why = `its ${TO_WRITE} cannot be set (${err instanceof Error ? err.message : String(err)})`;
     return { guarded: why, step: why, restore: none };
   }
-  const mine = String(Math.max(count, Number(toWrite) || 0));
   return {
     guarded: true,
-    step: `the old master refuses writes once fewer than ${mine} replicas follow it`,
+    step: plan.reason,
     restore: async () => {
-      if ((await configGet(c, TO_WRITE)) === mine) await c.command('CONFIG', 'SET', TO_WRITE, toWrite);
-      if (maxLag === '0' && (await configGet(c, MAX_LAG)) === String(lagLimit)) await c.command('CONFIG', 'SET', MAX_LAG, '0');
+      if ((await configGet(c, TO_WRITE)) === plan.toWrite) await c.command('CONFIG', 'SET', TO_WRITE, facts.toWrite);
+      if (plan.maxLag !== undefined && (await configGet(c, MAX_LAG)) === plan.maxLag) await c.command('CONFIG', 'SET', MAX_LAG, facts.maxLag);
     },
   };
 }
