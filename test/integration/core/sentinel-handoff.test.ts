@@ -3,7 +3,7 @@
 // of replica; these tests hold that pause back to show what guards the old master when the mover
 // is late, which no timing of a healthy run would show.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, failOverThroughSentinels, parseZkHosts, probeRedis, readGroupSnapshot, sameHostPort, Zk, zkPaths, type HostPort } from '@redis-zk/core';
+import { createLogger, failOverThroughSentinels, parseZkHosts, probeRedis, readGroupSnapshot, sameHostPort, Zk, zkPaths, type HostPort, type RedisAuth, type SentinelFailoverOptions } from '@redis-zk/core';
 import { redisClient, sharedZkHosts, waitFor } from '../../harness/index.js';
 import { startFullGroup } from '../../harness/full-group.js';
 import { startTcpProxy } from '../../harness/tcp-proxy.js';
@@ -48,41 +48,60 @@ function writerTo(port: number) {
   };
 }
 
+/**
+ * A steady group, a core ZooKeeper client, and the options of a planned move of its master as the
+ * mover `as` would make it (its ACL user: `prepare` runs on every server first); a writer straight
+ * to the master has 50 writes acknowledged.
+ */
+async function plannedMove(as: RedisAuth, prepare?: (port: number) => Promise<void>) {
+  const hosts = sharedZkHosts();
+  const g = await startFullGroup({ zkHosts: hosts, env: ENV });
+  const masterPort = await g.steady('the group to form', 60_000);
+  for (const s of g.servers) await prepare?.(s.port);
+  const zk = await Zk.connect({ ...parseZkHosts(hosts), sessionTimeoutMs: 6_000, connectTimeoutMs: 5_000, auth: undefined }, createLogger('handoff-test', 'silent'));
+  open.push(zk);
+  const snap = await readGroupSnapshot(zk, 'mymaster', { isDefault: true });
+  const from = local(masterPort);
+  const own = await probeRedis(from, as);
+  if (!own.reachable) throw new Error(`the master does not answer the mover: ${own.error}`);
+  const options: SentinelFailoverOptions = {
+    zk,
+    layout: zkPaths.groupLayout('mymaster', true),
+    from,
+    candidates: snap.nodes.map((n) => n.addr).filter((a) => !sameHostPort(a, from)),
+    previousReplid: own.replid,
+    sentinels: snap.sentinels.map((s) => s.addr),
+    auth: as,
+    sentinelAuth: auth,
+    withinMs: 15_000,
+    cause: 'switchover',
+    planned: { master: from, pauseMs: 5_000 },
+  };
+  const writer = writerTo(masterPort);
+  await waitFor(() => writer.acked.length >= 50, { what: '50 writes acknowledged by the master', timeoutMs: 10_000 });
+  return { masterPort, options, writer };
+}
+
+/** Every write the old master said OK to is on the new one. */
+async function expectNothingLost(to: HostPort, acked: { key: string }[]): Promise<void> {
+  const c = redisClient(to.port);
+  try {
+    expect(await missingKeys(c, acked), `writes the old master acknowledged, missing on the new one (of ${acked.length})`).toEqual([]);
+  } finally {
+    c.disconnect();
+  }
+}
+
 describe('core Sentinel hand-off, planned', () => {
   it('a mover whose pause is held back past the promotion: the old master refuses writes by itself (NOREPLICAS) from the promotion on, nothing it acknowledged is lost, and the gap is measured', async () => {
-    const hosts = sharedZkHosts();
-    const g = await startFullGroup({ zkHosts: hosts, env: ENV });
-    const masterPort = await g.steady('the group to form', 60_000);
-    const zk = await Zk.connect({ ...parseZkHosts(hosts), sessionTimeoutMs: 6_000, connectTimeoutMs: 5_000, auth: undefined }, createLogger('handoff-test', 'silent'));
-    open.push(zk);
-    const snap = await readGroupSnapshot(zk, 'mymaster', { isDefault: true });
-    const from = local(masterPort);
-    const candidates = snap.nodes.map((n) => n.addr).filter((a) => !sameHostPort(a, from));
-    const own = await probeRedis(from, auth);
-    if (!own.reachable) throw new Error('the master does not answer');
-
+    const { masterPort, options, writer } = await plannedMove(auth);
     // The mover's own connection to the old master goes through a proxy that holds CLIENT PAUSE.
-    const proxy = await startTcpProxy(from);
+    const proxy = await startTcpProxy(options.from);
     proxy.freezeOn('PAUSE');
-    const writer = writerTo(masterPort);
-    await waitFor(() => writer.acked.length >= 50, { what: '50 writes acknowledged by the master', timeoutMs: 10_000 });
-
-    const moving = failOverThroughSentinels({
-      zk,
-      layout: zkPaths.groupLayout('mymaster', true),
-      from,
-      candidates,
-      previousReplid: own.replid,
-      sentinels: snap.sentinels.map((s) => s.addr),
-      auth,
-      sentinelAuth: auth,
-      withinMs: 15_000,
-      cause: 'switchover',
-      planned: { master: local(proxy.port), pauseMs: 5_000 },
-    });
+    const moving = failOverThroughSentinels({ ...options, planned: { master: local(proxy.port), pauseMs: 5_000 } });
     moving.catch(() => undefined);
     // The sentinel promotes while the pause is held; the old master then refuses by itself.
-    await waitFor(async () => (await Promise.all(candidates.map((c) => probeRedis(c, auth)))).some((p) => p.reachable && p.role === 'master'), { what: 'a replica promoted while the pause is held', timeoutMs: 10_000 });
+    await waitFor(async () => (await Promise.all(options.candidates.map((c) => probeRedis(c, auth)))).some((p) => p.reachable && p.role === 'master'), { what: 'a replica promoted while the pause is held', timeoutMs: 10_000 });
     await waitFor(() => writer.codes.has('NOREPLICAS'), { what: 'the old master refusing writes (NOREPLICAS)', timeoutMs: 5_000 });
     proxy.thaw();
     const r = await moving;
@@ -90,12 +109,7 @@ describe('core Sentinel hand-off, planned', () => {
 
     expect(r.pause).toBe('selected');
     expect(r.atRiskBytes).toBeDefined();
-    const to = redisClient(r.to.port);
-    try {
-      expect(await missingKeys(to, writer.acked), `writes the old master acknowledged, missing on the new one (of ${writer.acked.length})`).toEqual([]);
-    } finally {
-      to.disconnect();
-    }
+    await expectNothingLost(r.to, writer.acked);
     // The move's guard is gone again: the operator's setting (Redis's default, 0) is back.
     const old = redisClient(masterPort);
     try {
@@ -106,48 +120,18 @@ describe('core Sentinel hand-off, planned', () => {
   }, 120_000);
 
   it('an old master that cannot be guarded (the mover may not use CONFIG) is paused before the sentinel is asked, and its replicas caught up: nothing it acknowledged is lost', async () => {
-    const hosts = sharedZkHosts();
-    const g = await startFullGroup({ zkHosts: hosts, env: ENV });
-    const masterPort = await g.steady('the group to form', 60_000);
     // A mover's ACL user with everything but CONFIG, on every server (ACLs are not replicated).
-    for (const s of g.servers) {
-      const c = redisClient(s.port);
+    const mover = { username: 'mover', password: 'mover-password', timeoutMs: 2_000 };
+    const { options, writer } = await plannedMove(mover, async (port) => {
+      const c = redisClient(port);
       await c.call('ACL', 'SETUSER', 'mover', 'on', '>mover-password', '~*', '&*', '+@all', '-config');
       c.disconnect();
-    }
-    const mover = { username: 'mover', password: 'mover-password', timeoutMs: 2_000 };
-    const zk = await Zk.connect({ ...parseZkHosts(hosts), sessionTimeoutMs: 6_000, connectTimeoutMs: 5_000, auth: undefined }, createLogger('handoff-test', 'silent'));
-    open.push(zk);
-    const snap = await readGroupSnapshot(zk, 'mymaster', { isDefault: true });
-    const from = local(masterPort);
-    const candidates = snap.nodes.map((n) => n.addr).filter((a) => !sameHostPort(a, from));
-    const own = await probeRedis(from, mover);
-    if (!own.reachable) throw new Error(`the master does not answer the mover: ${own.error}`);
-    const writer = writerTo(masterPort);
-    await waitFor(() => writer.acked.length >= 50, { what: '50 writes acknowledged by the master', timeoutMs: 10_000 });
-
-    const r = await failOverThroughSentinels({
-      zk,
-      layout: zkPaths.groupLayout('mymaster', true),
-      from,
-      candidates,
-      previousReplid: own.replid,
-      sentinels: snap.sentinels.map((s) => s.addr),
-      auth: mover,
-      sentinelAuth: auth,
-      withinMs: 15_000,
-      cause: 'switchover',
-      planned: { master: from, pauseMs: 5_000 },
     });
+    const r = await failOverThroughSentinels(options);
     await writer.stop();
 
     expect(r).toMatchObject({ pause: 'before-request', atRiskBytes: 0 });
     expect(writer.codes.has('NOREPLICAS')).toBe(false);
-    const to = redisClient(r.to.port);
-    try {
-      expect(await missingKeys(to, writer.acked), `writes the old master acknowledged, missing on the new one (of ${writer.acked.length})`).toEqual([]);
-    } finally {
-      to.disconnect();
-    }
+    await expectNothingLost(r.to, writer.acked);
   }, 120_000);
 });
