@@ -35,7 +35,8 @@ describe('a password the sentinels do not have', () => {
       },
       { what: 'the watcher /health to turn 503', timeoutMs: 15_000 },
     );
-    expect(health.reason).toMatch(/the sentinels cannot monitor the master 127\.0\.0\.1 \d+ of mymaster: 3 of 3 report it .*disconnected.*REDIS_PASSWORD/);
+    // A majority suffices for the watcher to say so; the third sentinel may not have given up yet.
+    expect(health.reason).toMatch(/the sentinels cannot monitor the master 127\.0\.0\.1 \d+ of mymaster: [23] of 3 report it .*disconnected.*REDIS_PASSWORD/);
     // Said once, not on every check.
     await new Promise((r) => setTimeout(r, 3_500));
     for (const s of sentinels) expect(s.proc.logs().filter(alarm)).toHaveLength(1);
