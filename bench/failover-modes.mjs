@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { RedisZk } from '../packages/client/dist/index.mjs';
-import { buildBundles, flat, loadTestkit, percentile, redis, root, spawnTracked, waitFor, zkConnect, zkMkdirp } from './lib.mjs';
+import { buildBundles, flat, loadTestkit, longestGap, percentile, redis, root, spawnTracked, waitFor, zkConnect, zkMkdirp } from './lib.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const SESSION_MS = 4_000;
@@ -239,18 +239,18 @@ async function runMode(mode) {
       const firstAfter = await waitFor(() => oks.find((o) => o.at > t0 && o.to !== before), `the client writing to a new master after ${fault}`, 60_000);
       const recorded = await waitFor(() => changes.find((c) => c.at > t0 && c.to !== before), 'the record moved', 60_000);
       results[fault].record.push(recorded.at - t0);
-      results[fault].zkClient.push(longestGap(oks.map((o) => o.at), okBefore, firstAfter.at));
+      results[fault].zkClient.push(longestGap(oks.map((o) => o.at), okBefore, firstAfter.at).ms);
       const rzAfter = await waitFor(() => rzOks.find((o) => o.at > t0 && o.to !== before), '@redis-zk/client writing to the new master', 60_000);
-      results[fault].rzClient.push(longestGap(rzOks.map((o) => o.at), rzOkBefore, rzAfter.at));
+      results[fault].rzClient.push(longestGap(rzOks.map((o) => o.at), rzOkBefore, rzAfter.at).ms);
       results[fault].rzFromRecord.push(rzAfter.at - recorded.at);
       if (HAPROXY) {
         const hAfter = await waitFor(() => haproxyOks.find((at) => at > recorded.at), `the HAProxy client writing again (${haproxyOks.length} writes so far, status ${viaHaproxy.status})`, 60_000);
-        results[fault].haproxy.push(longestGap(haproxyOks, haproxyOkBefore, hAfter));
+        results[fault].haproxy.push(longestGap(haproxyOks, haproxyOkBefore, hAfter).ms);
       }
       results[fault].rzFailed.push(rzFails.filter((at) => at > t0 - 50 && at <= rzAfter.at).length);
       if (sentinelClient) {
         const sAfter = await waitFor(() => sentinelOks.find((at) => at > recorded.at), 'the Sentinel client writing again', 60_000);
-        results[fault].sentinelClient.push(longestGap(sentinelOks, sentinelOkBefore, sAfter));
+        results[fault].sentinelClient.push(longestGap(sentinelOks, sentinelOkBefore, sAfter).ms);
       }
       if (fault !== 'switchover') {
         servers.delete(port);
@@ -275,22 +275,6 @@ async function runMode(mode) {
   zk.close();
   for (const child of servers.values()) child.kill('SIGTERM');
   return results;
-}
-
-/**
- * A client's outage: the longest wait between two acknowledged writes from its last one before
- * the fault to its first on the new master. A crash stops the old master's OKs at the fault; a
- * planned move keeps them coming until writes are paused, which is what its clients wait for.
- */
-function longestGap(times, from, to) {
-  let gap = 0;
-  let prev = from;
-  for (const at of times) {
-    if (at <= from || at > to) continue;
-    gap = Math.max(gap, at - prev);
-    prev = at;
-  }
-  return gap;
 }
 
 const summary = (xs) => {

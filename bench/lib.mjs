@@ -197,6 +197,27 @@ function httpsStatus(url, ca) {
   });
 }
 
+/**
+ * A client's outage: the longest wait between two of its acknowledged writes (`times`, in order)
+ * from `from` (its last one before the fault) to `to` (its first on the new master). A crash stops
+ * the old master's OKs at the fault; a planned move keeps them coming until writes are paused,
+ * which is what its clients wait for. `start` is when that longest wait began.
+ */
+export function longestGap(times, from, to = Infinity) {
+  let ms = 0;
+  let start = from;
+  let prev = from;
+  for (const at of times) {
+    if (at <= from || at > to) continue;
+    if (at - prev > ms) {
+      ms = at - prev;
+      start = prev;
+    }
+    prev = at;
+  }
+  return { ms, start };
+}
+
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];

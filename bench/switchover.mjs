@@ -4,7 +4,7 @@
 // longest gap between acknowledged SETs, one every 2 ms, following /redis/master after a failed
 // write). Rounds alternate between no candidate (the sentinel's choice) and a named one.
 //   node bench/switchover.mjs          (BENCH_ROUNDS=10)
-import { buildBundles, percentile, redis, startGroup, startWatcher, waitFor, flat } from './lib.mjs';
+import { buildBundles, longestGap, percentile, redis, startGroup, startWatcher, waitFor, flat } from './lib.mjs';
 
 const N = Number(process.env.BENCH_ROUNDS ?? 10);
 const TOKEN = 'bench-token-0123456789';
@@ -69,14 +69,8 @@ for (let i = 0; i < N; i += 1) {
   }
   await waitFor(() => oks.some((t) => t > performance.now() - 1 && t > t0 + body.outageMs), 'the client writing again', 10_000).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 300)); // a few writes past the switch before measuring the gap
-  let gap = 0;
-  let gapFrom = 0;
-  for (let j = 1; j < oks.length; j += 1) {
-    if (oks[j] > t0 && oks[j] - oks[j - 1] > gap) {
-      gap = oks[j] - oks[j - 1];
-      gapFrom = oks[j - 1] - t0;
-    }
-  }
+  const { ms: gap, start } = longestGap(oks, oks.filter((t) => t <= t0).at(-1) ?? t0);
+  const gapFrom = start - t0;
   const failedAt = errors.filter((t) => t > t0).map((t) => `${(t - t0).toFixed(0)} ms`);
   watcherMs.push(body.outageMs);
   clientMs.push(gap);

@@ -14,6 +14,7 @@ import {
   readGroupSnapshot,
   type GroupSnapshot,
   type ProbedReplica,
+  type RedisObservation,
   unfitReason,
   type Zk,
   zkPaths,
@@ -35,10 +36,10 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 /**
  * What both hand-offs start from, read after the SIGTERM: our redis-server is the recorded master
  * with replicas attached (and, with `needSentinels`, sentinels are registered), and which of its
- * replicas may take over (core unfitReason). Undefined, with the reason logged, when there is
- * nothing to hand off; `then` says what happens instead.
+ * replicas may take over (core unfitReason), with what our redis-server's INFO said. Undefined,
+ * with the reason logged, when there is nothing to hand off; `then` says what happens instead.
  */
-async function fitReplicas(o: HandOffOptions, needSentinels: boolean, then: string): Promise<{ snap: GroupSnapshot; fit: ProbedReplica[] } | undefined> {
+async function fitReplicas(o: HandOffOptions, needSentinels: boolean, then: string): Promise<{ own: RedisObservation; snap: GroupSnapshot; fit: ProbedReplica[] } | undefined> {
   const skip = (why: string, level: 'info' | 'warn' = 'warn') => {
     o.log[level]({ event: 'HAND_OFF_SKIPPED' }, `${why}: stopping without a hand-off${then}.`);
     return undefined;
@@ -53,7 +54,7 @@ async function fitReplicas(o: HandOffOptions, needSentinels: boolean, then: stri
   const replicas = await Promise.all(own.replicas.map(async (r) => ({ addr: { host: r.host, port: r.port }, probe: await probeRedis({ host: r.host, port: r.port }, o.auth) })));
   const fit = replicas.filter((r) => unfitReason(r, o.self, members) === undefined);
   if (fit.length === 0) return skip(`No replica is fit to take over (${replicas.map((r) => `${formatHostPort(r.addr)}: ${unfitReason(r, o.self, members) ?? 'fit'}`).join('; ')})`);
-  return { snap, fit };
+  return { own, snap, fit };
 }
 
 /**
@@ -69,13 +70,8 @@ export async function handOffMaster(o: HandOffOptions): Promise<void> {
   const deadline = performance.now() + o.timeoutMs;
   const found = await fitReplicas(o, true, '');
   if (found === undefined) return;
-  const { snap } = found;
+  const { own, snap } = found;
   const fit = found.fit.map((r) => r.addr);
-  const own = await probeRedis(o.local, o.auth);
-  if (!own.reachable || own.role !== 'master') {
-    o.log.warn({ event: 'HAND_OFF_SKIPPED' }, `Our redis-server ${own.reachable ? 'is no master' : `did not answer (${own.error})`}: stopping without a hand-off.`);
-    return;
-  }
   o.log.info({ event: 'HAND_OFF_STARTED', replicas: fit.map(formatHostPort) }, `Handing ${o.group.name} over through the sentinels before stopping; writes pause when a sentinel selects the replica.`);
   // The pause outlives our deadline: redis-server is stopped right after the hand-off anyway.
   const pause = () => redisCommand(o.local, o.auth, 'CLIENT', 'PAUSE', o.timeoutMs * 4, 'WRITE').catch(() => undefined);

@@ -153,6 +153,11 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
   try {
     let paused: { at: number; offset: number; replid: string } | undefined;
     let trigger: SentinelFailoverResult['pause'];
+    // Nothing moved (no sentinel asked yet, or none agreed): a pause made before asking is lifted.
+    const unpauseAndThrow = async (err: unknown): Promise<never> => {
+      if (paused !== undefined) await master?.command('CLIENT', 'UNPAUSE').catch(() => undefined);
+      throw err;
+    };
     if (master !== undefined) {
       guard = await guardWrites(master);
       steps.push(`${guard.step} (${at()})`);
@@ -162,20 +167,12 @@ export async function failOverThroughSentinels(o: SentinelFailoverOptions): Prom
         trigger = 'before-request';
         paused = await pauseWrites(master, o.planned!.pauseMs);
         steps.push(`writes paused on ${fmt(o.from)} at offset ${paused.offset} before asking, as ${guard.guarded} (${at()})`);
-        const offset = paused.offset;
-        await untilCaughtUp(o.candidates, offset, o.auth, Math.min(CATCH_UP_MS, Math.max(0, deadline - performance.now()))).catch(async (err: unknown) => {
-          await master.command('CLIENT', 'UNPAUSE').catch(() => undefined);
-          throw err;
-        });
+        await untilCaughtUp(o.candidates, paused.offset, o.auth, Math.min(CATCH_UP_MS, Math.max(0, deadline - performance.now()))).catch(unpauseAndThrow);
         steps.push(`${o.candidates.map(fmt).join(', ')} caught up (${at()})`);
       }
     }
     const watchFirst = master !== undefined && paused === undefined;
-    const asked = await askFailover(o.layout.name, o.sentinels, o.sentinelAuth, watchFirst ? (s) => watchSelection(s, o.sentinelAuth, o.layout.name) : undefined).catch(async (err: unknown) => {
-      // Nothing moved: a pause made before asking is lifted.
-      if (paused !== undefined) await master?.command('CLIENT', 'UNPAUSE').catch(() => undefined);
-      throw err;
-    });
+    const asked = await askFailover(o.layout.name, o.sentinels, o.sentinelAuth, watchFirst ? (s) => watchSelection(s, o.sentinelAuth, o.layout.name) : undefined).catch(unpauseAndThrow);
     watch = asked.prepared;
     const { reply, sentinel } = asked;
     steps.push(reply === 'accepted' ? `sentinel ${fmt(sentinel)} accepted SENTINEL FAILOVER (${at()})` : `a failover of ${o.layout.name} was already running (${fmt(sentinel)}: INPROG) (${at()})`);
