@@ -64,7 +64,7 @@ for (let i = 0; i < N; i += 1) {
   if (w !== undefined) {
     const step = { announce: w.receivedAt - wall(switchAt.get(fire.value)), ask: w.askMs, sentinel: w.sentinelMs, lineage: w.lineageMs, zkRead: w.zkReadMs, decide: w.decideMs, write: w.writeMs, watch: wall(fire.at) - (w.receivedAt + w.ms) };
     for (const [k, v] of Object.entries(step)) stepsOf[k].push(v);
-    detail = `  (${Object.entries(step).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`;
+    detail = `  (${Object.entries(step).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}${w.snapshot === 'kept' ? ', snapshot kept' : ''})`;
   }
   written.clear();
   process.stdout.write(`switch ${String(i + 1).padStart(2)}: ${before} -> ${fire.value}  ${ms.toFixed(2)} ms${detail}\n`);
@@ -111,7 +111,7 @@ const names = {
   ask: 'announcer, new master and ZooKeeper asked (in parallel)',
   sentinel: '  of which: the announcer\'s SENTINEL MASTER',
   lineage: '  of which: the new master\'s INFO (lineage probe)',
-  zkRead: '  of which: ZooKeeper read of the group\'s record',
+  zkRead: '  of which: ZooKeeper read of the group\'s record (0: kept)',
   decide: 'authority rule and record decision',
   write: 'ZooKeeper transaction (epoch + records)',
   watch: 'transaction done → independent watch fired and re-read',

@@ -48,6 +48,9 @@ const MAX_ATTEMPTS = 5;
 /** After a majority of the sentinels answered, how long the others still get. */
 const STRAGGLER_GRACE_MS = 100;
 
+/** After a change to a group's stored nodes, how long to let the rest of it land before reading it again. */
+const SNAPSHOT_REFRESH_MS = 50;
+
 /** The switch a sentinel announced, to be confirmed by that sentinel and the new master. */
 export interface SwitchHint {
   sentinel: HostPort;
@@ -60,7 +63,7 @@ type Job = { why: string; hint?: SwitchHint; since?: number };
  * announced master and ZooKeeper answered. `decideMs` includes a re-read after a lost race, or
  * the round of every sentinel when the announcement was not confirmed.
  */
-type SwitchTiming = { since: number; asked: number; sentinelMs: number; lineageMs: number; zkReadMs: number };
+type SwitchTiming = { since: number; asked: number; sentinelMs: number; lineageMs: number; zkReadMs: number; snapshot: 'kept' | 'read' };
 
 /** INFO replication of an address that answered as master, reduced to what decisions use. */
 interface MasterFacts {
@@ -84,6 +87,17 @@ export class Reconciler {
   private readonly sentinelPool: CommandPool;
   /** The replication ID last seen on each address while it answered as master (lineage checks). */
   private readonly replids = new Map<string, string>();
+  /**
+   * Each group's last snapshot, while the state's watches have seen no change to its stored
+   * nodes since it was read. A switch decides on it instead of reading ZooKeeper (its slowest
+   * question): the transaction checks the version of every node the decision used, so a snapshot
+   * that went stale still cannot land. Checks, and re-reads after a lost race, read afresh.
+   */
+  private readonly kept = new Map<string, { generation: string; snapshot: GroupSnapshot }>();
+  /** Our own writes: each makes every kept snapshot stale before the watches can say so. */
+  private writes = 0;
+  private readonly toRefresh = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly zk: Zk,
@@ -96,9 +110,11 @@ export class Reconciler {
   ) {
     this.pool = new CommandPool(auth);
     this.sentinelPool = new CommandPool(sentinelAuth);
+    this.state.on('stored-changed', (names) => this.storedChanged(names));
   }
 
   close(): void {
+    clearTimeout(this.refreshTimer);
     this.pool.close();
     this.sentinelPool.close();
   }
@@ -139,9 +155,39 @@ export class Reconciler {
     }
   }
 
-  private snapshot(name: string): Promise<GroupSnapshot> {
+  private async snapshot(name: string): Promise<GroupSnapshot> {
+    const generation = this.generation(name);
     // The registries are kept current by the state's watches: only the group's own nodes are read.
-    return readGroupSnapshot(this.zk, name, { isDefault: name === this.defaultName, registries: false });
+    const s = await readGroupSnapshot(this.zk, name, { isDefault: name === this.defaultName, registries: false });
+    if (this.generation(name) === generation) this.kept.set(name, { generation, snapshot: s });
+    return s;
+  }
+
+  private generation(name: string): string {
+    return `${this.state.storedGeneration(name)}/${this.writes}`;
+  }
+
+  /** The kept snapshot while nothing it holds is known to have changed, else a new read. */
+  private latestSnapshot(name: string): { snapshot: Promise<GroupSnapshot>; kept: boolean } {
+    const k = this.kept.get(name);
+    if (k !== undefined && k.generation === this.generation(name)) return { snapshot: Promise.resolve(k.snapshot), kept: true };
+    return { snapshot: this.snapshot(name), kept: false };
+  }
+
+  /** Drops what went stale and reads it again once the change has landed, ready for the next switch. */
+  private storedChanged(names: readonly string[]): void {
+    for (const name of names) {
+      this.kept.delete(name);
+      this.toRefresh.add(name);
+    }
+    if (this.refreshTimer !== undefined) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      const names = [...this.toRefresh].filter((n) => this.state.isMonitored(n));
+      this.toRefresh.clear();
+      for (const name of names) void this.snapshot(name).catch(() => undefined);
+    }, SNAPSHOT_REFRESH_MS);
+    this.refreshTimer.unref();
   }
 
   /** True when the run reached a decision (written, or nothing to do). */
@@ -151,8 +197,9 @@ export class Reconciler {
     // The announcer, the announced master and ZooKeeper, all at once.
     const t0 = performance.now();
     const took = <T>(p: Promise<T>): Promise<[T, number]> => p.then((v) => [v, performance.now() - t0]);
-    const [[answer, sentinelMs], [toFacts, lineageMs], [stored, zkReadMs]] = await Promise.all([took(this.askAnnouncer(hint.sentinel, name)), took(this.masterFacts(hint.to)), took(this.snapshot(name))]);
-    const timing = job.since === undefined ? undefined : { since: job.since, asked: performance.now(), sentinelMs, lineageMs, zkReadMs };
+    const latest = this.latestSnapshot(name);
+    const [[answer, sentinelMs], [toFacts, lineageMs], [stored, zkReadMs]] = await Promise.all([took(this.askAnnouncer(hint.sentinel, name)), took(this.masterFacts(hint.to)), took(latest.snapshot)]);
+    const timing = job.since === undefined ? undefined : { since: job.since, asked: performance.now(), sentinelMs, lineageMs, zkReadMs, snapshot: latest.kept ? ('kept' as const) : ('read' as const) };
     const fromAnnouncer = (s: GroupSnapshot): Candidate => {
       const recorded = s.record.kind === 'valid' ? s.record.addr : undefined;
       const lineage = confirmsLineage({
@@ -178,8 +225,11 @@ export class Reconciler {
     try {
       return await withRetry(
         async () => {
+          const first = prefetched !== undefined;
           const stored = prefetched ?? (await this.snapshot(name));
           prefetched = undefined;
+          // After a lost race the decision stands on a new read, whatever the first one was.
+          if (!first && timing !== undefined) timing = { ...timing, snapshot: 'read' };
           let known = typeof source === 'function' ? source(stored) : source;
           if ('askAll' in known) {
             this.log.info({ event: 'SWITCH_UNCONFIRMED', rule: known.rule, group: name, why }, known.askAll);
@@ -220,6 +270,8 @@ export class Reconciler {
     try {
       // A change the sentinels made is a failover; a record brought back to what they say, a repair.
       await writeRecord(this.zk, stored, decision.master, decision.rule === 'newer-epoch' || decision.rule === 'recorded-master-dead' ? 'failover' : 'repair', decision.epoch);
+      this.writes += 1;
+      this.storedChanged([name]);
     } catch (err) {
       if (isRedisZkError(err, 'ZK_NO_NODE')) {
         await this.zk.mkdirp(zkPaths.MASTERS);
@@ -235,7 +287,7 @@ export class Reconciler {
     const steps =
       timing === undefined
         ? undefined
-        : { receivedAt: round(performance.timeOrigin + timing.since), askMs: round(timing.asked - timing.since), sentinelMs: round(timing.sentinelMs), lineageMs: round(timing.lineageMs), zkReadMs: round(timing.zkReadMs), decideMs: round(decided - timing.asked), writeMs: round(written - decided) };
+        : { receivedAt: round(performance.timeOrigin + timing.since), askMs: round(timing.asked - timing.since), sentinelMs: round(timing.sentinelMs), lineageMs: round(timing.lineageMs), zkReadMs: round(timing.zkReadMs), snapshot: timing.snapshot, decideMs: round(decided - timing.asked), writeMs: round(written - decided) };
     this.log.info({ event: 'RECORD_WRITTEN', rule: decision.rule, group: name, master: decision.master, epoch: decision.epoch, why, ms, steps }, decision.reason);
     this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why, ms });
     return true;

@@ -15,6 +15,8 @@ interface StateEvents {
   record: [name: string, from: HostPort, to: HostPort];
   /** A group's record changed in any way (by us, by a program, or by hand): the rule judges it at once. */
   'record-changed': [name: string];
+  /** What ZooKeeper stores for these groups (record, epoch, history) changed, or may have (a reconnect). */
+  'stored-changed': [names: string[]];
 }
 
 /**
@@ -44,6 +46,11 @@ export class WatcherState extends EventEmitter<StateEvents> {
   private readonly watches: Disposable[] = [];
   /** Refusals already logged, so one garbage record is one warning, not one per watch fire. */
   private readonly refused = new Set<string>();
+  /** Each stored directory's children as last delivered (raw), to tell which groups a fire changed. */
+  private readonly stored = new Map<string, Map<string, string>>();
+  /** Per group, changes seen to its stored nodes; `reconnects` counts the times any may have been missed. */
+  private readonly changes = new Map<string, number>();
+  private reconnects = 0;
 
   constructor(
     private readonly zk: Zk,
@@ -57,7 +64,13 @@ export class WatcherState extends EventEmitter<StateEvents> {
 
   start(): void {
     this.zkState = this.zk.state;
-    this.zk.on('state', (s) => (this.zkState = s));
+    this.zk.on('state', (s) => {
+      this.zkState = s;
+      // Changes made while we were away are delivered by the watches' re-reads; until then
+      // nothing read before counts as current.
+      this.reconnects += 1;
+      this.emit('stored-changed', this.groups());
+    });
     this.nodes.start();
     this.pauses.watchNow();
     this.watches.push(
@@ -66,10 +79,12 @@ export class WatcherState extends EventEmitter<StateEvents> {
         this.emit('sentinels', this.sentinels);
       }),
       watchData(this.zk, zkPaths.MASTER, (value) => {
+        this.storedNow(zkPaths.MASTER, new Map(value === undefined ? [] : [[this.defaultName, value]]));
         this.master = this.record(value, zkPaths.MASTER);
         this.emit('record-changed', this.defaultName);
       }),
       watchChildren(this.zk, zkPaths.MASTERS, (children) => {
+        this.storedNow(zkPaths.MASTERS, children);
         const before = this.groups().join(',');
         const previous = this.masters;
         this.masters = new Map([...children].map(([name, value]) => [name, this.record(value, zkPaths.masterOf(name))]));
@@ -81,12 +96,33 @@ export class WatcherState extends EventEmitter<StateEvents> {
         }
       }),
       watchChildren(this.zk, zkPaths.EPOCHS, (children) => {
+        this.storedNow(zkPaths.EPOCHS, children);
         this.epochs = new Map([...children].map(([name, value]) => [name, parseEpoch(value)]));
       }),
       watchChildren(this.zk, zkPaths.HISTORY, (children) => {
+        this.storedNow(zkPaths.HISTORY, children);
         this.history = new Map([...children].map(([name, value]) => [name, parseHistory(value)]));
       }),
     );
+  }
+
+  /**
+   * Changes seen so far to what ZooKeeper stores for a group (its record, epoch and history): a
+   * snapshot read between two equal readings saw no change the watches know of. A change that
+   * keeps the content (a rewrite, a re-creation) is not counted: it moves a version, which the
+   * one writer's checks refuse.
+   */
+  storedGeneration(name: string): string {
+    return `${this.reconnects}.${this.changes.get(name) ?? 0}`;
+  }
+
+  private storedNow(dir: string, children: Map<string, string>): void {
+    const before = this.stored.get(dir) ?? new Map<string, string>();
+    this.stored.set(dir, new Map(children));
+    const changed = [...new Set([...before.keys(), ...children.keys()])].filter((name) => before.get(name) !== children.get(name));
+    if (changed.length === 0) return;
+    for (const name of changed) this.changes.set(name, (this.changes.get(name) ?? 0) + 1);
+    this.emit('stored-changed', changed);
   }
 
   /**

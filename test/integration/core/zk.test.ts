@@ -4,7 +4,7 @@
  * watches, registrations and the lock recipe.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Lock, Registration, Zk, createLogger, parseZkHosts, watchChildren, watchData, type Disposable, type ZkConfig } from '@redis-zk/core';
+import { Lock, Registration, Zk, createLogger, parseZkHosts, readGroupSnapshot, watchChildren, watchData, writeRecord, type Disposable, type ZkConfig } from '@redis-zk/core';
 import { freePort, sharedZkHosts, waitFor, zkClient } from '../../harness/index.js';
 
 const log = createLogger('zk-test', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -368,5 +368,33 @@ describe('Lock', () => {
     expect(lock.nodePath).toBe(`/redis/lock/${kids[0]}`);
     await lock.release();
     expect(await zk.children('/redis/lock')).toEqual([]);
+  });
+});
+
+describe('the one writer', () => {
+  // The watcher decides a switch on a snapshot it kept since its last read; this is what makes
+  // that safe: a snapshot that went stale in any way, even one no watch can tell, never lands.
+  it('refuses a snapshot after any change to a node it read, same content or not, with ZK_BAD_VERSION; a fresh one lands', async () => {
+    const hosts = sharedZkHosts();
+    const raw = await zkClient(hosts);
+    const zk = await connect(hosts);
+    await raw.set('/redis/master', '127.0.0.1 7001');
+    await raw.set('/redis/masters/g', '127.0.0.1 7001');
+    await raw.set('/redis/epochs/g', '3');
+    await raw.set('/redis/history/g', '[]');
+    const a = { host: '127.0.0.1', port: 7002 };
+    for (const [path, value] of [
+      ['/redis/epochs/g', '3'],
+      ['/redis/masters/g', '127.0.0.1 7001'],
+      ['/redis/master', '127.0.0.1 7001'],
+      ['/redis/history/g', undefined],
+      ['/redis/epochs/g', '2'],
+    ] as const) {
+      const kept = await readGroupSnapshot(zk, 'g', { isDefault: true });
+      await raw.set(path, value ?? String(await raw.get(path)));
+      await expect(writeRecord(zk, kept, a, 'failover', 9), `${path} rewritten`).rejects.toMatchObject({ code: 'ZK_BAD_VERSION' });
+    }
+    await writeRecord(zk, await readGroupSnapshot(zk, 'g', { isDefault: true }), a, 'failover', 9);
+    expect([await raw.get('/redis/master'), await raw.get('/redis/masters/g'), await raw.get('/redis/epochs/g')]).toEqual(['127.0.0.1 7002', '127.0.0.1 7002', '9']);
   });
 });

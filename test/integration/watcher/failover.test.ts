@@ -110,6 +110,34 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     expect(changing.map((l) => `${l.pid} ${l.msg}`)).toHaveLength(2);
   });
 
+  it('a switch decides on the snapshot it kept, read again after a change to ZooKeeper', async () => {
+    const group = await startGroup({ zkHosts: sharedZkHosts() });
+    const watcher = startProgram('watcher', await watcherEnv(group.zkHosts, { RECONCILE_INTERVAL_MS: '60000' }));
+    await watcher.waitForLog((l) => l.event === 'SUBSCRIBED', 15_000);
+    const independent = await zkClient(group.zkHosts);
+    // The switch's RECORD_WRITTEN says which snapshot the written decision stood on: 'kept', or
+    // 'read' when it had to read (nothing kept, or the kept one lost the version check).
+    const switchTo = async (addr: string) => {
+      await waitFor(async () => (await independent.get('/redis/master')) === addr, { what: `/redis/master to become ${addr}`, timeoutMs: 10_000 });
+      const port = Number(addr.split(' ')[1]);
+      const l = await watcher.waitForLog((x) => x.event === 'RECORD_WRITTEN' && x.rule === 'newer-epoch' && (x.master as { port: number }).port === port, 5_000);
+      return (l.steps as { snapshot?: string } | undefined)?.snapshot;
+    };
+
+    // Steady state: the switch asks only the announcer and the new master.
+    expect(await switchTo(await group.failover())).toBe('kept');
+    // The check the record's change sets off reads ZooKeeper too: let it finish first, so that
+    // only the watches can tell the watcher of what follows.
+    const written = watcher.logs().findLastIndex((l) => l.event === 'RECORD_WRITTEN');
+    await waitFor(() => watcher.logs().slice(written).some((l) => l.event === 'RECORD_KEPT' && l.why === 'the record changed'), { what: 'the check after the switch' });
+    // A change of content (the epoch lowered by hand) is seen by the watches and read again
+    // before the next switch, which then lands at its first attempt. (A rewrite that keeps the
+    // content is refused by the transaction: test/integration/core/zk.test.ts, 'the one writer'.)
+    await independent.set('/redis/epochs/mymaster', '0');
+    expect(await switchTo(await group.failover())).toBe('kept');
+    expect(Number(await independent.get('/redis/epochs/mymaster'))).toBeGreaterThan(0);
+  });
+
   it('HOOK_COMMAND gets the switch arguments, and a hanging hook is killed without delaying ZooKeeper', async () => {
     const group = await startGroup({ zkHosts: sharedZkHosts() });
     const dir = mkdtempSync(join(tmpdir(), 'watcher-hook-'));
