@@ -106,6 +106,11 @@ export function redis(port) {
   return c;
 }
 
+/** Replicas an `INFO replication` lists as synced (`state=online`). */
+export function onlineReplicas(info) {
+  return (info.match(/^slave\d+:.*state=online/gm) ?? []).length;
+}
+
 export function flat(a) {
   const o = {};
   for (let i = 0; i + 1 < a.length; i += 2) o[a[i]] = a[i + 1];
@@ -128,13 +133,15 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
     const port = await tk.freePort();
     const dir = mkdtempSync(join(work, 'redis-'));
     const listen = tls === undefined ? ['--port', String(port)] : tls.directives(port).flatMap((d) => { const [k, ...v] = d.split(' '); return [`--${k}`, v.join(' ')]; });
-    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+    // No 5 s wait before a diskless sync (Redis 7's default), as in the tests.
+    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0'];
     if (i > 0) args.push('--replicaof', '127.0.0.1', String(ports[0]));
     spawnTracked(tk.SERVER_BIN, args);
     ports.push(port);
   }
   const m = redis(ports[0]);
-  await waitFor(async () => /connected_slaves:2/.test(await m.info('replication')), 'replicas');
+  // Synced, not only connected: a failover before the first sync would promote an empty replica.
+  await waitFor(async () => onlineReplicas(await m.info('replication')) === 2, 'replicas in sync');
   m.disconnect();
   await zkSet(client, '/redis/master', `127.0.0.1 ${ports[0]}`);
   // As redis-zk-server does: each server a live node of the group (the watcher's fast path checks it).

@@ -280,14 +280,14 @@ export class Reconciler {
       throw err;
     }
     // For a switch, how long from the announcement reaching us to ZooKeeper having it, step by
-    // step (bench/switch-latency.mjs lines these up with its own clock through `receivedAt`).
+    // step, on this process's clock (bench/switch-latency.mjs prints them).
     const written = performance.now();
     const round = (x: number) => Math.round(x * 100) / 100;
     const ms = timing === undefined ? undefined : round(written - timing.since);
     const steps =
       timing === undefined
         ? undefined
-        : { receivedAt: round(performance.timeOrigin + timing.since), askMs: round(timing.asked - timing.since), sentinelMs: round(timing.sentinelMs), lineageMs: round(timing.lineageMs), zkReadMs: round(timing.zkReadMs), snapshot: timing.snapshot, decideMs: round(decided - timing.asked), writeMs: round(written - decided) };
+        : { askMs: round(timing.asked - timing.since), sentinelMs: round(timing.sentinelMs), lineageMs: round(timing.lineageMs), zkReadMs: round(timing.zkReadMs), snapshot: timing.snapshot, decideMs: round(decided - timing.asked), writeMs: round(written - decided) };
     this.log.info({ event: 'RECORD_WRITTEN', rule: decision.rule, group: name, master: decision.master, epoch: decision.epoch, why, ms, steps }, decision.reason);
     this.onWritten({ name, master: decision.master, epoch: decision.epoch, changed: decision.changed, reason: decision.reason, why, ms });
     return true;

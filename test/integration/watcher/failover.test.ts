@@ -128,7 +128,7 @@ describe('redis-zk-watcher: failovers reach ZooKeeper', () => {
     expect(await switchTo(await group.failover())).toBe('kept');
     // The check the record's change sets off reads ZooKeeper too: let it finish first, so that
     // only the watches can tell the watcher of what follows.
-    const written = watcher.logs().findLastIndex((l) => l.event === 'RECORD_WRITTEN');
+    const written = watcher.logs().map((l) => l.event).lastIndexOf('RECORD_WRITTEN');
     await waitFor(() => watcher.logs().slice(written).some((l) => l.event === 'RECORD_KEPT' && l.why === 'the record changed'), { what: 'the check after the switch' });
     // A change of content (the epoch lowered by hand) is seen by the watches and read again
     // before the next switch, which then lands at its first attempt. (A rewrite that keeps the
