@@ -133,8 +133,7 @@ export async function startGroup({ name = 'mymaster', chroot = '/bench' } = {}) 
     const port = await tk.freePort();
     const dir = mkdtempSync(join(work, 'redis-'));
     const listen = tls === undefined ? ['--port', String(port)] : tls.directives(port).flatMap((d) => { const [k, ...v] = d.split(' '); return [`--${k}`, v.join(' ')]; });
-    // No 5 s wait before a diskless sync (Redis 7's default), as in the tests.
-    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0'];
+    const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
     if (i > 0) args.push('--replicaof', '127.0.0.1', String(ports[0]));
     spawnTracked(tk.SERVER_BIN, args);
     ports.push(port);

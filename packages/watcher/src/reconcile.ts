@@ -97,6 +97,8 @@ export class Reconciler {
   /** Our own writes: each makes every kept snapshot stale before the watches can say so. */
   private writes = 0;
   private readonly toRefresh = new Set<string>();
+  /** Groups whose snapshot this watcher has read: the ones worth keeping one of. */
+  private readonly readGroups = new Set<string>();
   private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -159,6 +161,7 @@ export class Reconciler {
     const generation = this.generation(name);
     // The registries are kept current by the state's watches: only the group's own nodes are read.
     const s = await readGroupSnapshot(this.zk, name, { isDefault: name === this.defaultName, registries: false });
+    this.readGroups.add(name);
     if (this.generation(name) === generation) this.kept.set(name, { generation, snapshot: s });
     return s;
   }
@@ -178,8 +181,10 @@ export class Reconciler {
   private storedChanged(names: readonly string[]): void {
     for (const name of names) {
       this.kept.delete(name);
-      this.toRefresh.add(name);
+      // Only what this watcher decides on (nothing in FAILOVER_MODE=zookeeper, where it never reads one).
+      if (this.readGroups.has(name)) this.toRefresh.add(name);
     }
+    if (this.toRefresh.size === 0) return;
     if (this.refreshTimer !== undefined) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = undefined;

@@ -1,4 +1,5 @@
-import { probeMaster, sameHostPort, type HostPort, type RedisAuth, type RedisProbe } from '@redis-zk/core';
+import { probeMasterBy, sameHostPort, type HostPort, type RedisAuth, type RedisProbe } from '@redis-zk/core';
+import { CommandPool } from './command-pool.js';
 
 export interface MasterFacts {
   addr: HostPort;
@@ -10,21 +11,26 @@ export interface MasterFacts {
 
 /**
  * /status shows Redis facts (replicas, offsets, keys) without a Redis round trip per request:
- * every group's master is probed in the background and the answers kept.
+ * every group's master is probed in the background and the answers kept. The probes go over
+ * kept-open connections: a new connection every second made garbage whose collection could land
+ * in the middle of a switch.
  */
 export class RedisFacts {
   private readonly latest = new Map<string, MasterFacts>();
+  private readonly pool: CommandPool;
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
   constructor(
     /** Group name → its recorded master. */
     private readonly masters: () => ReadonlyMap<string, HostPort>,
-    private readonly auth: RedisAuth,
+    auth: RedisAuth,
     private readonly intervalMs = 1_000,
     /** A group's master seen fenced, or no longer fenced. */
     private readonly onFencing: (name: string, addr: HostPort, fenced: boolean) => void = () => undefined,
-  ) {}
+  ) {
+    this.pool = new CommandPool(auth);
+  }
 
   start(): void {
     void this.refresh();
@@ -34,6 +40,7 @@ export class RedisFacts {
 
   close(): void {
     clearInterval(this.timer);
+    this.pool.close();
   }
 
   of(name: string): MasterFacts | undefined {
@@ -48,7 +55,7 @@ export class RedisFacts {
       for (const name of this.latest.keys()) if (!masters.has(name)) this.latest.delete(name);
       await Promise.all(
         [...masters].map(async ([name, addr]) => {
-          const { probe, fenced } = await probeMaster(addr, this.auth);
+          const { probe, fenced } = await probeMasterBy((command, ...args) => this.pool.call(addr, command, ...args));
           // The master may have moved while probing; a fact about the old one is not about "the master".
           if (!sameHostPort(this.masters().get(name), addr)) return;
           const before = this.latest.get(name);

@@ -94,18 +94,36 @@ export async function sentinelReplicas(sentinel: HostPort, auth: RedisAuth, name
  */
 export const FENCED_MIN_REPLICAS = '2147483647';
 
+type MasterProbe = { probe: RedisProbe; fenced: boolean | undefined };
+type Ask = (command: string, ...args: string[]) => Promise<unknown>;
+
 /**
  * A master as the watcher shows it, over one connection: INFO, and whether its wrapper fences it
  * (undefined when that setting cannot be read). Never throws, like probeRedis.
  */
-export async function probeMaster(addr: HostPort, auth: RedisAuth): Promise<{ probe: RedisProbe; fenced: boolean | undefined }> {
+export async function probeMaster(addr: HostPort, auth: RedisAuth): Promise<MasterProbe> {
   try {
-    return await withConnection(addr, auth, async (c) => {
-      const probe = observationFromInfo(await c.info());
-      const setting = await c.call('CONFIG', 'GET', 'min-replicas-to-write').catch(() => undefined);
-      return { probe, fenced: Array.isArray(setting) && setting.length === 2 ? setting[1] === FENCED_MIN_REPLICAS : undefined };
-    });
+    return await withConnection(addr, auth, (c) => askMaster((command, ...args) => c.call(command, ...args)));
   } catch (err) {
-    return { probe: { reachable: false, error: err instanceof Error ? err.message : String(err) }, fenced: undefined };
+    return unreachableMaster(err);
   }
+}
+
+/** probeMaster over a link the caller keeps open (the watcher's facts, every second). Never throws. */
+export async function probeMasterBy(ask: Ask): Promise<MasterProbe> {
+  try {
+    return await askMaster(ask);
+  } catch (err) {
+    return unreachableMaster(err);
+  }
+}
+
+async function askMaster(ask: Ask): Promise<MasterProbe> {
+  const probe = observationFromInfo(String(await ask('INFO')));
+  const setting = await ask('CONFIG', 'GET', 'min-replicas-to-write').catch(() => undefined);
+  return { probe, fenced: Array.isArray(setting) && setting.length === 2 ? setting[1] === FENCED_MIN_REPLICAS : undefined };
+}
+
+function unreachableMaster(err: unknown): MasterProbe {
+  return { probe: { reachable: false, error: err instanceof Error ? err.message : String(err) }, fenced: undefined };
 }
