@@ -1,6 +1,10 @@
 import { Redis } from 'ioredis';
 import { joinHostPort, linkOptions, pairsToRecord, RedisZkError, type HostPort, type RedisAuth } from '@redis-zk/core';
 
+type Entry = { client: Redis; used: number; ready: Promise<void>; lastError: Error | undefined };
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /** A connection unused for this long is closed. */
 const IDLE_MS = 60_000;
 
@@ -11,7 +15,7 @@ const IDLE_MS = 60_000;
  * so a dead server still answers "unreachable" within the timeout.
  */
 export class CommandPool {
-  private readonly clients = new Map<string, { client: Redis; used: number; ready: Promise<void> }>();
+  private readonly clients = new Map<string, Entry>();
 
   constructor(private readonly auth: RedisAuth) {}
 
@@ -21,7 +25,7 @@ export class CommandPool {
     try {
       await entry.ready;
     } catch (err) {
-      throw new RedisZkError('REDIS_UNREACHABLE', `${key} is unreachable: ${err instanceof Error ? err.message : String(err)}`);
+      throw new RedisZkError('REDIS_UNREACHABLE', `${key} is unreachable: ${messageOf(entry.lastError ?? err)}`);
     }
     entry.used = Date.now();
     try {
@@ -29,7 +33,12 @@ export class CommandPool {
     } catch (err) {
       // A timeout or reset leaves the connection in an unknown state: start afresh next time
       // (an error reply, such as "No such master", leaves it fine).
-      if (!(err instanceof Error && err.name === 'ReplyError')) this.drop(key, entry.client);
+      if (!(err instanceof Error && err.name === 'ReplyError')) {
+        this.drop(key, entry.client);
+        // A refused AUTH arrives as an 'error' event and closes the stream: the command only says
+        // the stream is closed, the event says why (and /health names the credentials from it).
+        if (entry.lastError !== undefined) throw new RedisZkError('REDIS_UNREACHABLE', `${key}: ${entry.lastError.message}`, { cause: err });
+      }
       throw err;
     }
   }
@@ -48,7 +57,7 @@ export class CommandPool {
    * Callers asking at once share one connection attempt: the second caller used to get a client
    * still connecting and, with no offline queue, an immediate "stream isn't writeable".
    */
-  private open(addr: HostPort): { client: Redis; used: number; ready: Promise<void> } {
+  private open(addr: HostPort): Entry {
     this.prune();
     const key = joinHostPort(addr);
     const existing = this.clients.get(key);
@@ -61,15 +70,15 @@ export class CommandPool {
       retryStrategy: () => null,
       enableOfflineQueue: false,
     });
-    client.on('error', () => {});
+    const entry: Entry = { client, used: Date.now(), ready: Promise.resolve(), lastError: undefined };
+    client.on('error', (err: Error) => (entry.lastError = err));
     client.on('end', () => {
       if (this.clients.get(key)?.client === client) this.clients.delete(key);
     });
-    const ready = client.connect().catch((err: unknown) => {
+    entry.ready = client.connect().catch((err: unknown) => {
       this.drop(key, client);
       throw err;
     });
-    const entry = { client, used: Date.now(), ready };
     this.clients.set(key, entry);
     return entry;
   }
